@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+import { cac } from 'cac';
+import { readFileSync } from 'node:fs';
+import { packageRoot } from '../core/package-paths.js';
+import { reportFailure } from './report-failure.js';
+
+/**
+ * The command table. Each command imports its work lazily (as Vite's cli.ts
+ * does), so `bench --help` loads nothing heavy; failures are caught once, in
+ * reportFailure, which prints one clear line and picks the exit code.
+ */
+const version = (JSON.parse(readFileSync(new URL('package.json', packageRoot), 'utf8')) as { version: string }).version;
+const cli = cac('bench');
+
+cli
+  .command('serve', 'Serve tests to bench clients, one at a time, queueing the rest')
+  .option('--host <addr>', 'Address to listen on', { default: '::' })
+  .option('--port <port>', 'Control port', { default: 7575 })
+  .option('--timeout <duration>', 'Declare a silent peer dead after this long', { default: '30s' })
+  .option('--max-queue <n>', 'Most clients waiting at once', { default: 16 })
+  .option('--token-file <file>', 'Require clients to prove they hold the secret in this file')
+  .option('--max-duration <duration>', 'Longest test a client may ask for', { default: '1h' })
+  .option('--max-streams <n>', 'Most parallel streams a client may ask for', { default: 64 })
+  .option('--max-size <bytes>', 'Largest message a client may ask for', { default: '16MiB' })
+  .option('--max-rate <rate>', 'Highest UDP rate a client may ask for (0: no limit)', { default: '0' })
+  .option('--allow <tests>', 'Comma-separated tests clients may run', { default: 'TCP_STREAM,UDP_STREAM,TCP_RR,UDP_RR' })
+  .option('--json-log', 'Log one JSON object per line instead of text')
+  .example('bench serve --port 7575')
+  .action((options) => dispatch(() => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
+
+cli
+  .command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR')
+  .option('--peer <host[:port]>', 'A host running bench serve (default: an embedded server on loopback)')
+  .option('--duration <duration>', 'How long to send', { default: '10s' })
+  .option('--interval <duration>', 'Report interval', { default: '1s' })
+  .option('--omit <duration>', 'Leave the first seconds out of the summary (TCP slow start)', { default: '0s' })
+  .option('--size <bytes>', 'STREAM message size (default 64KiB for TCP, 1472 for UDP)')
+  .option('--request-size <bytes>', 'RR request size', { default: '1' })
+  .option('--response-size <bytes>', 'RR response size', { default: '1' })
+  .option('--rate <bits/s>', 'UDP_STREAM target rate, such as 100M or 1G (default: unpaced)', { default: '0' })
+  .option('--streams <n>', 'Parallel data connections, one worker thread each', { default: 1 })
+  .option('--reverse', 'STREAM tests: the server sends, the client receives')
+  .option('--timeout <duration>', 'Declare a silent peer dead after this long', { default: '30s' })
+  .option('--wait <duration>', "Longest wait in the server's queue (0: no limit)", { default: '0s' })
+  .option('--token-file <file>', 'Secret shared with a server started with --token-file')
+  .option('--json', 'Print exactly one run object as JSON on stdout')
+  .example('bench test TCP_STREAM --peer 10.0.0.2 --duration 30s --omit 2s')
+  .action((test, options) => dispatch(() => import('./commands/test-command.js').then((m) => m.testCommand(test, options))));
+
+cli
+  .command('run <file>', 'Run every run of a scenario file, one after another')
+  .option('--out <dir>', 'Results folder (default: results/<name>-<UTC timestamp>)')
+  .option('--quiet', 'No progress output')
+  .option('--json', 'Print the final results JSON on stdout and nothing else there')
+  .option('--only <pattern>', 'Run only runs whose label matches this pattern')
+  .option('--set <key=value>', 'Override a default for every run (repeatable)')
+  .option('--note <text>', 'A note stored with the results')
+  .option('--no-color', 'No colour in output')
+  .example('bench run scenarios/quickstart.yaml --set duration=1s')
+  .action((file, options) => dispatch(() => import('./commands/run-command.js').then((m) => m.runCommand(file, options))));
+
+cli
+  .command('validate <file>', 'Check a scenario file without running it')
+  .action((file, options) => dispatch(() => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options))));
+
+cli
+  .command('report <results>', 'Render a report from results.json')
+  .option('--format <format>', 'html or md', { default: 'html' })
+  .option('--template <file>', 'Your own Handlebars template')
+  .option('-o, --output <file>', 'Where to write the report')
+  .action((results, options) => dispatch(() => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
+
+cli
+  .command('compare <base> <new>', 'Compare two results files and flag regressions')
+  .option('--threshold <percent>', 'Change that counts as a regression', { default: '5%' })
+  .option('--format <format>', 'text, md or html', { default: 'text' })
+  .action((base, next, options) => dispatch(() => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options))));
+
+cli.help();
+cli.version(version);
+
+function dispatch(work: () => Promise<number>): void {
+  work().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.exitCode = reportFailure(err);
+    },
+  );
+}
+
+try {
+  cli.parse(process.argv, { run: false });
+  if (!cli.matchedCommand && cli.args.length > 0) {
+    throw new (await import('../core/errors.js')).UsageError(`unknown command '${cli.args[0]}': see bench --help`);
+  }
+  if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
+    cli.outputHelp();
+  } else {
+    await cli.runMatchedCommand();
+  }
+} catch (err) {
+  process.exitCode = reportFailure(err);
+}

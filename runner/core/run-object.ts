@@ -1,0 +1,86 @@
+import type { TestName, TestParams } from './test-params.js';
+
+/**
+ * The run object: the contract between the engine, scenarios, reports and
+ * `bench test --json`. Written down as schemas/results.schema.json.
+ *
+ * Figures, and who counts them:
+ * - throughput_mbps: bits the receiver got, divided by the receiver's measured
+ *   time (its start to its last byte), in 10^6 bit/s.
+ * - sender_mbps: bits the sender handed to the kernel over the sender's time.
+ * - UDP loss: packets_sent (sender) minus distinct packets_received (receiver).
+ * - jitter_ms: RFC 3550 interarrival jitter, computed by the receiver.
+ * - RR figures are counted by the client: one transaction is one request sent
+ *   and its response received in full; latency is that round trip.
+ */
+export interface StreamFigures {
+  throughput_mbps: number;
+  sender_mbps: number;
+  bytes_sent: number;
+  bytes_received: number;
+  packets_sent?: number;
+  packets_received?: number;
+  packets_lost?: number;
+  loss_percent?: number;
+  out_of_order?: number;
+  duplicates?: number;
+  jitter_ms?: number;
+}
+
+export interface LatencySummary {
+  min: number;
+  mean: number;
+  stddev: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface RrFigures {
+  transactions: number;
+  transactions_per_sec: number;
+  latency_us: LatencySummary;
+  requests_sent?: number;
+  lost?: number;
+  loss_percent?: number;
+  /** Replies that arrived after their request had been given up on. */
+  late_replies?: number;
+}
+
+export type Figures = StreamFigures | RrFigures;
+
+export interface IntervalRecord {
+  start_s: number;
+  end_s: number;
+  /** True when the interval falls inside --omit and is left out of the summary. */
+  omitted: boolean;
+  figures: Figures;
+  /** Per stream, when the run has more than one. */
+  streams?: Figures[];
+}
+
+export interface RunObject {
+  id: string;
+  test: TestName;
+  peer: { host: string; port: number; embedded: boolean };
+  params: TestParams;
+  status: 'ok' | 'failed';
+  error?: { code: string; message: string };
+  started_at: string;
+  duration_s: number;
+  summary: Figures | null;
+  intervals: IntervalRecord[];
+  client: { cpu_percent: number | null };
+  server: { cpu_percent: number | null };
+  /** Scenario runs carry their place in the scenario. */
+  label?: string;
+  scenario_index?: number;
+  repeat_index?: number;
+  interrupted?: boolean;
+}
+
+export function isRrFigures(f: Figures): f is RrFigures {
+  return 'transactions' in f;
+}

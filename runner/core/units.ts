@@ -1,0 +1,92 @@
+import { UnitError } from './errors.js';
+
+/**
+ * Parsers for the units a user writes on the command line and in scenarios.
+ * Durations: `10s`, `500ms`, `2m`, or a bare number of seconds.
+ * Sizes: bytes, `KiB`/`MiB`/`GiB` (1024) or `kB`/`MB`/`GB` (1000); a bare `K`
+ * is refused as ambiguous rather than guessed.
+ * Rates: bits per second with SI prefixes (`100M`, `1G`, `1.5Gbit`, `500kbps`).
+ */
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
+const DURATION_FACTOR: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+export function parseDuration(input: string | number, what = 'duration'): number {
+  if (typeof input === 'number') return checkFinite(input, what, String(input));
+  const m = DURATION.exec(input.trim());
+  if (!m) {
+    throw new UnitError(`invalid ${what} '${input}': write a number with a unit, such as 10s, 500ms or 2m`);
+  }
+  return Number(m[1]) * DURATION_FACTOR[m[2] ?? 's'];
+}
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|kB|KB|MB|GB|K|k|M|G)?$/;
+const SIZE_FACTOR: Record<string, number> = {
+  B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, kB: 1000, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3,
+};
+
+export function parseSize(input: string | number, what = 'size'): number {
+  if (typeof input === 'number') return checkInteger(input, what, String(input));
+  const m = SIZE.exec(input.trim());
+  if (!m) {
+    throw new UnitError(`invalid ${what} '${input}': write a number of bytes, such as 1472, 64KiB or 1MB`);
+  }
+  const unit = m[2] ?? 'B';
+  if (unit === 'K' || unit === 'k' || unit === 'M' || unit === 'G') {
+    const binary = unit.toUpperCase() === 'K' ? 'KiB' : `${unit}iB`;
+    const decimal = unit.toUpperCase() === 'K' ? 'kB' : `${unit}B`;
+    throw new UnitError(
+      `ambiguous ${what} '${input}': write ${m[1]}${binary} (${Number(m[1]) * SIZE_FACTOR[binary]} bytes) or ${m[1]}${decimal} (${Number(m[1]) * SIZE_FACTOR[decimal]} bytes)`,
+    );
+  }
+  return checkInteger(Number(m[1]) * SIZE_FACTOR[unit], what, input);
+}
+
+const RATE = /^(\d+(?:\.\d+)?)\s*([kKMGT])?(bit\/s|bps|bit|b)?$/;
+const RATE_FACTOR: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+/** Bits per second. `0` means unpaced. */
+export function parseRate(input: string | number, what = 'rate'): number {
+  if (typeof input === 'number') return checkFinite(input, what, String(input));
+  const m = RATE.exec(input.trim());
+  if (!m) {
+    throw new UnitError(`invalid ${what} '${input}': write bits per second, such as 100M, 1G or 500k (0 for unpaced)`);
+  }
+  return Math.round(Number(m[1]) * (m[2] ? RATE_FACTOR[m[2]] : 1));
+}
+
+export function parseCount(input: string | number, what: string): number {
+  const n = typeof input === 'number' ? input : /^\d+$/.test(input.trim()) ? Number(input) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UnitError(`invalid ${what} '${input}': write a whole number, such as 4`);
+  return n;
+}
+
+function checkFinite(n: number, what: string, shown: string): number {
+  if (!Number.isFinite(n) || n < 0) throw new UnitError(`invalid ${what} '${shown}': must be a non-negative number`);
+  return n;
+}
+
+function checkInteger(n: number, what: string, shown: string): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new UnitError(`invalid ${what} '${shown}': must be a whole number of bytes`);
+  return n;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 1 && seconds > 0) return `${Math.round(seconds * 1000)}ms`;
+  return `${Number(seconds.toFixed(3))}s`;
+}
+
+export function formatRate(bps: number): string {
+  if (bps === 0) return 'unpaced';
+  for (const [unit, f] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+    if (bps >= f) return `${Number((bps / f).toFixed(3))}${unit}bit/s`;
+  }
+  return `${bps}bit/s`;
+}
+
+export function formatBytes(n: number): string {
+  for (const [unit, f] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (n >= f && n % (f / 1024) === 0) return `${Number((n / f).toFixed(2))}${unit}`;
+  }
+  return `${n}B`;
+}
