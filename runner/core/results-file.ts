@@ -1,0 +1,59 @@
+import type { RunObject } from './run-object.js';
+import type { TestName, TestParams } from './test-params.js';
+
+/**
+ * results.json: what `bench run` writes at the end of a scenario and what
+ * reports render. Validated by schemas/results.schema.json.
+ */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export interface ResultsFile {
+  schema_version: typeof RESULTS_SCHEMA_VERSION;
+  scenario: { name: string; description?: string; file: string; sha256: string; text: string };
+  host: { hostname: string; os: string; kernel: string; cpus: number; cpu_model: string; node: string; bench_version: string };
+  note?: string;
+  started_at: string;
+  finished_at: string;
+  /** Every run in the order it ran, repeats included. */
+  runs: RunObject[];
+  /** Runs that differ only by repeat, with statistics across their repeats. */
+  groups: RunGroup[];
+  expectations: ExpectationResult[];
+  interrupted?: boolean;
+}
+
+/** Figures across the repeats of one expanded run. */
+export interface RunGroup {
+  label: string;
+  test: TestName;
+  peer: string;
+  params: TestParams;
+  /** Values of the keys this group was swept over, such as { rate: '100M' }. */
+  sweep: Record<string, string | number>;
+  run_ids: string[];
+  figures: Record<string, FigureStatistics>;
+}
+
+export interface FigureStatistics {
+  /** Runs that were ok and had this figure. */
+  n: number;
+  mean: number;
+  /** Half-width of the 95% confidence interval (Student t, n-1 degrees of freedom); null when n < 2. */
+  ci95: number | null;
+  min: number;
+  max: number;
+  better: 'higher' | 'lower';
+}
+
+export interface ExpectationResult {
+  label: string;
+  /** Dotted figure name, such as `throughput_mbps` or `latency_us.p99`. */
+  figure: string;
+  /** As written, such as `>= 900`. */
+  condition: string;
+  op: '<' | '<=' | '>' | '>=' | '==';
+  threshold: number;
+  /** Mean across repeats; null when no repeat produced the figure. */
+  observed: number | null;
+  ok: boolean;
+}
