@@ -1,0 +1,52 @@
+import { DEFAULT_SERVER_LIMITS } from '../../core/defaults.js';
+import { parseTestName } from '../../core/resolve-params.js';
+import { parseCount, parseDuration, parseRate, parseSize } from '../../core/units.js';
+import { startBenchServer } from '../../server/bench-server.js';
+import { createServerLog } from '../../server/server-log.js';
+
+export interface ServeCommandOptions {
+  host: string;
+  port: string | number;
+  timeout: string | number;
+  maxQueue: string | number;
+  tokenFile?: string;
+  maxDuration: string | number;
+  maxStreams: string | number;
+  maxSize: string | number;
+  maxRate: string | number;
+  allow: string;
+  jsonLog?: boolean;
+}
+
+/** `bench serve`: in the foreground until SIGINT or SIGTERM, fit for a service manager. */
+export async function serveCommand(options: ServeCommandOptions): Promise<number> {
+  const port = parseCount(options.port, 'port');
+  const log = createServerLog(Boolean(options.jsonLog));
+  const auth = options.tokenFile ? await (await import('../../auth/token-auth.js')).createServerTokenAuth(options.tokenFile) : null;
+  const server = await startBenchServer({
+    host: String(options.host),
+    port,
+    timeout_s: parseDuration(options.timeout, 'timeout'),
+    log,
+    auth,
+    limits: {
+      max_queue: parseCount(options.maxQueue, 'max-queue'),
+      max_duration_s: parseDuration(options.maxDuration, 'max-duration'),
+      max_streams: parseCount(options.maxStreams, 'max-streams'),
+      max_size_bytes: parseSize(options.maxSize, 'max-size'),
+      max_rate_bps: parseRate(options.maxRate, 'max-rate'),
+      allowed_tests: options.allow ? String(options.allow).split(',').map((t) => parseTestName(t.trim())) : DEFAULT_SERVER_LIMITS.allowed_tests,
+    },
+  });
+  const { host, port: bound } = server.address;
+  log.info('listening', { address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`, auth: auth ? 'token' : 'none' });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info('stopping', { signal, tests_served: server.testsServed });
+      void server.close().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

@@ -1,0 +1,81 @@
+import { resolveParams, type RawTestOptions } from '../../core/resolve-params.js';
+import type { PeerAddress } from '../../core/run-events.js';
+import { parseDuration } from '../../core/units.js';
+import { formatPeer, parsePeer } from '../../client/peer-address.js';
+import { runTest } from '../../client/run-test.js';
+import { useColor } from '../color.js';
+import { EXIT } from '../report-failure.js';
+import { describeParams, intervalLine, summaryTable } from '../test-output/print-run.js';
+
+export interface TestCommandOptions {
+  peer?: string;
+  duration?: string | number;
+  interval?: string | number;
+  omit?: string | number;
+  size?: string | number;
+  requestSize?: string | number;
+  responseSize?: string | number;
+  rate?: string | number;
+  streams?: string | number;
+  reverse?: boolean;
+  timeout?: string | number;
+  wait?: string | number;
+  tokenFile?: string;
+  json?: boolean;
+  color?: boolean;
+}
+
+/** `bench test X`: one run, live intervals, a summary table; or one JSON run object with --json. */
+export async function testCommand(testName: string, options: TestCommandOptions): Promise<number> {
+  const raw: RawTestOptions = {
+    duration: options.duration,
+    interval: options.interval,
+    omit: options.omit,
+    size: options.size,
+    request_size: options.requestSize,
+    response_size: options.responseSize,
+    rate: options.rate,
+    streams: options.streams,
+    reverse: options.reverse,
+    timeout: options.timeout,
+  };
+  const params = resolveParams(testName, raw);
+  const wait_s = options.wait !== undefined ? parseDuration(options.wait, 'wait') : 0;
+  let peer: PeerAddress | undefined;
+  if (options.peer) peer = { ...parsePeer(String(options.peer)), token_file: options.tokenFile };
+
+  const out = process.stdout;
+  const say = (line: string): void => {
+    if (!options.json) out.write(`${line}\n`);
+  };
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    process.stderr.write('\nbench: interrupted - stopping the run and reporting what was measured\n');
+    abort.abort();
+  };
+  process.once('SIGINT', onSigint);
+
+  say(`bench ${params.test} with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}: ${describeParams({ params } as never)}`);
+  const run = await runTest({
+    params,
+    peer,
+    wait_s,
+    signal: abort.signal,
+    onEvent: (event) => {
+      if (event.type === 'queued') process.stderr.write(`bench: queued behind ${event.position} test${event.position === 1 ? '' : 's'} on the server; waiting\n`);
+      if (event.type === 'interval') say(intervalLine(event.record));
+    },
+  });
+  process.off('SIGINT', onSigint);
+
+  if (options.json) {
+    out.write(`${JSON.stringify(run, null, 2)}\n`);
+  } else if (run.status === 'ok') {
+    say(summaryTable(run, useColor(out, options.color)));
+  }
+  if (run.status !== 'ok' || run.interrupted) {
+    process.stderr.write(`bench: ${run.params.test} ${run.interrupted ? 'interrupted' : 'failed'}: ${run.error?.message ?? 'unknown error'}\n`);
+  }
+  if (run.interrupted) return EXIT.interrupted;
+  return run.status === 'ok' ? EXIT.ok : EXIT.failed;
+}

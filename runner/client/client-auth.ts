@@ -1,0 +1,6 @@
+import type { ClientControl } from './connect-control.js';
+
+/** Answers the server's challenge with proof of the shared secret (bench test --token-file). */
+export interface ClientAuth {
+  answer(conn: ClientControl, timeoutMs: number): Promise<void>;
+}

@@ -1,0 +1,60 @@
+import type { StreamSample } from '../control/messages.js';
+import type { IntervalRecord } from '../core/run-object.js';
+import type { TestParams } from '../core/test-params.js';
+import { computeFigures } from '../measure/run-figures.js';
+
+/**
+ * Builds interval records while the test runs, from this side's samples and
+ * the server's INTERVAL messages, as soon as every stream of both sides has
+ * reported interval k. The final intervals are computed again from the full
+ * reports; these are for watching.
+ */
+export class LiveIntervals {
+  private readonly params: TestParams;
+  private readonly local: StreamSample[][];
+  private readonly remote: StreamSample[][];
+  private readonly needsRemote: boolean;
+  private readonly localRole: 'sender' | 'receiver' | 'rr-client';
+  private emitted = 0;
+  private readonly onRecord: (index: number, record: IntervalRecord) => void;
+
+  constructor(params: TestParams, onRecord: (index: number, record: IntervalRecord) => void) {
+    this.params = params;
+    this.onRecord = onRecord;
+    this.local = Array.from({ length: params.streams }, () => []);
+    this.remote = Array.from({ length: params.streams }, () => []);
+    const rr = params.test === 'TCP_RR' || params.test === 'UDP_RR';
+    this.needsRemote = !rr;
+    this.localRole = rr ? 'rr-client' : params.reverse ? 'receiver' : 'sender';
+  }
+
+  addLocal(stream: number, sample: StreamSample): void {
+    this.local[stream]?.push(sample);
+    this.flush();
+  }
+
+  addRemote(stream: number, sample: StreamSample): void {
+    this.remote[stream]?.push(sample);
+    this.flush();
+  }
+
+  private flush(): void {
+    for (;;) {
+      const k = this.emitted;
+      const ready = this.local.every((s) => s.length > k) && (!this.needsRemote || this.remote.every((s) => s.length > k));
+      if (!ready) return;
+      // Reuse the one definition of the figures over samples 0..k as if k were the end.
+      const remoteRole = this.localRole === 'sender' ? 'receiver' : 'sender';
+      const asReports = (arrays: StreamSample[][], role: 'sender' | 'receiver' | 'rr-client') =>
+        arrays.map((samples, stream) => ({ stream, role, samples: samples.slice(0, k + 1), omit_sample: null, final: samples[k], cpu_s: null }));
+      const client = asReports(this.local, this.localRole);
+      const server = this.needsRemote ? asReports(this.remote, remoteRole as 'sender' | 'receiver') : [];
+      const { intervals } = computeFigures({ ...this.params, omit_s: 0 }, client, server, true);
+      const record = intervals[k];
+      if (!record) return;
+      record.omitted = this.params.omit_s > 0 && k < Math.ceil(this.params.omit_s / this.params.interval_s - 1e-9);
+      this.emitted++;
+      this.onRecord(k, record);
+    }
+  }
+}

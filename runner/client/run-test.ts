@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { asBenchError } from '../core/errors.js';
+import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
+import type { RunObject } from '../core/run-object.js';
+import { computeFigures } from '../measure/run-figures.js';
+import type { BenchServer } from '../server/bench-server.js';
+import { loadClientAuth } from './client-token-auth.js';
+import { runClientTest, type ClientTestOutcome } from './client-test-run.js';
+import { startEmbeddedServer } from './embedded-server.js';
+
+/**
+ * One run, start to finish, as `bench test` and every scenario run do it.
+ * Never throws for a measurement failure: the run object says `failed` and why.
+ */
+export async function runTest(options: RunTestOptions): Promise<RunObject> {
+  const { params } = options;
+  const startedAt = new Date().toISOString();
+  let embedded: BenchServer | null = null;
+  let peer: PeerAddress = options.peer ?? { host: '127.0.0.1', port: 0 };
+  const run: RunObject = {
+    id: randomUUID(),
+    test: params.test,
+    peer: { host: peer.host, port: peer.port, embedded: !options.peer },
+    params,
+    status: 'failed',
+    started_at: startedAt,
+    duration_s: 0,
+    summary: null,
+    intervals: [],
+    client: { cpu_percent: null },
+    server: { cpu_percent: null },
+  };
+  try {
+    if (!options.peer) {
+      embedded = await startEmbeddedServer(params.timeout_s);
+      peer = { host: '127.0.0.1', port: embedded.address.port, name: 'embedded server' };
+      run.peer.port = peer.port;
+    }
+    const auth = await loadClientAuth(peer);
+    const outcome = await runClientTest({ peer, params, signal: options.signal, onEvent: options.onEvent, wait_s: options.wait_s, auth });
+    fillFigures(run, outcome);
+  } catch (err) {
+    const e = asBenchError(err);
+    run.status = 'failed';
+    run.error = { code: e.code, message: e.message };
+    if (options.signal?.aborted) run.interrupted = true;
+  } finally {
+    await embedded?.close();
+  }
+  return run;
+}
+
+function fillFigures(run: RunObject, outcome: ClientTestOutcome): void {
+  const { summary, intervals, duration_s } = computeFigures(run.params, outcome.client, outcome.server);
+  run.summary = summary;
+  run.intervals = intervals;
+  run.duration_s = duration_s;
+  run.client.cpu_percent = cpuPercent(outcome.client, outcome.client_wall_s);
+  run.server.cpu_percent = cpuPercent(outcome.server, outcome.server_wall_s);
+  run.status = 'ok';
+  if (outcome.interrupted) {
+    run.interrupted = true;
+    run.error = { code: 'E_INTERRUPTED', message: `interrupted after ${duration_s}s of ${run.params.duration_s}s; figures cover what ran` };
+  }
+}
+
+/** CPU time of one side's data threads over its wall time; 100 is one core busy. */
+function cpuPercent(reports: { cpu_s: number | null }[], wall_s: number): number | null {
+  if (wall_s <= 0 || reports.some((r) => r.cpu_s === null)) return null;
+  const cpu = reports.reduce((a, r) => a + (r.cpu_s ?? 0), 0);
+  return Number(((100 * cpu) / wall_s).toFixed(1));
+}

@@ -1,0 +1,30 @@
+import type { Histogram } from 'hdr-histogram-js';
+import type { StreamCounters } from './stream-counters.js';
+
+/**
+ * One side of one data stream (iperf3's `struct protocol`, one file per test
+ * type and role). The worker harness owns the clock and the interval samples;
+ * a role moves bytes and keeps counters.
+ */
+export interface DataRole {
+  readonly kind: 'sender' | 'receiver' | 'rr-client' | 'rr-responder';
+  readonly counters: StreamCounters;
+  /** RR client: latencies of the current interval and, after --omit, of the summary. */
+  readonly latency?: { interval: Histogram; summary: Histogram; recordSummary: boolean };
+  /** Begins sending or counting. */
+  start(): void;
+  /**
+   * Ends the stream: a sender stops and flushes, a receiver waits for the
+   * peer's end or the drain time. Resolves with the monotonic time (ms) of the
+   * stream's last activity, which closes the last interval.
+   */
+  stop(): Promise<number>;
+  /** Frees sockets at once (abort or after the result). */
+  close(): void;
+}
+
+/** Lets a receiver start the clock at its first byte when that beats START. */
+export interface DataClock {
+  readonly started: boolean;
+  start(): void;
+}

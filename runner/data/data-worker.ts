@@ -1,0 +1,155 @@
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { StreamReport, StreamSample } from '../control/messages.js';
+import { DataPathError, asBenchError } from '../core/errors.js';
+import { encodeHistogram, latencyStatsUs } from '../measure/latency-histogram.js';
+import { threadCpuSeconds } from '../measure/thread-cpu.js';
+import type { DataClock, DataRole } from './data-role.js';
+import { openDataRole } from './open-data-role.js';
+import { UdpStreamReceiver } from './udp-stream-receiver.js';
+import type { DataWorkerConfig, MainToWorker, WorkerToMain } from './worker-messages.js';
+
+/**
+ * A data worker: one stream of one test on one side. It opens the data
+ * socket, waits for START, samples its role's counters at each interval
+ * boundary and posts them (once per interval, never per packet), and on STOP
+ * posts its final report.
+ */
+const config = workerData as DataWorkerConfig;
+const port = parentPort!;
+const cookie = Buffer.from(config.cookie, 'hex');
+const { params } = config;
+const intervalMs = params.interval_s * 1000;
+const durationMs = params.duration_s * 1000;
+/** The first boundary at or after --omit ends the omitted period (0: nothing omitted). */
+const omitBoundary = params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
+
+let role: DataRole | null = null;
+let startedAt = 0;
+let cpuAtStart: number | null = null;
+let boundary = 0;
+let intervalTimer: NodeJS.Timeout | null = null;
+let stopping = false;
+const samples: StreamSample[] = [];
+let omitSample: StreamSample | null = null;
+
+function post(message: WorkerToMain): void {
+  port.postMessage(message);
+}
+
+const clock: DataClock = {
+  get started() {
+    return startedAt !== 0;
+  },
+  start() {
+    if (startedAt !== 0) return;
+    startedAt = performance.now();
+    cpuAtStart = threadCpuSeconds();
+    if (role?.latency) role.latency.recordSummary = omitBoundary === 0;
+    scheduleBoundary();
+  },
+};
+
+function scheduleBoundary(): void {
+  boundary++;
+  // Boundaries inside the duration only; the stream's end closes the last interval.
+  if (boundary * intervalMs >= durationMs - 1) return;
+  const due = startedAt + boundary * intervalMs;
+  intervalTimer = setTimeout(onBoundary, Math.max(0, due - performance.now()));
+}
+
+function onBoundary(): void {
+  if (!role || stopping) return;
+  const sample = takeSample(performance.now());
+  samples.push(sample);
+  if (boundary === omitBoundary) {
+    omitSample = sample;
+    if (role.latency) role.latency.recordSummary = true;
+  }
+  post({ type: 'INTERVAL', sample });
+  checkSilence();
+  scheduleBoundary();
+}
+
+function takeSample(at: number): StreamSample {
+  const r = role!;
+  let latency = null;
+  if (r.latency) {
+    latency = latencyStatsUs(r.latency.interval);
+    r.latency.interval.reset();
+  }
+  return r.counters.snapshot((at - startedAt) / 1000, latency);
+}
+
+/** A UDP receiver hears nothing when its sender is gone; TCP sockets have their own timeout. */
+function checkSilence(): void {
+  if (!(role instanceof UdpStreamReceiver) || !params.rate_bps) return;
+  const last = role.lastActivityAt || startedAt;
+  if (performance.now() - last > config.timeout_ms) {
+    fail(new DataPathError(`no datagram from the sender for ${config.timeout_ms / 1000}s`));
+  }
+}
+
+async function finish(): Promise<void> {
+  if (stopping || !role) return;
+  stopping = true;
+  if (intervalTimer) clearTimeout(intervalTimer);
+  const endedAt = await role.stop();
+  const started = startedAt !== 0;
+  const last = samples.at(-1);
+  const endT = started ? Math.max((endedAt - startedAt) / 1000, last?.t ?? 0) : 0;
+  const final = takeSample(started ? startedAt + endT * 1000 : performance.now());
+  final.t = endT;
+  samples.push(final);
+  const cpuNow = threadCpuSeconds();
+  const report: StreamReport = {
+    stream: config.stream,
+    role: role.kind,
+    samples,
+    omit_sample: omitSample,
+    final,
+    cpu_s: cpuNow !== null && cpuAtStart !== null ? cpuNow - cpuAtStart : null,
+  };
+  if (role.latency) report.latency_histogram = encodeHistogram(role.latency.summary);
+  post({ type: 'RESULT', report });
+  role.close();
+  port.close();
+}
+
+let failed = false;
+function fail(err: unknown): void {
+  if (failed) return;
+  failed = true;
+  const e = asBenchError(err);
+  post({ type: 'ERROR', code: e.code, message: e.message });
+  role?.close();
+  port.close();
+}
+
+port.on('message', (message: MainToWorker) => {
+  switch (message.type) {
+    case 'START':
+      clock.start();
+      role?.start();
+      break;
+    case 'STOP':
+      finish().catch(fail);
+      break;
+    case 'ABORT':
+      role?.close();
+      port.close();
+      break;
+  }
+});
+
+openDataRole(config, cookie, clock, (boundPort) => post({ type: 'BOUND', port: boundPort }), (err) => {
+  // After STOP a reset or close is the peer tidying up, not a failure of the measurement.
+  if (!stopping) fail(err);
+})
+  .then((opened) => {
+    role = opened;
+    post({ type: 'ATTACHED' });
+  })
+  .catch(fail);
+
+process.on('uncaughtException', fail);

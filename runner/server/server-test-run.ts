@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { ControlConnection } from '../control/control-connection.js';
+import type { ClientMessage, ServerMessage, StreamReport } from '../control/messages.js';
+import { UDP_DRAIN_S } from '../core/defaults.js';
+import { ProtocolError } from '../core/errors.js';
+import type { TestParams } from '../core/test-params.js';
+import { DataWorkerHandle } from '../data/data-worker-handle.js';
+import { COOKIE_BYTES } from '../data/udp-datagram.js';
+
+export type ServerControl = ControlConnection<ClientMessage, ServerMessage>;
+
+/**
+ * The server's side of one test, once the client's turn has come: data
+ * workers bound, READY with the cookie and ports, ATTACHED, START, STOP, and
+ * RESULT with this side's counters. Any failure of the client ends the test
+ * and frees the workers; the caller frees the queue.
+ */
+export async function runServerTest(conn: ServerControl, params: TestParams, bindHost: string): Promise<{ reports: StreamReport[]; wall_s: number }> {
+  const cookie = randomBytes(COOKIE_BYTES).toString('hex');
+  const timeoutMs = params.timeout_s * 1000;
+  const workers: DataWorkerHandle[] = [];
+  try {
+    for (let stream = 0; stream < params.streams; stream++) {
+      workers.push(
+        new DataWorkerHandle(
+          { side: 'server', stream, params, cookie, host: bindHost, port: 0, timeout_ms: timeoutMs, drain_ms: UDP_DRAIN_S * 1000 },
+          (sample) => conn.send({ type: 'INTERVAL', stream, sample }),
+        ),
+      );
+    }
+    const ports = await conn.race(Promise.all(workers.map((w) => w.bound)));
+    conn.send({ type: 'READY', cookie, data_ports: ports });
+    await conn.race(Promise.all(workers.map((w) => w.attached)));
+    conn.send({ type: 'ATTACHED' });
+
+    expect(await conn.next(timeoutMs, 'waiting for START'), 'START');
+    const startedAt = performance.now();
+    for (const w of workers) w.start();
+
+    // The client is silent while the test runs: its deadline is the test's length plus the timeout.
+    expect(await conn.next(params.duration_s * 1000 + timeoutMs, 'running the test'), 'STOP');
+    for (const w of workers) w.stop();
+    const reports = await conn.race(Promise.all(workers.map((w) => w.result)));
+    const wall_s = (performance.now() - startedAt) / 1000;
+    conn.send({ type: 'RESULT', streams: reports, wall_s });
+    return { reports, wall_s };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function expect(message: ClientMessage, type: ClientMessage['type']): void {
+  if (message.type !== type) throw new ProtocolError(`expected ${type} from the client, got ${message.type}`);
+}
