@@ -83,10 +83,11 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     const interrupted = await waitForDuration(params.duration_s * 1000, conn, workers, options.signal);
     for (const w of workers) w.stop();
     conn.send({ type: 'STOP' });
-    const client = await conn.race(Promise.all(workers.map((w) => w.result)));
-    const clientWall = (performance.now() - startedAt) / 1000;
-    const result = await nextOrError(conn, timeoutMs, 'waiting for the server to report its counters');
+    // The server's RESULT first: it may close the connection right after, while our receivers still drain.
+    const result = await nextOrError(conn, timeoutMs + params.duration_s * 1000, 'waiting for the server to report its counters');
     if (result.type !== 'RESULT') throw unexpected(result, 'RESULT');
+    const client = await Promise.all(workers.map((w) => w.result));
+    const clientWall = (performance.now() - startedAt) / 1000;
     return { client, server: result.streams, client_wall_s: clientWall, server_wall_s: result.wall_s, interrupted };
   } finally {
     conn.close();

@@ -86,7 +86,7 @@ export function formatRate(bps: number): string {
 
 export function formatBytes(n: number): string {
   for (const [unit, f] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
-    if (n >= f && n % (f / 1024) === 0) return `${Number((n / f).toFixed(2))}${unit}`;
+    if (n >= f && n % f === 0) return `${n / f}${unit}`;
   }
   return `${n}B`;
 }

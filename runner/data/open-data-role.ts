@@ -3,6 +3,7 @@ import { DataPathError } from '../core/errors.js';
 import { isUdpTest } from '../core/test-params.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
+import { reuseReadBuffer } from './reuse-read-buffer.js';
 import { TcpRrClient } from './tcp-rr-client.js';
 import { TcpRrResponder } from './tcp-rr-responder.js';
 import { TcpStreamReceiver } from './tcp-stream-receiver.js';
@@ -39,22 +40,28 @@ export async function openDataRole(
     if (isRr) {
       return side === 'client'
         ? new UdpRrClient(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs)
-        : new UdpRrResponder(socket, cookie, params.request_size_bytes, params.response_size_bytes);
+        : new UdpRrResponder(socket, cookie, params.request_size_bytes, params.response_size_bytes, config.drain_ms);
     }
     return sends ? new UdpStreamSender(socket, params.size_bytes, params.rate_bps) : new UdpStreamReceiver(socket, clock, cookie, config.drain_ms);
   }
 
   if (side === 'server') {
-    const { socket, leftover } = await listenForTcpData(host, cookie, timeoutMs, onBound);
+    const { socket: accepted, leftover } = await listenForTcpData(host, cookie, timeoutMs, onBound);
+    // Reads on the server side land in one reused buffer too, dispatched to the role built below.
+    let sink: (n: number) => void = () => {};
+    const socket = reuseReadBuffer(accepted, Buffer.allocUnsafe(READ_BUFFER_BYTES), (n) => sink(n));
     watchTcpSocket(socket, timeoutMs, onFailure);
-    const role = isRr
-      ? new TcpRrResponder(socket, params.request_size_bytes, params.response_size_bytes)
-      : sends
-        ? new TcpStreamSender(socket, params.size_bytes)
-        : new TcpStreamReceiver(socket, clock, timeoutMs);
-    if (role instanceof TcpStreamReceiver) socket.on('data', (chunk: Buffer) => role.onBytes(chunk.length));
-    if (leftover.length > 0 && 'onBytes' in role) (role as { onBytes: (n: number) => void }).onBytes(leftover.length);
-    return role;
+    if (isRr) {
+      const responder = new TcpRrResponder(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs);
+      sink = responder.onBytes;
+      if (leftover.length > 0) responder.onBytes(leftover.length);
+      return responder;
+    }
+    if (sends) return new TcpStreamSender(socket, params.size_bytes);
+    const receiver = new TcpStreamReceiver(socket, clock, timeoutMs);
+    sink = receiver.onBytes;
+    if (leftover.length > 0) receiver.onBytes(leftover.length);
+    return receiver;
   }
 
   // Client side: reads go to one reused buffer, dispatched to whichever role is built.

@@ -53,16 +53,22 @@ export class TcpRrClient implements DataRole {
     this.socket.write(this.request);
   }
 
+  /** Settles the last request, then ends the connection: that end is what releases the responder. */
   stop(): Promise<number> {
     this.running = false;
     const stoppedAt = performance.now();
-    if (!this.outstanding) return Promise.resolve(stoppedAt);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new DataPathError(`no response to the last request within ${this.timeoutMs / 1000}s`)), this.timeoutMs);
-      this.onSettled = () => {
-        clearTimeout(timer);
-        resolve(stoppedAt);
-      };
+    const settled = this.outstanding
+      ? new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new DataPathError(`no response to the last request within ${this.timeoutMs / 1000}s`)), this.timeoutMs);
+          this.onSettled = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        })
+      : Promise.resolve();
+    return settled.then(() => {
+      this.socket.end();
+      return stoppedAt;
     });
   }
 

@@ -13,9 +13,11 @@ export class UdpRrResponder implements DataRole {
   private readonly cookie: Buffer;
   private readonly response: Buffer;
   private readonly width: number;
+  private readonly drainMs: number;
 
-  constructor(socket: Socket, cookie: Buffer, requestSize: number, responseSize: number) {
+  constructor(socket: Socket, cookie: Buffer, requestSize: number, responseSize: number, drainMs: number) {
     this.socket = socket;
+    this.drainMs = drainMs;
     this.cookie = cookie;
     this.response = Buffer.alloc(responseSize, 0x72);
     this.width = rrSequenceWidth(requestSize, responseSize);
@@ -35,8 +37,10 @@ export class UdpRrResponder implements DataRole {
 
   start(): void {}
 
+  /** Keeps answering for the drain time: the client's last request may still be on its way. */
   stop(): Promise<number> {
-    return Promise.resolve(performance.now());
+    const stoppedAt = performance.now();
+    return new Promise((resolve) => setTimeout(() => resolve(stoppedAt), this.drainMs));
   }
 
   close(): void {

@@ -84,6 +84,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       await conn.race(ticket.turn);
       if (keepAlive) clearInterval(keepAlive);
 
+      log.info('start', { client: who, test, duration: `${params.duration_s}s` });
       const { reports, wall_s } = await runServerTest(conn, params, options.host);
       served++;
       log.info('test', { client: who, test, streams: params.streams, reverse: params.reverse, seconds: wall_s.toFixed(2), status: 'ok', result: describe(reports) });

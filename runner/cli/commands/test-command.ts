@@ -55,6 +55,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   };
   process.once('SIGINT', onSigint);
 
+  let shown = 0;
   say(`bench ${params.test} with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}: ${describeParams({ params } as never)}`);
   const run = await runTest({
     params,
@@ -63,7 +64,10 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     signal: abort.signal,
     onEvent: (event) => {
       if (event.type === 'queued') process.stderr.write(`bench: queued behind ${event.position} test${event.position === 1 ? '' : 's'} on the server; waiting\n`);
-      if (event.type === 'interval') say(intervalLine(event.record));
+      if (event.type === 'interval') {
+        say(intervalLine(event.record));
+        shown++;
+      }
     },
   });
   process.off('SIGINT', onSigint);
@@ -71,6 +75,8 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   if (options.json) {
     out.write(`${JSON.stringify(run, null, 2)}\n`);
   } else if (run.status === 'ok') {
+    // The last interval closes at the stream's end, after the live samples: print it from the result.
+    for (const record of run.intervals.slice(shown)) say(intervalLine(record));
     say(summaryTable(run, useColor(out, options.color)));
   }
   if (run.status !== 'ok' || run.interrupted) {

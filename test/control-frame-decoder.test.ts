@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { FrameDecoder, encodeFrame } from '../runner/control/frame-decoder.js';
+import { MAX_CONTROL_FRAME_BYTES, encodeMessage, parseClientMessage, parseServerMessage, type ControlMessage } from '../runner/control/messages.js';
+import { defaultParams } from '../runner/core/defaults.js';
+
+const SEQUENCE: ControlMessage[] = [
+  { type: 'HELLO', protocol: 1, bench_version: '0.1.0' },
+  { type: 'TEST_REQUEST', params: defaultParams('UDP_STREAM') },
+  { type: 'START' },
+  { type: 'STOP' },
+];
+const WIRE = Buffer.concat(SEQUENCE.map((m) => encodeFrame(encodeMessage(m))));
+
+function decodeAll(chunks: Buffer[]): ControlMessage[] {
+  const decoder = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
+  return chunks.flatMap((c) => decoder.push(c)).map(parseClientMessage);
+}
+
+test('a message sequence split at every single offset decodes to the same messages', () => {
+  for (let cut = 0; cut <= WIRE.length; cut++) {
+    assert.deepEqual(decodeAll([WIRE.subarray(0, cut), WIRE.subarray(cut)]), SEQUENCE, `split at ${cut}`);
+  }
+});
+
+test('a message sequence split at every pair of offsets decodes to the same messages', () => {
+  for (let a = 0; a <= WIRE.length; a += 3) {
+    for (let b = a; b <= WIRE.length; b += 5) {
+      assert.deepEqual(decodeAll([WIRE.subarray(0, a), WIRE.subarray(a, b), WIRE.subarray(b)]), SEQUENCE);
+    }
+  }
+});
+
+test('fed one byte at a time, each frame comes out exactly when its last byte arrives', () => {
+  const decoder = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
+  const ends: number[] = [];
+  for (let i = 0; i < WIRE.length; i++) {
+    if (decoder.push(WIRE.subarray(i, i + 1)).length > 0) ends.push(i + 1);
+  }
+  let offset = 0;
+  const expected = SEQUENCE.map((m) => (offset += encodeFrame(encodeMessage(m)).length));
+  assert.deepEqual(ends, expected);
+  assert.equal(decoder.bufferedBytes, 0);
+});
+
+test('random splits of random message sequences round-trip (property)', () => {
+  const message = fc.oneof(
+    fc.record({ type: fc.constant('START' as const) }),
+    fc.record({ type: fc.constant('HELLO' as const), protocol: fc.integer({ min: 0, max: 9 }), bench_version: fc.string({ maxLength: 300 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(message, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (messages, cuts) => {
+      const wire = Buffer.concat(messages.map((m) => encodeFrame(encodeMessage(m))));
+      const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((x, y) => x - y);
+      const chunks: Buffer[] = [];
+      let from = 0;
+      for (const p of points) {
+        chunks.push(wire.subarray(from, p));
+        from = p;
+      }
+      chunks.push(wire.subarray(from));
+      assert.deepEqual(decodeAll(chunks), JSON.parse(JSON.stringify(messages)));
+    }),
+  );
+});
+
+test('a frame claiming more than the limit is refused on its 4 header bytes, before its body', () => {
+  const decoder = new FrameDecoder(1024);
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(0xfffffff0);
+  assert.throws(() => decoder.push(header), {
+    code: 'E_FRAME_TOO_LARGE',
+    message: 'control frame of 4294967280 bytes exceeds the limit of 1024 bytes - the peer is not a compatible bench',
+  });
+});
+
+test('a frame exactly at the limit is accepted', () => {
+  const decoder = new FrameDecoder(8);
+  const frames = decoder.push(encodeFrame(Buffer.from('12345678')));
+  assert.deepEqual(frames.map((f) => f.toString()), ['12345678']);
+});
+
+test('malformed and unknown control messages are refused with what is wrong', () => {
+  assert.throws(() => parseClientMessage(Buffer.from('{not json')), { code: 'E_PROTOCOL', message: 'control frame is not valid JSON - the peer is not a compatible bench' });
+  assert.throws(() => parseClientMessage(Buffer.from('[1,2]')), { code: 'E_PROTOCOL', message: 'control frame is not a JSON object' });
+  assert.throws(() => parseClientMessage(Buffer.from('{"type":"SHUTDOWN"}')), { code: 'E_PROTOCOL', message: 'unknown control message type "SHUTDOWN"' });
+  assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":"1"}')), { message: "HELLO message without a numeric 'protocol'" });
+  const bad = { type: 'TEST_REQUEST', params: { ...defaultParams('TCP_STREAM'), duration_s: -1 } };
+  assert.throws(() => parseClientMessage(Buffer.from(JSON.stringify(bad))), { message: 'TEST_REQUEST with invalid duration_s -1' });
+  // A server message is not a client message.
+  assert.throws(() => parseClientMessage(Buffer.from('{"type":"RESULT","streams":[]}')), { message: 'unknown control message type "RESULT"' });
+  assert.throws(() => parseServerMessage(Buffer.from('{"type":"READY","cookie":"ab","data_ports":["x"]}')), { message: 'READY without a list of data ports' });
+});
