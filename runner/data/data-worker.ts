@@ -83,7 +83,7 @@ function takeSample(at: number): StreamSample {
 
 /** A UDP receiver hears nothing when its sender is gone; TCP sockets have their own timeout. */
 function checkSilence(): void {
-  if (!(role instanceof UdpStreamReceiver) || !params.rate_bps) return;
+  if (!(role instanceof UdpStreamReceiver) || stopping) return;
   const last = role.lastActivityAt || startedAt;
   if (performance.now() - last > config.timeout_ms) {
     fail(new DataPathError(`no datagram from the sender for ${config.timeout_ms / 1000}s`));
