@@ -61,6 +61,7 @@ cli
 
 cli
   .command('validate <file>', 'Check a scenario file without running it')
+  .option('--set <key=value>', 'Check with this override, as bench run --set would apply it (repeatable)')
   .action((file, options) => dispatch(() => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options))));
 
 cli

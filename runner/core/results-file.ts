@@ -9,7 +9,15 @@ export const RESULTS_SCHEMA_VERSION = 1;
 
 export interface ResultsFile {
   schema_version: typeof RESULTS_SCHEMA_VERSION;
-  scenario: { name: string; description?: string; file: string; sha256: string; text: string };
+  scenario: {
+    name: string;
+    description?: string;
+    file: string;
+    sha256: string;
+    text: string;
+    /** The scenario's `report` block, variables substituted. */
+    report?: { formats: Array<'html' | 'md'>; title?: string };
+  };
   host: { hostname: string; os: string; kernel: string; cpus: number; cpu_model: string; node: string; bench_version: string };
   note?: string;
   started_at: string;

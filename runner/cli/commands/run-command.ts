@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import type { ResultsFile } from '../../core/results-file.js';
+import { buildResults } from '../../scenario/build-results.js';
+import { loadScenario } from '../../scenario/load-scenario.js';
+import { filterGroups } from '../../scenario/only-filter.js';
+import { createResultsFolder, RunLog, writeResultsFile } from '../../scenario/results-folder.js';
+import { executeRuns } from '../../scenario/run-scenario.js';
+import { planRuns } from '../../scenario/expand-plan.js';
+import type { ReportFormat } from '../../scenario/scenario-model.js';
+import { scenarioExitCode } from '../../scenario/scenario-outcome.js';
+import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
+import { useColor } from '../color.js';
+import { palette } from '../scenario-output/palette.js';
+import { renderFinalSummary } from '../scenario-output/final-summary.js';
+import { planHeadline } from '../scenario-output/plan-listing.js';
+import { ScenarioProgress } from '../scenario-output/progress-line.js';
+
+/** Without `report.formats`, a scenario gets both reports (issue: default html and md). */
+const DEFAULT_REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
+
+export interface RunCommandOptions {
+  out?: string;
+  quiet?: boolean;
+  json?: boolean;
+  only?: string;
+  /** A string, or an array when repeated (as cac gives it). */
+  set?: string | string[];
+  note?: string | number;
+  /** false with --no-color. */
+  color?: boolean;
+}
+
+/**
+ * `bench run FILE`: validate everything first (a bad file runs nothing, exit
+ * 2), then run each run in turn, appending each result to results.jsonl as it
+ * ends, and finish with results.json, reports and the summary. Ctrl-C stops
+ * the current run, keeps what was measured, and exits 130.
+ */
+export async function runCommand(file: string, options: RunCommandOptions = {}): Promise<number> {
+  const loaded = await loadScenario(file, { set: options.set });
+  const groups = filterGroups(loaded.groups, options.only === undefined ? undefined : String(options.only));
+  const runs = planRuns(groups);
+
+  // With --json, stdout carries the results JSON and nothing else; people read stderr.
+  const human = options.json ? process.stderr : process.stdout;
+  const colours = palette(useColor(human, options.color));
+  const progressColours = palette(useColor(process.stderr, options.color));
+  const live = process.stderr.isTTY === true && process.env.TERM !== 'dumb';
+  const progress = options.quiet ? undefined : new ScenarioProgress(process.stderr, live, progressColours, runs);
+
+  const startedAt = new Date();
+  const dir = await createResultsFolder(options.out, loaded.spec.name, startedAt);
+  if (!options.quiet) {
+    process.stderr.write(`${loaded.spec.name}: ${planHeadline(groups, runs)}\nResults go to ${dir}\n`);
+  }
+
+  const { runTest } = await import('../../client/run-test.js');
+  const log = await RunLog.open(dir);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+    progress?.finish();
+    process.stderr.write('interrupted: stopping the current run and writing what was measured (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onInterrupt);
+  let outcome: Awaited<ReturnType<typeof executeRuns>>;
+  try {
+    outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer: progress });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    await log.close();
+  }
+  progress?.finish();
+
+  const results = buildResults({
+    loaded,
+    groups,
+    runs: outcome.results,
+    interrupted: outcome.interrupted,
+    startedAt,
+    finishedAt: new Date(),
+    note: options.note === undefined ? undefined : String(options.note),
+  });
+  const resultsPath = await writeResultsFile(dir, results);
+  const reports = await renderScenarioReports(results, loaded.spec.report?.formats ?? DEFAULT_REPORT_FORMATS, dir, (line) => process.stderr.write(`${line}\n`));
+
+  if (!(options.json && options.quiet)) {
+    const ran = groups.filter((g) => results.groups.some((r) => r.label === g.label));
+    const warnings = [...planWarnings(ran), ...resultWarnings(results.groups)];
+    human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports], colours));
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  return scenarioExitCode(results);
+}
+
+/**
+ * Renders the scenario's `report.formats` into the results folder, after
+ * results.json is safely written, and returns the reports' paths. A missing
+ * report module is a note, not a failure: the results stand, and `bench
+ * report` can render them later.
+ */
+export async function renderScenarioReports(results: ResultsFile, formats: readonly ReportFormat[], outDir: string, say: (line: string) => void): Promise<string[]> {
+  const written: string[] = [];
+  if (formats.length === 0) return written;
+  let reports: typeof import('../../report/render-report.js');
+  try {
+    reports = await import('../../report/render-report.js');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('render-report')) {
+      say(`note: ${formats.join(' and ')} report not rendered: this build has no report renderer; render one later with bench report ${join(outDir, 'results.json')}`);
+      return written;
+    }
+    throw err;
+  }
+  for (const format of formats) {
+    try {
+      written.push((await reports.writeReport(results, format, outDir))[0]);
+    } catch (err) {
+      say(`warning: the ${format} report failed (${(err as Error).message}); results.json is complete: render it again with bench report ${join(outDir, 'results.json')} --format ${format}`);
+    }
+  }
+  return written;
+}

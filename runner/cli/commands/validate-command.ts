@@ -1,0 +1,16 @@
+import { loadScenario } from '../../scenario/load-scenario.js';
+import { planWarnings } from '../../scenario/shaky-figures.js';
+import { planHeadline, planLines } from '../scenario-output/plan-listing.js';
+
+/**
+ * `bench validate FILE`: everything `bench run` checks before sending a
+ * byte. A bad file throws ScenarioError (every problem, FILE:LINE:COL, exit
+ * 2); a good one prints what it expands to and exits 0.
+ */
+export async function validateCommand(file: string, options: { set?: string | string[] } = {}): Promise<number> {
+  const loaded = await loadScenario(file, { set: options.set });
+  const lines = [`${file}: valid scenario '${loaded.spec.name}': ${planHeadline(loaded.groups, loaded.runs)}`, ...planLines(loaded)];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  for (const w of planWarnings(loaded.groups)) process.stderr.write(`warning: ${w}\n`);
+  return 0;
+}

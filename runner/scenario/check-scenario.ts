@@ -1,0 +1,260 @@
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { DEFAULT_PORT } from '../core/defaults.js';
+import { isTestName, TEST_NAMES, type TestName } from '../core/test-params.js';
+import { didYouMean, listWords } from './did-you-mean.js';
+import { checkAnyFigure, checkFigure, parseCondition, type Expectation } from './expectations.js';
+import { appliesTo, settingSpec, type SettingSpec } from './run-keys.js';
+import { checkSettingValue } from './setting-check.js';
+import { LOCAL_PEER, type PeerSpec, type ReportFormat, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
+import type { DocPath, Problem } from './scenario-problem.js';
+
+export interface CheckResult {
+  /**
+   * What is valid so far: runs with a problem are left out, so later checks
+   * (across keys, after expansion) still run on the rest and every problem
+   * is reported in one go. Undefined when the file is not a mapping at all.
+   */
+  spec?: ScenarioSpec;
+  /** True when nothing was wrong and nothing was left out. */
+  complete: boolean;
+  problems: Problem[];
+}
+
+const PEER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
+
+/**
+ * Walks the scenario's data and says, in words, what is wrong with each
+ * value: units, sweeps, peer references, tests, expectations. Unknown and
+ * missing keys are the schema's to report (scenario-schema.ts).
+ */
+export function checkScenario(data: unknown, scenarioDir: string): CheckResult {
+  const problems: Problem[] = [];
+  const at = (path: DocPath, message: string, part: 'key' | 'value' = 'value') =>
+    problems.push({ place: { kind: 'node', path, part }, message });
+
+  if (data === null || data === undefined) {
+    problems.push({ place: { kind: 'offset', offset: 0 }, message: 'the file is empty: a scenario needs at least name: and runs:' });
+    return { complete: false, problems };
+  }
+  if (!isMapping(data)) {
+    at([], 'the top level must be a mapping with name: and runs:, not a list or a single value');
+    return { complete: false, problems };
+  }
+
+  if ('name' in data && (typeof data.name !== 'string' || data.name.trim() === '')) {
+    at(['name'], 'name must be text, such as name: lab-baseline');
+  }
+  if ('description' in data && typeof data.description !== 'string') at(['description'], 'description must be text');
+
+  const peers = checkPeers(data.peers, scenarioDir, at);
+  // References are checked against every peer written down; one with its own problem is reported there, once.
+  const peerNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => n !== LOCAL_PEER) : [];
+  const defaults = 'defaults' in data ? checkSettings(['defaults'], data.defaults, undefined, peerNames, problems) : [];
+  const runs = checkRuns(data.runs, peerNames, problems, at);
+  const report = checkReport(data.report, at);
+
+  const name = typeof data.name === 'string' ? data.name.trim() : '';
+  // Defaults with a problem would make every run's later checks misleading: check no run then.
+  const usable = defaults === null ? [] : runs.valid.filter((r) => peersUsable(r, defaults, peers));
+  const spec: ScenarioSpec = { name, peers, defaults: defaults ?? [], runs: usable };
+  if (typeof data.description === 'string') spec.description = data.description;
+  if (report) spec.report = report;
+  const complete = problems.length === 0 && name !== '' && runs.complete && defaults !== null;
+  return { spec, complete, problems };
+}
+
+type At = (path: DocPath, message: string, part?: 'key' | 'value') => void;
+
+/** False when the run goes to a peer that is written down but has a problem of its own. */
+function peersUsable(run: RunSpec, defaults: readonly Setting[], peers: ReadonlyMap<string, PeerSpec>): boolean {
+  const setting = run.settings.find((s) => s.key === 'peer') ?? defaults.find((s) => s.key === 'peer');
+  const name = setting === undefined ? LOCAL_PEER : String(setting.value);
+  return name === LOCAL_PEER || peers.has(name);
+}
+
+function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, PeerSpec> {
+  const peers = new Map<string, PeerSpec>();
+  if (value === undefined) return peers;
+  if (!isMapping(value)) {
+    at(['peers'], 'peers must be a mapping of names to hosts, such as lab-b: { host: 10.0.0.2, port: 7575 }');
+    return peers;
+  }
+  for (const [name, peer] of Object.entries(value)) {
+    const path = ['peers', name];
+    if (name === LOCAL_PEER) {
+      at(path, `'${LOCAL_PEER}' is reserved for the embedded loopback server: give this peer another name`, 'key');
+      continue;
+    }
+    if (!PEER_NAME.test(name)) {
+      at(path, `peer name '${name}' may hold only letters, digits, '.', '_' and '-', starting with a letter or digit`, 'key');
+      continue;
+    }
+    if (!isMapping(peer)) {
+      at(path, `peer '${name}' must be a mapping, such as { host: 10.0.0.2, port: 7575 }`);
+      continue;
+    }
+    let ok = true;
+    if ('host' in peer && (typeof peer.host !== 'string' || peer.host.trim() === '')) {
+      at([...path, 'host'], 'host must be an address or host name, such as 10.0.0.2 or lab-b.example.net');
+      ok = false;
+    }
+    // A quoted port ("${PORT:-7575}" in a flow mapping must be quoted) is still a port.
+    const port = typeof peer.port === 'string' && /^\d+$/.test(peer.port.trim()) ? Number(peer.port) : (peer.port ?? DEFAULT_PORT);
+    if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
+      at([...path, 'port'], `port must be a whole number from 1 to 65535, not ${JSON.stringify(port)}`);
+      ok = false;
+    }
+    let tokenFile: string | undefined;
+    if ('token_file' in peer) {
+      if (typeof peer.token_file !== 'string' || peer.token_file === '') {
+        at([...path, 'token_file'], 'token_file must be the path of a file holding the secret');
+        ok = false;
+      } else {
+        tokenFile = resolvePath(scenarioDir, peer.token_file);
+        if (!existsSync(tokenFile)) {
+          at([...path, 'token_file'], `token_file ${tokenFile} does not exist: create it with the secret bench serve was given, or fix the path (relative paths start at the scenario's folder)`);
+          ok = false;
+        }
+      }
+    }
+    if (!ok || typeof peer.host !== 'string') continue;
+    const spec: PeerSpec = { name, host: peer.host.trim(), port: port as number };
+    if (tokenFile !== undefined) spec.token_file = tokenFile;
+    peers.set(name, spec);
+  }
+  return peers;
+}
+
+/** The settings in one mapping (defaults, or a run), in the order written. */
+function checkSettings(path: DocPath, value: unknown, test: TestName | undefined, peers: readonly string[], problems: Problem[]): Setting[] | null {
+  if (!isMapping(value)) {
+    problems.push({ place: { kind: 'node', path, part: 'value' }, message: `${path[0] === 'defaults' ? 'defaults' : 'a run'} must be a mapping of keys to values, such as { duration: 10s }` });
+    return null;
+  }
+  const settings: Setting[] = [];
+  const before = problems.length;
+  for (const [key, v] of Object.entries(value)) {
+    const spec = settingSpec(key);
+    if (!spec) continue;
+    const keyPath = [...path, key];
+    if (test !== undefined && !appliesTo(spec, test)) {
+      problems.push({
+        place: { kind: 'node', path: keyPath, part: 'key' },
+        message: `${key} does not apply to ${test} (only to ${listWords(spec.tests, 'and')}): remove it from this run`,
+      });
+      continue;
+    }
+    const found = checkSettingValueAt(spec, v, keyPath, peers);
+    problems.push(...found);
+    if (found.length === 0) settings.push({ key: spec.key, value: v, place: { kind: 'node', path: keyPath, part: 'value' }, layer: path[0] === 'defaults' ? 1 : 2, path: keyPath });
+  }
+  return problems.length === before ? settings : null;
+}
+
+function checkSettingValueAt(spec: SettingSpec, value: unknown, path: DocPath, peers: readonly string[]): Problem[] {
+  return checkSettingValue(spec, value, (i) => ({ kind: 'node', path: i === undefined ? path : [...path, i], part: 'value' }), peers);
+}
+
+function checkRuns(value: unknown, peers: readonly string[], problems: Problem[], at: At): { valid: RunSpec[]; complete: boolean } {
+  if (value === undefined) return { valid: [], complete: false };
+  if (!Array.isArray(value)) {
+    at(['runs'], 'runs must be a list of runs, each starting with - test: TCP_STREAM (or UDP_STREAM, TCP_RR, UDP_RR)');
+    return { valid: [], complete: false };
+  }
+  if (value.length === 0) {
+    at(['runs'], 'runs is empty: add at least one run, such as - test: TCP_STREAM');
+    return { valid: [], complete: false };
+  }
+  const valid: RunSpec[] = [];
+  value.forEach((run: unknown, index) => {
+    const spec = checkRun(run, index, peers, problems, at);
+    if (spec) valid.push(spec);
+  });
+  return { valid, complete: valid.length === value.length };
+}
+
+function checkRun(run: unknown, index: number, peers: readonly string[], problems: Problem[], at: At): RunSpec | null {
+  const path = ['runs', index];
+  if (!isMapping(run)) {
+    at(path, `run ${index + 1} must be a mapping, such as - { test: TCP_STREAM, duration: 10s }`);
+    return null;
+  }
+  const before = problems.length;
+  let test: TestName | undefined;
+  if ('test' in run) {
+    if (typeof run.test === 'string' && isTestName(run.test)) test = run.test;
+    else at([...path, 'test'], unknownTestMessage(run.test));
+  }
+  if ('label' in run && (typeof run.label !== 'string' || run.label.trim() === '')) {
+    at([...path, 'label'], 'label must be text, such as label: baseline-1G');
+  }
+  // Without a known test, which keys apply is unknown: check values only.
+  const settings = checkSettings(path, run, test, peers, problems);
+  const expect = 'expect' in run ? checkExpect([...path, 'expect'], run.expect, test, at) : [];
+  if (problems.length > before || test === undefined || settings === null || expect === null) return null;
+  const spec: RunSpec = { index, test, settings, expect };
+  if (typeof run.label === 'string') spec.label = run.label.trim();
+  return spec;
+}
+
+function unknownTestMessage(value: unknown): string {
+  if (typeof value !== 'string') return `test must be one of ${listWords(TEST_NAMES, 'or')}`;
+  const guess = didYouMean(value, TEST_NAMES);
+  return guess !== undefined
+    ? `unknown test '${value}': did you mean '${guess}'?`
+    : `unknown test '${value}': tests are ${listWords(TEST_NAMES)}`;
+}
+
+function checkExpect(path: DocPath, value: unknown, test: TestName | undefined, at: At): Expectation[] | null {
+  if (!isMapping(value)) {
+    at(path, 'expect must be a mapping of figures to conditions, such as { throughput_mbps: ">= 900" }');
+    return null;
+  }
+  const expectations: Expectation[] = [];
+  let ok = true;
+  for (const [figure, condition] of Object.entries(value)) {
+    const message = test !== undefined ? checkFigure(test, figure) : checkAnyFigure(figure);
+    if (message !== null) {
+      at([...path, figure], message, 'key');
+      ok = false;
+    }
+    const parsed = parseCondition(figure, condition);
+    if (!parsed.ok) {
+      at([...path, figure], parsed.message);
+      ok = false;
+    } else expectations.push(parsed.expectation);
+  }
+  return ok ? expectations : null;
+}
+
+function checkReport(value: unknown, at: At): ScenarioSpec['report'] | undefined {
+  if (value === undefined) return undefined;
+  if (!isMapping(value)) {
+    at(['report'], 'report must be a mapping, such as { formats: [html, md], title: Lab baseline }');
+    return undefined;
+  }
+  const formats: ReportFormat[] = [];
+  if ('formats' in value) {
+    if (!Array.isArray(value.formats)) at(['report', 'formats'], 'formats must be a list, such as [html, md]');
+    else {
+      value.formats.forEach((f: unknown, i) => {
+        if (typeof f !== 'string' || !(REPORT_FORMATS as readonly string[]).includes(f)) {
+          at(['report', 'formats', i], `unknown report format ${JSON.stringify(f)}: formats are html and md`);
+        } else if (formats.includes(f as ReportFormat)) at(['report', 'formats', i], `report format ${f} is listed twice: list it once`);
+        else formats.push(f as ReportFormat);
+      });
+    }
+  }
+  const report: NonNullable<ScenarioSpec['report']> = { formats };
+  if ('title' in value) {
+    if (typeof value.title !== 'string' || value.title.trim() === '') at(['report', 'title'], 'title must be text');
+    else report.title = value.title;
+  }
+  return report;
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

@@ -1,0 +1,218 @@
+import { defaultParams, MAX_UDP_PAYLOAD, MIN_UDP_STREAM_SIZE } from '../core/defaults.js';
+import type { PeerAddress } from '../core/run-events.js';
+import type { TestParams } from '../core/test-params.js';
+import { checkParams as checkTestParams } from '../core/resolve-params.js';
+import { formatDuration, formatRate } from '../core/units.js';
+import { appliesTo, parseSettingValue, settingSpec, type SettingKey } from './run-keys.js';
+import { LOCAL_PEER, type PlannedGroup, type PlannedRun, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
+import type { Problem, ProblemPlace } from './scenario-problem.js';
+
+/**
+ * Turns a validated scenario into the runs to execute, in order.
+ *
+ * Precedence per key: built-in defaults < the scenario's `defaults` < the
+ * run's own keys < `--set`. A list on a sweepable key gives one group per
+ * value; several lists cross (every combination), the key written first
+ * varying slowest. Each group runs `repeat` times in a row. Keys that do not
+ * apply to a run's test (rate on TCP_STREAM) are ignored when they come from
+ * defaults or --set.
+ */
+export function expandPlan(spec: ScenarioSpec, overrides: readonly Setting[]): { groups: PlannedGroup[]; problems: Problem[] } {
+  const groups: PlannedGroup[] = [];
+  const problems: Problem[] = [];
+  for (const run of spec.runs) {
+    const winners = winningSettings(run, [...spec.defaults, ...run.settings, ...overrides]);
+    for (const point of crossSweeps(winners)) {
+      const group = buildGroup(spec, run, point, problems);
+      if (group) groups.push(group);
+    }
+  }
+  problems.push(...disambiguateLabels(spec, groups));
+  return { groups, problems };
+}
+
+/** The runs in execution order: each group's repeats back to back. */
+export function planRuns(groups: readonly PlannedGroup[]): PlannedRun[] {
+  return groups.flatMap((group) => Array.from({ length: group.repeat }, (_, repeat_index) => ({ group, repeat_index })));
+}
+
+/** Per key, the setting that wins, in the order keys were first written. */
+function winningSettings(run: RunSpec, layered: readonly Setting[]): Setting[] {
+  const order: SettingKey[] = [];
+  const winner = new Map<SettingKey, Setting>();
+  for (const s of layered) {
+    const spec = settingSpec(s.key);
+    if (!spec || !appliesTo(spec, run.test)) continue;
+    if (!winner.has(s.key)) order.push(s.key);
+    winner.set(s.key, s);
+  }
+  return order.map((k) => winner.get(k) as Setting);
+}
+
+/** One value of a setting at one sweep point, with where it was written. */
+interface PointValue {
+  setting: Setting;
+  value: unknown;
+  place: ProblemPlace;
+  swept: boolean;
+}
+
+function* crossSweeps(settings: readonly Setting[], i = 0, acc: PointValue[] = []): Generator<PointValue[]> {
+  if (i === settings.length) {
+    yield acc;
+    return;
+  }
+  const s = settings[i];
+  if (!Array.isArray(s.value)) {
+    yield* crossSweeps(settings, i + 1, [...acc, { setting: s, value: s.value, place: s.place, swept: false }]);
+    return;
+  }
+  for (let k = 0; k < s.value.length; k++) {
+    const place: ProblemPlace = s.path ? { kind: 'node', path: [...s.path, k], part: 'value' } : s.place;
+    yield* crossSweeps(settings, i + 1, [...acc, { setting: s, value: s.value[k] as unknown, place, swept: true }]);
+  }
+}
+
+function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue[], problems: Problem[]): PlannedGroup | null {
+  const params: TestParams = defaultParams(run.test);
+  const values = new Map<SettingKey, PointValue>();
+  let peerName = LOCAL_PEER;
+  let repeat = 1;
+  let pause_s = 0;
+  let wait_s = 0;
+  const sweep: Record<string, string | number> = {};
+  for (const pv of point) {
+    const key = pv.setting.key;
+    const setting = settingSpec(key);
+    if (!setting) continue;
+    values.set(key, pv);
+    const parsed = parseSettingValue(setting, pv.value);
+    if (setting.param) (params as unknown as Record<string, unknown>)[setting.param] = parsed;
+    else if (key === 'peer') peerName = parsed as string;
+    else if (key === 'repeat') repeat = parsed as number;
+    else if (key === 'pause') pause_s = parsed as number;
+    else if (key === 'wait') wait_s = parsed as number;
+    if (pv.swept) sweep[key] = typeof pv.value === 'number' ? pv.value : String(pv.value);
+  }
+
+  const before = problems.length;
+  const context = `run ${run.index + 1} (${run.test})`;
+  const problem = (keys: SettingKey[], message: string) => {
+    const blamed = blame(values, keys);
+    if (!blamed) return;
+    const own = blamed.setting.layer === 2;
+    problems.push({ place: blamed.place, message: own ? message : `${context}: ${message}` });
+  };
+  checkRunParams(params, problem);
+  if (problems.length === before) {
+    // `bench test` runs the same checks on its options; anything they refuse here would fail the run later.
+    try {
+      checkTestParams(params);
+    } catch (err) {
+      problems.push({ place: { kind: 'node', path: ['runs', run.index], part: 'value' }, message: `${context}: ${(err as Error).message}` });
+    }
+  }
+
+  let peer: PeerAddress | undefined;
+  if (peerName !== LOCAL_PEER) {
+    const p = spec.peers.get(peerName);
+    if (!p) problem(['peer'], `peer '${peerName}' is not defined under peers`);
+    else {
+      peer = { host: p.host, port: p.port, name: p.name };
+      if (p.token_file !== undefined) peer.token_file = p.token_file;
+    }
+  }
+  if (problems.length > before) return null;
+
+  const base = run.label ?? `${run.test} ${peerName}`;
+  const sweepText = Object.entries(sweep).map(([k, v]) => `${k}=${v}`).join(' ');
+  const group: PlannedGroup = {
+    label: sweepText === '' ? base : `${base} ${sweepText}`,
+    scenario_index: run.index,
+    test: run.test,
+    peer_name: peerName,
+    params,
+    sweep,
+    repeat,
+    pause_s,
+    wait_s,
+    expect: run.expect,
+  };
+  if (peer) group.peer = peer;
+  return group;
+}
+
+type Report = (keys: SettingKey[], message: string) => void;
+
+/** Checks on the values one run will really use, each blamed on the key to change. */
+function checkRunParams(p: TestParams, problem: Report): void {
+  if (p.interval_s > p.duration_s) {
+    problem(['duration', 'interval'], `duration ${formatDuration(p.duration_s)} is shorter than one interval (${formatDuration(p.interval_s)}): make duration at least the interval, or shorten interval`);
+  }
+  if (p.interval_s < MIN_INTERVAL_S) {
+    problem(['interval'], `interval ${formatDuration(p.interval_s)} is too short to measure: use ${formatDuration(MIN_INTERVAL_S)} or more`);
+  }
+  if (p.omit_s >= p.duration_s) {
+    problem(['omit', 'duration'], `omit ${formatDuration(p.omit_s)} leaves nothing to measure in a ${formatDuration(p.duration_s)} run: make omit shorter than duration`);
+  }
+  if (p.timeout_s < MIN_TIMEOUT_S) {
+    problem(['timeout'], `timeout ${formatDuration(p.timeout_s)} would declare a healthy peer dead: use ${formatDuration(MIN_TIMEOUT_S)} or more`);
+  }
+  if (p.streams > MAX_STREAMS) {
+    problem(['streams'], `streams ${p.streams} is more than ${MAX_STREAMS}: each stream is a thread on both hosts`);
+  }
+  if (p.test === 'UDP_STREAM') {
+    if (p.size_bytes > MAX_UDP_PAYLOAD) {
+      problem(['size'], `size ${p.size_bytes} bytes does not fit in one UDP datagram (at most ${MAX_UDP_PAYLOAD}): use a smaller size for UDP_STREAM`);
+    } else if (p.size_bytes < MIN_UDP_STREAM_SIZE) {
+      problem(['size'], `size ${p.size_bytes} bytes is too small for UDP_STREAM, whose datagrams carry a ${MIN_UDP_STREAM_SIZE}-byte header: use at least ${MIN_UDP_STREAM_SIZE}`);
+    } else if (p.rate_bps > 0 && p.rate_bps < p.size_bytes * 8) {
+      problem(['rate', 'size'], `rate ${formatRate(p.rate_bps)} is less than one ${p.size_bytes}-byte datagram per second: raise rate to at least ${formatRate(p.size_bytes * 8)}, or use 0 for unpaced`);
+    }
+  }
+  if (p.test === 'UDP_RR') {
+    for (const [key, n] of [['request_size', p.request_size_bytes], ['response_size', p.response_size_bytes]] as const) {
+      if (n > MAX_UDP_PAYLOAD) problem([key], `${key} ${n} bytes does not fit in one UDP datagram (at most ${MAX_UDP_PAYLOAD}): use a smaller ${key} for UDP_RR`);
+    }
+  }
+}
+
+/** The limits core/resolve-params.ts enforces for `bench test`, named here to blame the right key. */
+const MIN_INTERVAL_S = 0.1;
+const MIN_TIMEOUT_S = 1;
+const MAX_STREAMS = 128;
+
+/** Of the keys involved, the one set at the highest layer: the last word, so the one to change. */
+function blame(values: ReadonlyMap<SettingKey, PointValue>, keys: readonly SettingKey[]): PointValue | undefined {
+  let best: PointValue | undefined;
+  for (const k of keys) {
+    const v = values.get(k);
+    if (v && (!best || v.setting.layer > best.setting.layer)) best = v;
+  }
+  return best;
+}
+
+/**
+ * Labels name result groups, so they must differ. Labels a user wrote that
+ * clash are a problem; generated ones that clash get the run's number.
+ */
+function disambiguateLabels(spec: ScenarioSpec, groups: PlannedGroup[]): Problem[] {
+  const problems: Problem[] = [];
+  const byLabel = new Map<string, PlannedGroup[]>();
+  for (const g of groups) byLabel.set(g.label, [...(byLabel.get(g.label) ?? []), g]);
+  for (const [label, clash] of byLabel) {
+    if (clash.length < 2) continue;
+    const written = clash.filter((g) => spec.runs[g.scenario_index].label !== undefined);
+    if (written.length > 0) {
+      const runs = [...new Set(clash.map((g) => g.scenario_index + 1))];
+      const last = written[written.length - 1];
+      problems.push({
+        place: { kind: 'node', path: ['runs', last.scenario_index, 'label'], part: 'value' },
+        message: `label '${label}' is also used by run ${runs.filter((r) => r !== last.scenario_index + 1).join(', ')}: labels name result groups, so give each run its own`,
+      });
+      continue;
+    }
+    for (const g of clash) g.label = `${label} #${g.scenario_index + 1}`;
+  }
+  return problems;
+}

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { asBenchError } from '../core/errors.js';
+import type { RunEvent, RunTestOptions } from '../core/run-events.js';
+import type { RunObject } from '../core/run-object.js';
+import type { RunLog } from './results-folder.js';
+import type { PlannedRun } from './scenario-model.js';
+
+export type RunTestFn = (options: RunTestOptions) => Promise<RunObject>;
+
+/** What the progress display hears about; every hook is optional. */
+export interface ScenarioObserver {
+  runStarting?(run: PlannedRun, position: number, total: number): void;
+  runEvent?(run: PlannedRun, event: RunEvent): void;
+  runFinished?(run: PlannedRun, result: RunObject, position: number, total: number): void;
+  pausing?(seconds: number): void;
+}
+
+export interface ExecuteOptions {
+  runTest: RunTestFn;
+  log: RunLog;
+  /** Aborting stops the current run (recorded, marked interrupted) and starts no more. */
+  signal: AbortSignal;
+  observer?: ScenarioObserver;
+}
+
+/**
+ * Runs the plan one run at a time, never in parallel: two tests sharing a
+ * link would measure each other. A run that fails is recorded and the
+ * scenario goes on; each result is on disk before the next run starts.
+ */
+export async function executeRuns(runs: readonly PlannedRun[], options: ExecuteOptions): Promise<{ results: RunObject[]; interrupted: boolean }> {
+  const { runTest, log, signal, observer } = options;
+  const results: RunObject[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    if (signal.aborted) break;
+    const run = runs[i];
+    observer?.runStarting?.(run, i + 1, runs.length);
+    const result = tagged(run, await runOne(run, runTest, signal, observer));
+    if (signal.aborted) result.interrupted = true;
+    await log.append(result);
+    results.push(result);
+    observer?.runFinished?.(run, result, i + 1, runs.length);
+    if (signal.aborted) break;
+    const pause = run.group.pause_s;
+    if (pause > 0 && i < runs.length - 1) {
+      observer?.pausing?.(pause);
+      try {
+        await sleep(pause * 1000, undefined, { signal });
+      } catch {
+        break;
+      }
+    }
+  }
+  return { results, interrupted: signal.aborted };
+}
+
+async function runOne(run: PlannedRun, runTest: RunTestFn, signal: AbortSignal, observer?: ScenarioObserver): Promise<RunObject> {
+  const { group } = run;
+  const options: RunTestOptions = {
+    params: group.params,
+    signal,
+    onEvent: (event) => observer?.runEvent?.(run, event),
+  };
+  if (group.peer) options.peer = group.peer;
+  if (group.wait_s > 0) options.wait_s = group.wait_s;
+  const startedAt = new Date().toISOString();
+  try {
+    return await runTest(options);
+  } catch (err) {
+    // runTest reports measurement failures in the object; a throw is a bug, but one run's bug must not lose the others.
+    return failedRun(run, startedAt, err);
+  }
+}
+
+function failedRun(run: PlannedRun, startedAt: string, err: unknown): RunObject {
+  const { group } = run;
+  return {
+    id: randomUUID(),
+    test: group.test,
+    peer: group.peer ? { host: group.peer.host, port: group.peer.port, embedded: false } : { host: '127.0.0.1', port: 0, embedded: true },
+    params: group.params,
+    status: 'failed',
+    error: asBenchError(err).toJSON(),
+    started_at: startedAt,
+    duration_s: 0,
+    summary: null,
+    intervals: [],
+    client: { cpu_percent: null },
+    server: { cpu_percent: null },
+  };
+}
+
+function tagged(run: PlannedRun, result: RunObject): RunObject {
+  return { ...result, label: run.group.label, scenario_index: run.group.scenario_index, repeat_index: run.repeat_index };
+}

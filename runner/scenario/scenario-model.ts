@@ -1,0 +1,74 @@
+import type { PeerAddress } from '../core/run-events.js';
+import type { TestName, TestParams } from '../core/test-params.js';
+import type { Expectation } from './expectations.js';
+import type { SettingKey } from './run-keys.js';
+import type { DocPath, ProblemPlace } from './scenario-problem.js';
+
+/**
+ * A scenario after validation, before expansion: values still as written
+ * (so sweeps keep their order and labels show `100M`, not 100000000), each
+ * with the place it came from, for pointing at it if a later check fails.
+ */
+export interface Setting {
+  key: SettingKey;
+  /** One value, or the list of a sweep, as written. */
+  value: unknown;
+  place: ProblemPlace;
+  /** Precedence: 1 scenario defaults, 2 the run's own keys, 3 --set. (0 is the built-in defaults.) */
+  layer: 1 | 2 | 3;
+  /** Path of the value in the document, for file settings. */
+  path?: DocPath;
+}
+
+export interface PeerSpec {
+  name: string;
+  host: string;
+  port: number;
+  /** Absolute path, resolved against the scenario file's folder. */
+  token_file?: string;
+}
+
+export interface RunSpec {
+  /** Position in the file's runs list, 0-based. */
+  index: number;
+  test: TestName;
+  label?: string;
+  settings: Setting[];
+  expect: Expectation[];
+}
+
+export type ReportFormat = 'html' | 'md';
+
+export interface ScenarioSpec {
+  name: string;
+  description?: string;
+  peers: Map<string, PeerSpec>;
+  defaults: Setting[];
+  runs: RunSpec[];
+  report?: { formats: ReportFormat[]; title?: string };
+}
+
+/** One expanded run (a sweep point), which runs `repeat` times and forms one result group. */
+export interface PlannedGroup {
+  label: string;
+  scenario_index: number;
+  test: TestName;
+  /** The peer's name in the scenario, or 'local' for the embedded server. */
+  peer_name: string;
+  /** Undefined for the embedded loopback server. */
+  peer?: PeerAddress;
+  params: TestParams;
+  sweep: Record<string, string | number>;
+  repeat: number;
+  pause_s: number;
+  wait_s: number;
+  expect: Expectation[];
+}
+
+/** One run to execute: a group and which repeat of it. */
+export interface PlannedRun {
+  group: PlannedGroup;
+  repeat_index: number;
+}
+
+export const LOCAL_PEER = 'local';

@@ -1,0 +1,115 @@
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { packagePath } from '../core/package-paths.js';
+import { didYouMean, listWords } from './did-you-mean.js';
+import { RUN_KEYS, RUN_ONLY_KEYS, SETTING_KEYS } from './run-keys.js';
+import type { DocPath, Problem } from './scenario-problem.js';
+
+/**
+ * schemas/scenario.schema.json, compiled once. The schema is the contract
+ * editors check against while a user types; here it catches structure
+ * (unknown keys, missing keys). Value problems get their sentences from the
+ * scenario checker, which knows units; schema errors at the same place are
+ * then dropped, so each mistake is reported once, in words.
+ */
+let compiled: ValidateFunction | undefined;
+
+export function scenarioSchemaValidator(): ValidateFunction {
+  if (compiled === undefined) {
+    const schema = JSON.parse(readFileSync(packagePath('schemas/scenario.schema.json'), 'utf8')) as object;
+    const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+const TOP_KEYS = ['name', 'description', 'peers', 'defaults', 'runs', 'report'];
+const PEER_KEYS = ['host', 'port', 'token_file'];
+const REPORT_KEYS = ['formats', 'title'];
+
+/** Problems from the schema that the checker (which produced `checked`) did not already report. */
+export function schemaProblems(data: unknown, checked: readonly DocPath[]): Problem[] {
+  const validate = scenarioSchemaValidator();
+  if (validate(data)) return [];
+  const problems: Problem[] = [];
+  for (const error of validate.errors ?? []) {
+    const path = pointerToPath(error.instancePath);
+    const structural = structuralProblem(error, path);
+    if (structural !== undefined) {
+      if (structural !== null) problems.push(structural);
+      continue;
+    }
+    if (checked.some((c) => isPrefix(c, path) || isPrefix(path, c))) continue;
+    // The checker should have described this in words; this is a safety net.
+    problems.push({ place: { kind: 'node', path, part: 'value' }, message: `${describePath(path)} ${error.message ?? 'is invalid'}` });
+  }
+  return problems;
+}
+
+/** A sentence for unknown and missing keys; undefined for value errors; null to drop. */
+function structuralProblem(error: ErrorObject, path: DocPath): Problem | null | undefined {
+  const params = error.params as Record<string, unknown>;
+  const extra = error.keyword === 'additionalProperties' ? params.additionalProperty
+    : error.keyword === 'unevaluatedProperties' ? params.unevaluatedProperty
+    : undefined;
+  if (typeof extra === 'string') {
+    return { place: { kind: 'node', path: [...path, extra], part: 'key' }, message: unknownKeyMessage(path, extra) };
+  }
+  if (error.keyword === 'required' && typeof params.missingProperty === 'string') {
+    return { place: { kind: 'node', path, part: 'value' }, message: missingKeyMessage(path, params.missingProperty) };
+  }
+  return undefined;
+}
+
+function unknownKeyMessage(path: DocPath, key: string): string {
+  const where = describePath(path);
+  if (path.length === 1 && path[0] === 'defaults' && (RUN_ONLY_KEYS as readonly string[]).includes(key)) {
+    return `${key} cannot be a default: give it in each run`;
+  }
+  const known = knownKeys(path);
+  const guess = didYouMean(key, known);
+  const what = path.length === 0 ? `unknown top-level key '${key}'` : `unknown key '${key}' in ${where}`;
+  if (guess !== undefined) return `${what}: did you mean '${guess}'?`;
+  return `${what}: known keys are ${listWords(known)}`;
+}
+
+function missingKeyMessage(path: DocPath, key: string): string {
+  if (path.length === 0 && key === 'name') return "the scenario has no name: add one, such as name: lab-baseline (it names the results folder)";
+  if (path.length === 0 && key === 'runs') return 'the scenario has no runs: add runs: with a list of tests, such as - test: TCP_STREAM';
+  if (path[0] === 'runs' && key === 'test') return `${describePath(path)} has no test: add test: with one of TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR`;
+  if (path[0] === 'peers' && key === 'host') return `${describePath(path)} has no host: add host: with the address of the machine running bench serve`;
+  return `${describePath(path)} has no ${key}: add it`;
+}
+
+function knownKeys(path: DocPath): string[] {
+  if (path.length === 0) return TOP_KEYS;
+  if (path[0] === 'peers') return PEER_KEYS;
+  if (path[0] === 'report') return REPORT_KEYS;
+  if (path[0] === 'defaults') return [...SETTING_KEYS];
+  return [...RUN_KEYS];
+}
+
+/** How a user names a place: `run 2`, `peer 'lab-b'`, `defaults`, `the top level`. */
+export function describePath(path: DocPath): string {
+  if (path.length === 0) return 'the top level';
+  const [head, second, ...rest] = path;
+  let base: string;
+  if (head === 'runs' && typeof second === 'number') base = `run ${second + 1}`;
+  else if (head === 'peers' && second !== undefined) base = `peer '${second}'`;
+  else return path.join('.');
+  return rest.length === 0 ? base : `${base}, ${rest.join('.')}`;
+}
+
+function pointerToPath(pointer: string): DocPath {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function isPrefix(prefix: DocPath, path: DocPath): boolean {
+  return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+}

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RunObject } from '../runner/core/run-object.js';
+import type { ExpectationResult } from '../runner/core/results-file.js';
+import { renderExpectations } from '../runner/cli/scenario-output/expectations-list.js';
+import { formatClock, formatFigure, formatInterval } from '../runner/cli/scenario-output/format-figure.js';
+import { palette } from '../runner/cli/scenario-output/palette.js';
+import { ScenarioProgress } from '../runner/cli/scenario-output/progress-line.js';
+import { renderSummaryTable } from '../runner/cli/scenario-output/summary-table.js';
+import { summarizeGroups } from '../runner/scenario/group-results.js';
+import { parseScenario } from '../runner/scenario/load-scenario.js';
+import { planWarnings, resultWarnings } from '../runner/scenario/shaky-figures.js';
+import { rrRun, streamRun } from './fixtures/scenarios/run-objects.js';
+
+const plain = palette(false);
+const loaded = parseScenario('o.yaml', [
+  'name: o',
+  'defaults: { duration: 10s, repeat: 3 }',
+  'runs:',
+  '  - { test: TCP_STREAM, label: uplink }',
+  '  - { test: TCP_RR, expect: { "latency_us.p99": "< 250" } }',
+].join('\n'), { env: {} });
+const [up, rr] = loaded.groups;
+
+test('expectations list: label, rule, verdict and the mean it was judged on', () => {
+  const results: ExpectationResult[] = [
+    { label: 'uplink', figure: 'throughput_mbps', condition: '>= 900', op: '>=', threshold: 900, observed: 874.23, ok: false },
+    { label: 'TCP_RR local', figure: 'latency_us.p99', condition: '< 250', op: '<', threshold: 250, observed: 87.3, ok: true },
+    { label: 'TCP_RR local', figure: 'transactions', condition: '> 1', op: '>', threshold: 1, observed: null, ok: false },
+  ];
+  assert.equal(renderExpectations(results, plain), [
+    'Expectations: 1 of 3 met',
+    '  uplink        throughput_mbps >= 900  ✗ 874.2',
+    '  TCP_RR local  latency_us.p99 < 250    ✓ 87.30',
+    '  TCP_RR local  transactions > 1        ✗ no value: no run produced it',
+  ].join('\n'));
+  assert.equal(renderExpectations([results[1]], palette(true)), '\x1b[1mExpectations: 1 of 1 met\x1b[22m\n  TCP_RR local  latency_us.p99 < 250  \x1b[32m✓ 87.30\x1b[39m');
+});
+
+test('summary table: one row per group, mean and 95% CI across repeats, which way is better; no colour codes when off', () => {
+  const runs: RunObject[] = [
+    streamRun(up, 0, 930), streamRun(up, 1, 940), streamRun(up, 2, 950),
+    rrRun(rr, 0, 200), { ...rrRun(rr, 1, 0), status: 'failed', summary: null }, rrRun(rr, 2, 240),
+  ];
+  const table = renderSummaryTable(summarizeGroups(loaded.groups, runs), loaded.groups, runs, plain);
+  assert.equal(table, [
+    '┌──────────────────┬─────┬──────────────────────┬────────┬──────────────────┬────────┐',
+    '│ run              │  ok │ figure               │   mean │           95% CI │ better │',
+    '├──────────────────┼─────┼──────────────────────┼────────┼──────────────────┼────────┤',
+    '│ uplink           │ 3/3 │ throughput_mbps      │  940.0 │   ± 24.84 (2.6%) │ higher │',
+    '│ TCP_STREAM local │     │                      │        │                  │        │',
+    '├──────────────────┼─────┼──────────────────────┼────────┼──────────────────┼────────┤',
+    '│ TCP_RR local     │ 2/3 │ transactions_per_sec │ 2000.0 │       ± 0 (0.0%) │ higher │',
+    '│                  │     │ latency_us.p50       │  38.00 │       ± 0 (0.0%) │ lower  │',
+    // Two repeats: t(1) = 12.706 makes the interval wide, as it should be.
+    '│                  │     │ latency_us.p99       │  220.0 │ ± 254.1 (115.5%) │ lower  │',
+    '└──────────────────┴─────┴──────────────────────┴────────┴──────────────────┴────────┘',
+].join('\n'));
+});
+
+test('figures keep enough digits to compare and no more', () => {
+  assert.deepEqual([formatFigure(941.27), formatFigure(87.333), formatFigure(3.14159), formatFigure(0), formatFigure(0.00042)], ['941.3', '87.33', '3.142', '0', '0.00042']);
+  assert.equal(formatInterval(940, 24.8414), '± 24.84 (2.6%)');
+  assert.equal(formatInterval(940, null), '—');
+  assert.deepEqual([formatClock(8), formatClock(219), formatClock(3725)], ['8s', '3m 39s', '1h 02m 05s']);
+});
+
+test('shaky figures: a wide interval across repeats, runs too short, no repeats, each with what to do', () => {
+  const wide = summarizeGroups([up], [streamRun(up, 0, 500), streamRun(up, 1, 900), streamRun(up, 2, 700)]);
+  assert.deepEqual(resultWarnings(wide), [
+    'uplink: throughput_mbps varies widely across repeats (95% interval ±71.0% of the mean, over 3 runs): add repeats or lengthen duration, and look for other traffic or CPU load on the path',
+  ]);
+  const once = summarizeGroups([up], [streamRun(up, 0, 900)]);
+  assert.deepEqual(resultWarnings(once), ['each run counted once, so there are no confidence intervals: set repeat: 3 or more to see how much the figures vary']);
+  const short = parseScenario('s.yaml', 'name: s\nruns:\n  - { test: TCP_STREAM, duration: 2s }\n  - { test: TCP_RR, duration: 10s }\n', { env: {} });
+  assert.deepEqual(planWarnings(short.groups), [
+    '1 of 2 runs measures fewer than 3 intervals (TCP_STREAM local; duration 2s, interval 1s, omit 0s): so short a run is mostly start-up; make duration at least 3s',
+  ]);
+  assert.deepEqual(planWarnings(loaded.groups), []);
+});
+
+test('progress without a terminal: one plain line per event, the last interval from the result, no carriage returns', () => {
+  const written: string[] = [];
+  const progress = new ScenarioProgress({ write: (t: string) => written.push(t) }, false, plain, loaded.runs);
+  const run = loaded.runs[0];
+  const result = streamRun(up, 0, 941.27);
+  result.intervals = [
+    { start_s: 0, end_s: 1, omitted: true, figures: { throughput_mbps: 500, sender_mbps: 510, bytes_sent: 1, bytes_received: 1 } },
+    { start_s: 1, end_s: 2, omitted: false, figures: { throughput_mbps: 941.27, sender_mbps: 950, bytes_sent: 1, bytes_received: 1 } },
+  ];
+  progress.runStarting(run, 1, 6);
+  progress.runEvent(run, { type: 'queued', position: 2 });
+  progress.runEvent(run, { type: 'interval', index: 0, record: result.intervals[0] });
+  progress.runFinished(run, result);
+  progress.pausing(2);
+  const failed: RunObject = { ...rrRun(rr, 0, 1), status: 'failed', summary: null, intervals: [], error: { code: 'E_PEER_UNREACHABLE', message: 'cannot reach peer lab-b' } };
+  progress.runStarting(loaded.runs[3], 4, 6);
+  progress.runFinished(loaded.runs[3], failed);
+  assert.equal(written.join(''), [
+    '[1/6] uplink (repeat 1/3): 10s, 64KiB',
+    '[1/6] uplink (repeat 1/3): queued at the server, position 2',
+    '[1/6] uplink (repeat 1/3)  0.0-1.0s  500.0 Mbit/s  (omitted)',
+    '[1/6] uplink (repeat 1/3)  1.0-2.0s  941.3 Mbit/s',
+    '[1/6] uplink (repeat 1/3): ok  941.3 Mbit/s',
+    'pause 2s',
+    '[4/6] TCP_RR local (repeat 1/3): 10s, 1B/1B',
+    '[4/6] TCP_RR local (repeat 1/3): failed: cannot reach peer lab-b',
+    '',
+  ].join('\n'));
+});
+
+test('progress on a terminal: one live line rewritten in place, with params and time left, cut to the width', () => {
+  const written: string[] = [];
+  const progress = new ScenarioProgress({ write: (t: string) => written.push(t), columns: 120 }, true, plain, loaded.runs);
+  const run = loaded.runs[0];
+  const record = { start_s: 3, end_s: 4, omitted: false, figures: { throughput_mbps: 941.27, sender_mbps: 950, bytes_sent: 1, bytes_received: 1 } };
+  progress.runStarting(run, 1, 6);
+  progress.runEvent(run, { type: 'interval', index: 3, record });
+  progress.runFinished(run, streamRun(up, 0, 941.27));
+  // 6s left of this run, then five more 10s runs.
+  assert.equal(written[1], '\r\x1b[2K[1/6] uplink (repeat 1/3) (10s, 64KiB)  3.0-4.0s  941.3 Mbit/s  6s left, about 56s in all');
+  assert.equal(written.slice(-2).join(''), '\r\x1b[2K[1/6] uplink (repeat 1/3): ok  941.3 Mbit/s\n');
+  assert.ok(written.every((w) => !w.includes('\n') || w.endsWith('\n')));
+
+  const narrow: string[] = [];
+  const small = new ScenarioProgress({ write: (t: string) => narrow.push(t), columns: 40 }, true, palette(true), loaded.runs);
+  small.runStarting(run, 1, 6);
+  small.runEvent(run, { type: 'interval', index: 3, record });
+  assert.equal(narrow[1], '\r\x1b[2K[1/6] uplink (repeat 1/3) (10s, 64KiB) \x1b[2m\x1b[22m');
+});
