@@ -1,0 +1,221 @@
+import { parse as parseYaml } from 'yaml';
+import type { FigureStatistics, ResultsFile, RunGroup } from '../core/results-file.js';
+import type { RunObject } from '../core/run-object.js';
+import { formatDuration } from '../core/units.js';
+import { padIndex } from './chart-files.js';
+import { compareFigureNames, figureInfo, flattenFigures, headlineFigures, isCounter, isVolume } from './figure-catalog.js';
+import { describeParams, formatCi, formatElapsed, formatNumber, formatUtc } from './format.js';
+import type {
+  ExpectationView, FigureView, GroupView, PeerView, ReportModel, RunView, VerdictView,
+} from './report-model.js';
+import { runCharts } from './run-charts.js';
+import { buildSweep, findSweepFamilies } from './sweeps.js';
+
+/** results.json to the values a report shows; pure, so every format and template sees the same figures. */
+export function buildReportModel(results: ResultsFile, format: 'html' | 'md', version: string): ReportModel {
+  const groupOfRun = new Map<string, RunGroup>();
+  for (const g of results.groups) for (const id of g.run_ids) groupOfRun.set(id, g);
+
+  const groups = results.groups.map((g, i) => groupView(g, i + 1, results.runs));
+  const runs = results.runs.map((r, i) => runView(r, i + 1, groupOfRun.get(r.id)));
+  const sweeps = findSweepFamilies(results).map((family, i) => buildSweep(family, i + 1));
+  const charts = [...sweeps.flatMap((s) => s.charts), ...runs.flatMap((r) => r.charts)];
+  const failed = runs.filter((r) => !r.ok);
+  const started = Date.parse(results.started_at);
+  const finished = Date.parse(results.finished_at);
+  const elapsed = Number.isFinite(finished - started) ? Math.max(0, (finished - started) / 1000) : 0;
+
+  return {
+    format,
+    title: scenarioTitle(results),
+    generator: { name: 'bench', version },
+    scenario: {
+      name: results.scenario.name,
+      description: results.scenario.description ?? null,
+      file: results.scenario.file,
+      sha256: results.scenario.sha256,
+      text: results.scenario.text,
+    },
+    note: results.note ?? null,
+    interrupted: results.interrupted === true,
+    started_at: results.started_at,
+    started_text: formatUtc(results.started_at),
+    finished_at: results.finished_at,
+    finished_text: formatUtc(results.finished_at),
+    elapsed_s: elapsed,
+    elapsed_text: formatElapsed(elapsed),
+    host: results.host,
+    peers: peerViews(results, groupOfRun),
+    counts: { runs: runs.length, ok: runs.length - failed.length, failed: failed.length, groups: groups.length, sweeps: sweeps.length, charts: charts.length },
+    verdict: verdictView(results),
+    groups,
+    sweeps,
+    runs,
+    failed_runs: failed,
+    charts,
+  };
+}
+
+/**
+ * The scenario's `report.title` (recorded with variables substituted), else
+ * its name. Results written before that field existed carry the title only in
+ * the scenario text.
+ */
+export function scenarioTitle(results: ResultsFile): string {
+  const recorded = results.scenario.report?.title;
+  if (typeof recorded === 'string' && recorded.trim() !== '') return recorded.trim();
+  try {
+    const doc = parseYaml(results.scenario.text) as { report?: { title?: unknown } } | null;
+    const title = doc?.report?.title;
+    if (typeof title === 'string' && title.trim() !== '') return title.trim();
+  } catch {
+    // The text ran, so it parsed once; a report still renders if it somehow no longer does.
+  }
+  return results.scenario.name;
+}
+
+function figureView(name: string, s: FigureStatistics): FigureView {
+  const info = figureInfo(name);
+  return {
+    name,
+    label: info.label,
+    unit: info.unit,
+    n: s.n,
+    mean: s.mean,
+    ci95: s.ci95,
+    min: s.min,
+    max: s.max,
+    better: s.better ?? info.better,
+    mean_text: formatNumber(s.mean),
+    ci95_text: formatCi(s.ci95),
+    min_text: formatNumber(s.min),
+    max_text: formatNumber(s.max),
+  };
+}
+
+function groupView(g: RunGroup, index: number, allRuns: RunObject[]): GroupView {
+  const figures = Object.keys(g.figures)
+    .sort(compareFigureNames)
+    .filter((name) => g.figures[name].n > 0 && !isVolume(name))
+    .map((name) => figureView(name, g.figures[name]));
+  const members = allRuns.filter((r) => g.run_ids.includes(r.id));
+  const ok = members.filter((r) => r.status === 'ok').length;
+  const headline = headlineFigures(g.test).flatMap((name) => figures.filter((f) => f.name === name));
+  return {
+    index,
+    anchor: `group-${padIndex(index)}`,
+    label: g.label,
+    test: g.test,
+    peer: g.peer,
+    params: g.params,
+    params_text: describeParams(g.params),
+    sweep: g.sweep ?? {},
+    sweep_text: Object.entries(g.sweep ?? {}).map(([k, v]) => `${k}=${v}`).join(', '),
+    run_ids: g.run_ids,
+    runs_total: g.run_ids.length,
+    runs_ok: ok,
+    runs_failed: g.run_ids.length - ok,
+    headline_text: headline.length > 0 ? headline.map((f) => `${f.label} ${f.mean_text} ${f.unit}`).join(', ') : 'no result',
+    headline,
+    figures,
+  };
+}
+
+function runView(run: RunObject, index: number, group: RunGroup | undefined): RunView {
+  const label = run.label ?? group?.label ?? run.id;
+  const repeats = group?.run_ids.length ?? 1;
+  const repeatText = run.repeat_index !== undefined && repeats > 1 ? `repeat ${run.repeat_index + 1} of ${repeats}` : '';
+  const chartName = repeatText ? `${label} #${(run.repeat_index ?? 0) + 1}` : label;
+  const figures = run.summary
+    ? flattenFigures(run.summary)
+        .filter(([name]) => !isCounter(name))
+        .map(([name, value]) => {
+          const info = figureInfo(name);
+          return { name, label: info.label, unit: info.unit, value, value_text: formatNumber(value) };
+        })
+    : [];
+  return {
+    index,
+    anchor: `run-${padIndex(index)}`,
+    id: run.id,
+    label,
+    group_label: group?.label ?? null,
+    test: run.test,
+    repeat_index: run.repeat_index ?? null,
+    repeat_text: repeatText,
+    peer_text: peerText(run, group),
+    params: run.params,
+    params_text: describeParams(run.params),
+    status: run.status,
+    ok: run.status === 'ok',
+    error: run.error ?? null,
+    interrupted: run.interrupted === true,
+    started_at: run.started_at,
+    started_text: formatUtc(run.started_at),
+    duration_s: run.duration_s,
+    duration_text: formatDuration(run.duration_s),
+    client_cpu_text: cpuText(run.client.cpu_percent),
+    server_cpu_text: cpuText(run.server.cpu_percent),
+    interval_count: run.intervals.length,
+    omitted_count: run.intervals.filter((r) => r.omitted).length,
+    figures,
+    charts: runCharts(run, index, chartName),
+  };
+}
+
+function cpuText(percent: number | null): string {
+  return percent === null ? '—' : `${formatNumber(percent)} %`;
+}
+
+function address(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function peerText(run: RunObject, group: RunGroup | undefined): string {
+  const where = address(run.peer.host, run.peer.port);
+  if (run.peer.embedded) return `embedded loopback server (${where})`;
+  return group && group.peer !== where ? `${group.peer} (${where})` : where;
+}
+
+function peerViews(results: ResultsFile, groupOfRun: Map<string, RunGroup>): PeerView[] {
+  const peers = new Map<string, PeerView>();
+  for (const run of results.runs) {
+    const where = address(run.peer.host, run.peer.port);
+    const name = run.peer.embedded ? 'embedded' : groupOfRun.get(run.id)?.peer ?? where;
+    const key = `${name} ${where}`;
+    const peer = peers.get(key) ?? { name, address: where, embedded: run.peer.embedded, runs: 0 };
+    peer.runs++;
+    peers.set(key, peer);
+  }
+  return [...peers.values()];
+}
+
+function verdictView(results: ResultsFile): VerdictView {
+  const expectations: ExpectationView[] = results.expectations.map((e) => {
+    const info = figureInfo(e.figure);
+    return {
+      label: e.label,
+      figure: e.figure,
+      figure_label: info.label,
+      unit: info.unit,
+      condition: e.condition,
+      threshold: e.threshold,
+      observed: e.observed,
+      observed_text: e.observed === null ? 'no result' : `${formatNumber(e.observed)} ${info.unit}`.trim(),
+      ok: e.ok,
+      result_text: e.ok ? 'met' : 'not met',
+    };
+  });
+  const met = expectations.filter((e) => e.ok).length;
+  const unmet = expectations.length - met;
+  const status = expectations.length === 0 ? 'none' : unmet === 0 ? 'pass' : 'fail';
+  const headline =
+    status === 'none'
+      ? 'No expectations were set'
+      : status === 'pass'
+        ? expectations.length === 1
+          ? 'The one expectation was met'
+          : `All ${expectations.length} expectations met`
+        : `${unmet} of ${expectations.length} expectation${expectations.length === 1 ? '' : 's'} not met`;
+  return { status, passed: status !== 'fail', headline, total: expectations.length, met, unmet, expectations };
+}

@@ -1,0 +1,99 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { BenchError, UsageError } from '../core/errors.js';
+import { packagePath } from '../core/package-paths.js';
+import type { ResultsFile } from '../core/results-file.js';
+import { buildReportModel } from './build-report-model.js';
+import { createTemplateEnv, type TemplateEnv } from './template-env.js';
+
+export type ReportFormat = 'html' | 'md';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
+
+export interface RenderOptions {
+  /** Path of a Handlebars template to use instead of templates/report.<format>.hbs. */
+  template?: string;
+}
+
+export interface RenderedReport {
+  /** report.html or report.md. */
+  main: string;
+  /** Files the main one links to, by path relative to it: the SVG charts of report.md. */
+  files: Record<string, string>;
+}
+
+export function isReportFormat(format: string): format is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(format);
+}
+
+export async function renderReport(results: ResultsFile, format: ReportFormat, options: RenderOptions = {}): Promise<RenderedReport> {
+  if (!isReportFormat(format)) throw new UsageError(`unknown report format '${String(format)}': use html or md`);
+  const model = buildReportModel(results, format, await benchVersion());
+  const env = await createTemplateEnv();
+  const main = options.template
+    ? renderUserTemplate(env, await readUserTemplate(options.template), options.template, model)
+    : renderOwnTemplate(env, await readFile(packagePath(`templates/report.${format}.hbs`), 'utf8'), model);
+  const files: Record<string, string> = {};
+  if (format === 'md') {
+    for (const chart of model.charts) files[chart.file] = `<?xml version="1.0" encoding="UTF-8"?>\n${chart.svg}\n`;
+  }
+  return { main, files };
+}
+
+/**
+ * Writes report.<format> (or options.fileName) into outDir, and the files it
+ * links to beside it; returns every path written, the report first.
+ */
+export async function writeReport(
+  results: ResultsFile,
+  format: ReportFormat,
+  outDir: string,
+  options: RenderOptions & { fileName?: string } = {},
+): Promise<string[]> {
+  const report = await renderReport(results, format, options);
+  const mainPath = join(outDir, options.fileName ?? `report.${format}`);
+  const written = [mainPath];
+  await mkdir(dirname(mainPath), { recursive: true });
+  await writeFile(mainPath, report.main);
+  for (const [relative, content] of Object.entries(report.files)) {
+    const path = join(dirname(mainPath), relative);
+    // Chart names come from our own code, but a path must still never leave the report's folder.
+    if (!resolve(path).startsWith(resolve(dirname(mainPath)) + sep)) throw new BenchError('E_INTERNAL', `refusing to write '${relative}' outside the report folder`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+    written.push(path);
+  }
+  return written;
+}
+
+function renderOwnTemplate(env: TemplateEnv, source: string, model: object): string {
+  // Strict: a field the model lacks is a bug in bench, found by the tests rather than rendered as blank.
+  return env.compile(source, { strict: true })(model);
+}
+
+function renderUserTemplate(env: TemplateEnv, source: string, path: string, model: object): string {
+  try {
+    return env.compile(source)(model);
+  } catch (err) {
+    // Handlebars parse errors quote the source and draw a caret over several lines; the first and last say it all.
+    const lines = (err instanceof Error ? err.message : String(err)).split('\n').filter((l) => l.trim() !== '');
+    const why = lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1]}` : lines[0] ?? 'unknown error';
+    throw new UsageError(`cannot render template '${path}': ${why} - fix the template (its fields are in docs/report-data-model.md) or leave out --template`);
+  }
+}
+
+async function readUserTemplate(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read template '${path}': ${code === 'ENOENT' ? 'no such file' : String(code ?? err)} - pass a Handlebars file or leave out --template`);
+  }
+}
+
+let version: Promise<string> | undefined;
+
+/** The version of the bench that renders, for the report's footer. */
+export function benchVersion(): Promise<string> {
+  version ??= readFile(packagePath('package.json'), 'utf8').then((t) => (JSON.parse(t) as { version: string }).version);
+  return version;
+}

@@ -1,0 +1,170 @@
+import type { ResultsFile } from '../core/results-file.js';
+import type { TestName, TestParams } from '../core/test-params.js';
+
+/**
+ * What a report template sees: results.json turned into ready-to-show values.
+ * Every number comes twice, as the number (in the unit its field names) and as
+ * `*_text`, formatted the way bench formats it. docs/report-data-model.md
+ * describes each field for people writing their own template; keep the two in
+ * step. Fields are never left out: what does not apply is null or empty.
+ */
+export interface ReportModel {
+  format: 'html' | 'md';
+  /** The scenario's `report.title`, else its name. */
+  title: string;
+  generator: { name: string; version: string };
+  scenario: { name: string; description: string | null; file: string; sha256: string; text: string };
+  note: string | null;
+  interrupted: boolean;
+  started_at: string;
+  started_text: string;
+  finished_at: string;
+  finished_text: string;
+  elapsed_s: number;
+  elapsed_text: string;
+  host: ResultsFile['host'];
+  peers: PeerView[];
+  counts: { runs: number; ok: number; failed: number; groups: number; sweeps: number; charts: number };
+  verdict: VerdictView;
+  groups: GroupView[];
+  sweeps: SweepView[];
+  runs: RunView[];
+  failed_runs: RunView[];
+  /** Every chart of the report, in the order it appears. */
+  charts: ChartView[];
+}
+
+export interface PeerView {
+  name: string;
+  address: string;
+  embedded: boolean;
+  runs: number;
+}
+
+export interface VerdictView {
+  /** `none` when the scenario set no expectations. */
+  status: 'pass' | 'fail' | 'none';
+  passed: boolean;
+  headline: string;
+  total: number;
+  met: number;
+  unmet: number;
+  expectations: ExpectationView[];
+}
+
+export interface ExpectationView {
+  label: string;
+  figure: string;
+  figure_label: string;
+  unit: string;
+  condition: string;
+  threshold: number;
+  observed: number | null;
+  observed_text: string;
+  ok: boolean;
+  result_text: 'met' | 'not met';
+}
+
+export interface FigureView {
+  name: string;
+  label: string;
+  unit: string;
+  n: number;
+  mean: number;
+  ci95: number | null;
+  min: number;
+  max: number;
+  better: 'higher' | 'lower';
+  mean_text: string;
+  ci95_text: string;
+  min_text: string;
+  max_text: string;
+}
+
+export interface GroupView {
+  index: number;
+  anchor: string;
+  label: string;
+  test: TestName;
+  peer: string;
+  params: TestParams;
+  params_text: string;
+  sweep: Record<string, string | number>;
+  sweep_text: string;
+  run_ids: string[];
+  runs_total: number;
+  runs_ok: number;
+  runs_failed: number;
+  /** The figures a reader looks at first (throughput; loss; latency p50 and p99), with units. */
+  headline_text: string;
+  headline: FigureView[];
+  figures: FigureView[];
+}
+
+export interface TableView {
+  header: string[];
+  rows: string[][];
+}
+
+export interface SweepView {
+  index: number;
+  anchor: string;
+  /** The label the swept groups share, such as `udp-rate` for `udp-rate[rate=100M]`. */
+  label: string;
+  test: TestName;
+  peer: string;
+  keys: string[];
+  x_key: string;
+  x_label: string;
+  x_unit: string;
+  group_labels: string[];
+  charts: ChartView[];
+  table: TableView;
+}
+
+export interface RunFigureView {
+  name: string;
+  label: string;
+  unit: string;
+  value: number;
+  value_text: string;
+}
+
+export interface RunView {
+  /** 1-based position in the order the runs ran. */
+  index: number;
+  anchor: string;
+  id: string;
+  label: string;
+  group_label: string | null;
+  test: TestName;
+  repeat_index: number | null;
+  repeat_text: string;
+  peer_text: string;
+  params: TestParams;
+  params_text: string;
+  status: 'ok' | 'failed';
+  ok: boolean;
+  error: { code: string; message: string } | null;
+  interrupted: boolean;
+  started_at: string;
+  started_text: string;
+  duration_s: number;
+  duration_text: string;
+  client_cpu_text: string;
+  server_cpu_text: string;
+  interval_count: number;
+  omitted_count: number;
+  figures: RunFigureView[];
+  charts: ChartView[];
+}
+
+export interface ChartView {
+  id: string;
+  kind: 'line' | 'percentile' | 'sweep';
+  title: string;
+  /** Inline SVG markup, escaped already: render with triple braces. */
+  svg: string;
+  /** Where the Markdown report keeps this chart, relative to report.md. */
+  file: string;
+}

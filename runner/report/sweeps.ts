@@ -1,0 +1,147 @@
+import type { ResultsFile, RunGroup } from '../core/results-file.js';
+import type { TestName, TestParams } from '../core/test-params.js';
+import { makeChart, padIndex } from './chart-files.js';
+import { renderSweepChart, type SweepSeries } from './charts/sweep-chart.js';
+import { figureInfo } from './figure-catalog.js';
+import { formatCi, formatNumber } from './format.js';
+import type { SweepView } from './report-model.js';
+
+/**
+ * Sweeps: groups expanded from one scenario run that differ only by the swept
+ * keys. Groups belong together when their runs share a scenario_index; for
+ * results without one, when test, peer and every unswept parameter agree.
+ */
+interface SweepAxis {
+  label: string;
+  unit: string;
+  param: keyof TestParams;
+  factor: number;
+}
+
+/** Scenario sweep keys (and the params they resolve to) whose values are read from params, in a named unit. */
+const AXES: Record<string, SweepAxis> = {
+  rate: { label: 'offered rate', unit: 'Mbit/s', param: 'rate_bps', factor: 1e-6 },
+  streams: { label: 'streams', unit: '', param: 'streams', factor: 1 },
+  size: { label: 'message size', unit: 'bytes', param: 'size_bytes', factor: 1 },
+  request_size: { label: 'request size', unit: 'bytes', param: 'request_size_bytes', factor: 1 },
+  response_size: { label: 'response size', unit: 'bytes', param: 'response_size_bytes', factor: 1 },
+  duration: { label: 'duration', unit: 's', param: 'duration_s', factor: 1 },
+};
+for (const axis of Object.values(AXES)) AXES[axis.param] = axis;
+
+const SWEEP_FIGURES: Record<TestName, string[]> = {
+  TCP_STREAM: ['throughput_mbps'],
+  UDP_STREAM: ['throughput_mbps', 'loss_percent'],
+  TCP_RR: ['transactions_per_sec', 'latency_us.p99'],
+  UDP_RR: ['transactions_per_sec', 'latency_us.p99', 'loss_percent'],
+};
+
+const TABLE_FIGURES: Record<TestName, string[]> = {
+  TCP_STREAM: ['throughput_mbps'],
+  UDP_STREAM: ['throughput_mbps', 'loss_percent', 'jitter_ms'],
+  TCP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99'],
+  UDP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99', 'loss_percent'],
+};
+
+export function findSweepFamilies(results: ResultsFile): RunGroup[][] {
+  const runs = new Map(results.runs.map((r) => [r.id, r]));
+  const families = new Map<string, RunGroup[]>();
+  for (const group of results.groups) {
+    const keys = Object.keys(group.sweep ?? {});
+    if (keys.length === 0) continue;
+    const scenarioIndex = group.run_ids.map((id) => runs.get(id)?.scenario_index).find((i) => i !== undefined);
+    const family =
+      scenarioIndex !== undefined
+        ? `index ${scenarioIndex}`
+        : `${group.test} ${group.peer} ${[...keys].sort().join(',')} ${JSON.stringify(unsweptParams(group.params, keys))}`;
+    const list = families.get(family) ?? [];
+    list.push(group);
+    families.set(family, list);
+  }
+  return [...families.values()].filter((f) => f.length >= 2);
+}
+
+function unsweptParams(params: TestParams, keys: string[]): Partial<TestParams> {
+  const copy: Partial<TestParams> = { ...params };
+  for (const key of keys) delete copy[AXES[key]?.param ?? (key as keyof TestParams)];
+  return copy;
+}
+
+export function buildSweep(family: RunGroup[], index: number): SweepView {
+  const first = family[0];
+  const keys = Object.keys(first.sweep);
+  const xKey = keys[0];
+  const otherKeys = keys.slice(1);
+  const label = sharedLabel(family.map((g) => g.label)) || `sweep ${index}`;
+  const axis = AXES[xKey];
+  const rawValues = family.map((g) => g.sweep[xKey]);
+  const numeric = axis !== undefined || rawValues.every((v) => Number.isFinite(Number(v)));
+  const categories = numeric ? undefined : [...new Set(rawValues.map(String))];
+  const xOf = (g: RunGroup): number =>
+    axis ? Number(g.params[axis.param]) * axis.factor : numeric ? Number(g.sweep[xKey]) : categories!.indexOf(String(g.sweep[xKey]));
+  const xLabel = axis?.label ?? xKey;
+  const xUnit = axis?.unit ?? '';
+  const seriesName = (g: RunGroup): string => otherKeys.map((k) => `${k}=${g.sweep[k]}`).join(', ') || label;
+  const ordered = [...family].sort((a, b) => xOf(a) - xOf(b));
+
+  const measured = (name: string): boolean => family.some((g) => (g.figures[name]?.n ?? 0) > 0);
+  const charts = SWEEP_FIGURES[first.test]
+    .filter(measured)
+    .map((name) => {
+      const info = figureInfo(name);
+      const bySeries = new Map<string, SweepSeries>();
+      for (const g of ordered) {
+        const stats = g.figures[name];
+        if (!stats || stats.n === 0) continue;
+        const key = seriesName(g);
+        const series = bySeries.get(key) ?? { name: key, points: [] };
+        series.points.push({ x: xOf(g), mean: stats.mean, min: stats.min, max: stats.max });
+        bySeries.set(key, series);
+      }
+      const title = `${label}: ${info.label.toLowerCase()} against ${xLabel}`;
+      const svg = renderSweepChart({
+        title,
+        xLabel: xUnit ? `${xLabel} (${xUnit})` : xLabel,
+        yLabel: `${info.label.toLowerCase()} (${info.unit})`,
+        categories,
+        series: [...bySeries.values()],
+      });
+      return makeChart(`sweep-${padIndex(index)}-${name.replace(/[^a-z0-9]+/g, '-')}`, 'sweep', title, svg);
+    });
+
+  const tableFigures = TABLE_FIGURES[first.test].filter(measured);
+  const header = [xKey, ...otherKeys, ...tableFigures.map((n) => `${figureInfo(n).label} (${figureInfo(n).unit})`), 'repeats'];
+  const rows = ordered.map((g) => [
+    String(g.sweep[xKey]),
+    ...otherKeys.map((k) => String(g.sweep[k])),
+    ...tableFigures.map((n) => {
+      const s = g.figures[n];
+      return s && s.n > 0 ? (s.ci95 === null ? formatNumber(s.mean) : `${formatNumber(s.mean)} ${formatCi(s.ci95)}`) : '—';
+    }),
+    String(g.run_ids.length),
+  ]);
+
+  return {
+    index,
+    anchor: `sweep-${padIndex(index)}`,
+    label,
+    test: first.test,
+    peer: first.peer,
+    keys,
+    x_key: xKey,
+    x_label: xLabel,
+    x_unit: xUnit,
+    group_labels: ordered.map((g) => g.label),
+    charts,
+    table: { header, rows },
+  };
+}
+
+/** The label prefix the groups share, cut back to a separator: `udp-rate` from `udp-rate[rate=100M]` and `udp-rate[rate=1G]`. */
+export function sharedLabel(labels: string[]): string {
+  let prefix = labels[0] ?? '';
+  for (const l of labels) while (!l.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  if (labels.every((l) => l === prefix)) return prefix;
+  const cut = Math.max(...['[', '(', ' ', '/', '@', ':', ',', '-', '_'].map((c) => prefix.lastIndexOf(c)));
+  return (cut > 0 ? prefix.slice(0, cut) : prefix).replace(/[\s\-_.=]+$/, '');
+}

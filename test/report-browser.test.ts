@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { writeReport } from '../runner/report/render-report.js';
+import { readFixture, repoRoot, tempDir } from './fixtures/results/load-fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const MISSING = `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`;
+
+// One browser and one page for the file: starting either takes seconds.
+let browser: Browser | undefined;
+let page: Page;
+const requests: string[] = [];
+const problems: string[] = [];
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) return;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens a report from file:// at a viewport width, with fresh records of requests and problems. */
+async function visit(path: string, width: number): Promise<string> {
+  requests.length = 0;
+  problems.length = 0;
+  await page.setViewportSize({ width, height: 800 });
+  const url = pathToFileURL(path).href;
+  await page.goto(url, { waitUntil: 'load' });
+  return url;
+}
+
+test('report.html opens from file:// offline: no request, no error, every chart drawn, no overflow at 375px', async (t) => {
+  if (!browser) return t.skip(MISSING);
+  const dir = await tempDir('html');
+  const [reportPath] = await writeReport(await readFixture('lab-baseline.json'), 'html', dir);
+
+  const url = await visit(reportPath, 1280);
+  assert.deepEqual(requests, [url]);
+  assert.deepEqual(problems, []);
+  const charts = await page.$$eval('svg.chart', (svgs) =>
+    svgs.map((svg) => {
+      const box = svg.getBoundingClientRect();
+      const drawn = [...svg.querySelectorAll('path.series')].filter(
+        (p) => (p.getAttribute('d') ?? '').length > 4 && (p as unknown as { getTotalLength(): number }).getTotalLength() > 0,
+      );
+      return { title: svg.getAttribute('aria-label'), paths: drawn.length, points: svg.querySelectorAll('circle.point').length, width: box.width, height: box.height };
+    }),
+  );
+  assert.equal(charts.length, 33);
+  for (const c of charts) {
+    assert.ok(c.paths >= 1 && c.points >= 1, `chart '${c.title}' has ${c.paths} drawn paths and ${c.points} points`);
+    assert.ok(c.width > 300 && c.height > 150, `chart '${c.title}' is ${c.width}x${c.height}`);
+  }
+  // A full-page screenshot of this long report takes seconds; the top and the first charts show what a reader sees.
+  await mkdir(join(repoRoot, 'test-artifacts'), { recursive: true });
+  await page.screenshot({ path: join(repoRoot, 'test-artifacts/report.png'), clip: { x: 0, y: 0, width: 1280, height: 2400 }, fullPage: true });
+  const sweeps = await page.locator('#sweeps').boundingBox();
+  assert.ok(sweeps);
+  await page.screenshot({ path: join(repoRoot, 'test-artifacts/report-charts.png'), clip: { x: 0, y: sweeps.y, width: 1280, height: 1800 }, fullPage: true });
+
+  await visit(reportPath, 375);
+  // Evaluated in the page, as text: this project compiles without the DOM library.
+  const widths = (await page.evaluate(`({
+    document: document.documentElement.scrollWidth,
+    body: document.body.scrollWidth,
+    viewport: window.innerWidth,
+    widestChart: Math.max(...[...document.querySelectorAll('svg.chart')].map((s) => s.getBoundingClientRect().right)),
+  })`)) as { document: number; body: number; viewport: number; widestChart: number };
+  assert.equal(widths.viewport, 375);
+  assert.ok(widths.body <= 375, `body is ${widths.body}px wide in a 375px viewport`);
+  assert.ok(widths.document <= 375, `document is ${widths.document}px wide in a 375px viewport`);
+  assert.ok(widths.widestChart <= 375, `a chart reaches ${widths.widestChart}px in a 375px viewport`);
+  assert.deepEqual(problems, []);
+  const phoneSweeps = await page.locator('#sweeps').boundingBox();
+  assert.ok(phoneSweeps);
+  await page.screenshot({ path: join(repoRoot, 'test-artifacts/report-375.png'), clip: { x: 0, y: phoneSweeps.y, width: 375, height: 1400 }, fullPage: true });
+
+  await page.emulateMedia({ media: 'print' });
+  try {
+    assert.equal(await page.evaluate("getComputedStyle(document.querySelector('nav')).display"), 'none');
+  } finally {
+    await page.emulateMedia({ media: 'screen' });
+  }
+});
+
+test('a hostile scenario runs no script in the browser and shows its name as text', async (t) => {
+  if (!browser) return t.skip(MISSING);
+  const dir = await tempDir('hostile');
+  const [reportPath] = await writeReport(await readFixture('hostile-names.json'), 'html', dir);
+  const url = await visit(reportPath, 1024);
+  assert.deepEqual(requests, [url]);
+  assert.deepEqual(problems, []);
+  assert.equal(await page.title(), '<script>alert(1)</script>');
+  assert.equal(await page.textContent('h1'), '<script>alert(1)</script>');
+  assert.equal(await page.$$eval('script, img, iframe, b', (found) => found.length), 0);
+  assert.equal(await page.$$eval('svg:not(.chart)', (found) => found.length), 0);
+});
+
+test('the SVG files beside report.md open on their own as well-formed SVG', async (t) => {
+  if (!browser) return t.skip(MISSING);
+  const dir = await tempDir('svg');
+  const written = await writeReport(await readFixture('hostile-names.json'), 'md', dir);
+  const files = written.filter((p) => /sweep-01-loss-percent|run-01-throughput/.test(p));
+  assert.equal(files.length, 2);
+  for (const file of files) {
+    const url = await visit(file, 800);
+    assert.deepEqual(requests, [url]);
+    assert.deepEqual(problems, []);
+    // An XML error would make Chromium show a parsererror page instead of the drawing.
+    const shown = (await page.evaluate(`({ root: document.documentElement.tagName, errors: document.getElementsByTagName('parsererror').length, paths: document.querySelectorAll('path.series').length, title: document.querySelector('title').textContent })`)) as { root: string; errors: number; paths: number; title: string };
+    assert.equal(shown.root, 'svg');
+    assert.equal(shown.errors, 0);
+    assert.ok(shown.paths >= 1);
+    assert.match(shown.title, /^(<svg onload=alert\(6\)>: loss against offered rate|x\|y `tick` <img src=x onerror=alert\(2\)>: throughput over time)$/);
+  }
+});

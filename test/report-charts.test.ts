@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { renderLineChart } from '../runner/report/charts/line-chart.js';
+import { renderPercentileChart } from '../runner/report/charts/percentile-chart.js';
+import { linearScale, logScale } from '../runner/report/charts/scale.js';
+import { renderSweepChart } from '../runner/report/charts/sweep-chart.js';
+import { escapeXml } from '../runner/report/charts/svg.js';
+import { formatNumber } from '../runner/report/format.js';
+import { escapeMarkdownCell, markdownFence } from '../runner/report/markdown-escape.js';
+
+test('axes get nice tick values that cover the data', () => {
+  const throughput = linearScale(0, 14699.7, { zero: true });
+  assert.deepEqual(throughput.ticks, [0, 5000, 10000, 15000]);
+  assert.deepEqual(throughput.ticks.map(throughput.format), ['0', '5000', '10k', '15k']);
+  assert.deepEqual(linearScale(0, 3.513, { zero: true }).ticks, [0, 1, 2, 3, 4]);
+  const loss = linearScale(0, 0.011, { zero: true });
+  assert.deepEqual(loss.ticks.map(loss.format), ['0.000', '0.002', '0.004', '0.006', '0.008', '0.010', '0.012']);
+  // Just past a tick, the step stays small rather than doubling.
+  assert.deepEqual(linearScale(0, 1.024, { count: 6 }).ticks, [0, 0.2, 0.4, 0.6, 0.8, 1, 1.2]);
+  assert.deepEqual(linearScale(0, 10, { count: 6 }).ticks, [0, 2, 4, 6, 8, 10]);
+  // A flat series at zero still gets an axis.
+  assert.deepEqual(linearScale(0, 0, { zero: true }).ticks, [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  const latency = logScale(19.9, 2137.4);
+  assert.deepEqual(latency.ticks, [10, 20, 50, 100, 200, 500, 1000, 2000, 5000]);
+  assert.equal(latency.fraction(10), 0);
+  assert.equal(latency.fraction(5000), 1);
+  assert.deepEqual(logScale(21.68, 76153).ticks, [20, 100, 1000, 10000, 100000]);
+});
+
+test('figures are shown with four significant digits, never fewer than the whole number', () => {
+  assert.deepEqual(
+    [14234.133, 966.15, 94.767, 3.385, 0.018, 0.0123456, 100, 0, 2137.4, -20.04].map(formatNumber),
+    ['14234', '966.1', '94.77', '3.385', '0.018', '0.01235', '100', '0', '2137', '-20.04'],
+  );
+});
+
+test('chart text from a scenario is escaped, in titles, legends and labels', () => {
+  const hostile = '<script>alert("x")</script> & co';
+  const svg = renderLineChart({
+    title: hostile,
+    xLabel: 'time (s)',
+    yLabel: 'throughput (Mbit/s)',
+    series: [
+      { name: hostile, points: [{ x: 0.5, y: 1 }, { x: 1.5, y: 2 }] },
+      { name: 'b', points: [{ x: 0.5, y: 2 }, { x: 1.5, y: 1 }] },
+    ],
+  });
+  assert.doesNotMatch(svg, /<script/);
+  assert.match(svg, /aria-label="&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; co"/);
+  assert.match(svg, /<title>&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; co<\/title>/);
+  assert.equal(escapeXml(`a<b>"c"&'d'`), 'a&lt;b&gt;&quot;c&quot;&amp;&#39;d&#39;');
+});
+
+test('a line chart places each interval on the axes it labels', () => {
+  const svg = renderLineChart({
+    title: 't',
+    xLabel: 'time (s)',
+    yLabel: 'throughput (Mbit/s)',
+    series: [{ name: 'throughput', points: [{ x: 0, y: 0 }, { x: 10, y: 15000 }] }],
+    xMin: 0,
+    xMax: 10,
+  });
+  // Plot area: x from 60 to 464, y from 234 (bottom) to 36 (top); the data spans the whole of it.
+  assert.match(svg, /<path class="series" d="M60 234L464 36"/);
+  assert.match(svg, /viewBox="0 0 480 280"/);
+});
+
+test('the percentile chart marks each percentile of the summary and the mean', () => {
+  const svg = renderPercentileChart({
+    title: 'rr',
+    unit: 'µs',
+    series: [{ name: 'latency', latency: { min: 20, mean: 42, stddev: 16, p50: 38, p90: 52, p99: 95, p999: 380, max: 2100 } }],
+  });
+  assert.equal((svg.match(/class="point"/g) ?? []).length, 6);
+  for (const v of ['20', '38', '52', '95', '380', '2100']) assert.match(svg, new RegExp(`font-weight="600">${v}</text>`));
+  assert.match(svg, />mean 42 µs</);
+  assert.match(svg, />latency \(µs, log scale\)</);
+  const narrow = renderPercentileChart({
+    title: 'rr',
+    unit: 'µs',
+    series: [{ name: 'latency', latency: { min: 20, mean: 25, stddev: 2, p50: 24, p90: 28, p99: 31, p999: 35, max: 40 } }],
+  });
+  assert.match(narrow, />latency \(µs\)</);
+});
+
+test('a sweep chart draws whiskers only where repeats differ, and categories when values are words', () => {
+  const svg = renderSweepChart({
+    title: 's',
+    xLabel: 'congestion control',
+    yLabel: 'throughput (Mbit/s)',
+    categories: ['cubic', 'bbr'],
+    series: [{ name: 's', points: [{ x: 0, mean: 9000, min: 8800, max: 9100 }, { x: 1, mean: 9400, min: 9400, max: 9400 }] }],
+  });
+  assert.equal((svg.match(/class="whisker"/g) ?? []).length, 1);
+  assert.match(svg, />cubic<\/text>/);
+  assert.match(svg, />bbr<\/text>/);
+});
+
+test('Markdown cells escape what would break a table or become HTML; fences outgrow the text', () => {
+  assert.equal(escapeMarkdownCell('a|b `c` <d> *e* [f]\nnext'), 'a\\|b \\`c\\` &lt;d&gt; \\*e\\* \\[f\\] next');
+  assert.equal(markdownFence('x\n```\ny\n', 'yaml'), '````yaml\nx\n```\ny\n````');
+});
