@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { asBenchError } from '../core/errors.js';
 import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
 import type { RunObject } from '../core/run-object.js';
+import type { TestParams } from '../core/test-params.js';
 import { computeFigures } from '../measure/run-figures.js';
 import type { BenchServer } from '../server/bench-server.js';
 import { loadClientAuth } from './client-token-auth.js';
@@ -17,19 +18,7 @@ export async function runTest(options: RunTestOptions): Promise<RunObject> {
   const startedAt = new Date().toISOString();
   let embedded: BenchServer | null = null;
   let peer: PeerAddress = options.peer ?? { host: '127.0.0.1', port: 0 };
-  const run: RunObject = {
-    id: randomUUID(),
-    test: params.test,
-    peer: { host: peer.host, port: peer.port, embedded: !options.peer },
-    params,
-    status: 'failed',
-    started_at: startedAt,
-    duration_s: 0,
-    summary: null,
-    intervals: [],
-    client: { cpu_percent: null },
-    server: { cpu_percent: null },
-  };
+  const run = unmeasuredRun(params, options.peer, startedAt);
   try {
     if (!options.peer) {
       embedded = await startEmbeddedServer(params.timeout_s);
@@ -48,6 +37,23 @@ export async function runTest(options: RunTestOptions): Promise<RunObject> {
     await embedded?.close();
   }
   return run;
+}
+
+/** A run object before anything is measured: failed until figures fill it. */
+export function unmeasuredRun(params: TestParams, peer: PeerAddress | undefined, startedAt: string): RunObject {
+  return {
+    id: randomUUID(),
+    test: params.test,
+    peer: peer ? { host: peer.host, port: peer.port, embedded: false } : { host: '127.0.0.1', port: 0, embedded: true },
+    params,
+    status: 'failed',
+    started_at: startedAt,
+    duration_s: 0,
+    summary: null,
+    intervals: [],
+    client: { cpu_percent: null },
+    server: { cpu_percent: null },
+  };
 }
 
 function fillFigures(run: RunObject, outcome: ClientTestOutcome): void {

@@ -1,4 +1,4 @@
-import type { ResultsFile } from '../core/results-file.js';
+import type { ResultsFile, FigureStatistics } from '../core/results-file.js';
 import type { TestName, TestParams } from '../core/test-params.js';
 
 /**
@@ -65,16 +65,11 @@ export interface ExpectationView {
   result_text: 'met' | 'not met';
 }
 
-export interface FigureView {
+/** A figure's statistics across repeats, with its name and the text a template shows. */
+export interface FigureView extends FigureStatistics {
   name: string;
   label: string;
   unit: string;
-  n: number;
-  mean: number;
-  ci95: number | null;
-  min: number;
-  max: number;
-  better: 'higher' | 'lower';
   mean_text: string;
   ci95_text: string;
   min_text: string;

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { unmeasuredRun } from '../client/run-test.js';
 import { asBenchError } from '../core/errors.js';
 import type { RunEvent, RunTestOptions } from '../core/run-events.js';
 import type { RunObject } from '../core/run-object.js';
@@ -74,21 +74,7 @@ async function runOne(run: PlannedRun, runTest: RunTestFn, signal: AbortSignal, 
 }
 
 function failedRun(run: PlannedRun, startedAt: string, err: unknown): RunObject {
-  const { group } = run;
-  return {
-    id: randomUUID(),
-    test: group.test,
-    peer: group.peer ? { host: group.peer.host, port: group.peer.port, embedded: false } : { host: '127.0.0.1', port: 0, embedded: true },
-    params: group.params,
-    status: 'failed',
-    error: asBenchError(err).toJSON(),
-    started_at: startedAt,
-    duration_s: 0,
-    summary: null,
-    intervals: [],
-    client: { cpu_percent: null },
-    server: { cpu_percent: null },
-  };
+  return { ...unmeasuredRun(run.group.params, run.group.peer, startedAt), error: asBenchError(err).toJSON() };
 }
 
 function tagged(run: PlannedRun, result: RunObject): RunObject {
