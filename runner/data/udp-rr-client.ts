@@ -16,6 +16,7 @@ import { HANDSHAKE_BYTES, isHandshake, readRrSequence, rrSequenceWidth, writeRrS
 const MIN_RTO_MS = 1;
 const INITIAL_RTO_MS = 1000;
 const CHECK_EVERY_MS = 1;
+const LATE_REPLY_WINDOW_MIN_MS = 50;
 
 export class UdpRrClient implements DataRole {
   readonly kind = 'rr-client';
@@ -103,10 +104,14 @@ export class UdpRrClient implements DataRole {
     const stoppedAt = performance.now();
     // The last request is settled, answered or timed out, so every request sent is accounted for.
     const settled = this.outstanding ? new Promise<void>((resolve) => (this.onSettled = resolve)) : Promise.resolve();
-    return settled.then(() => {
-      if (this.checker) clearInterval(this.checker);
-      return stoppedAt;
-    });
+    // Then listen a little longer: a reply given up on may still arrive, and is late, not lost.
+    const lateWindowMs = Math.max(LATE_REPLY_WINDOW_MIN_MS, 4 * this.rto);
+    return settled
+      .then(() => new Promise((resolve) => setTimeout(resolve, lateWindowMs)))
+      .then(() => {
+        if (this.checker) clearInterval(this.checker);
+        return stoppedAt;
+      });
   }
 
   close(): void {
