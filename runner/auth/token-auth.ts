@@ -47,7 +47,7 @@ export async function createServerTokenAuth(path: string): Promise<ServerAuth> {
       const expected = mac(token, nonce);
       const given = Buffer.from(answer.mac, 'hex');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw new AuthError('authentication failed: the client\'s token does not match this server\'s token file');
+        throw new AuthError("authentication failed: the client's token does not match this server's token file - give both the same secret");
       }
     },
   };

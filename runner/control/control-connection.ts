@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { BenchError, PeerClosedError, PeerTimeoutError, asBenchError } from '../core/errors.js';
+import { BenchError, PeerClosedError, PeerTimeoutError, ProtocolError, asBenchError } from '../core/errors.js';
 import { FrameDecoder, encodeFrame } from './frame-decoder.js';
 import { MAX_CONTROL_FRAME_BYTES, encodeMessage, type ControlMessage } from './messages.js';
 
@@ -27,7 +27,7 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
     // A peer that vanishes without a FIN (power off, cable) is found by keepalive probes.
     socket.setKeepAlive(true, 10_000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.fail(asBenchError(err)));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(socketError(peerName, err)));
     socket.on('close', () => this.fail(new PeerClosedError(`${peerName} closed the control connection`)));
   }
 
@@ -72,6 +72,11 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
     return this.failure;
   }
 
+  /** Whether a message can still reach the peer: it has not closed or reset the connection. */
+  get writable(): boolean {
+    return !this.socket.destroyed && this.socket.writable;
+  }
+
   close(): void {
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
@@ -83,15 +88,22 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
 
   private onData(chunk: Buffer): void {
     if (this.failure) return;
-    let messages: In[];
+    let frames: Buffer[];
     try {
-      messages = this.decoder.push(chunk).map(this.parse);
+      frames = this.decoder.push(chunk);
     } catch (err) {
-      this.fail(asBenchError(err));
-      this.socket.destroy();
+      this.refuseInput(asBenchError(err));
       return;
     }
-    for (const message of messages) {
+    for (const frame of frames) {
+      let message: In;
+      try {
+        message = this.parse(frame);
+      } catch (err) {
+        // Frames before the bad one were well formed: the owner sees them first, then the failure.
+        this.refuseInput(asBenchError(err));
+        return;
+      }
       if (this.listener?.(message)) continue;
       if (this.waiter) {
         const w = this.waiter;
@@ -101,6 +113,16 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
         this.inbox.push(message);
       }
     }
+  }
+
+  /**
+   * The peer sent something we cannot read: stop reading, but leave the
+   * socket open so the owner can tell the peer why before it closes
+   * (every owner closes its connection when a wait fails).
+   */
+  private refuseInput(err: BenchError): void {
+    this.socket.pause();
+    this.fail(err);
   }
 
   /**
@@ -125,6 +147,29 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
     });
   }
 
+  /**
+   * Like `race`, for a phase in which the peer has nothing to say: a message
+   * it sends meanwhile is out of order and ends the wait at once, instead of
+   * waiting in the inbox until the phase is over.
+   */
+  raceSilent<T>(work: Promise<T>, phase: string): Promise<T> {
+    const early = this.inbox.shift();
+    if (early) return Promise.reject(this.outOfOrder(early, phase));
+    let refuse!: (e: BenchError) => void;
+    const spoke = new Promise<never>((_, reject) => (refuse = reject));
+    // Messages an existing interceptor takes are expected ones; anything else is out of order.
+    const previous = this.listener;
+    this.intercept((m) => {
+      if (!previous?.(m)) refuse(this.outOfOrder(m, phase));
+      return true;
+    });
+    return this.race(Promise.race([work, spoke])).finally(() => this.intercept(previous));
+  }
+
+  private outOfOrder(m: In, phase: string): ProtocolError {
+    return new ProtocolError(`unexpected ${m.type} from ${this.peerName} while ${phase}`);
+  }
+
   private fail(err: BenchError): void {
     if (this.failure) return;
     this.failure = err;
@@ -135,6 +180,13 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
       w.reject(err);
     }
   }
+}
+
+/** A socket error as a person reads it: who, and what it means (a bare 'read ECONNRESET' says neither). */
+function socketError(peerName: string, err: NodeJS.ErrnoException): BenchError {
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return new PeerClosedError(`${peerName} reset the control connection - did it stop or crash?`);
+  if (err.code === 'ETIMEDOUT') return new PeerTimeoutError(`${peerName} stopped answering on the control connection (TCP keepalive timed out) - is the host still up?`);
+  return new PeerClosedError(`control connection to ${peerName} failed: ${err.message}`);
 }
 
 function formatSeconds(ms: number): string {

@@ -1,4 +1,5 @@
 import { ProtocolError } from '../core/errors.js';
+import { checkParams as checkTestParams } from '../core/resolve-params.js';
 import { TEST_NAMES, type TestParams } from '../core/test-params.js';
 
 /**
@@ -193,6 +194,9 @@ function checkParams(raw: unknown): TestParams {
       throw new ProtocolError(`TEST_REQUEST with invalid ${key} ${JSON.stringify(v)}`);
     }
   }
+  for (const key of ['streams', 'size_bytes', 'request_size_bytes', 'response_size_bytes'] as const) {
+    if (!Number.isInteger(p[key])) throw new ProtocolError(`TEST_REQUEST with invalid ${key} ${JSON.stringify(p[key])}`);
+  }
   if (typeof p.reverse !== 'boolean') throw new ProtocolError('TEST_REQUEST with invalid reverse');
   const params: TestParams = {
     test: p.test as TestParams['test'],
@@ -207,5 +211,12 @@ function checkParams(raw: unknown): TestParams {
     reverse: p.reverse,
     timeout_s: p.timeout_s as number,
   };
+  // The rules every bench client applies before sending: a client that skips them
+  // could ask for an interval of a microsecond (a flood of samples) or a zero timeout.
+  try {
+    checkTestParams(params);
+  } catch (err) {
+    throw new ProtocolError(`TEST_REQUEST with invalid params: ${(err as Error).message}`);
+  }
   return params;
 }

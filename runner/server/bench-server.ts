@@ -81,11 +81,12 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         const every = Math.min(QUEUE_UPDATE_MAX_MS, (params.timeout_s * 1000) / 3);
         keepAlive = setInterval(() => conn.send({ type: 'QUEUED', position }), every);
       }
-      await conn.race(ticket.turn);
+      await conn.raceSilent(ticket.turn, 'waiting in the queue');
       if (keepAlive) clearInterval(keepAlive);
 
       log.info('start', { client: who, test, duration: `${params.duration_s}s` });
-      const { reports, wall_s } = await runServerTest(conn, params, options.host);
+      // The client picks its own timeout, but never one that holds this server longer than its own.
+      const { reports, wall_s } = await runServerTest(conn, params, options.host, Math.min(params.timeout_s, options.timeout_s));
       served++;
       log.info('test', { client: who, test, streams: params.streams, reverse: params.reverse, seconds: wall_s.toFixed(2), status: 'ok', result: describe(reports) });
       conn.close();
@@ -93,7 +94,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       const e = asBenchError(err);
       if (test !== '-') served++;
       log.info('test', { client: who, test, status: 'failed', error: e.message });
-      if (!conn.failed) {
+      // Still writable after bad input or a deadline: tell the client why before closing.
+      if (conn.writable) {
         conn.send({ type: 'ERROR', code: e.code, message: e.message });
         conn.close();
       } else {

@@ -16,9 +16,9 @@ export type ServerControl = ControlConnection<ClientMessage, ServerMessage>;
  * RESULT with this side's counters. Any failure of the client ends the test
  * and frees the workers; the caller frees the queue.
  */
-export async function runServerTest(conn: ServerControl, params: TestParams, bindHost: string): Promise<{ reports: StreamReport[]; wall_s: number }> {
+export async function runServerTest(conn: ServerControl, params: TestParams, bindHost: string, timeout_s: number): Promise<{ reports: StreamReport[]; wall_s: number }> {
   const cookie = randomBytes(COOKIE_BYTES).toString('hex');
-  const timeoutMs = params.timeout_s * 1000;
+  const timeoutMs = timeout_s * 1000;
   const workers: DataWorkerHandle[] = [];
   try {
     for (let stream = 0; stream < params.streams; stream++) {
@@ -29,9 +29,9 @@ export async function runServerTest(conn: ServerControl, params: TestParams, bin
         ),
       );
     }
-    const ports = await conn.race(Promise.all(workers.map((w) => w.bound)));
+    const ports = await conn.raceSilent(Promise.all(workers.map((w) => w.bound)), 'opening the data ports');
     conn.send({ type: 'READY', cookie, data_ports: ports });
-    await conn.race(Promise.all(workers.map((w) => w.attached)));
+    await conn.raceSilent(Promise.all(workers.map((w) => w.attached)), 'waiting for the data connections');
     conn.send({ type: 'ATTACHED' });
 
     expect(await conn.next(timeoutMs, 'waiting for START'), 'START');
@@ -39,15 +39,23 @@ export async function runServerTest(conn: ServerControl, params: TestParams, bin
     for (const w of workers) w.start();
 
     // The client is silent while the test runs: its deadline is the test's length plus the timeout.
-    expect(await conn.next(params.duration_s * 1000 + timeoutMs, 'running the test'), 'STOP');
+    // A stream that fails meanwhile (a client that stopped reading, a path gone)
+    // ends the test now: the queue must not wait out the whole duration for it.
+    const stop = conn.next(params.duration_s * 1000 + timeoutMs, 'running the test');
+    expect(await Promise.race([stop, firstFailure(workers)]), 'STOP');
     for (const w of workers) w.stop();
-    const reports = await conn.race(Promise.all(workers.map((w) => w.result)));
+    const reports = await conn.raceSilent(Promise.all(workers.map((w) => w.result)), 'collecting the results');
     const wall_s = (performance.now() - startedAt) / 1000;
     conn.send({ type: 'RESULT', streams: reports, wall_s });
     return { reports, wall_s };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+}
+
+/** Rejects with the first stream's failure; never resolves (results come only after STOP). */
+function firstFailure(workers: DataWorkerHandle[]): Promise<never> {
+  return Promise.race(workers.map((w) => w.result.then(() => new Promise<never>(() => {}))));
 }
 
 function expect(message: ClientMessage, type: ClientMessage['type']): void {

@@ -57,7 +57,8 @@ export function startServeProcess(extraArgs: string[] = [], host = '127.0.0.1'):
           log: () => log,
           stop: () =>
             new Promise<void>((done) => {
-              if (child.exitCode !== null) return done();
+              // A process killed by a signal has a signalCode and no exitCode.
+              if (child.exitCode !== null || child.signalCode !== null) return done();
               child.once('exit', () => done());
               child.kill('SIGTERM');
             }),

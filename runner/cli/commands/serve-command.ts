@@ -1,4 +1,5 @@
 import { DEFAULT_SERVER_LIMITS } from '../../core/defaults.js';
+import { UsageError } from '../../core/errors.js';
 import { parseTestName } from '../../core/resolve-params.js';
 import { parseCount, parseDuration, parseRate, parseSize } from '../../core/units.js';
 import { startBenchServer } from '../../server/bench-server.js';
@@ -21,12 +22,15 @@ export interface ServeCommandOptions {
 /** `bench serve`: in the foreground until SIGINT or SIGTERM, fit for a service manager. */
 export async function serveCommand(options: ServeCommandOptions): Promise<number> {
   const port = parseCount(options.port, 'port');
+  const timeout_s = parseDuration(options.timeout, 'timeout');
+  // Every wait of every test is bounded by this: at 0 the server would fail each client at once.
+  if (timeout_s < 1) throw new UsageError(`timeout ${timeout_s}s is too short: use 1s or more`);
   const log = createServerLog(Boolean(options.jsonLog));
   const auth = options.tokenFile ? await (await import('../../auth/token-auth.js')).createServerTokenAuth(options.tokenFile) : null;
   const server = await startBenchServer({
     host: String(options.host),
     port,
-    timeout_s: parseDuration(options.timeout, 'timeout'),
+    timeout_s,
     log,
     auth,
     limits: {
