@@ -18,7 +18,7 @@ test('100 clients queued at once are all served, one at a time, in the order the
     const startedAt: number[] = new Array(100).fill(0);
     const runs = Array.from({ length: 100 }, (_, i) =>
       runTest({
-        params: resolveParams('TCP_RR', { duration: '200ms', interval: '200ms' }),
+        params: resolveParams('TCP_RR', { duration: '100ms', interval: '100ms' }),
         peer,
         onEvent: (e) => {
           if (e.type === 'queued' && firstPosition[i] === 0) firstPosition[i] = e.position;

@@ -1,4 +1,4 @@
-import type { Histogram } from 'hdr-histogram-js';
+import type { RrLatency } from './rr-latency.js';
 import type { StreamCounters } from './stream-counters.js';
 
 /**
@@ -10,7 +10,7 @@ export interface DataRole {
   readonly kind: 'sender' | 'receiver' | 'rr-client' | 'rr-responder';
   readonly counters: StreamCounters;
   /** RR client: latencies of the current interval and, after --omit, of the summary. */
-  readonly latency?: { interval: Histogram; summary: Histogram; recordSummary: boolean };
+  readonly latency?: RrLatency;
   /** Begins sending or counting. */
   start(): void;
   /**
@@ -19,6 +19,8 @@ export interface DataRole {
    * stream's last activity, which closes the last interval.
    */
   stop(): Promise<number>;
+  /** UDP receivers: monotonic time of the last datagram, for the silence check (0: none yet). */
+  readonly lastActivityAt?: number;
   /** Frees sockets at once (abort or after the result). */
   close(): void;
 }

@@ -2,11 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { DataPathError, asBenchError } from '../core/errors.js';
-import { encodeHistogram, latencyStatsUs } from '../measure/latency-histogram.js';
 import { threadCpuSeconds } from '../measure/thread-cpu.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { openDataRole } from './open-data-role.js';
-import { UdpStreamReceiver } from './udp-stream-receiver.js';
 import type { DataWorkerConfig, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 /**
@@ -73,17 +71,12 @@ function onBoundary(): void {
 
 function takeSample(at: number): StreamSample {
   const r = role!;
-  let latency = null;
-  if (r.latency) {
-    latency = latencyStatsUs(r.latency.interval);
-    r.latency.interval.reset();
-  }
-  return r.counters.snapshot((at - startedAt) / 1000, latency);
+  return r.counters.snapshot((at - startedAt) / 1000, r.latency ? r.latency.takeInterval() : null);
 }
 
 /** A UDP receiver hears nothing when its sender is gone; TCP sockets have their own timeout. */
 function checkSilence(): void {
-  if (!(role instanceof UdpStreamReceiver) || stopping) return;
+  if (!role || role.lastActivityAt === undefined || stopping) return;
   const last = role.lastActivityAt || startedAt;
   if (performance.now() - last > config.timeout_ms) {
     fail(new DataPathError(`no datagram from the sender for ${config.timeout_ms / 1000}s`));
@@ -110,7 +103,7 @@ async function finish(): Promise<void> {
     final,
     cpu_s: cpuNow !== null && cpuAtStart !== null ? cpuNow - cpuAtStart : null,
   };
-  if (role.latency) report.latency_histogram = encodeHistogram(role.latency.summary);
+  if (role.latency) report.latency_histogram = role.latency.encodeSummary();
   post({ type: 'RESULT', report });
   role.close();
   port.close();

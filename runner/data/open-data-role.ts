@@ -2,26 +2,20 @@ import type { Socket } from 'node:net';
 import { DataPathError } from '../core/errors.js';
 import { isUdpTest } from '../core/test-params.js';
 import type { DataClock, DataRole } from './data-role.js';
-import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
 import { reuseReadBuffer } from './reuse-read-buffer.js';
-import { TcpRrClient } from './tcp-rr-client.js';
-import { TcpRrResponder } from './tcp-rr-responder.js';
-import { TcpStreamReceiver } from './tcp-stream-receiver.js';
-import { TcpStreamSender } from './tcp-stream-sender.js';
+import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
 import { bindForUdpData, connectUdpData } from './udp-data-connection.js';
-import { UdpRrClient } from './udp-rr-client.js';
-import { UdpRrResponder } from './udp-rr-responder.js';
-import { UdpStreamReceiver } from './udp-stream-receiver.js';
-import { UdpStreamSender } from './udp-stream-sender.js';
 import type { DataWorkerConfig } from './worker-messages.js';
 
-/** Reads from the kernel land in this one buffer on the client side. */
+/** Reads from the kernel land in this one buffer, on both sides. */
 const READ_BUFFER_BYTES = 256 * 1024;
 
 /**
  * Opens this side's data socket and builds its role. Who sends: the client in
  * a STREAM test, the server with --reverse; in RR the client asks and the
- * server answers.
+ * server answers. Each role's module is loaded only when it is used: a worker
+ * starts in about half the time when it does not load the latency histogram
+ * it will never fill.
  */
 export async function openDataRole(
   config: DataWorkerConfig,
@@ -37,45 +31,56 @@ export async function openDataRole(
   if (isUdpTest(params.test)) {
     const socket = side === 'server' ? await bindForUdpData(host, cookie, timeoutMs, onBound) : await connectUdpData(host, port, cookie, timeoutMs);
     socket.on('error', (err) => onFailure(new DataPathError(`UDP data socket failed: ${err.message} - did the peer stop?`, err)));
-    if (isRr) {
-      return side === 'client'
-        ? new UdpRrClient(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs)
-        : new UdpRrResponder(socket, cookie, params.request_size_bytes, params.response_size_bytes, config.drain_ms);
+    if (isRr && side === 'client') {
+      const { UdpRrClient } = await import('./udp-rr-client.js');
+      return new UdpRrClient(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs);
     }
-    return sends ? new UdpStreamSender(socket, params.size_bytes, params.rate_bps) : new UdpStreamReceiver(socket, clock, cookie, config.drain_ms);
+    if (isRr) {
+      const { UdpRrResponder } = await import('./udp-rr-responder.js');
+      return new UdpRrResponder(socket, cookie, params.request_size_bytes, params.response_size_bytes, config.drain_ms);
+    }
+    if (sends) {
+      const { UdpStreamSender } = await import('./udp-stream-sender.js');
+      return new UdpStreamSender(socket, params.size_bytes, params.rate_bps);
+    }
+    const { UdpStreamReceiver } = await import('./udp-stream-receiver.js');
+    return new UdpStreamReceiver(socket, clock, cookie, config.drain_ms);
   }
 
-  if (side === 'server') {
-    const { socket: accepted, leftover } = await listenForTcpData(host, cookie, timeoutMs, onBound);
-    // Reads on the server side land in one reused buffer too, dispatched to the role built below.
-    let sink: (n: number) => void = () => {};
-    const socket = reuseReadBuffer(accepted, Buffer.allocUnsafe(READ_BUFFER_BYTES), (n) => sink(n));
-    watchTcpSocket(socket, timeoutMs, onFailure);
-    if (isRr) {
-      const responder = new TcpRrResponder(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs);
-      sink = responder.onBytes;
-      if (leftover.length > 0) responder.onBytes(leftover.length);
-      return responder;
-    }
-    if (sends) return new TcpStreamSender(socket, params.size_bytes);
-    const receiver = new TcpStreamReceiver(socket, clock, timeoutMs);
-    sink = receiver.onBytes;
-    if (leftover.length > 0) receiver.onBytes(leftover.length);
-    return receiver;
-  }
-
-  // Client side: reads go to one reused buffer, dispatched to whichever role is built.
+  // TCP: reads go to one reused buffer, dispatched to whichever role is built below.
   let sink: (n: number) => void = () => {};
-  const socket = await connectTcpData(host, port, cookie, timeoutMs, { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n) => sink(n) });
+  let socket: Socket;
+  let leftover = 0;
+  if (side === 'server') {
+    const accepted = await listenForTcpData(host, cookie, timeoutMs, onBound);
+    socket = reuseReadBuffer(accepted.socket, Buffer.allocUnsafe(READ_BUFFER_BYTES), (n) => sink(n));
+    leftover = accepted.leftover.length;
+  } else {
+    socket = await connectTcpData(host, port, cookie, timeoutMs, { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n) => sink(n) });
+  }
   watchTcpSocket(socket, timeoutMs, onFailure);
-  if (isRr) {
+
+  if (isRr && side === 'client') {
+    const { TcpRrClient } = await import('./tcp-rr-client.js');
     const client = new TcpRrClient(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs);
     sink = client.onBytes;
     return client;
   }
-  if (sends) return new TcpStreamSender(socket, params.size_bytes);
+  if (isRr) {
+    const { TcpRrResponder } = await import('./tcp-rr-responder.js');
+    const responder = new TcpRrResponder(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs);
+    sink = responder.onBytes;
+    if (leftover > 0) responder.onBytes(leftover);
+    return responder;
+  }
+  if (sends) {
+    const { TcpStreamSender } = await import('./tcp-stream-sender.js');
+    return new TcpStreamSender(socket, params.size_bytes);
+  }
+  const { TcpStreamReceiver } = await import('./tcp-stream-receiver.js');
   const receiver = new TcpStreamReceiver(socket, clock, timeoutMs);
   sink = receiver.onBytes;
+  if (leftover > 0) receiver.onBytes(leftover);
   return receiver;
 }
 
