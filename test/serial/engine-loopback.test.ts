@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { RrFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
-import { parseRun, runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';
+import type { RrFigures, RunObject, StreamFigures } from '../../runner/core/run-object.js';
+import { parseRun, runCli, startServeProcess, type ServeProcess } from '../helpers/cli.js';
 
 /**
  * Each test end to end: a real `bench serve` process, the real CLI with

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
-import type { TestName } from '../runner/core/test-params.js';
-import { normalTest, startTestServer } from './helpers/in-process-server.js';
-import { CLI, parseRun, runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';
-import { connectTcpData, RawControl, requestTest, testRequest, waitUntil } from './helpers/raw-control.js';
+import type { TestName } from '../../runner/core/test-params.js';
+import { normalTest, startTestServer } from '../helpers/in-process-server.js';
+import { CLI, parseRun, runCli, startServeProcess, type ServeProcess } from '../helpers/cli.js';
+import { connectTcpData, RawControl, requestTest, testRequest, waitUntil } from '../helpers/raw-control.js';
 
 /**
  * Peers that die or stop mid-test: the server must free the test within its

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { isRrFigures, type Figures, type RrFigures, type RunObject, type StreamFigures } from '../runner/core/run-object.js';
-import { benchCliMissing, runBenchTest, startBenchServer } from './netns/bench-cli.js';
-import { hostPort } from './netns/host.js';
-import { runIperf3, startIperf3Server } from './netns/iperf3.js';
-import { runSockperf, startSockperfServer, SOCKPERF_MIN_MESSAGE } from './netns/sockperf.js';
-import { Testbed } from './netns/testbed.js';
-import { missingTools, testbedAvailable } from './netns/testbed-available.js';
+import { isRrFigures, type Figures, type RrFigures, type RunObject, type StreamFigures } from '../../runner/core/run-object.js';
+import { benchCliMissing, runBenchTest, startBenchServer } from '../netns/bench-cli.js';
+import { hostPort } from '../netns/host.js';
+import { runIperf3, startIperf3Server } from '../netns/iperf3.js';
+import { runSockperf, startSockperfServer, SOCKPERF_MIN_MESSAGE } from '../netns/sockperf.js';
+import { Testbed } from '../netns/testbed.js';
+import { missingTools, testbedAvailable } from '../netns/testbed-available.js';
 
 /**
  * Accuracy on a real (shaped, lossy) link between two network namespaces:

@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { ResultsFile } from '../runner/core/results-file.js';
-import type { RunObject } from '../runner/core/run-object.js';
-import { CLI, runCli } from './helpers/cli.js';
+import type { ResultsFile } from '../../runner/core/results-file.js';
+import type { RunObject } from '../../runner/core/run-object.js';
+import { CLI, runCli } from '../helpers/cli.js';
 
 /**
  * `bench run` end to end: the built CLI spawned as a user runs it, real
  * sockets on loopback, real files. Runs are 1s each (`--set duration=1s`).
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'bench-scenario-e2e-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runCommand } from './netns/processes.js';
-import { runIperf3, startIperf3Server } from './netns/iperf3.js';
-import { Testbed } from './netns/testbed.js';
-import { testbedAvailable } from './netns/testbed-available.js';
+import { runCommand } from '../netns/processes.js';
+import { runIperf3, startIperf3Server } from '../netns/iperf3.js';
+import { Testbed } from '../netns/testbed.js';
+import { testbedAvailable } from '../netns/testbed-available.js';
 
 /**
  * The testbed itself, checked with iperf3 alone: if shaping, drops or

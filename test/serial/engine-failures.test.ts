@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { encodeFrame, FrameDecoder } from '../runner/control/frame-decoder.js';
-import { encodeMessage, parseServerMessage, type ServerMessage } from '../runner/control/messages.js';
-import { CLI, parseRun, runCli, startServeProcess } from './helpers/cli.js';
+import { encodeFrame, FrameDecoder } from '../../runner/control/frame-decoder.js';
+import { encodeMessage, parseServerMessage, type ServerMessage } from '../../runner/control/messages.js';
+import { CLI, parseRun, runCli, startServeProcess } from '../helpers/cli.js';
 
 async function closedPort(): Promise<number> {
   const s = net.createServer();

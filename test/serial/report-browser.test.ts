@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { writeReport } from '../runner/report/render-report.js';
-import { readFixture, repoRoot, tempDir } from './fixtures/results/load-fixture.js';
+import { writeReport } from '../../runner/report/render-report.js';
+import { readFixture, repoRoot, tempDir } from '../fixtures/results/load-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

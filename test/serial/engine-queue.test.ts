@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runTest } from '../runner/client/run-test.js';
-import { resolveParams } from '../runner/core/resolve-params.js';
-import type { RunEvent } from '../runner/core/run-events.js';
-import { startBenchServer } from '../runner/server/bench-server.js';
-import type { ServerLog } from '../runner/server/server-log.js';
+import { runTest } from '../../runner/client/run-test.js';
+import { resolveParams } from '../../runner/core/resolve-params.js';
+import type { RunEvent } from '../../runner/core/run-events.js';
+import { startBenchServer } from '../../runner/server/bench-server.js';
+import type { ServerLog } from '../../runner/server/server-log.js';
 
 /** A log that keeps every event in order, to see what the server did when. */
 /** The server logs a test's end after freeing its workers, a moment after the client has its result. */
