@@ -1,4 +1,5 @@
 import { ProtocolError } from '../core/errors.js';
+import type { LatencySummary } from '../core/run-object.js';
 import { checkParams as checkTestParams } from '../core/resolve-params.js';
 import { TEST_NAMES, type TestParams } from '../core/test-params.js';
 
@@ -40,16 +41,8 @@ export interface StreamSample {
   interval_latency_us: LatencyStats | null;
 }
 
-export interface LatencyStats {
-  min: number;
-  mean: number;
-  stddev: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
+/** Round-trip percentiles in µs, the same shape as a run's `latency_us`. */
+export type LatencyStats = LatencySummary;
 
 /** One stream's final account from one side. */
 export interface StreamReport {
