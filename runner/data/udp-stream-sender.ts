@@ -12,6 +12,14 @@ import { writeStreamHeader } from './udp-datagram.js';
 const RING_SLOTS = 512;
 const MAX_QUEUED_SENDS = 256;
 const DATAGRAMS_PER_TURN = 128;
+/**
+ * A paced sender that fell behind (a stall, a busy CPU) makes up at most this
+ * much of the schedule at full speed; the rest is forgiven. An unbounded
+ * catch-up is a burst at many times the target rate, and the loss it causes
+ * on a shaped link would be blamed on the rate under test. What was not sent
+ * shows in sender_mbps.
+ */
+const MAX_CATCH_UP_MS = 20;
 
 export class UdpStreamSender implements DataRole {
   readonly kind = 'sender';
@@ -49,7 +57,13 @@ export class UdpStreamSender implements DataRole {
     const now = performance.now();
     let budget = DATAGRAMS_PER_TURN;
     if (this.datagramsPerMs > 0) {
-      const due = Math.floor((now - this.startedAt) * this.datagramsPerMs) - this.sent;
+      let due = Math.floor((now - this.startedAt) * this.datagramsPerMs) - this.sent;
+      const maxBacklog = Math.max(1, Math.ceil(MAX_CATCH_UP_MS * this.datagramsPerMs));
+      if (due > maxBacklog) {
+        // Move the schedule's origin so that only maxBacklog datagrams are owed.
+        this.startedAt += (due - maxBacklog) / this.datagramsPerMs;
+        due = maxBacklog;
+      }
       budget = Math.min(budget, due);
     }
     while (budget > 0 && this.socket.getSendQueueCount() < MAX_QUEUED_SENDS) {
