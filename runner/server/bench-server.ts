@@ -112,6 +112,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     server.listen({ host: options.host, port: options.port }, () => resolve());
   });
   const bound = server.address() as net.AddressInfo;
+  // Once listening, an error on the listening socket (out of file descriptors on accept) is
+  // logged, not thrown: a server left running on a lab network must not die of one.
+  server.on('error', (err: NodeJS.ErrnoException) => log.info('accept-error', { code: err.code ?? 'unknown', error: err.message }));
 
   return {
     address: { host: bound.address, port: bound.port },
