@@ -1,7 +1,7 @@
 import type { ExpectationResult } from '../core/results-file.js';
 import type { TestName } from '../core/test-params.js';
 import { didYouMean, listWords } from './did-you-mean.js';
-import { ALL_FIGURES, figuresOf } from './figure-catalog.js';
+import { ALL_FIGURES, figuresOf } from '../core/figure-catalog.js';
 
 /**
  * `expect: { throughput_mbps: ">= 900", "latency_us.p99": "< 250" }`: a

@@ -2,7 +2,8 @@ import type { ExpectationResult, FigureStatistics, RunGroup } from '../core/resu
 import type { RunObject } from '../core/run-object.js';
 import { repeatStatistics } from '../measure/repeat-statistics.js';
 import { evaluateExpectation } from './expectations.js';
-import { betterOf, flattenFigures } from './figure-catalog.js';
+import { betterOf } from '../core/figure-catalog.js';
+import { flattenFigures } from './summary-figures.js';
 import type { PlannedGroup } from './scenario-model.js';
 
 /**

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { RunGroup } from '../../core/results-file.js';
 import type { RunObject } from '../../core/run-object.js';
-import { HEADLINE_FIGURES } from '../../scenario/figure-catalog.js';
+import { HEADLINE_FIGURES } from '../../core/figure-catalog.js';
 import type { PlannedGroup } from '../../scenario/scenario-model.js';
 import type { Palette } from './palette.js';
 import { formatFigure, formatInterval } from './format-figure.js';
