@@ -12,6 +12,14 @@ import { reportFailure } from './report-failure.js';
 const version = (JSON.parse(readFileSync(new URL('package.json', packageRoot), 'utf8')) as { version: string }).version;
 const cli = cac('bench');
 
+// `bench test | head` closes our stdout early: that is the reader being done, not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 cli
   .command('serve', 'Serve tests to bench clients, one at a time, queueing the rest')
   .option('--host <addr>', 'Address to listen on', { default: '::' })

@@ -136,3 +136,13 @@ function converse(port: number, messages: object[]): Promise<ServerMessage> {
     });
   });
 }
+
+test('a reader that closes the pipe early (bench test | head -1) ends bench quietly with exit 0', async () => {
+  const child = spawn(process.execPath, [CLI, 'test', 'TCP_RR', '--duration', '2s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
+});

@@ -5,7 +5,8 @@ import { formatPeer, parsePeer } from '../../client/peer-address.js';
 import { runTest } from '../../client/run-test.js';
 import { useColor } from '../color.js';
 import { EXIT } from '../report-failure.js';
-import { describeParams, intervalLine, summaryTable } from '../test-output/print-run.js';
+import { paramsText } from '../figure-text.js';
+import { intervalLine, summaryTable } from '../test-output/print-run.js';
 
 export interface TestCommandOptions {
   peer?: string;
@@ -56,7 +57,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   process.once('SIGINT', onSigint);
 
   let shown = 0;
-  say(`bench ${params.test} with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}: ${describeParams({ params } as never)}`);
+  say(`bench ${params.test} with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}: ${paramsText(params)}${params.omit_s > 0 ? `, omit ${params.omit_s}s` : ''}`);
   const run = await runTest({
     params,
     peer,

@@ -1,6 +1,6 @@
 import type { LoadedScenario } from '../../scenario/load-scenario.js';
 import type { PlannedGroup, PlannedRun } from '../../scenario/scenario-model.js';
-import { paramsText } from './figure-text.js';
+import { paramsText } from '../figure-text.js';
 import { formatClock } from './format-figure.js';
 
 /** `14 runs (5 groups × repeats; rate × streams crossed), about 2m 40s of measuring`. */

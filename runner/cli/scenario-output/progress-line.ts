@@ -3,7 +3,7 @@ import type { IntervalRecord, RunObject } from '../../core/run-object.js';
 import type { ScenarioObserver } from '../../scenario/run-scenario.js';
 import type { PlannedRun } from '../../scenario/scenario-model.js';
 import type { Palette } from './palette.js';
-import { figureText, paramsText } from './figure-text.js';
+import { figureText, paramsText } from '../figure-text.js';
 import { formatClock } from './format-figure.js';
 
 export interface ProgressStream {

@@ -1,8 +1,8 @@
-import { isRrFigures, type Figures } from '../../core/run-object.js';
-import type { TestParams } from '../../core/test-params.js';
-import { isStreamTest } from '../../core/test-params.js';
-import { formatBytes, formatDuration, formatRate } from '../../core/units.js';
-import { formatFigure } from './format-figure.js';
+import { isRrFigures, type Figures } from '../core/run-object.js';
+import type { TestParams } from '../core/test-params.js';
+import { isStreamTest } from '../core/test-params.js';
+import { formatBytes, formatDuration, formatRate } from '../core/units.js';
+import { formatFigure } from './scenario-output/format-figure.js';
 
 /** The one or two figures that say how a run (or an interval of it) went. */
 export function figureText(figures: Figures): string {
