@@ -19,6 +19,8 @@ export interface DataRole {
    * stream's last activity, which closes the last interval.
    */
   stop(): Promise<number>;
+  /** Brings `counters` up to date, for roles that keep their figures elsewhere between samples. */
+  syncCounters?(): void;
   /** UDP receivers: monotonic time of the last datagram, for the silence check (0: none yet). */
   readonly lastActivityAt?: number;
   /** Frees sockets at once (abort or after the result). */

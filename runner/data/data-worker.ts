@@ -71,6 +71,7 @@ function onBoundary(): void {
 
 function takeSample(at: number): StreamSample {
   const r = role!;
+  r.syncCounters?.();
   return r.counters.snapshot((at - startedAt) / 1000, r.latency ? r.latency.takeInterval() : null);
 }
 

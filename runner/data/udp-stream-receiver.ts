@@ -43,16 +43,20 @@ export class UdpStreamReceiver implements DataRole {
     const now = performance.now();
     const before = this.tracker.received;
     this.tracker.record(readSequence(msg));
-    const c = this.counters;
-    if (this.tracker.received !== before) c.bytes += msg.length;
+    if (this.tracker.received !== before) this.counters.bytes += msg.length;
     this.jitter.record(readSentAt(msg), now);
     this.lastDatagramAt = now;
+  };
+
+  /** Copies what the tracker and the jitter estimate hold into the counters, once per sample rather than per datagram. */
+  syncCounters(): void {
+    const c = this.counters;
     c.packets = this.tracker.received;
     c.lost = this.tracker.lost;
     c.outOfOrder = this.tracker.outOfOrder;
     c.duplicates = this.tracker.duplicates;
     c.jitterMs = this.jitter.jitterMs;
-  };
+  }
 
   /** Time of the last datagram, for a silence check. */
   get lastActivityAt(): number {

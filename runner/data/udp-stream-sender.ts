@@ -66,7 +66,10 @@ export class UdpStreamSender implements DataRole {
       }
       budget = Math.min(budget, due);
     }
-    while (budget > 0 && this.socket.getSendQueueCount() < MAX_QUEUED_SENDS) {
+    // The kernel's backlog, read once per turn: a turn adds at most this room, and the
+    // ring (RING_SLOTS) outlasts the queue cap plus one turn, so no slot is reused while queued.
+    budget = Math.min(budget, MAX_QUEUED_SENDS - this.socket.getSendQueueCount());
+    while (budget > 0) {
       const datagram = this.ring[this.sent % RING_SLOTS];
       writeStreamHeader(datagram, this.sent, performance.now());
       this.socket.send(datagram);
