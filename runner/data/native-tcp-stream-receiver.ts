@@ -1,0 +1,106 @@
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { DataPathError } from '../core/errors.js';
+import { NATIVE_SLICE_MS, STATUS_EOF, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
+import type { DataClock, DataRole } from './data-role.js';
+import { socketFd, stopNodeReading } from './native-socket.js';
+import { StreamCounters } from './stream-counters.js';
+
+/** Reads land in this one buffer; 256 KiB lets one read take what a busy socket holds. */
+const READ_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * TCP_STREAM receiver on the native data path: counts bytes until the sender
+ * closes its side. The clock starts at START or at the first byte, whichever
+ * comes first; the stream ends at its last byte.
+ */
+export class NativeTcpStreamReceiver implements DataRole {
+  readonly kind = 'receiver';
+  readonly counters = new StreamCounters();
+  private readonly io: NativeIo;
+  private readonly socket: Socket;
+  private readonly fd: number;
+  private readonly clock: DataClock;
+  private readonly timeoutMs: number;
+  private readonly onFailure: (err: Error) => void;
+  private readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  private readonly out = new Float64Array(2);
+  /** performance.now() minus the native clock, both monotonic. */
+  private readonly clockOffsetMs: number;
+  private running = false;
+  private lastByteAt = 0;
+  private lastProgressAt = 0;
+  private ended = false;
+  private onEnd: (() => void) | null = null;
+
+  constructor(io: NativeIo, socket: Socket, alreadyRead: number, clock: DataClock, timeoutMs: number, onFailure: (err: Error) => void) {
+    this.io = io;
+    this.socket = socket;
+    this.clock = clock;
+    this.timeoutMs = timeoutMs;
+    this.onFailure = onFailure;
+    this.clockOffsetMs = performance.now() - io.nowMs();
+    this.fd = socketFd(socket);
+    const buffered = alreadyRead + stopNodeReading(socket);
+    if (buffered > 0) this.count(buffered, performance.now());
+  }
+
+  private count(bytes: number, at: number): void {
+    if (!this.clock.started) this.clock.start();
+    this.counters.bytes += bytes;
+    this.lastByteAt = at;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.lastProgressAt = performance.now();
+    this.pump();
+  }
+
+  private readonly pump = (): void => {
+    if (!this.running || this.socket.destroyed) return;
+    const status = this.io.tcpRecv(this.fd, this.buffer, NATIVE_SLICE_MS, this.out);
+    const now = performance.now();
+    if (this.out[0] > 0) {
+      this.count(this.out[0], this.out[1] + this.clockOffsetMs);
+      this.lastProgressAt = now;
+    }
+    if (status === STATUS_EOF) {
+      this.running = false;
+      this.ended = true;
+      this.onEnd?.();
+      return;
+    }
+    if (status !== STATUS_OK) {
+      this.running = false;
+      this.onFailure(new DataPathError(`data connection failed while receiving: ${errnoName(status)} - did the peer stop?`));
+      return;
+    }
+    if (now - this.lastProgressAt > this.timeoutMs) {
+      this.running = false;
+      this.onFailure(new DataPathError(`data connection silent for ${this.timeoutMs / 1000}s - the peer stopped or the path is down`));
+      return;
+    }
+    setImmediate(this.pump);
+  };
+
+  stop(): Promise<number> {
+    this.start();
+    if (this.ended) return Promise.resolve(this.lastByteAt || performance.now());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new DataPathError(`the sender did not finish its stream within ${this.timeoutMs / 1000}s of STOP`));
+      }, this.timeoutMs);
+      this.onEnd = () => {
+        clearTimeout(timer);
+        resolve(this.lastByteAt || performance.now());
+      };
+    });
+  }
+
+  close(): void {
+    this.running = false;
+    this.socket.destroy();
+  }
+}

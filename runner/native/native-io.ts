@@ -1,0 +1,51 @@
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import type { NativeRrIo } from './rr-io.js';
+import type { NativeUdpStreamIo } from './udp-stream-io.js';
+
+/**
+ * bench's native data path (runner/native/src), loaded when it was built.
+ * Every function runs one slice: it moves what the socket takes for up to
+ * `sliceMs`, writes its figures into `out`, and returns a status: STATUS_OK,
+ * STATUS_EOF or a negative errno. See the comment above each C function for
+ * the meaning of each `out` slot.
+ */
+export interface NativeIo extends NativeUdpStreamIo, NativeRrIo {
+  /** The native loops' monotonic clock, ms. */
+  nowMs(): number;
+  tcpSend(fd: number, message: Buffer, offset: number, sliceMs: number, out: Float64Array): number;
+  tcpRecv(fd: number, buffer: Buffer, sliceMs: number, out: Float64Array): number;
+}
+
+export const STATUS_OK = 0;
+export const STATUS_EOF = 1;
+
+/** How long one native call may keep the data thread: the interval timer and STOP wait at most this. */
+export const NATIVE_SLICE_MS = 2;
+
+export type DataPathKind = 'native' | 'js';
+
+function load(): { io: NativeIo | null; why: string } {
+  if (process.env.BENCH_DATA_PATH === 'js') return { io: null, why: 'BENCH_DATA_PATH=js' };
+  try {
+    const require = createRequire(import.meta.url);
+    return { io: require('./bench-io.node') as NativeIo, why: '' };
+  } catch (err) {
+    return { io: null, why: `not built (${(err as Error).message.split('\n')[0]}) - run 'npm run build'` };
+  }
+}
+
+const loaded = load();
+
+/** The native data path, or null where it is not built or BENCH_DATA_PATH=js asks for the JavaScript one. */
+export const nativeIo: NativeIo | null = loaded.io;
+/** Why the native data path is not in use ('' when it is). */
+export const nativeIoUnavailable: string = loaded.why;
+export const dataPathKind: DataPathKind = nativeIo ? 'native' : 'js';
+
+const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
+
+/** 'ECONNRESET' for -104, and so on. */
+export function errnoName(status: number): string {
+  return errnoNames.get(-status) ?? `errno ${-status}`;
+}

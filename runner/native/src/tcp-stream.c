@@ -1,0 +1,116 @@
+/*
+ * TCP_STREAM: the sender writes one message buffer over and over, the
+ * receiver reads into one buffer and counts. A partial write is finished on
+ * the next write, so the byte stream is exactly a sequence of messages.
+ */
+#include "bench-io.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+/*
+ * tcpSend(fd, message, offset, sliceMs, out) -> status
+ * Writes message[offset..] then whole messages until sliceMs has passed.
+ * out[0] = bytes the kernel accepted in this call, out[1] = offset into the
+ * message where the next call resumes.
+ */
+static napi_value tcp_send(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int64_t fd, offset;
+  double slice_ms, *out;
+  uint8_t *msg;
+  size_t len, out_len;
+  if (!bench_args(env, info, 5, argv, "tcpSend") || !bench_arg_int(env, argv[0], "fd", &fd) ||
+      !bench_arg_buffer(env, argv[1], "message", &msg, &len) || !bench_arg_int(env, argv[2], "offset", &offset) ||
+      !bench_arg_double(env, argv[3], "sliceMs", &slice_ms) || !bench_arg_f64(env, argv[4], "out", &out, &out_len)) {
+    return NULL;
+  }
+  if (len == 0 || out_len < 2 || offset < 0 || (size_t)offset >= len) {
+    napi_throw_range_error(env, NULL, "tcpSend: empty message, offset outside it, or out shorter than 2");
+    return NULL;
+  }
+  int64_t deadline = bench_now_ns() + (int64_t)(slice_ms * 1e6);
+  size_t off = (size_t)offset;
+  double written = 0;
+  int status = BENCH_OK;
+  for (;;) {
+    ssize_t n = send((int)fd, msg + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      written += (double)n;
+      off += (size_t)n;
+      if (off == len) off = 0;
+      if (bench_now_ns() >= deadline) break;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      int r = bench_wait((int)fd, POLLOUT, deadline);
+      if (r > 0) continue;
+      if (r < 0) status = r;
+      break;
+    }
+    status = n < 0 ? -errno : -EPIPE;
+    break;
+  }
+  out[0] = written;
+  out[1] = (double)off;
+  return bench_int(env, status);
+}
+
+/*
+ * tcpRecv(fd, buffer, sliceMs, out) -> status
+ * Reads into buffer (overwritten each read) until sliceMs has passed or the
+ * peer ends. out[0] = bytes read in this call, out[1] = monotonic ms of the
+ * last read that returned data (0: none in this call).
+ */
+static napi_value tcp_recv(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int64_t fd;
+  double slice_ms, *out;
+  uint8_t *buf;
+  size_t len, out_len;
+  if (!bench_args(env, info, 4, argv, "tcpRecv") || !bench_arg_int(env, argv[0], "fd", &fd) ||
+      !bench_arg_buffer(env, argv[1], "buffer", &buf, &len) || !bench_arg_double(env, argv[2], "sliceMs", &slice_ms) ||
+      !bench_arg_f64(env, argv[3], "out", &out, &out_len)) {
+    return NULL;
+  }
+  if (len == 0 || out_len < 2) {
+    napi_throw_range_error(env, NULL, "tcpRecv: empty buffer or out shorter than 2");
+    return NULL;
+  }
+  int64_t deadline = bench_now_ns() + (int64_t)(slice_ms * 1e6);
+  double got = 0;
+  int64_t last_ns = 0;
+  int status = BENCH_OK;
+  for (;;) {
+    ssize_t n = recv((int)fd, buf, len, MSG_DONTWAIT);
+    if (n > 0) {
+      got += (double)n;
+      last_ns = bench_now_ns();
+      if (last_ns >= deadline) break;
+      continue;
+    }
+    if (n == 0) {
+      status = BENCH_EOF;
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      int r = bench_wait((int)fd, POLLIN, deadline);
+      if (r > 0) continue;
+      if (r < 0) status = r;
+      break;
+    }
+    status = -errno;
+    break;
+  }
+  out[0] = got;
+  out[1] = last_ns ? (double)last_ns / 1e6 : 0;
+  return bench_int(env, status);
+}
+
+void register_tcp_stream(napi_env env, napi_value exports) {
+  bench_export(env, exports, "tcpSend", tcp_send);
+  bench_export(env, exports, "tcpRecv", tcp_recv);
+}
