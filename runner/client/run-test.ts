@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { asBenchError } from '../core/errors.js';
 import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
-import type { RunObject } from '../core/run-object.js';
+import type { RunObject, SideFacts } from '../core/run-object.js';
+import type { StreamReport } from '../control/messages.js';
 import type { TestParams } from '../core/test-params.js';
 import { computeFigures } from '../measure/run-figures.js';
 import type { BenchServer } from '../server/bench-server.js';
@@ -51,8 +52,8 @@ export function unmeasuredRun(params: TestParams, peer: PeerAddress | undefined,
     duration_s: 0,
     summary: null,
     intervals: [],
-    client: { cpu_percent: null },
-    server: { cpu_percent: null },
+    client: { cpu_percent: null, data_path: null },
+    server: { cpu_percent: null, data_path: null },
   };
 }
 
@@ -63,11 +64,19 @@ function fillFigures(run: RunObject, outcome: ClientTestOutcome): void {
   run.duration_s = duration_s;
   run.client.cpu_percent = cpuPercent(outcome.client, outcome.client_wall_s);
   run.server.cpu_percent = cpuPercent(outcome.server, outcome.server_wall_s);
+  run.client.data_path = dataPathOf(outcome.client);
+  run.server.data_path = dataPathOf(outcome.server);
   run.status = 'ok';
   if (outcome.interrupted) {
     run.interrupted = true;
     run.error = { code: 'E_INTERRUPTED', message: `interrupted after ${duration_s}s of ${run.params.duration_s}s; figures cover what ran` };
   }
+}
+
+function dataPathOf(reports: StreamReport[]): SideFacts['data_path'] & {} | null {
+  const paths = new Set(reports.map((r) => r.data_path ?? null));
+  if (paths.size !== 1) return paths.size === 0 ? null : 'mixed';
+  return [...paths][0];
 }
 
 /** CPU time of one side's data threads over its wall time; 100 is one core busy. */

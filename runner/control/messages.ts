@@ -57,7 +57,11 @@ export interface StreamReport {
   latency_histogram?: string;
   /** CPU seconds of this stream's worker thread, null where the OS does not tell. */
   cpu_s: number | null;
+  /** Which data path moved this stream's bytes: the C loops (runner/native) or Node's sockets. Absent from older peers. */
+  data_path?: DataPath;
 }
+
+export type DataPath = 'native' | 'js';
 
 export type ClientMessage =
   | { type: 'HELLO'; protocol: number; bench_version: string }

@@ -61,6 +61,13 @@ export interface IntervalRecord {
   streams?: Figures[];
 }
 
+/** What one side's data threads cost and ran on. */
+export interface SideFacts {
+  cpu_percent: number | null;
+  /** 'native': the C socket loops; 'js': Node's sockets; 'mixed': streams differed; null: unknown (failed run, older peer). */
+  data_path?: 'native' | 'js' | 'mixed' | null;
+}
+
 export interface RunObject {
   id: string;
   test: TestName;
@@ -72,8 +79,8 @@ export interface RunObject {
   duration_s: number;
   summary: Figures | null;
   intervals: IntervalRecord[];
-  client: { cpu_percent: number | null };
-  server: { cpu_percent: number | null };
+  client: SideFacts;
+  server: SideFacts;
   /** Scenario runs carry their place in the scenario. */
   label?: string;
   scenario_index?: number;

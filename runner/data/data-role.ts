@@ -9,6 +9,8 @@ import type { StreamCounters } from './stream-counters.js';
 export interface DataRole {
   readonly kind: 'sender' | 'receiver' | 'rr-client' | 'rr-responder';
   readonly counters: StreamCounters;
+  /** 'native' when the socket loop runs in C (runner/native); absent on the JavaScript path. */
+  readonly dataPath?: 'native';
   /** RR client: latencies of the current interval and, after --omit, of the summary. */
   readonly latency?: RrLatency;
   /** Begins sending or counting. */

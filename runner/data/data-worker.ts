@@ -103,6 +103,7 @@ async function finish(): Promise<void> {
     omit_sample: omitSample,
     final,
     cpu_s: cpuNow !== null && cpuAtStart !== null ? cpuNow - cpuAtStart : null,
+    data_path: role.dataPath ?? 'js',
   };
   if (role.latency) report.latency_histogram = role.latency.encodeSummary();
   post({ type: 'RESULT', report });

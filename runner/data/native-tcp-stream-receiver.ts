@@ -16,6 +16,7 @@ const READ_BUFFER_BYTES = 256 * 1024;
  */
 export class NativeTcpStreamReceiver implements DataRole {
   readonly kind = 'receiver';
+  readonly dataPath = 'native';
   readonly counters = new StreamCounters();
   private readonly io: NativeIo;
   private readonly socket: Socket;

@@ -13,6 +13,7 @@ import { StreamCounters } from './stream-counters.js';
  */
 export class NativeTcpStreamSender implements DataRole {
   readonly kind = 'sender';
+  readonly dataPath = 'native';
   readonly counters = new StreamCounters();
   private readonly io: NativeIo;
   private readonly socket: Socket;

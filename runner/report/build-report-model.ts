@@ -154,8 +154,8 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
     started_text: formatUtc(run.started_at),
     duration_s: run.duration_s,
     duration_text: formatDuration(run.duration_s),
-    client_cpu_text: cpuText(run.client.cpu_percent),
-    server_cpu_text: cpuText(run.server.cpu_percent),
+    client_cpu_text: cpuText(run.client.cpu_percent, run.client.data_path),
+    server_cpu_text: cpuText(run.server.cpu_percent, run.server.data_path),
     interval_count: run.intervals.length,
     omitted_count: run.intervals.filter((r) => r.omitted).length,
     figures,
@@ -163,8 +163,10 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
   };
 }
 
-function cpuText(percent: number | null): string {
-  return percent === null ? '—' : `${formatNumber(percent)} %`;
+/** '97.5 % (native data path)': the data threads' CPU, and what they ran. */
+function cpuText(percent: number | null, dataPath: string | null | undefined): string {
+  const cpu = percent === null ? '—' : `${formatNumber(percent)} %`;
+  return dataPath ? `${cpu} (${dataPath} data path)` : cpu;
 }
 
 function address(host: string, port: number): string {

@@ -16,5 +16,6 @@ export function summaryTable(run: RunObject, color: boolean): string {
   for (const row of summaryRows(run)) table.push(row);
   table.push(['duration_s', String(run.duration_s), 's measured' + (run.params.omit_s > 0 ? ' after omit' : '')]);
   table.push(['cpu client / server', `${run.client.cpu_percent ?? '-'} / ${run.server.cpu_percent ?? '-'}`, '% of one core (data threads)']);
+  table.push(['data path client / server', `${run.client.data_path ?? '-'} / ${run.server.data_path ?? '-'}`, 'native: C socket loops; js: Node sockets']);
   return table.toString();
 }
