@@ -99,11 +99,13 @@ export function formatReport(report: BenchmarkReport): string {
     ),
   );
   const servers = Object.entries(report.server_peak_rss_kb).map(([name, kb]) => `${name} ${mib(kb)}`).join(', ');
+  const paths = [...new Set(report.results.flatMap((r) => r.ours?.samples.map((s) => `${r.test} ${s.data_path}`) ?? []))];
   const errors = [...report.results.flatMap((r) => r.errors.map((e) => `${r.test}: ${e}`)), ...report.server_errors];
   return [
     `bench vs peer tools on loopback: ${report.settings.rounds} round(s) of ${report.settings.duration_s} s each, ${report.settings.order}; medians [min-max]`,
     `machine: ${report.machine.cpus} x ${report.machine.cpu_model}, Linux ${report.machine.kernel}, Node ${report.machine.node}; load average ${report.load_average.before.toFixed(2)} before, ${report.load_average.after.toFixed(2)} after`,
     main,
+    `ours ran on the data path (client/server): ${paths.join(', ')}`,
     '',
     'resources (CPU: utime+stime from /proc/<pid>/stat per GB received, median over rounds; RSS: VmHWM)',
     resources,

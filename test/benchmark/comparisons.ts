@@ -23,6 +23,8 @@ export interface Sample {
   client_cpu_s: number;
   server_cpu_s: number;
   client_peak_rss_kb: number;
+  /** Ours: the data path each side ran, 'client/server' (native or js). */
+  data_path?: string;
 }
 
 export interface Comparison {
@@ -80,7 +82,7 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
     const { run, server_cpu_s } = await measure(ourArgv[test], servers.ours, timeoutMs);
     const object: RunObject = parseRunObject(run.result.stdout, run.result.stderr, `'${showArgv(ourArgv[test])}' (exit ${run.result.code})`);
     const summary = object.summary!;
-    const base = { client_cpu_s: run.cpu_s, server_cpu_s, client_peak_rss_kb: run.peak_rss_kb };
+    const base = { client_cpu_s: run.cpu_s, server_cpu_s, client_peak_rss_kb: run.peak_rss_kb, data_path: `${object.client.data_path}/${object.server.data_path}` };
     if (isRrFigures(summary)) return { ...base, value: summary.transactions_per_sec };
     return { ...base, value: summary.throughput_mbps, bytes_received: (summary as StreamFigures).bytes_received };
   };
