@@ -31,7 +31,7 @@ export async function openDataRole(
 
   // NATIVE-RR-HOOK
   if (isUdpTest(params.test)) {
-    // NATIVE-UDP-STREAM-HOOK
+    if (nativeIo && !isRr) return (await import('./open-native-udp-stream.js')).openNativeUdpStream(nativeIo, config, cookie, clock, onBound, onFailure);
     const socket = side === 'server' ? await bindForUdpData(host, cookie, timeoutMs, onBound) : await connectUdpData(host, port, cookie, timeoutMs);
     socket.on('error', (err) => onFailure(new DataPathError(`UDP data socket failed: ${err.message} - did the peer stop?`, err)));
     if (isRr && side === 'client') {
