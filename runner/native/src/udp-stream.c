@@ -97,21 +97,32 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   int64_t deadline = bench_now_ns() + (int64_t)(slice_ms * 1e6);
   int64_t sent = 0;
   int status = BENCH_OK;
-  /* Each batch rebuilds its headers from `sent`: after a partial batch the next one starts at the first datagram not sent. */
+  /*
+   * sendmmsg drops the error of a message after the first: a short count is
+   * all it says. An ICMP port unreachable (sk_err) is consumed by the message
+   * it fails, so the next datagram after a short count goes alone with
+   * sendmsg, which reports any persistent error (EAGAIN, ENOBUFS, a route)
+   * and, when the peer is gone, draws the next ICMP error onto the first
+   * message of the following batch, which sendmmsg does report.
+   */
+  int single = 0;
   while (sent < count) {
     int64_t left = count - sent;
-    int n = left < SEND_BATCH ? (int)left : SEND_BATCH;
-    int64_t now = bench_now_ns();
-    double sent_at = (double)now / 1e6 + offset_ms;
+    int n = single ? 1 : left < SEND_BATCH ? (int)left : SEND_BATCH;
+    /* Each batch rebuilds its headers from `sent`: after a short batch the next one starts at the first datagram not sent. */
+    double sent_at = (double)bench_now_ns() / 1e6 + offset_ms;
     for (int i = 0; i < n; i++) {
       uint64_t seq = (uint64_t)(seq_start + sent + i);
       put_u32_be(headers[i], (uint32_t)(seq >> 32));
       put_u32_be(headers[i] + 4, (uint32_t)seq);
       put_f64_be(headers[i] + 8, sent_at);
     }
-    int r = sendmmsg((int)fd, msgs, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    int r;
+    if (single) r = sendmsg((int)fd, &msgs[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
+    else r = sendmmsg((int)fd, msgs, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r > 0) {
       sent += r;
+      single = r < n;
       if (bench_now_ns() >= deadline) break;
       continue;
     }

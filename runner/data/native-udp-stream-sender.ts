@@ -1,0 +1,128 @@
+import type { Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { DataPathError } from '../core/errors.js';
+import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
+import type { DataRole } from './data-role.js';
+import { socketFd } from './native-socket.js';
+import { StreamCounters } from './stream-counters.js';
+
+/** An unpaced call sends for its whole slice: this count is never reached. */
+const UNPACED_COUNT = 2 ** 30;
+/** As in the JavaScript sender (udp-stream-sender.ts): how much of a paced schedule a late sender makes up at full speed. */
+const MAX_CATCH_UP_MS = 20;
+
+/**
+ * ECONNREFUSED is the ICMP port unreachable that the kernel keeps as the
+ * socket's pending error, read by whichever call on the socket comes next; on
+ * the JavaScript path that is Node's recvmsg. One condition, one message on
+ * both data paths: it reads as the JavaScript path's does.
+ */
+function sendErrorText(status: number): string {
+  const name = errnoName(status);
+  return name === 'ECONNREFUSED' ? `recvmsg ${name}` : `send ${name}`;
+}
+
+/**
+ * UDP_STREAM sender on the native data path: the C loop sends numbered
+ * datagrams with sendmmsg, one header per datagram on its stack and one
+ * shared payload. Pacing is the JavaScript sender's: each turn sends what the
+ * schedule owes (at most MAX_CATCH_UP_MS of it) and waits a timer tick;
+ * unpaced, each turn sends for a whole slice.
+ */
+export class NativeUdpStreamSender implements DataRole {
+  readonly kind = 'sender';
+  readonly dataPath = 'native';
+  readonly counters = new StreamCounters();
+  private readonly io: NativeIo;
+  private readonly socket: Socket;
+  private readonly fd: number;
+  private readonly payload: Buffer;
+  private readonly size: number;
+  /** Datagrams per ms to reach the target rate; 0 for unpaced. */
+  private readonly datagramsPerMs: number;
+  private readonly onFailure: (err: Error) => void;
+  private readonly out = new Float64Array(1);
+  /** performance.now() minus the native clock, both monotonic: sent-at times are on performance.now()'s timeline. */
+  private readonly clockOffsetMs: number;
+  private running = false;
+  /** Set once the socket is closed: its descriptor number may belong to another socket by then. */
+  private closed = false;
+  private startedAt = 0;
+  private sent = 0;
+  private failure: Error | null = null;
+
+  constructor(io: NativeIo, socket: Socket, size: number, rateBps: number, onFailure: (err: Error) => void) {
+    this.io = io;
+    this.socket = socket;
+    this.fd = socketFd(socket);
+    this.size = size;
+    // Bytes 0..15 of each datagram are its header, written by the C loop; the rest is this payload's.
+    this.payload = Buffer.alloc(size, 0x75);
+    this.datagramsPerMs = rateBps > 0 ? rateBps / (8 * size) / 1000 : 0;
+    this.onFailure = onFailure;
+    this.clockOffsetMs = performance.now() - io.nowMs();
+    socket.once('close', () => {
+      this.closed = true;
+      this.running = false;
+    });
+  }
+
+  start(): void {
+    if (this.running || this.closed) return;
+    this.running = true;
+    this.startedAt = performance.now();
+    this.tick();
+  }
+
+  private readonly tick = (): void => {
+    if (!this.running || this.closed) return;
+    let budget = UNPACED_COUNT;
+    if (this.datagramsPerMs > 0) {
+      let due = Math.floor((performance.now() - this.startedAt) * this.datagramsPerMs) - this.sent;
+      const maxBacklog = Math.max(1, Math.ceil(MAX_CATCH_UP_MS * this.datagramsPerMs));
+      if (due > maxBacklog) {
+        // Move the schedule's origin so that only maxBacklog datagrams are owed.
+        this.startedAt += (due - maxBacklog) / this.datagramsPerMs;
+        due = maxBacklog;
+      }
+      budget = due;
+    }
+    let status = STATUS_OK;
+    if (budget > 0) {
+      status = this.io.udpSend(this.fd, this.payload, budget, this.sent, this.clockOffsetMs, NATIVE_SLICE_MS, this.out);
+      this.sent += this.out[0];
+      this.counters.packets = this.sent;
+      this.counters.bytes = this.sent * this.size;
+    }
+    if (status !== STATUS_OK) {
+      this.running = false;
+      this.failure = new DataPathError(`UDP data socket failed: ${sendErrorText(status)} - did the peer stop?`);
+      this.onFailure(this.failure);
+      return;
+    }
+    if (this.datagramsPerMs === 0) {
+      setImmediate(this.tick);
+      return;
+    }
+    // Paced: a sender still owing datagrams goes again at once, else waits a timer tick (as the JavaScript sender).
+    const behind = Math.floor((performance.now() - this.startedAt) * this.datagramsPerMs) > this.sent;
+    if (behind) setImmediate(this.tick);
+    else setTimeout(this.tick, 1);
+  };
+
+  stop(): Promise<number> {
+    this.running = false;
+    if (this.failure) return Promise.reject(this.failure);
+    return Promise.resolve(performance.now());
+  }
+
+  close(): void {
+    this.running = false;
+    this.closed = true;
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}
