@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
-import { NATIVE_SLICE_MS, STATUS_EOF, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
+import { NATIVE_SLICE_MS, STATUS_EOF, STATUS_OK, dataConnectionError, type NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { socketFd, stopNodeReading } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
@@ -75,7 +75,7 @@ export class NativeTcpStreamReceiver implements DataRole {
     }
     if (status !== STATUS_OK) {
       this.running = false;
-      this.onFailure(new DataPathError(`data connection failed while receiving: ${errnoName(status)} - did the peer stop?`));
+      this.onFailure(dataConnectionError('read', status));
       return;
     }
     if (now - this.lastProgressAt > this.timeoutMs) {

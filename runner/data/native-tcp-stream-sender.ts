@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
-import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
+import { NATIVE_SLICE_MS, STATUS_OK, dataConnectionError, type NativeIo } from '../native/native-io.js';
 import type { DataRole } from './data-role.js';
 import { socketFd } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
@@ -51,7 +51,7 @@ export class NativeTcpStreamSender implements DataRole {
     if (this.out[0] > 0) this.lastProgressAt = now;
     if (status !== STATUS_OK) {
       this.running = false;
-      this.onFailure(new DataPathError(`data connection failed while sending: ${errnoName(status)} - did the peer stop?`));
+      this.onFailure(dataConnectionError('write', status));
       return;
     }
     if (now - this.lastProgressAt > this.timeoutMs) {

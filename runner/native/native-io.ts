@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
+import { DataPathError } from '../core/errors.js';
 import type { NativeRrIo } from './rr-io.js';
 import type { NativeUdpStreamIo } from './udp-stream-io.js';
 
@@ -44,6 +45,15 @@ export const nativeIoUnavailable: string = loaded.why;
 export const dataPathKind: DataPathKind = nativeIo ? 'native' : 'js';
 
 const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
+
+/**
+ * A failed read or write on a TCP data connection, worded as on the
+ * JavaScript path ('data connection failed: read ECONNRESET - ...'), so the
+ * same failure reads the same whichever path ran.
+ */
+export function dataConnectionError(op: 'read' | 'write', status: number): DataPathError {
+  return new DataPathError(`data connection failed: ${op} ${errnoName(status)} - did the peer stop?`);
+}
 
 /** 'ECONNRESET' for -104, and so on. */
 export function errnoName(status: number): string {
