@@ -5,22 +5,10 @@ import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/
 import type { DataRole } from './data-role.js';
 import { socketFd } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
+import { UdpPacer } from './udp-pacer.js';
 
 /** An unpaced call sends for its whole slice: this count is never reached. */
 const UNPACED_COUNT = 2 ** 30;
-/** As in the JavaScript sender (udp-stream-sender.ts): how much of a paced schedule a late sender makes up at full speed. */
-const MAX_CATCH_UP_MS = 20;
-
-/**
- * ECONNREFUSED is the ICMP port unreachable that the kernel keeps as the
- * socket's pending error, read by whichever call on the socket comes next; on
- * the JavaScript path that is Node's recvmsg. One condition, one message on
- * both data paths: it reads as the JavaScript path's does.
- */
-function sendErrorText(status: number): string {
-  const name = errnoName(status);
-  return name === 'ECONNREFUSED' ? `recvmsg ${name}` : `send ${name}`;
-}
 
 /**
  * UDP_STREAM sender on the native data path: the C loop sends numbered
@@ -38,8 +26,7 @@ export class NativeUdpStreamSender implements DataRole {
   private readonly fd: number;
   private readonly payload: Buffer;
   private readonly size: number;
-  /** Datagrams per ms to reach the target rate; 0 for unpaced. */
-  private readonly datagramsPerMs: number;
+  private readonly pacer: UdpPacer;
   private readonly onFailure: (err: Error) => void;
   private readonly out = new Float64Array(1);
   /** performance.now() minus the native clock, both monotonic: sent-at times are on performance.now()'s timeline. */
@@ -47,7 +34,6 @@ export class NativeUdpStreamSender implements DataRole {
   private running = false;
   /** Set once the socket is closed: its descriptor number may belong to another socket by then. */
   private closed = false;
-  private startedAt = 0;
   private sent = 0;
   private failure: Error | null = null;
 
@@ -58,7 +44,7 @@ export class NativeUdpStreamSender implements DataRole {
     this.size = size;
     // Bytes 0..15 of each datagram are its header, written by the C loop; the rest is this payload's.
     this.payload = Buffer.alloc(size, 0x75);
-    this.datagramsPerMs = rateBps > 0 ? rateBps / (8 * size) / 1000 : 0;
+    this.pacer = new UdpPacer(rateBps, size);
     this.onFailure = onFailure;
     this.clockOffsetMs = performance.now() - io.nowMs();
     socket.once('close', () => {
@@ -70,23 +56,13 @@ export class NativeUdpStreamSender implements DataRole {
   start(): void {
     if (this.running || this.closed) return;
     this.running = true;
-    this.startedAt = performance.now();
+    this.pacer.start(performance.now());
     this.tick();
   }
 
   private readonly tick = (): void => {
     if (!this.running || this.closed) return;
-    let budget = UNPACED_COUNT;
-    if (this.datagramsPerMs > 0) {
-      let due = Math.floor((performance.now() - this.startedAt) * this.datagramsPerMs) - this.sent;
-      const maxBacklog = Math.max(1, Math.ceil(MAX_CATCH_UP_MS * this.datagramsPerMs));
-      if (due > maxBacklog) {
-        // Move the schedule's origin so that only maxBacklog datagrams are owed.
-        this.startedAt += (due - maxBacklog) / this.datagramsPerMs;
-        due = maxBacklog;
-      }
-      budget = due;
-    }
+    const budget = Math.min(UNPACED_COUNT, this.pacer.due(performance.now(), this.sent));
     let status = STATUS_OK;
     if (budget > 0) {
       status = this.io.udpSend(this.fd, this.payload, budget, this.sent, this.clockOffsetMs, NATIVE_SLICE_MS, this.out);
@@ -96,17 +72,12 @@ export class NativeUdpStreamSender implements DataRole {
     }
     if (status !== STATUS_OK) {
       this.running = false;
-      this.failure = new DataPathError(`UDP data socket failed: ${sendErrorText(status)} - did the peer stop?`);
+      // ECONNREFUSED: ICMP port unreachable came back, nobody listens at the receiver's port any more.
+      this.failure = new DataPathError(`UDP data socket failed: send ${errnoName(status)} - did the peer stop?`);
       this.onFailure(this.failure);
       return;
     }
-    if (this.datagramsPerMs === 0) {
-      setImmediate(this.tick);
-      return;
-    }
-    // Paced: a sender still owing datagrams goes again at once, else waits a timer tick (as the JavaScript sender).
-    const behind = Math.floor((performance.now() - this.startedAt) * this.datagramsPerMs) > this.sent;
-    if (behind) setImmediate(this.tick);
+    if (!this.pacer.paced || this.pacer.behind(performance.now(), this.sent)) setImmediate(this.tick);
     else setTimeout(this.tick, 1);
   };
 

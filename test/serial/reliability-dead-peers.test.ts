@@ -157,6 +157,7 @@ test('a server killed mid-test (SIGKILL) in each of the four tests: the client e
           `bench: ${victim} failed: peer 127.0.0.1:${server.port}: data connection failed: write EPIPE - did the peer stop?`,
           // The kernel answers a datagram to the dead server's port with ICMP port unreachable.
           `bench: ${victim} failed: peer 127.0.0.1:${server.port}: UDP data socket failed: recvmsg ECONNREFUSED - did the peer stop?`,
+          `bench: ${victim} failed: peer 127.0.0.1:${server.port}: UDP data socket failed: send ECONNREFUSED - did the peer stop?`,
         ].includes(r.stderr.trim()),
         r.stderr,
       );
