@@ -29,7 +29,7 @@ export async function openDataRole(
   const isRr = params.test === 'TCP_RR' || params.test === 'UDP_RR';
   const sends = !isRr && (side === 'client') !== params.reverse;
 
-  // NATIVE-RR-HOOK
+  if (nativeIo && isRr) return (await import('./open-native-rr.js')).openNativeRr(nativeIo, config, cookie, clock, onBound, onFailure);
   if (isUdpTest(params.test)) {
     if (nativeIo && !isRr) return (await import('./open-native-udp-stream.js')).openNativeUdpStream(nativeIo, config, cookie, clock, onBound, onFailure);
     const socket = side === 'server' ? await bindForUdpData(host, cookie, timeoutMs, onBound) : await connectUdpData(host, port, cookie, timeoutMs);
@@ -50,7 +50,7 @@ export async function openDataRole(
     return new UdpStreamReceiver(socket, clock, cookie, config.drain_ms);
   }
 
-  if (nativeIo && params.test !== 'TCP_RR') return openNativeTcpRole(nativeIo, config, cookie, clock, onBound, onFailure);
+  if (nativeIo) return openNativeTcpRole(nativeIo, config, cookie, clock, onBound, onFailure);
 
   // TCP: reads go to one reused buffer, dispatched to whichever role is built below.
   let sink: (n: number) => void = () => {};

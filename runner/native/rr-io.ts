@@ -48,9 +48,9 @@ export interface NativeRrIo {
    * UDP_RR responder: answers each request datagram with `response`, its
    * first `width` bytes the request's (recvmmsg/sendmmsg batches); a datagram
    * equal to `hello` is answered with `ack`. Runs until sliceMs has passed.
-   * out: [requests answered, hellos answered, op].
+   * state: UDP_RR_RESPONDER_STATE_SLOTS. out: [requests answered, hellos answered, op].
    */
-  udpRrResponder(fd: number, response: Buffer, width: number, hello: Buffer, ack: Buffer, sliceMs: number, out: Float64Array): number;
+  udpRrResponder(fd: number, response: Buffer, width: number, hello: Buffer, ack: Buffer, sliceMs: number, state: Float64Array, out: Float64Array): number;
 }
 
 /** Which call failed, in the op slot of `out`. */
@@ -68,7 +68,8 @@ export const TCP_RR_CLIENT_STATE = {
   RESPONSE_BYTES_READ: 2,
   /** Native monotonic ns when the outstanding request was sent. */
   SENT_AT_NS: 3,
-  SLOTS: 4,
+  /** 4 and 5: the socket's flags and receive timeout, kept by the C loop. */
+  SLOTS: 6,
   OUT_SLOTS: 4,
   OUT_OP: 3,
 } as const;
@@ -80,7 +81,8 @@ export const TCP_RR_RESPONDER_STATE = {
   OWED: 1,
   /** Bytes of the current response already written. */
   OFFSET: 2,
-  SLOTS: 3,
+  /** 3 and 4: the socket's flags and receive timeout, kept by the C loop. */
+  SLOTS: 5,
   OUT_SLOTS: 3,
   OUT_OP: 2,
 } as const;
@@ -98,11 +100,16 @@ export const UDP_RR_CLIENT_STATE = {
   RTO_MS: 5,
   /** Largest timeout, ms. */
   MAX_RTO_MS: 6,
-  SLOTS: 7,
+  /** Requests left that wait for their reply with precise polls (set after a timeout; see rr.c). */
+  PRECISE_LEFT: 7,
+  /** 8 and 9: the socket's flags and receive timeout, kept by the C loop. */
+  SLOTS: 10,
   OUT_SLOTS: 5,
   OUT_OP: 4,
 } as const;
 
+/** The UDP_RR responder's state is only the socket's flags and receive timeout, kept by the C loop. */
+export const UDP_RR_RESPONDER_STATE_SLOTS = 2;
 export const UDP_RR_RESPONDER_OUT = { ANSWERED: 0, HELLOS: 1, OP: 2, SLOTS: 3 } as const;
 
 /** The failed call as Node words it in a socket error ('read ECONNRESET', 'recvmsg ECONNREFUSED'). */
