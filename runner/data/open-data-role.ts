@@ -4,9 +4,9 @@ import { isUdpTest } from '../core/test-params.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { reuseReadBuffer } from './reuse-read-buffer.js';
 import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
-import { bindForUdpData, connectUdpData } from './udp-data-connection.js';
+import { openUdpDataSocket } from './udp-data-connection.js';
 import type { DataWorkerConfig } from './worker-messages.js';
-import { nativeIo, type NativeIo } from '../native/native-io.js';
+import { nativeIo } from '../native/native-io.js';
 
 /** Reads from the kernel land in this one buffer, on both sides. */
 const READ_BUFFER_BYTES = 256 * 1024;
@@ -14,7 +14,9 @@ const READ_BUFFER_BYTES = 256 * 1024;
 /**
  * Opens this side's data socket and builds its role. Who sends: the client in
  * a STREAM test, the server with --reverse; in RR the client asks and the
- * server answers. Each role's module is loaded only when it is used: a worker
+ * server answers. Where the native data path is built, its C loops take the
+ * socket (open-native-role.ts); otherwise the roles below move bytes through
+ * Node's sockets. Each role's module is loaded only when it is used: a worker
  * starts in about half the time when it does not load the latency histogram
  * it will never fill.
  */
@@ -29,11 +31,10 @@ export async function openDataRole(
   const isRr = params.test === 'TCP_RR' || params.test === 'UDP_RR';
   const sends = !isRr && (side === 'client') !== params.reverse;
 
-  if (nativeIo && isRr) return (await import('./open-native-rr.js')).openNativeRr(nativeIo, config, cookie, clock, onBound, onFailure);
+  if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, onBound, onFailure);
+
   if (isUdpTest(params.test)) {
-    if (nativeIo && !isRr) return (await import('./open-native-udp-stream.js')).openNativeUdpStream(nativeIo, config, cookie, clock, onBound, onFailure);
-    const socket = side === 'server' ? await bindForUdpData(host, cookie, timeoutMs, onBound) : await connectUdpData(host, port, cookie, timeoutMs);
-    socket.on('error', (err) => onFailure(new DataPathError(`UDP data socket failed: ${err.message} - did the peer stop?`, err)));
+    const socket = await openUdpDataSocket(config, cookie, onBound, onFailure);
     if (isRr && side === 'client') {
       const { UdpRrClient } = await import('./udp-rr-client.js');
       return new UdpRrClient(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs);
@@ -49,8 +50,6 @@ export async function openDataRole(
     const { UdpStreamReceiver } = await import('./udp-stream-receiver.js');
     return new UdpStreamReceiver(socket, clock, cookie, config.drain_ms);
   }
-
-  if (nativeIo) return openNativeTcpRole(nativeIo, config, cookie, clock, onBound, onFailure);
 
   // TCP: reads go to one reused buffer, dispatched to whichever role is built below.
   let sink: (n: number) => void = () => {};
@@ -87,42 +86,6 @@ export async function openDataRole(
   sink = receiver.onBytes;
   if (leftover > 0) receiver.onBytes(leftover);
   return receiver;
-}
-
-/**
- * TCP on the native data path: the C loops own the socket's reads and writes,
- * and each role keeps its own progress timeout (Node's socket timeout sees no
- * activity once Node no longer reads or writes).
- */
-async function openNativeTcpRole(
-  io: NativeIo,
-  config: DataWorkerConfig,
-  cookie: Buffer,
-  clock: DataClock,
-  onBound: (port: number) => void,
-  onFailure: (err: Error) => void,
-): Promise<DataRole> {
-  const { params, side, host, port, timeout_ms: timeoutMs } = config;
-  const isRr = params.test === 'TCP_RR';
-  const sends = !isRr && (side === 'client') !== params.reverse;
-  let socket: Socket;
-  let alreadyRead = 0;
-  if (side === 'server') {
-    const accepted = await listenForTcpData(host, cookie, timeoutMs, onBound);
-    socket = accepted.socket;
-    socket.setTimeout(0);
-    alreadyRead = accepted.leftover.length;
-  } else {
-    socket = await connectTcpData(host, port, cookie, timeoutMs);
-  }
-  socket.on('error', (err) => onFailure(new DataPathError(`data connection failed: ${err.message} - did the peer stop?`, err)));
-
-  if (sends) {
-    const { NativeTcpStreamSender } = await import('./native-tcp-stream-sender.js');
-    return new NativeTcpStreamSender(io, socket, params.size_bytes, timeoutMs, onFailure);
-  }
-  const { NativeTcpStreamReceiver } = await import('./native-tcp-stream-receiver.js');
-  return new NativeTcpStreamReceiver(io, socket, alreadyRead, clock, timeoutMs, onFailure);
 }
 
 /** Every data socket has a timeout: silence past it, or a reset, fails the stream with a reason. */

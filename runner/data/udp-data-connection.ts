@@ -1,6 +1,7 @@
 import dgram, { type Socket } from 'node:dgram';
 import net from 'node:net';
 import { DataPathError, PeerTimeoutError } from '../core/errors.js';
+import type { DataWorkerConfig } from './worker-messages.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from './udp-datagram.js';
 
 /**
@@ -75,6 +76,19 @@ export function connectUdpData(host: string, port: number, cookie: Buffer, timeo
       retry = setInterval(send, HELLO_RETRY_MS);
     });
   });
+}
+
+/** This side's UDP data socket, handshaken, with an error listener that fails the stream. */
+export async function openUdpDataSocket(
+  config: DataWorkerConfig,
+  cookie: Buffer,
+  onBound: (port: number) => void,
+  onFailure: (err: Error) => void,
+): Promise<Socket> {
+  const { side, host, port, timeout_ms: timeoutMs } = config;
+  const socket = side === 'server' ? await bindForUdpData(host, cookie, timeoutMs, onBound) : await connectUdpData(host, port, cookie, timeoutMs);
+  socket.on('error', (err) => onFailure(new DataPathError(`UDP data socket failed: ${err.message} - did the peer stop?`, err)));
+  return socket;
 }
 
 /** A server answers hellos retransmitted after its ack was lost. */
