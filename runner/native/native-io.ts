@@ -16,6 +16,8 @@ export interface NativeIo extends NativeUdpStreamIo, NativeRrIo {
   nowMs(): number;
   tcpSend(fd: number, message: Buffer, offset: number, sliceMs: number, out: Float64Array): number;
   tcpRecv(fd: number, buffer: Buffer, sliceMs: number, out: Float64Array): number;
+  /** SO_RCVLOWAT: wake a waiting receiver only once this many bytes are queued. */
+  tcpRecvLowWater(fd: number, bytes: number): number;
 }
 
 export const STATUS_OK = 0;

@@ -110,7 +110,27 @@ static napi_value tcp_recv(napi_env env, napi_callback_info info) {
   return bench_int(env, status);
 }
 
+/*
+ * tcpRecvLowWater(fd, bytes) -> status
+ * SO_RCVLOWAT: the kernel wakes a waiting receiver only once `bytes` are
+ * queued (or the peer ended, or memory runs short), instead of at every
+ * segment. tcpRecv still takes whatever is queued at the start of each call,
+ * so no byte waits longer than one slice.
+ */
+static napi_value tcp_recv_low_water(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int64_t fd, bytes;
+  if (!bench_args(env, info, 2, argv, "tcpRecvLowWater") || !bench_arg_int(env, argv[0], "fd", &fd) ||
+      !bench_arg_int(env, argv[1], "bytes", &bytes)) {
+    return NULL;
+  }
+  int v = bytes < 1 ? 1 : bytes > 0x7fffffff ? 0x7fffffff : (int)bytes;
+  int status = setsockopt((int)fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof v) == 0 ? BENCH_OK : -errno;
+  return bench_int(env, status);
+}
+
 void register_tcp_stream(napi_env env, napi_value exports) {
   bench_export(env, exports, "tcpSend", tcp_send);
   bench_export(env, exports, "tcpRecv", tcp_recv);
+  bench_export(env, exports, "tcpRecvLowWater", tcp_recv_low_water);
 }
