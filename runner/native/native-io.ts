@@ -23,7 +23,13 @@ export interface NativeIo extends NativeUdpStreamIo, NativeRrIo {
 export const STATUS_OK = 0;
 export const STATUS_EOF = 1;
 
-/** How long one native call may keep the data thread: the interval timer and STOP wait at most this. */
+/**
+ * How long one native call keeps the data thread, so the interval timer and
+ * STOP wait about this long at most. An RR call waiting on a silent peer may
+ * take up to two slices and one kernel tick (rr.c), still well under an
+ * interval; each sample carries the time it was taken, so a late timer moves
+ * an interval's boundary, never its rate.
+ */
 export const NATIVE_SLICE_MS = 2;
 
 export type DataPathKind = 'native' | 'js';
