@@ -1,12 +1,11 @@
 import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
-import { InterarrivalJitter } from '../measure/interarrival-jitter.js';
-import { UdpSequenceTracker } from '../measure/udp-sequence-tracker.js';
 import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { socketFd, stopNodeReceiving } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
+import { UdpStreamCount } from './udp-stream-count.js';
 import { answerLateHello } from './udp-data-connection.js';
 import { HANDSHAKE_BYTES, HANDSHAKE_MAGIC, STREAM_HEADER_BYTES } from './udp-datagram.js';
 
@@ -37,8 +36,7 @@ export class NativeUdpStreamReceiver implements DataRole {
   private readonly cookie: Buffer;
   private readonly drainMs: number;
   private readonly onFailure: (err: Error) => void;
-  private readonly tracker = new UdpSequenceTracker();
-  private readonly jitter = new InterarrivalJitter();
+  private readonly count = new UdpStreamCount(this.counters);
   private readonly slotBytes: number;
   private readonly slots: number;
   private readonly buffer: Buffer;
@@ -76,14 +74,8 @@ export class NativeUdpStreamReceiver implements DataRole {
     this.start();
   }
 
-  /** Copies what the tracker and the jitter estimate hold into the counters, once per sample rather than per datagram. */
   syncCounters(): void {
-    const c = this.counters;
-    c.packets = this.tracker.received;
-    c.lost = this.tracker.lost;
-    c.outOfOrder = this.tracker.outOfOrder;
-    c.duplicates = this.tracker.duplicates;
-    c.jitterMs = this.jitter.jitterMs;
+    this.count.sync();
   }
 
   /** Time of the last datagram, for a silence check. */
@@ -127,11 +119,8 @@ export class NativeUdpStreamReceiver implements DataRole {
       }
       if (!this.counting || length < STREAM_HEADER_BYTES) continue;
       if (!this.clock.started) this.clock.start();
-      const before = this.tracker.received;
-      this.tracker.record(meta[k + 1]);
-      if (this.tracker.received !== before) this.counters.bytes += length;
       const arrivedAt = meta[k + 3] + this.clockOffsetMs;
-      this.jitter.record(meta[k + 2], arrivedAt);
+      this.count.record(meta[k + 1], length, meta[k + 2], arrivedAt);
       this.lastDatagramAt = arrivedAt;
     }
   }

@@ -1,9 +1,8 @@
 import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { InterarrivalJitter } from '../measure/interarrival-jitter.js';
-import { UdpSequenceTracker } from '../measure/udp-sequence-tracker.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { StreamCounters } from './stream-counters.js';
+import { UdpStreamCount } from './udp-stream-count.js';
 import { answerLateHello } from './udp-data-connection.js';
 import { HANDSHAKE_BYTES, STREAM_HEADER_BYTES, isHandshake, readSentAt, readSequence } from './udp-datagram.js';
 
@@ -18,8 +17,7 @@ export class UdpStreamReceiver implements DataRole {
   private readonly socket: Socket;
   private readonly clock: DataClock;
   private readonly cookie: Buffer;
-  private readonly tracker = new UdpSequenceTracker();
-  private readonly jitter = new InterarrivalJitter();
+  private readonly count = new UdpStreamCount(this.counters);
   private lastDatagramAt = 0;
   private counting = true;
 
@@ -41,21 +39,12 @@ export class UdpStreamReceiver implements DataRole {
     if (!this.counting || msg.length < STREAM_HEADER_BYTES) return;
     if (!this.clock.started) this.clock.start();
     const now = performance.now();
-    const before = this.tracker.received;
-    this.tracker.record(readSequence(msg));
-    if (this.tracker.received !== before) this.counters.bytes += msg.length;
-    this.jitter.record(readSentAt(msg), now);
+    this.count.record(readSequence(msg), msg.length, readSentAt(msg), now);
     this.lastDatagramAt = now;
   };
 
-  /** Copies what the tracker and the jitter estimate hold into the counters, once per sample rather than per datagram. */
   syncCounters(): void {
-    const c = this.counters;
-    c.packets = this.tracker.received;
-    c.lost = this.tracker.lost;
-    c.outOfOrder = this.tracker.outOfOrder;
-    c.duplicates = this.tracker.duplicates;
-    c.jitterMs = this.jitter.jitterMs;
+    this.count.sync();
   }
 
   /** Time of the last datagram, for a silence check. */
