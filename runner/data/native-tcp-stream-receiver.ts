@@ -4,6 +4,7 @@ import { DataPathError } from '../core/errors.js';
 import { NATIVE_SLICE_MS, STATUS_EOF, STATUS_OK, dataConnectionError, type NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { socketFd, stopNodeReading } from './native-socket.js';
+import { PeerEnd } from './peer-end.js';
 import { StreamCounters } from './stream-counters.js';
 
 /** Reads land in this one buffer; 256 KiB lets one read take what a busy socket holds. */
@@ -41,8 +42,7 @@ export class NativeTcpStreamReceiver implements DataRole {
   private running = false;
   private lastByteAt = 0;
   private lastProgressAt = 0;
-  private ended = false;
-  private onEnd: (() => void) | null = null;
+  private readonly peerEnd = new PeerEnd();
 
   constructor(io: NativeIo, socket: Socket, alreadyRead: number, clock: DataClock, timeoutMs: number, onFailure: (err: Error) => void) {
     this.io = io;
@@ -81,8 +81,7 @@ export class NativeTcpStreamReceiver implements DataRole {
     }
     if (status === STATUS_EOF) {
       this.running = false;
-      this.ended = true;
-      this.onEnd?.();
+      this.peerEnd.mark();
       return;
     }
     if (status !== STATUS_OK) {
@@ -100,16 +99,8 @@ export class NativeTcpStreamReceiver implements DataRole {
 
   stop(): Promise<number> {
     this.start();
-    if (this.ended) return Promise.resolve(this.lastByteAt || performance.now());
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new DataPathError(`the sender did not finish its stream within ${this.timeoutMs / 1000}s of STOP`));
-      }, this.timeoutMs);
-      this.onEnd = () => {
-        clearTimeout(timer);
-        resolve(this.lastByteAt || performance.now());
-      };
-    });
+    const late = () => new DataPathError(`the sender did not finish its stream within ${this.timeoutMs / 1000}s of STOP`);
+    return this.peerEnd.wait(this.timeoutMs, late).then(() => this.lastByteAt || performance.now());
   }
 
   close(): void {

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import type { DataClock, DataRole } from './data-role.js';
+import { PeerEnd } from './peer-end.js';
 import { StreamCounters } from './stream-counters.js';
 
 /**
@@ -15,17 +16,13 @@ export class TcpStreamReceiver implements DataRole {
   private readonly clock: DataClock;
   private readonly timeoutMs: number;
   private lastByteAt = 0;
-  private ended = false;
-  private onEnd: (() => void) | null = null;
+  private readonly peerEnd = new PeerEnd();
 
   constructor(socket: Socket, clock: DataClock, timeoutMs: number) {
     this.socket = socket;
     this.clock = clock;
     this.timeoutMs = timeoutMs;
-    socket.on('end', () => {
-      this.ended = true;
-      this.onEnd?.();
-    });
+    socket.on('end', () => this.peerEnd.mark());
   }
 
   /** Called for every read, from 'data' events or the reused onread buffer. */
@@ -40,16 +37,8 @@ export class TcpStreamReceiver implements DataRole {
   }
 
   stop(): Promise<number> {
-    if (this.ended) return Promise.resolve(this.lastByteAt || performance.now());
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new DataPathError(`the sender did not finish its stream within ${this.timeoutMs / 1000}s of STOP`));
-      }, this.timeoutMs);
-      this.onEnd = () => {
-        clearTimeout(timer);
-        resolve(this.lastByteAt || performance.now());
-      };
-    });
+    const late = () => new DataPathError(`the sender did not finish its stream within ${this.timeoutMs / 1000}s of STOP`);
+    return this.peerEnd.wait(this.timeoutMs, late).then(() => this.lastByteAt || performance.now());
   }
 
   close(): void {
