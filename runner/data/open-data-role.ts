@@ -31,6 +31,8 @@ export async function openDataRole(
   const isRr = params.test === 'TCP_RR' || params.test === 'UDP_RR';
   const sends = !isRr && (side === 'client') !== params.reverse;
 
+  // An RR client's latency histograms: the WebAssembly build, loaded only where they are used.
+  if (isRr && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();
   if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, onBound, onFailure);
 
   if (isUdpTest(params.test)) {
