@@ -11,8 +11,9 @@ import { StreamCounters } from './stream-counters.js';
 const READ_BUFFER_BYTES = 256 * 1024;
 /**
  * The kernel wakes the receiver once this much is queued, not at every
- * segment (SO_RCVLOWAT); each 2 ms slice still starts by taking whatever is
- * queued, and the sender's end wakes it at once. On this project's 2-vCPU VM
+ * segment (SO_RCVLOWAT, at most a quarter of the receive buffer as it
+ * autotunes: see tcp-stream.c); each 2 ms slice still starts by taking
+ * whatever is queued, and the sender's end wakes it at once. On this project's 2-vCPU VM
  * a wake-up costs the sending thread dearly (sock_def_readable and the
  * interrupt enable behind it were over a quarter of its profile): loopback
  * TCP_STREAM went from 11,600-14,200 to 38,700-40,500 Mbit/s, five runs each,
@@ -53,8 +54,6 @@ export class NativeTcpStreamReceiver implements DataRole {
     this.clockOffsetMs = performance.now() - io.nowMs();
     this.fd = socketFd(socket);
     const buffered = alreadyRead + stopNodeReading(socket);
-    // Best effort: without it the receiver is only woken more often.
-    io.tcpRecvLowWater(this.fd, WAKE_AT_BYTES);
     if (buffered > 0) this.count(buffered, performance.now());
   }
 
@@ -73,7 +72,7 @@ export class NativeTcpStreamReceiver implements DataRole {
 
   private readonly pump = (): void => {
     if (!this.running || this.socket.destroyed) return;
-    const status = this.io.tcpRecv(this.fd, this.buffer, NATIVE_SLICE_MS, this.out);
+    const status = this.io.tcpRecv(this.fd, this.buffer, WAKE_AT_BYTES, NATIVE_SLICE_MS, this.out);
     const now = performance.now();
     if (this.out[0] > 0) {
       this.count(this.out[0], this.out[1] + this.clockOffsetMs);

@@ -15,9 +15,8 @@ export interface NativeIo extends NativeUdpStreamIo, NativeRrIo {
   /** The native loops' monotonic clock, ms. */
   nowMs(): number;
   tcpSend(fd: number, message: Buffer, offset: number, sliceMs: number, out: Float64Array): number;
-  tcpRecv(fd: number, buffer: Buffer, sliceMs: number, out: Float64Array): number;
-  /** SO_RCVLOWAT: wake a waiting receiver only once this many bytes are queued. */
-  tcpRecvLowWater(fd: number, bytes: number): number;
+  /** lowWater: wake a waiting read once this much is queued (SO_RCVLOWAT, capped at a quarter of the receive buffer). */
+  tcpRecv(fd: number, buffer: Buffer, lowWater: number, sliceMs: number, out: Float64Array): number;
 }
 
 export const STATUS_OK = 0;

@@ -59,26 +59,51 @@ static napi_value tcp_send(napi_env env, napi_callback_info info) {
 }
 
 /*
- * tcpRecv(fd, buffer, sliceMs, out) -> status
+ * The receiver's low-water mark (SO_RCVLOWAT) for this call: the kernel wakes
+ * a waiting receiver only once this much is queued (or the peer ended, or
+ * memory runs short), instead of at every segment. Kept at a quarter of the
+ * receive buffer at most, as the buffer autotunes: a mark the buffer cannot
+ * hold twice over makes Linux grow the buffer and clamp the receive window to
+ * the mark, which on a real link (1 Gbit/s through tbf) held the window shut
+ * until the receiver woke and cost a fifth of the rate.
+ */
+static void set_low_water(int fd, int64_t wanted) {
+  int rcvbuf = 0, current = 0;
+  socklen_t len = sizeof rcvbuf;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) < 0) return;
+  int64_t mark = wanted < rcvbuf / 4 ? wanted : rcvbuf / 4;
+  if (mark < 1) mark = 1;
+  len = sizeof current;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &current, &len) == 0 && current == mark) return;
+  int v = (int)mark;
+  setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof v);
+}
+
+/*
+ * tcpRecv(fd, buffer, lowWater, sliceMs, out) -> status
  * Reads into buffer (overwritten each read) until sliceMs has passed or the
- * peer ends. out[0] = bytes read in this call, out[1] = monotonic ms of the
- * last read that returned data (0: none in this call).
+ * peer ends; a waiting read is woken at lowWater bytes queued (at most a
+ * quarter of the receive buffer; 1: at every segment), while every call
+ * starts by taking whatever is queued, so no byte waits longer than a slice.
+ * out[0] = bytes read in this call, out[1] = monotonic ms of the last read
+ * that returned data (0: none in this call).
  */
 static napi_value tcp_recv(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  int64_t fd;
+  napi_value argv[5];
+  int64_t fd, low_water;
   double slice_ms, *out;
   uint8_t *buf;
   size_t len, out_len;
-  if (!bench_args(env, info, 4, argv, "tcpRecv") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_buffer(env, argv[1], "buffer", &buf, &len) || !bench_arg_double(env, argv[2], "sliceMs", &slice_ms) ||
-      !bench_arg_f64(env, argv[3], "out", &out, &out_len)) {
+  if (!bench_args(env, info, 5, argv, "tcpRecv") || !bench_arg_int(env, argv[0], "fd", &fd) ||
+      !bench_arg_buffer(env, argv[1], "buffer", &buf, &len) || !bench_arg_int(env, argv[2], "lowWater", &low_water) ||
+      !bench_arg_double(env, argv[3], "sliceMs", &slice_ms) || !bench_arg_f64(env, argv[4], "out", &out, &out_len)) {
     return NULL;
   }
   if (len == 0 || out_len < 2) {
     napi_throw_range_error(env, NULL, "tcpRecv: empty buffer or out shorter than 2");
     return NULL;
   }
+  set_low_water((int)fd, low_water);
   int64_t deadline = bench_now_ns() + (int64_t)(slice_ms * 1e6);
   double got = 0;
   int64_t last_ns = 0;
@@ -110,27 +135,7 @@ static napi_value tcp_recv(napi_env env, napi_callback_info info) {
   return bench_int(env, status);
 }
 
-/*
- * tcpRecvLowWater(fd, bytes) -> status
- * SO_RCVLOWAT: the kernel wakes a waiting receiver only once `bytes` are
- * queued (or the peer ended, or memory runs short), instead of at every
- * segment. tcpRecv still takes whatever is queued at the start of each call,
- * so no byte waits longer than one slice.
- */
-static napi_value tcp_recv_low_water(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  int64_t fd, bytes;
-  if (!bench_args(env, info, 2, argv, "tcpRecvLowWater") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_int(env, argv[1], "bytes", &bytes)) {
-    return NULL;
-  }
-  int v = bytes < 1 ? 1 : bytes > 0x7fffffff ? 0x7fffffff : (int)bytes;
-  int status = setsockopt((int)fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof v) == 0 ? BENCH_OK : -errno;
-  return bench_int(env, status);
-}
-
 void register_tcp_stream(napi_env env, napi_value exports) {
   bench_export(env, exports, "tcpSend", tcp_send);
   bench_export(env, exports, "tcpRecv", tcp_recv);
-  bench_export(env, exports, "tcpRecvLowWater", tcp_recv_low_water);
 }
