@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import dgram, { type Socket as UdpSocket } from 'node:dgram';
+import dgram from 'node:dgram';
 import { once } from 'node:events';
-import net, { type Socket } from 'node:net';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { NativeTcpRrClient } from '../runner/data/native-tcp-rr-client.js';
@@ -9,6 +8,7 @@ import { NativeTcpRrResponder } from '../runner/data/native-tcp-rr-responder.js'
 import { NativeUdpRrClient } from '../runner/data/native-udp-rr-client.js';
 import { NativeUdpRrResponder } from '../runner/data/native-udp-rr-responder.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from '../runner/data/udp-datagram.js';
+import { tcpPair, udpPair } from './helpers/socket-pairs.js';
 import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
 
 /**
@@ -30,31 +30,6 @@ async function until(check: () => boolean, withinMs: number, what: string): Prom
     if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
     await sleep(5);
   }
-}
-
-/** A connected pair on loopback: [the side under test, the plain peer]. */
-async function tcpPair(): Promise<[Socket, Socket]> {
-  const server = net.createServer({ noDelay: true });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-  const ours = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', noDelay: true });
-  await once(ours, 'connect');
-  const peer = await accepted;
-  server.close();
-  return [ours, peer];
-}
-
-/** Two UDP sockets on loopback, each connected to the other (as the data handshake leaves them). */
-async function udpPair(): Promise<[UdpSocket, UdpSocket]> {
-  const a = dgram.createSocket('udp4');
-  const b = dgram.createSocket('udp4');
-  a.bind(0, '127.0.0.1');
-  b.bind(0, '127.0.0.1');
-  await Promise.all([once(a, 'listening'), once(b, 'listening')]);
-  a.connect(b.address().port, '127.0.0.1');
-  b.connect(a.address().port, '127.0.0.1');
-  await Promise.all([once(a, 'connect'), once(b, 'connect')]);
-  return [a, b];
 }
 
 test('TCP_RR responder: one response per whole request, with requests split at odd offsets, several per write, and some read before the hand-over', { skip }, async () => {

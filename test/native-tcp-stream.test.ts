@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import net, { type Socket } from 'node:net';
 import { test } from 'node:test';
 import { NativeTcpStreamReceiver } from '../runner/data/native-tcp-stream-receiver.js';
 import { NativeTcpStreamSender } from '../runner/data/native-tcp-stream-sender.js';
+import { tcpPair } from './helpers/socket-pairs.js';
 import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
 
 /**
@@ -16,18 +16,6 @@ test('the native data path is built and loads', () => {
   assert.ok(io, `native data path unavailable: ${nativeIoUnavailable}`);
 });
 
-/** A connected pair on loopback: [the side under test, the plain peer]. */
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-  const ours = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  await new Promise((resolve) => ours.once('connect', resolve));
-  const peer = await accepted;
-  server.close();
-  return [ours, peer];
-}
-
 function clockStub() {
   return {
     started: false,
@@ -38,7 +26,7 @@ function clockStub() {
 }
 
 test('sender: the peer receives exactly the bytes counted, with a message size that splits writes', { skip: !io }, async () => {
-  const [ours, peer] = await socketPair();
+  const [ours, peer] = await tcpPair();
   let received = 0;
   const ended = new Promise<void>((resolve) => peer.on('end', resolve));
   peer.on('data', (chunk: Buffer) => (received += chunk.length));
@@ -56,7 +44,7 @@ test('sender: the peer receives exactly the bytes counted, with a message size t
 });
 
 test('receiver: counts every byte once, including those Node read before the hand-over, and resolves at the end', { skip: !io }, async () => {
-  const [ours, peer] = await socketPair();
+  const [ours, peer] = await tcpPair();
   const clock = clockStub();
   const receiver = new NativeTcpStreamReceiver(io!, ours, 7, clock, 5_000, (err) => assert.fail(err));
   receiver.start();
@@ -75,7 +63,7 @@ test('receiver: counts every byte once, including those Node read before the han
 });
 
 test('receiver: a reset from the peer fails the stream and says so', { skip: !io }, async () => {
-  const [ours, peer] = await socketPair();
+  const [ours, peer] = await tcpPair();
   const failed = new Promise<Error>((resolve) => {
     const receiver = new NativeTcpStreamReceiver(io!, ours, 0, clockStub(), 5_000, resolve);
     receiver.start();
@@ -88,7 +76,7 @@ test('receiver: a reset from the peer fails the stream and says so', { skip: !io
 });
 
 test('sender: a peer that stops reading is caught by the progress timeout', { skip: !io }, async () => {
-  const [ours, peer] = await socketPair();
+  const [ours, peer] = await tcpPair();
   peer.pause();
   const started = Date.now();
   const failed = new Promise<Error>((resolve) => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import dgram, { type Socket } from 'node:dgram';
-import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import type { DataClock } from '../runner/data/data-role.js';
 import { NativeUdpStreamReceiver } from '../runner/data/native-udp-stream-receiver.js';
 import { NativeUdpStreamSender } from '../runner/data/native-udp-stream-sender.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake, writeStreamHeader } from '../runner/data/udp-datagram.js';
+import { waitUntil } from './helpers/raw-control.js';
+import { udpPair } from './helpers/socket-pairs.js';
 import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
 
 /**
@@ -17,19 +17,6 @@ import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
 const skip = nativeIo ? false : `native data path not available: ${nativeIoUnavailable}`;
 const io = nativeIo!;
 const COOKIE = Buffer.alloc(16, 0xc5);
-
-/** Two UDP sockets on loopback, each connected to the other (as the data handshake leaves them). */
-async function connectedPair(): Promise<[Socket, Socket]> {
-  const a = dgram.createSocket('udp4');
-  const b = dgram.createSocket('udp4');
-  a.bind(0, '127.0.0.1');
-  b.bind(0, '127.0.0.1');
-  await Promise.all([once(a, 'listening'), once(b, 'listening')]);
-  a.connect(b.address().port, '127.0.0.1');
-  b.connect(a.address().port, '127.0.0.1');
-  await Promise.all([once(a, 'connect'), once(b, 'connect')]);
-  return [a, b];
-}
 
 function testClock(): DataClock & { startedAt: number } {
   return {
@@ -43,14 +30,6 @@ function testClock(): DataClock & { startedAt: number } {
   };
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 function datagram(size: number, seq: number, sentAt: number): Buffer {
   const b = Buffer.alloc(size, 0x75);
   writeStreamHeader(b, seq, sentAt);
@@ -58,7 +37,7 @@ function datagram(size: number, seq: number, sentAt: number): Buffer {
 }
 
 test('native receiver: a gap, a reorder, a duplicate, a runt and a late hello are counted as the tracker defines them', { skip }, async () => {
-  const [peer, socket] = await connectedPair();
+  const [peer, socket] = await udpPair();
   const size = 200;
   const clock = testClock();
   const failures: Error[] = [];
@@ -103,7 +82,7 @@ test('native receiver: a gap, a reorder, a duplicate, a runt and a late hello ar
 });
 
 test('native receiver: datagrams that queue while it is busy keep their own arrival times, so jitter stays near zero', { skip }, async () => {
-  const [peer, socket] = await connectedPair();
+  const [peer, socket] = await udpPair();
   const size = 100;
   const receiver = new NativeUdpStreamReceiver(io, socket, size, testClock(), COOKIE, 20, () => {});
   try {
@@ -124,7 +103,7 @@ test('native receiver: datagrams that queue while it is busy keep their own arri
 });
 
 test('native sender, paced: numbered headers with sent-at times on performance.now(), the payload intact, at the rate asked', { skip }, async () => {
-  const [socket, peer] = await connectedPair();
+  const [socket, peer] = await udpPair();
   const size = 100;
   const rateBps = 2000 * size * 8; // 2000 datagrams per second
   const received: Buffer[] = [];
@@ -159,7 +138,7 @@ test('native sender, paced: numbered headers with sent-at times on performance.n
 });
 
 test('native sender and receiver, unpaced: the counts agree and nothing is reordered or doubled', { skip }, async () => {
-  const [a, b] = await connectedPair();
+  const [a, b] = await udpPair();
   const size = 1472;
   const clock = testClock();
   const failures: Error[] = [];
@@ -189,7 +168,7 @@ test('native sender and receiver, unpaced: the counts agree and nothing is reord
 });
 
 test('native sender: a receiver that is gone (ICMP port unreachable) fails the stream with ECONNREFUSED', { skip }, async () => {
-  const [socket, peer] = await connectedPair();
+  const [socket, peer] = await udpPair();
   peer.close();
   socket.on('error', () => {}); // Node may read the same error first; the role's own report is what is checked
   let failure: Error | null = null;

@@ -5,6 +5,7 @@ import { NATIVE_SLICE_MS, STATUS_OK, dataConnectionError, type NativeIo } from '
 import type { DataRole } from './data-role.js';
 import { socketFd } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
+import { endTcpStream } from './tcp-data-connection.js';
 
 /**
  * TCP_STREAM sender on the native data path: the C loop writes one reused
@@ -64,11 +65,7 @@ export class NativeTcpStreamSender implements DataRole {
 
   stop(): Promise<number> {
     this.running = false;
-    const stoppedAt = performance.now();
-    return new Promise((resolve) => {
-      if (this.socket.destroyed) return resolve(stoppedAt);
-      this.socket.end(() => resolve(stoppedAt));
-    });
+    return endTcpStream(this.socket, performance.now());
   }
 
   close(): void {

@@ -84,3 +84,11 @@ export function connectTcpData(
     });
   });
 }
+
+/** A sender's end of the stream after its last write: resolves with `stoppedAt` once the FIN is queued (at once when the socket is gone). */
+export function endTcpStream(socket: Socket, stoppedAt: number): Promise<number> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve(stoppedAt);
+    socket.end(() => resolve(stoppedAt));
+  });
+}

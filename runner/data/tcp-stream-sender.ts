@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { DataRole } from './data-role.js';
 import { StreamCounters } from './stream-counters.js';
+import { endTcpStream } from './tcp-data-connection.js';
 
 /** Writes one reused buffer as fast as the socket takes it. */
 const WRITES_PER_TURN = 16;
@@ -38,11 +39,7 @@ export class TcpStreamSender implements DataRole {
 
   stop(): Promise<number> {
     this.running = false;
-    const stoppedAt = performance.now();
-    return new Promise((resolve) => {
-      if (this.socket.destroyed) return resolve(stoppedAt);
-      this.socket.end(() => resolve(stoppedAt));
-    });
+    return endTcpStream(this.socket, performance.now());
   }
 
   close(): void {
