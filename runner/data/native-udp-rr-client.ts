@@ -53,6 +53,8 @@ export class NativeUdpRrClient implements DataRole {
     this.onFailure = onFailure;
     this.state[S.RTO_MS] = Math.min(INITIAL_RTO_MS, timeoutMs);
     this.state[S.MAX_RTO_MS] = timeoutMs;
+    // Closed by anyone, the descriptor number may belong to another socket by the next slice.
+    socket.once('close', () => (this.closed = true));
   }
 
   start(): void {

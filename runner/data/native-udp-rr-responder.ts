@@ -43,6 +43,8 @@ export class NativeUdpRrResponder implements DataRole {
     this.ack = writeHandshake(HANDSHAKE_ACK, cookie);
     this.drainMs = drainMs;
     this.onFailure = onFailure;
+    // Closed by anyone, the descriptor number may belong to another socket by the next slice.
+    socket.once('close', () => (this.closed = true));
     setImmediate(this.pump);
   }
 
