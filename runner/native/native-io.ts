@@ -25,7 +25,7 @@ export const STATUS_EOF = 1;
 /**
  * How long one native call keeps the data thread, so the interval timer and
  * STOP wait about this long at most. An RR call waiting on a silent peer may
- * take up to two slices and one kernel tick (rr.c), still well under an
+ * take up to two slices and one kernel tick (rr.h), still well under an
  * interval; each sample carries the time it was taken, so a late timer moves
  * an interval's boundary, never its rate.
  */

@@ -1,5 +1,5 @@
 /**
- * The TCP_RR and UDP_RR functions of the native data path (runner/native/src/rr.c).
+ * The TCP_RR and UDP_RR functions of the native data path (runner/native/src/tcp-rr.c, udp-rr.c).
  *
  * Each call runs one slice and returns a status (STATUS_OK, STATUS_EOF or a
  * negative errno). Round trips are timed in C, with the native monotonic
@@ -100,7 +100,7 @@ export const UDP_RR_CLIENT_STATE = {
   RTO_MS: 5,
   /** Largest timeout, ms. */
   MAX_RTO_MS: 6,
-  /** Requests left that wait for their reply with precise polls (set after a timeout; see rr.c). */
+  /** Requests left that wait for their reply with precise polls (set after a timeout; see udp-rr.c). */
   PRECISE_LEFT: 7,
   /** 8 and 9: the socket's flags and receive timeout, kept by the C loop. */
   SLOTS: 10,

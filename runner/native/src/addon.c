@@ -1,3 +1,5 @@
+/* ppoll is a GNU extension in glibc. */
+#define _GNU_SOURCE
 #include "bench-io.h"
 
 #include <errno.h>
@@ -69,8 +71,9 @@ int bench_wait(int fd, short events, int64_t deadline_ns) {
     int64_t left_ns = deadline_ns - bench_now_ns();
     if (left_ns <= 0) return 0;
     struct pollfd p = {.fd = fd, .events = events};
-    /* Round up so a wait never spins on a 0 ms poll. */
-    int r = poll(&p, 1, (int)((left_ns + 999999) / 1000000));
+    /* ppoll's nanoseconds: poll's milliseconds would turn a 1 ms retransmission timeout into 2. */
+    struct timespec ts = {.tv_sec = left_ns / 1000000000LL, .tv_nsec = left_ns % 1000000000LL};
+    int r = ppoll(&p, 1, &ts, NULL);
     if (r > 0) return 1;
     if (r == 0) return 0;
     if (errno != EINTR) return -errno;
@@ -89,6 +92,7 @@ NAPI_MODULE_INIT() {
   bench_export(env, exports, "nowMs", now_ms);
   register_tcp_stream(env, exports);
   register_udp_stream(env, exports);
-  register_rr(env, exports);
+  register_tcp_rr(env, exports);
+  register_udp_rr(env, exports);
   return exports;
 }

@@ -42,6 +42,7 @@ int bench_wait(int fd, short events, int64_t deadline_ns);
 
 void register_tcp_stream(napi_env env, napi_value exports);
 void register_udp_stream(napi_env env, napi_value exports);
-void register_rr(napi_env env, napi_value exports);
+void register_tcp_rr(napi_env env, napi_value exports);
+void register_udp_rr(napi_env env, napi_value exports);
 
 #endif
