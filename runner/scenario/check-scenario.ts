@@ -6,7 +6,7 @@ import { didYouMean, listWords } from './did-you-mean.js';
 import { checkAnyFigure, checkFigure, parseCondition, type Expectation } from './expectations.js';
 import { appliesTo, settingSpec, type SettingSpec } from './run-keys.js';
 import { checkSettingValue } from './setting-check.js';
-import { LOCAL_PEER, type PeerSpec, type ReportFormat, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
+import { DEFAULT_REPORT_FORMATS, LOCAL_PEER, type PeerSpec, type ReportFormat, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
 import type { DocPath, Problem } from './scenario-problem.js';
 
 export interface CheckResult {
@@ -235,7 +235,8 @@ function checkReport(value: unknown, at: At): ScenarioSpec['report'] | undefined
     at(['report'], 'report must be a mapping, such as { formats: [html, md], title: Lab baseline }');
     return undefined;
   }
-  const formats: ReportFormat[] = [];
+  // An explicit empty list turns reports off; leaving `formats` out (a block with only a title) keeps the default.
+  const formats: ReportFormat[] = 'formats' in value ? [] : [...DEFAULT_REPORT_FORMATS];
   if ('formats' in value) {
     if (!Array.isArray(value.formats)) at(['report', 'formats'], 'formats must be a list, such as [html, md]');
     else {

@@ -39,6 +39,9 @@ export interface RunSpec {
 
 export type ReportFormat = 'html' | 'md';
 
+/** What a scenario gets without `report.formats`, with or without a `report` block: both reports. */
+export const DEFAULT_REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
+
 export interface ScenarioSpec {
   name: string;
   description?: string;

@@ -6,7 +6,7 @@ import { filterGroups } from '../../scenario/only-filter.js';
 import { createResultsFolder, RunLog, writeResultsFile } from '../../scenario/results-folder.js';
 import { executeRuns } from '../../scenario/run-scenario.js';
 import { planRuns } from '../../scenario/expand-plan.js';
-import type { ReportFormat } from '../../scenario/scenario-model.js';
+import { DEFAULT_REPORT_FORMATS, type ReportFormat } from '../../scenario/scenario-model.js';
 import { scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
 import { useColor } from '../color.js';
@@ -14,9 +14,6 @@ import { palette } from '../scenario-output/palette.js';
 import { renderFinalSummary } from '../scenario-output/final-summary.js';
 import { planHeadline } from '../scenario-output/plan-listing.js';
 import { ScenarioProgress } from '../scenario-output/progress-line.js';
-
-/** Without `report.formats`, a scenario gets both reports (issue: default html and md). */
-const DEFAULT_REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
 
 export interface RunCommandOptions {
   out?: string;
