@@ -73,3 +73,48 @@ test('bench report says what is wrong with a bad template, format or results fil
   assert.equal(notResults.code, 2);
   assert.equal(notResults.stderr, `bench: cannot read results file '${wrong}': not a bench results file (no schema_version) - pass the results.json that bench run wrote\n`);
 });
+
+test('bench report --template without -o prints on stdout and leaves the report the run wrote alone', async () => {
+  const dir = await tempDir('report-cli-template-stdout');
+  const results = join(dir, 'results.json');
+  await copyFile(fixturePath('lab-baseline.json'), results);
+  await writeFile(join(dir, 'report.html'), 'the report bench run wrote\n');
+  const template = join(dir, 'mine.hbs');
+  await writeFile(template, '{{title}}: {{counts.runs}} runs\n');
+
+  const html = await runCli(['report', results, '--template', template]);
+  assert.equal(html.stderr, '');
+  assert.equal(html.code, 0);
+  assert.equal(html.stdout, 'Lab link A to B: 25 GbE baseline: 18 runs\n');
+  assert.equal(await readFile(join(dir, 'report.html'), 'utf8'), 'the report bench run wrote\n');
+
+  // Markdown charts are files; on stdout there is nowhere to put them, and the note says how to get them.
+  const md = await runCli(['report', results, '--template', template, '--format', 'md']);
+  assert.equal(md.code, 0);
+  assert.equal(md.stdout, 'Lab link A to B: 25 GbE baseline: 18 runs\n');
+  assert.equal(md.stderr, 'note: 33 chart files not written: pass -o FILE to write the output and its charts/ folder beside it\n');
+  assert.deepEqual((await readdir(dir)).sort(), ['mine.hbs', 'report.html', 'results.json']);
+});
+
+test('bench report does not replace the report beside the results file unless --force or -o says so', async () => {
+  const dir = await tempDir('report-cli-force');
+  const results = join(dir, 'results.json');
+  await copyFile(fixturePath('lab-baseline.json'), results);
+  await writeFile(join(dir, 'report.html'), 'the report bench run wrote\n');
+
+  const refused = await runCli(['report', results]);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.stdout, '');
+  assert.equal(refused.stderr, `bench: ${join(dir, 'report.html')} already exists (bench run wrote it): pass --force to replace it, or -o FILE to write the report elsewhere\n`);
+  assert.equal(await readFile(join(dir, 'report.html'), 'utf8'), 'the report bench run wrote\n');
+
+  const forced = await runCli(['report', results, '--force']);
+  assert.equal(forced.code, 0);
+  assert.equal(forced.stdout, `wrote ${join(dir, 'report.html')}\n`);
+  assert.match(await readFile(join(dir, 'report.html'), 'utf8'), /<h1>Lab link A to B: 25 GbE baseline<\/h1>/);
+
+  await writeFile(join(dir, 'report.html'), 'the report bench run wrote\n');
+  const named = await runCli(['report', results, '-o', join(dir, 'report.html')]);
+  assert.equal(named.code, 0);
+  assert.match(await readFile(join(dir, 'report.html'), 'utf8'), /<h1>Lab link A to B: 25 GbE baseline<\/h1>/);
+});
