@@ -40,6 +40,12 @@ export interface RunGroup {
   sweep: Record<string, string | number>;
   run_ids: string[];
   figures: Record<string, FigureStatistics>;
+  /**
+   * The data path both sides ran in the runs that counted: 'native' (C socket
+   * loops), 'js' (Node sockets), 'mixed' when sides or repeats differed, null
+   * when no run said. Absent in files from before it was recorded.
+   */
+  data_path?: 'native' | 'js' | 'mixed' | null;
 }
 
 export interface FigureStatistics {

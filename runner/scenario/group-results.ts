@@ -27,9 +27,17 @@ export function summarizeGroups(planned: readonly PlannedGroup[], runs: readonly
       const s = repeatStatistics(vs);
       figures[figure] = { n: s.n, mean: s.mean, ci95: s.ci95, min: s.min, max: s.max, better: betterOf(g.test, figure) ?? 'higher' };
     }
-    out.push({ label: g.label, test: g.test, peer: g.peer_name, params: g.params, sweep: g.sweep, run_ids: own.map((r) => r.id), figures });
+    const data_path = groupDataPath(own.filter(counts));
+    out.push({ label: g.label, test: g.test, peer: g.peer_name, params: g.params, sweep: g.sweep, run_ids: own.map((r) => r.id), figures, data_path });
   }
   return out;
+}
+
+/** One path when every side of every counted run said the same; the paths measure 2-4x apart, so compare must know. */
+function groupDataPath(runs: readonly RunObject[]): RunGroup['data_path'] {
+  const said = new Set(runs.flatMap((r) => [r.client.data_path, r.server.data_path]).filter((p) => p !== undefined && p !== null));
+  if (said.size === 0) return null;
+  return said.size === 1 ? [...said][0] : 'mixed';
 }
 
 export function counts(run: RunObject): boolean {
