@@ -35,8 +35,8 @@ test('a 20% throughput drop is flagged as a regression and exits 1', async () =>
   const { code, stdout, stderr } = await runCli(['compare', BASE, next]);
   assert.equal(stderr, '');
   assert.equal(code, 1);
-  assert.deepEqual(row(stdout, 'Throughput'), ['tcp-single', 'Throughput', 'Mbit/s', '14234', '11387', '-20.0%', 'REGRESSION']);
-  assert.match(stdout, /^1 regression, 0 improvements, 49 within 5% across 10 matched runs\.$/m);
+  assert.deepEqual(row(stdout, 'Throughput'), ['tcp-single', 'Throughput', 'Mbit/s', '14234 ± 1108', '11387 ± 1108', '-20.0%', 'REGRESSION']);
+  assert.match(stdout, /^1 regression, 0 improvements, 19 unchanged across 10 matched runs\.$/m);
 });
 
 test('identical files flag nothing and exit 0', async () => {
@@ -44,36 +44,37 @@ test('identical files flag nothing and exit 0', async () => {
   assert.equal(stderr, '');
   assert.equal(code, 0);
   assert.doesNotMatch(stdout, /REGRESSION|│ improvement/);
-  assert.match(stdout, /^0 regressions, 0 improvements, 50 within 5% across 10 matched runs\.$/m);
-  assert.deepEqual(row(stdout, 'Latency p99'), ['', 'Latency p99', 'µs', '94.77', '94.77', '0.0%', '']);
+  assert.match(stdout, /^0 regressions, 0 improvements, 20 unchanged across 10 matched runs\.$/m);
+  assert.deepEqual(row(stdout, 'Latency p99'), ['', 'Latency p99', 'µs', '94.77 ± 4.024', '94.77 ± 4.024', '0.0%', '']);
   assert.doesNotMatch(stdout, /Only in/);
 });
 
-test('a latency increase is a regression; a throughput increase is an improvement that does not fail', async () => {
+test('a latency increase is a regression; a throughput increase is an improvement that does not fail; a loss drop inside the intervals is noise', async () => {
   const slower = await changed((r) => scale(r, 'tcp-rr', 'latency_us.p99', 1.3));
   const worse = await runCli(['compare', BASE, slower]);
   assert.equal(worse.code, 1);
-  assert.deepEqual(row(worse.stdout, 'Latency p99', 'tcp-rr'), ['', 'Latency p99', 'µs', '94.77', '123.2', '+30.0%', 'REGRESSION']);
+  assert.deepEqual(row(worse.stdout, 'Latency p99', 'tcp-rr'), ['', 'Latency p99', 'µs', '94.77 ± 4.024', '123.2 ± 4.024', '+30.0%', 'REGRESSION']);
 
   const faster = await changed((r) => scale(r, 'tcp-single', 'throughput_mbps', 1.2));
   const better = await runCli(['compare', BASE, faster]);
   assert.equal(better.code, 0);
-  assert.deepEqual(row(better.stdout, 'Throughput'), ['tcp-single', 'Throughput', 'Mbit/s', '14234', '17081', '+20.0%', 'improvement']);
-  assert.match(better.stdout, /^0 regressions, 1 improvement, 49 within 5% across 10 matched runs\.$/m);
+  assert.deepEqual(row(better.stdout, 'Throughput'), ['tcp-single', 'Throughput', 'Mbit/s', '14234 ± 1108', '17081 ± 1108', '+20.0%', 'improvement']);
+  assert.match(better.stdout, /^0 regressions, 1 improvement, 19 unchanged across 10 matched runs\.$/m);
 
   const lessLoss = await changed((r) => scale(r, 'udp-rate rate=1G', 'loss_percent', 0.5));
   const lower = await runCli(['compare', BASE, lessLoss]);
   assert.equal(lower.code, 0);
-  assert.deepEqual(row(lower.stdout, 'Loss', 'udp-rate rate=1G'), ['', 'Loss', '%', '3.385', '1.692', '-50.0%', 'improvement']);
+  // Two repeats that varied widely: the intervals (± 1.633) overlap, so halving the mean proves nothing.
+  assert.deepEqual(row(lower.stdout, 'Loss', 'udp-rate rate=1G'), ['UDP_STREAM, 5s, 1472B datagrams, rate 1Gbit/s', 'Loss', '%', '3.385 ± 1.633', '1.692 ± 1.633', '-50.0%', 'noise: 95% CIs overlap']);
 });
 
 test('the threshold decides what counts: a 4% drop passes at 5% and fails at 3%', async () => {
-  const next = await changed((r) => scale(r, 'tcp-single', 'throughput_mbps', 0.96));
+  const next = await changed((r) => scale(r, 'udp-rate rate=500M', 'throughput_mbps', 0.96));
   assert.equal((await runCli(['compare', BASE, next])).code, 0);
   const strict = await runCli(['compare', BASE, next, '--threshold', '3%']);
   assert.equal(strict.code, 1);
-  assert.match(strict.stdout, /^threshold: 3%$/m);
-  assert.deepEqual(row(strict.stdout, 'Throughput'), ['tcp-single', 'Throughput', 'Mbit/s', '14234', '13665', '-4.0%', 'REGRESSION']);
+  assert.match(strict.stdout, /^threshold: 3%; floors: loss_percent 0\.1 %, jitter_ms 0\.1 ms; figures: headline/m);
+  assert.deepEqual(row(strict.stdout, 'Throughput', 'udp-rate rate=500M'), ['udp-rate rate=500M', 'Throughput', 'Mbit/s', '499.9 ± 0', '479.9 ± 0', '-4.0%', 'REGRESSION']);
 });
 
 test('runs match by test, peer and params, not by id or label; runs in only one file are listed', async () => {
@@ -90,7 +91,7 @@ test('runs match by test, peer and params, not by id or label; runs in only one 
   });
   const { code, stdout } = await runCli(['compare', BASE, next]);
   assert.equal(code, 0);
-  assert.deepEqual(row(stdout, 'Throughput'), ['tcp-single (new: tcp-baseline)', 'Throughput', 'Mbit/s', '14234', '14234', '0.0%', '']);
+  assert.deepEqual(row(stdout, 'Throughput'), ['tcp-single (new: tcp-baseline)', 'Throughput', 'Mbit/s', '14234 ± 1108', '14234 ± 1108', '0.0%', '']);
   assert.match(stdout, /^Only in base:\n {2}udp-rr: UDP_RR to lab-b, 5s, 1B request, 1B response$/m);
   assert.match(stdout, /^Only in new:\n {2}tcp-rr-big: TCP_RR to lab-b, 5s, 1KiB request, 1B response$/m);
   assert.match(stdout, /across 9 matched runs\.$/m);
@@ -102,13 +103,13 @@ test('--format md prints GFM tables and --format html a self-contained page', as
   assert.equal(md.code, 1);
   const tables = marked.lexer(md.stdout).filter((t): t is Tokens.Table => t.type === 'table');
   assert.deepEqual(tables[1].header.map((c) => c.text), ['Run', 'Figure', 'Unit', 'Base', 'New', 'Change', 'Flag']);
-  assert.deepEqual(tables[1].rows[0].map((c) => c.text), ['tcp-single', 'Throughput', 'Mbit/s', '14234', '11387', '-20.0%', '❌ REGRESSION']);
-  assert.match(md.stdout, /\*\*❌ 1 regression, 0 improvements, 49 within 5% across 10 matched runs\.\*\*/);
+  assert.deepEqual(tables[1].rows[0].map((c) => c.text), ['tcp-single', 'Throughput', 'Mbit/s', '14234 ± 1108', '11387 ± 1108', '-20.0%', '❌ REGRESSION']);
+  assert.match(md.stdout, /\*\*❌ 1 regression, 0 improvements, 19 unchanged across 10 matched runs\.\*\*/);
 
   const html = await runCli(['compare', BASE, next, '--format', 'html']);
   assert.equal(html.code, 1);
   assert.match(html.stdout, /^<!DOCTYPE html>/);
-  assert.match(html.stdout, /<tr class="regression">\s*<td>tcp-single<span class="unit">TCP_STREAM, 10s, omit 1s, 64KiB writes<\/span><\/td>\s*<td>Throughput<\/td><td>Mbit\/s<\/td><td class="num">14234<\/td><td class="num">11387<\/td><td class="num">-20.0%<\/td>/);
+  assert.match(html.stdout, /<tr class="regression">\s*<td>tcp-single<span class="unit">TCP_STREAM, 10s, omit 1s, 64KiB writes<\/span><\/td>\s*<td>Throughput<\/td><td>Mbit\/s<\/td><td class="num">14234 ± 1108<\/td><td class="num">11387 ± 1108<\/td><td class="num">-20.0%<\/td>/);
   assert.doesNotMatch(html.stdout, /<script|<link|<img/);
 });
 
@@ -119,7 +120,7 @@ test('bad input exits 2 with a message that says what to do', async () => {
 
   const format = await runCli(['compare', BASE, BASE, '--format', 'pdf']);
   assert.equal(format.code, 2);
-  assert.equal(format.stderr, "bench: unknown compare format 'pdf': use text, md or html\n");
+  assert.equal(format.stderr, "bench: unknown compare format 'pdf': use text, md, html or json\n");
 
   const dir = await tempDir('compare-bad');
   const broken = join(dir, 'broken.json');

@@ -83,9 +83,13 @@ cli
   .action((results, options) => dispatch(() => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
 
 cli
-  .command('compare <base> <new>', 'Compare two results files and flag regressions')
-  .option('--threshold <percent>', 'Change that counts as a regression', { default: '5%' })
-  .option('--format <format>', 'text, md or html', { default: 'text' })
+  .command('compare <base> <new>', 'Compare two results files and flag regressions (exit 1; 2 when nothing matched)')
+  .option('--threshold <percent>', 'Smallest change that can count as a regression', { default: '5%' })
+  .option('--figures <names>', 'Comma-separated figures to compare, or all (default: each test\'s headline figures)')
+  .option('--floor <figure=value>', 'A change no larger than this, in the figure\'s unit, is never flagged (repeatable; defaults: loss_percent=0.1, jitter_ms=0.1)')
+  .option('--format <format>', 'text, md, html or json', { default: 'text' })
+  .example('bench compare before/results.json after/results.json --threshold 3%')
+  .example('bench compare base.json new.json --figures throughput_mbps,latency_us.p99 --floor loss_percent=0.5 --format json')
   .action((base, next, options) => dispatch(() => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options))));
 
 cli.help();

@@ -1,27 +1,44 @@
-import type { FigureStatistics, ResultsFile, RunGroup } from '../../core/results-file.js';
+import type { ResultsFile, RunGroup } from '../../core/results-file.js';
 import type { TestName, TestParams } from '../../core/test-params.js';
-import { compareFigureNames, figureInfo, isVolume } from '../figure-catalog.js';
+import { compareFigureNames, figureInfo, headlineFigures, isVolume } from '../figure-catalog.js';
 import { describeParams, formatNumber, formatUtc } from '../format.js';
+import { ResultsFileError } from '../load-results.js';
 
 /**
  * `bench compare`: groups of two results files matched by what they measured
- * (test, peer, params), never by run id or label, and each figure's mean
- * compared. A change beyond the threshold in the worse direction (throughput
- * down; latency, loss or jitter up, as each figure's `better` says) is a
- * regression; in the better direction it is an improvement, shown but not
- * failing.
+ * (test, peer, params), never by run id or label, and each chosen figure's
+ * mean compared, as critcmp and hyperfine do: a change is a regression only
+ * when it is beyond the threshold, beyond the figure's absolute floor, and
+ * the two 95% confidence intervals (from the repeats) do not overlap. With
+ * one repeat on a side there is no interval, so the change is shown but not
+ * judged; across data paths (native C loops against Node sockets, which
+ * measure 2-4x apart) it is shown but not compared.
  */
-export type ChangeFlag = 'regression' | 'improvement' | 'unchanged' | 'missing' | 'added';
+export type ChangeFlag = 'regression' | 'improvement' | 'unchanged' | 'noise' | 'not_judged' | 'data_path_differs' | 'missing' | 'added';
+
+/** `headline`: each test's headline figures; `all`: every figure but the volumes; or these names. */
+export type FigureSelection = 'headline' | 'all' | readonly string[];
+
+/** One side of a figure: the mean across repeats, its 95% CI half-width (null below two repeats), and how many. */
+export interface FigureSide {
+  mean: number;
+  ci95: number | null;
+  n: number;
+}
 
 export interface FigureChange {
   figure: string;
   label: string;
   unit: string;
   better: 'higher' | 'lower';
-  base: number | null;
-  new: number | null;
-  /** (new - base) / base in percent; ±Infinity from a base of 0; null when either side has no value. */
+  base: FigureSide | null;
+  new: FigureSide | null;
+  /** new - base, in the figure's unit; null when either side has no value. */
+  change: number | null;
+  /** (new - base) / base in percent; null when either side has no value or the base is 0 (see `change`). */
   change_percent: number | null;
+  /** A change no larger than this (in the figure's unit) is never flagged; null when the figure has no floor. */
+  floor: number | null;
   flag: ChangeFlag;
   base_text: string;
   new_text: string;
@@ -31,6 +48,8 @@ export interface FigureChange {
   improvement: boolean;
 }
 
+export type DataPath = 'native' | 'js' | 'mixed';
+
 export interface MatchedGroup {
   label: string;
   /** The label in the new file, when it differs. */
@@ -38,6 +57,11 @@ export interface MatchedGroup {
   test: TestName;
   peer: string;
   params_text: string;
+  /** Null when the file does not say (a failed group, or a file from before data paths were recorded). */
+  base_data_path: DataPath | null;
+  new_data_path: DataPath | null;
+  /** Why this group's changes are not judged, when the data paths differ; null otherwise. */
+  data_path_note: string | null;
   figures: FigureChange[];
 }
 
@@ -55,18 +79,53 @@ export interface ComparedFile {
   started_text: string;
 }
 
-export interface Comparison {
+export interface ComparisonCounts {
+  regressions: number;
+  improvements: number;
+  unchanged: number;
+  noise: number;
+  not_judged: number;
+  data_path_differs: number;
+  missing: number;
+  added: number;
+}
+
+export interface Comparison extends ComparisonCounts {
+  /** Bumped when a field changes meaning; docs/report-data-model.md describes version 1. */
+  compare_version: 1;
   base: ComparedFile;
   new: ComparedFile;
   threshold_percent: number;
   threshold_text: string;
+  /** 'headline', 'all' or the names chosen with --figures. */
+  figures: 'headline' | 'all' | string[];
+  /** Absolute floors in effect, by figure name, in the figure's unit. */
+  floors: Record<string, number>;
+  floors_text: string;
+  /** `regression` (exit 1), `ok` (exit 0) or `nothing_compared` (exit 2: no run in common, or no chosen figure in them). */
+  outcome: 'regression' | 'ok' | 'nothing_compared';
   matched: MatchedGroup[];
   only_in_base: UnmatchedGroup[];
   only_in_new: UnmatchedGroup[];
-  regressions: number;
-  improvements: number;
-  unchanged: number;
   summary_text: string;
+}
+
+/**
+ * Loss and jitter sit near zero, where a relative change means nothing
+ * (0 -> 0.01% loss is "+infinity %"). A change no larger than these is not
+ * flagged: 0.1 percentage points of loss is 1 datagram in 1000, within what a
+ * busy host drops now and then; 0.1 ms of jitter is scheduler noise.
+ */
+export const DEFAULT_FLOORS: Readonly<Record<string, number>> = { loss_percent: 0.1, jitter_ms: 0.1 };
+
+export const DATA_PATH_WHY = 'the two paths measure 2-4x apart; compare like with like';
+
+export interface CompareOptions {
+  thresholdPercent: number;
+  figures?: FigureSelection;
+  /** Floors to set or override, merged over DEFAULT_FLOORS. */
+  floors?: Readonly<Record<string, number>>;
+  paths: { base: string; new: string };
 }
 
 /** Parameters that change what a run measures; timeout_s only says when to give up on a silent peer. */
@@ -80,12 +139,13 @@ export function matchKey(group: RunGroup): string {
   return JSON.stringify([group.test, group.peer, params]);
 }
 
-export function compareResults(
-  base: ResultsFile,
-  next: ResultsFile,
-  thresholdPercent: number,
-  paths: { base: string; new: string },
-): Comparison {
+export function compareResults(base: ResultsFile, next: ResultsFile, options: CompareOptions): Comparison {
+  checkGroups(base, options.paths.base);
+  checkGroups(next, options.paths.new);
+  const selection = options.figures ?? 'headline';
+  const floors = { ...DEFAULT_FLOORS, ...options.floors };
+  const threshold = options.thresholdPercent;
+
   const waiting = new Map<string, RunGroup[]>();
   for (const g of next.groups) {
     const key = matchKey(g);
@@ -100,105 +160,185 @@ export function compareResults(
       onlyInBase.push(unmatched(b));
       continue;
     }
+    const basePath = b.data_path ?? null;
+    const newPath = n.data_path ?? null;
+    const pathsDiffer = basePath !== null && newPath !== null && basePath !== newPath;
     matched.push({
       label: b.label,
       new_label: n.label === b.label ? null : n.label,
       test: b.test,
       peer: b.peer,
       params_text: describeParams(b.params),
-      figures: compareFigures(b.figures, n.figures, thresholdPercent),
+      base_data_path: basePath,
+      new_data_path: newPath,
+      data_path_note: pathsDiffer ? `data path differs: ${basePath} vs ${newPath} - ${DATA_PATH_WHY}` : null,
+      figures: compareFigures(b, n, selection, { threshold, floors, pathsDiffer }),
     });
   }
   const onlyInNew = [...waiting.values()].flat().map(unmatched);
-  const all = matched.flatMap((m) => m.figures);
-  const regressions = all.filter((f) => f.regression).length;
-  const improvements = all.filter((f) => f.improvement).length;
-  const unchanged = all.filter((f) => f.flag === 'unchanged').length;
-  const thresholdText = `${formatNumber(thresholdPercent)}%`;
+  const counts = countFlags(matched.flatMap((m) => m.figures));
+  const thresholdText = `${formatNumber(threshold)}%`;
+  const compared = matched.reduce((a, m) => a + m.figures.length, 0);
+  const outcome = compared === 0 ? 'nothing_compared' : counts.regressions > 0 ? 'regression' : 'ok';
   return {
-    base: comparedFile(base, paths.base),
-    new: comparedFile(next, paths.new),
-    threshold_percent: thresholdPercent,
+    compare_version: 1,
+    base: comparedFile(base, options.paths.base),
+    new: comparedFile(next, options.paths.new),
+    threshold_percent: threshold,
     threshold_text: thresholdText,
+    figures: typeof selection === 'string' ? selection : [...selection],
+    floors,
+    floors_text: Object.entries(floors)
+      .filter(([, v]) => v > 0)
+      .map(([name, v]) => `${name} ${formatNumber(v)} ${figureInfo(name).unit}`)
+      .join(', '),
+    outcome,
     matched,
     only_in_base: onlyInBase,
     only_in_new: onlyInNew,
-    regressions,
-    improvements,
-    unchanged,
-    summary_text: summaryText(regressions, improvements, unchanged, thresholdText, matched.length),
+    ...counts,
+    summary_text: summaryText(counts, matched.length, outcome, selection),
   };
 }
 
-function compareFigures(
-  base: Record<string, FigureStatistics>,
-  next: Record<string, FigureStatistics>,
-  threshold: number,
-): FigureChange[] {
-  const present = (s: FigureStatistics | undefined): s is FigureStatistics => s !== undefined && s.n > 0;
-  const names = [...new Set([...Object.keys(base), ...Object.keys(next)])]
-    // Bytes and packets moved follow throughput; comparing them too would count one change several times.
-    .filter((name) => !isVolume(name) && (present(base[name]) || present(next[name])))
-    .sort(compareFigureNames);
+interface Rules {
+  threshold: number;
+  floors: Readonly<Record<string, number>>;
+  pathsDiffer: boolean;
+}
+
+function compareFigures(base: RunGroup, next: RunGroup, selection: FigureSelection, rules: Rules): FigureChange[] {
+  const side = (g: RunGroup, name: string): FigureSide | null => {
+    const s = g.figures[name];
+    return s !== undefined && s.n > 0 ? { mean: s.mean, ci95: s.n >= 2 ? s.ci95 : null, n: s.n } : null;
+  };
+  const chosen =
+    selection === 'headline'
+      ? headlineFigures(base.test)
+      : selection === 'all'
+        // Bytes and packets moved follow throughput; comparing them too would count one change several times.
+        ? [...Object.keys(base.figures), ...Object.keys(next.figures)].filter((name) => !isVolume(name))
+        : selection;
+  const names = [...new Set(chosen)].filter((name) => side(base, name) !== null || side(next, name) !== null).sort(compareFigureNames);
   return names.map((name) => {
     const info = figureInfo(name);
-    const b = present(base[name]) ? base[name] : undefined;
-    const n = present(next[name]) ? next[name] : undefined;
-    const better = b?.better ?? n?.better ?? info.better;
-    const change = b && n ? percentChange(b.mean, n.mean) : null;
-    const flag = flagOf(b, n, change, better, threshold);
+    const b = side(base, name);
+    const n = side(next, name);
+    const better = base.figures[name]?.better ?? next.figures[name]?.better ?? info.better;
+    const change = b && n ? n.mean - b.mean : null;
+    const changePercent = b && n && b.mean !== 0 ? (change! / Math.abs(b.mean)) * 100 : null;
+    const floor = rules.floors[name] ?? null;
+    const flag = flagOf(b, n, change, changePercent, better, floor, rules);
     return {
       figure: name,
       label: info.label,
       unit: info.unit,
       better,
-      base: b?.mean ?? null,
-      new: n?.mean ?? null,
-      change_percent: change,
+      base: b,
+      new: n,
+      change,
+      change_percent: changePercent,
+      floor,
       flag,
-      base_text: b ? formatNumber(b.mean) : '—',
-      new_text: n ? formatNumber(n.mean) : '—',
-      change_text: changeText(change, b?.mean),
-      flag_text: FLAG_TEXT[flag],
+      base_text: sideText(b),
+      new_text: sideText(n),
+      change_text: changeText(change, changePercent),
+      flag_text: flagText(flag, b, n, floor, change),
       regression: flag === 'regression' || flag === 'missing',
       improvement: flag === 'improvement',
     };
   });
 }
 
-const FLAG_TEXT: Record<ChangeFlag, string> = {
-  regression: 'REGRESSION',
-  improvement: 'improvement',
-  unchanged: '',
-  // A figure the base had and the new file lost: its runs failed, which is worse than slow.
-  missing: 'REGRESSION (no result)',
-  added: 'new figure',
-};
-
-export function percentChange(base: number, next: number): number {
-  if (base === 0) return next === 0 ? 0 : next > 0 ? Infinity : -Infinity;
-  return ((next - base) / Math.abs(base)) * 100;
-}
-
 function flagOf(
-  b: FigureStatistics | undefined,
-  n: FigureStatistics | undefined,
+  b: FigureSide | null,
+  n: FigureSide | null,
   change: number | null,
+  changePercent: number | null,
   better: 'higher' | 'lower',
-  threshold: number,
+  floor: number | null,
+  rules: Rules,
 ): ChangeFlag {
+  // A figure the base had and the new file lost: its runs failed, which is worse than slow.
   if (b && !n) return 'missing';
-  if (!b) return 'added';
-  if (change === null || Math.abs(change) <= threshold) return 'unchanged';
+  if (!b || !n || change === null) return 'added';
+  if (change === 0) return 'unchanged';
+  // From a base of 0 any change is infinitely many percent: only the floor can judge it.
+  if (changePercent !== null && Math.abs(changePercent) <= rules.threshold) return 'unchanged';
+  if (floor !== null && Math.abs(change) <= floor) return 'unchanged';
+  if (rules.pathsDiffer) return 'data_path_differs';
+  if (b.ci95 === null || n.ci95 === null) return 'not_judged';
+  const overlap = Math.max(b.mean - b.ci95, n.mean - n.ci95) <= Math.min(b.mean + b.ci95, n.mean + n.ci95);
+  if (overlap) return 'noise';
   const worse = better === 'higher' ? change < 0 : change > 0;
   return worse ? 'regression' : 'improvement';
 }
 
-function changeText(change: number | null, base: number | undefined): string {
+function flagText(flag: ChangeFlag, b: FigureSide | null, n: FigureSide | null, floor: number | null, change: number | null): string {
+  switch (flag) {
+    case 'regression':
+      return 'REGRESSION';
+    case 'improvement':
+      return 'improvement';
+    case 'unchanged':
+      return floor !== null && change !== null && change !== 0 && Math.abs(change) <= floor ? `within floor ${formatNumber(floor)}` : '';
+    case 'noise':
+      return 'noise: 95% CIs overlap';
+    case 'not_judged': {
+      const few = Math.min(b?.n ?? 0, n?.n ?? 0);
+      return `not judged: ${few} repeat${few === 1 ? '' : 's'}`;
+    }
+    case 'data_path_differs':
+      return 'not compared: data path differs';
+    case 'missing':
+      return 'REGRESSION (no result)';
+    case 'added':
+      return 'new figure';
+  }
+}
+
+/** `14234 ± 120`, or the mean alone with one repeat. */
+function sideText(s: FigureSide | null): string {
+  if (!s) return '—';
+  return s.ci95 === null ? formatNumber(s.mean) : `${formatNumber(s.mean)} ± ${formatNumber(s.ci95)}`;
+}
+
+/** `-20.0%`; from a base of 0, the absolute change (`+0.3 from 0`), never "+infinity %". */
+function changeText(change: number | null, changePercent: number | null): string {
   if (change === null) return '—';
-  if (!Number.isFinite(change)) return `from ${formatNumber(base ?? 0)}`;
-  const rounded = Math.round(change * 10) / 10;
+  if (changePercent === null) return change === 0 ? '0' : `${change > 0 ? '+' : '-'}${formatNumber(Math.abs(change))} from 0`;
+  const rounded = Math.round(changePercent * 10) / 10;
   return `${rounded > 0 ? '+' : rounded < 0 ? '-' : ''}${Math.abs(rounded).toFixed(1)}%`;
+}
+
+function countFlags(figures: readonly FigureChange[]): ComparisonCounts {
+  const count = (flag: ChangeFlag): number => figures.filter((f) => f.flag === flag).length;
+  return {
+    regressions: figures.filter((f) => f.regression).length,
+    improvements: count('improvement'),
+    unchanged: count('unchanged'),
+    noise: count('noise'),
+    not_judged: count('not_judged'),
+    data_path_differs: count('data_path_differs'),
+    missing: count('missing'),
+    added: count('added'),
+  };
+}
+
+function summaryText(c: ComparisonCounts, matched: number, outcome: Comparison['outcome'], selection: FigureSelection): string {
+  if (matched === 0) return 'No runs in common: the two files share no test with the same peer and parameters.';
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (outcome === 'nothing_compared') {
+    const which = typeof selection === 'string' ? `${selection} figures` : selection.join(', ');
+    return `Nothing compared: no ${which} in the ${plural(matched, 'matched run')}.`;
+  }
+  const parts = [plural(c.regressions, 'regression'), plural(c.improvements, 'improvement')];
+  if (c.noise > 0) parts.push(`${c.noise} within noise`);
+  if (c.not_judged > 0) parts.push(`${c.not_judged} not judged (one repeat)`);
+  if (c.data_path_differs > 0) parts.push(`${c.data_path_differs} not compared (data path differs)`);
+  if (c.added > 0) parts.push(plural(c.added, 'new figure'));
+  parts.push(`${c.unchanged} unchanged`);
+  return `${parts.join(', ')} across ${plural(matched, 'matched run')}.`;
 }
 
 function unmatched(g: RunGroup): UnmatchedGroup {
@@ -209,8 +349,28 @@ function comparedFile(results: ResultsFile, path: string): ComparedFile {
   return { path, scenario: results.scenario.name, started_at: results.started_at, started_text: formatUtc(results.started_at) };
 }
 
-function summaryText(regressions: number, improvements: number, unchanged: number, threshold: string, matched: number): string {
-  if (matched === 0) return 'No runs matched: the two files share no test with the same peer and parameters.';
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${plural(regressions, 'regression')}, ${plural(improvements, 'improvement')}, ${unchanged} within ${threshold} across ${plural(matched, 'matched run')}.`;
+const DATA_PATHS: readonly unknown[] = ['native', 'js', 'mixed', null, undefined];
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The fields compare turns into figures, checked first: the file is the
+ * user's (or a stranger's), and a NaN or a string mean would otherwise
+ * become a verdict.
+ */
+function checkGroups(results: ResultsFile, path: string): void {
+  const fail = (where: string, what: string, value: unknown): never => {
+    throw new ResultsFileError(`cannot compare '${path}': ${where} should be ${what}, not ${JSON.stringify(value)?.slice(0, 40)} - pass the results.json that bench run wrote`);
+  };
+  results.groups.forEach((g, i) => {
+    if (typeof g.peer !== 'string') fail(`groups[${i}].peer`, 'a string', g.peer);
+    if (!DATA_PATHS.includes(g.data_path)) fail(`groups[${i}].data_path`, "'native', 'js', 'mixed' or null", g.data_path);
+    for (const [name, s] of Object.entries(g.figures)) {
+      const at = `groups[${i}].figures.${name}`;
+      if (typeof s !== 'object' || s === null) fail(at, 'an object', s);
+      if (!Number.isInteger(s.n) || s.n < 0) fail(`${at}.n`, 'a whole number', s.n);
+      if (!isFiniteNumber(s.mean)) fail(`${at}.mean`, 'a number', s.mean);
+      if (s.ci95 !== null && !(isFiniteNumber(s.ci95) && s.ci95 >= 0)) fail(`${at}.ci95`, 'a number >= 0 or null', s.ci95);
+      if (s.better !== 'higher' && s.better !== 'lower') fail(`${at}.better`, "'higher' or 'lower'", s.better);
+    }
+  });
 }
