@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Comparison } from '../runner/report/compare/compare-results.js';
-import { writeCompareResults } from './fixtures/results/compare-files.js';
-import { fixturePath, runCli } from './fixtures/results/load-fixture.js';
+import { join } from 'node:path';
+import { buildCompareResults, writeCompareResults } from './fixtures/results/compare-files.js';
+import { fixturePath, runCli, tempDir, writeJson } from './fixtures/results/load-fixture.js';
 
 /**
  * `bench compare` as a CI gate, on results files built from run objects:
@@ -129,4 +130,14 @@ test('--figures chooses what is compared; an unknown figure is a usage error wit
   const absent = await runCli(['compare', base, next, '--figures', 'jitter_ms']);
   assert.equal(absent.code, 2);
   assert.equal(absent.stderr, 'bench: nothing compared: the 1 run in common (TCP_RR) has none of the figures chosen with --figures - pick figures those tests produce, or leave out --figures for the headline ones\n');
+});
+
+test('labels from a results file reach the terminal without their control characters', async () => {
+  const results = buildCompareResults(tcp(1000, 1000));
+  results.groups[0].label = 'tcp\u001b[2J\u001b]0;owned\u0007';
+  const path = await writeJson(join(await tempDir('compare-escape'), 'results.json'), results);
+  const r = await runCli(['compare', path, path]);
+  assert.equal(r.code, 0);
+  assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f]/);
+  assert.match(r.stdout, /│ tcp\\u001b\[2J\\u001b\]0;owned\\u0007 +│ Throughput/);
 });
