@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResultsFile } from '../runner/core/results-file.js';
@@ -6,6 +7,7 @@ import { parseScenario } from '../runner/scenario/load-scenario.js';
 import { summarizeGroups } from '../runner/scenario/group-results.js';
 import { buildCompareResults, COMPARE_SCENARIO } from './fixtures/results/compare-files.js';
 import { readFixture } from './fixtures/results/load-fixture.js';
+import { ResultsFileError } from '../runner/report/load-results.js';
 
 const PATHS = { base: 'a.json', new: 'b.json' };
 
@@ -148,3 +150,31 @@ test('timeout_s does not stop two runs matching; any other parameter does', asyn
   assert.notEqual(matchKey({ ...group, peer: 'lab-c' }), matchKey(group));
   assert.equal(matchKey({ ...group, label: 'renamed', run_ids: ['x'] }), matchKey(group));
 });
+
+test('no value in a group of a results file makes compare fail other than with a message naming the field', () => {
+  const base = buildCompareResults({ ...tcp(990, 1000, 1010), udp: [{ loss_percent: 0 }, { loss_percent: 0.2 }], rr: [{ p99: 90 }] });
+  const fields = ['label', 'test', 'peer', 'params', 'data_path', 'figures'] as const;
+  fc.assert(
+    fc.property(fc.nat(2), fc.constantFrom(...fields, 'figure', 'param'), fc.jsonValue(), (groupIndex, field, value) => {
+      const next = structuredClone(base);
+      const group = next.groups[groupIndex] as unknown as Record<string, unknown>;
+      if (field === 'figure') (group.figures as Record<string, unknown>).throughput_mbps = value;
+      else if (field === 'param') (group.params as Record<string, unknown>).duration_s = value;
+      else group[field] = value;
+      // What load-results already refuses (a label that is not text, params that are no object) never gets here.
+      if (typeof group.label !== 'string' || !isObject(group.params) || !isObject(group.figures)) return;
+      try {
+        const c = compare(base, next);
+        assert.ok(['ok', 'regression', 'nothing_compared'].includes(c.outcome));
+      } catch (err) {
+        assert.ok(err instanceof ResultsFileError, `expected a ResultsFileError, got ${String(err)}`);
+        assert.match(err.message, /^cannot compare 'b\.json': groups\[\d\]\.\S+ should be .+ - pass the results\.json that bench run wrote$/);
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

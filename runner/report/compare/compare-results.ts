@@ -1,5 +1,5 @@
 import type { ResultsFile, RunGroup } from '../../core/results-file.js';
-import type { TestName, TestParams } from '../../core/test-params.js';
+import { isTestName, TEST_NAMES, type TestName, type TestParams } from '../../core/test-params.js';
 import { compareFigureNames, figureInfo, headlineFigures, isVolume } from '../figure-catalog.js';
 import { describeParams, formatNumber, formatUtc } from '../format.js';
 import { ResultsFileError } from '../load-results.js';
@@ -349,6 +349,7 @@ function comparedFile(results: ResultsFile, path: string): ComparedFile {
   return { path, scenario: results.scenario.name, started_at: results.started_at, started_text: formatUtc(results.started_at) };
 }
 
+const DESCRIBED_PARAMS = ['duration_s', 'omit_s', 'size_bytes', 'request_size_bytes', 'response_size_bytes', 'rate_bps', 'streams'] as const;
 const DATA_PATHS: readonly unknown[] = ['native', 'js', 'mixed', null, undefined];
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -362,7 +363,13 @@ function checkGroups(results: ResultsFile, path: string): void {
     throw new ResultsFileError(`cannot compare '${path}': ${where} should be ${what}, not ${JSON.stringify(value)?.slice(0, 40)} - pass the results.json that bench run wrote`);
   };
   results.groups.forEach((g, i) => {
+    if (typeof g.test !== 'string' || !isTestName(g.test)) fail(`groups[${i}].test`, `one of ${TEST_NAMES.join(', ')}`, g.test);
     if (typeof g.peer !== 'string') fail(`groups[${i}].peer`, 'a string', g.peer);
+    // The parameters a run is described and matched by.
+    for (const key of DESCRIBED_PARAMS) {
+      const v = (g.params as unknown as Record<string, unknown>)[key];
+      if (!(isFiniteNumber(v) && v >= 0)) fail(`groups[${i}].params.${key}`, 'a number >= 0', v);
+    }
     if (!DATA_PATHS.includes(g.data_path)) fail(`groups[${i}].data_path`, "'native', 'js', 'mixed' or null", g.data_path);
     for (const [name, s] of Object.entries(g.figures)) {
       const at = `groups[${i}].figures.${name}`;
