@@ -2,6 +2,7 @@
 import { cac } from 'cac';
 import { readFileSync } from 'node:fs';
 import { packageRoot } from '../core/package-paths.js';
+import { DEFAULT_FLOORS, DEFAULT_THRESHOLD, floorsText } from '../report/compare/compare-defaults.js';
 import { reportFailure } from './report-failure.js';
 
 /**
@@ -84,9 +85,9 @@ cli
 
 cli
   .command('compare <base> <new>', 'Compare two results files and flag regressions (exit 1; 2 when nothing matched)')
-  .option('--threshold <percent>', 'Smallest change that can count as a regression', { default: '5%' })
+  .option('--threshold <percent>', 'Smallest change that can count as a regression', { default: DEFAULT_THRESHOLD })
   .option('--figures <names>', 'Comma-separated figures to compare, or all (default: each test\'s headline figures)')
-  .option('--floor <figure=value>', 'A change no larger than this, in the figure\'s unit, is never flagged (repeatable; defaults: loss_percent=0.1, jitter_ms=0.1)')
+  .option('--floor <figure=value>', `A change no larger than this, in the figure's unit, is never flagged (repeatable; defaults: ${floorsText(DEFAULT_FLOORS)})`)
   .option('--format <format>', 'text, md, html or json', { default: 'text' })
   .example('bench compare before/results.json after/results.json --threshold 3%')
   .example('bench compare base.json new.json --figures throughput_mbps,latency_us.p99 --floor loss_percent=0.5 --format json')

@@ -1,6 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { ALL_FIGURES } from '../../core/figure-catalog.js';
 import type { ResultsFile } from '../../core/results-file.js';
+import { DEFAULT_THRESHOLD } from '../../report/compare/compare-defaults.js';
 import { compareResults, type Comparison, type FigureSelection } from '../../report/compare/compare-results.js';
 import { formatComparisonText } from '../../report/compare/compare-text.js';
 import { loadResults } from '../../report/load-results.js';
@@ -24,7 +25,7 @@ type CompareFormat = (typeof FORMATS)[number];
  * none has the chosen figures), so a CI gate never passes on nothing.
  */
 export async function compareCommand(basePath: string, newPath: string, options: CompareCommandOptions = {}): Promise<number> {
-  const threshold = parseThreshold(options.threshold ?? '5%');
+  const threshold = parseThreshold(options.threshold ?? DEFAULT_THRESHOLD);
   const format = parseFormat(String(options.format ?? 'text'));
   const [base, next] = await Promise.all([loadResults(basePath), loadResults(newPath)]);
   const known = knownFigures(base, next);

@@ -3,6 +3,7 @@ import { isTestName, TEST_NAMES, type TestName, type TestParams } from '../../co
 import { compareFigureNames, figureInfo, headlineFigures, isVolume } from '../figure-catalog.js';
 import { describeParams, formatNumber, formatUtc } from '../format.js';
 import { ResultsFileError } from '../load-results.js';
+import { DEFAULT_FLOORS } from './compare-defaults.js';
 
 /**
  * `bench compare`: groups of two results files matched by what they measured
@@ -109,14 +110,6 @@ export interface Comparison extends ComparisonCounts {
   only_in_new: UnmatchedGroup[];
   summary_text: string;
 }
-
-/**
- * Loss and jitter sit near zero, where a relative change means nothing
- * (0 -> 0.01% loss is "+infinity %"). A change no larger than these is not
- * flagged: 0.1 percentage points of loss is 1 datagram in 1000, within what a
- * busy host drops now and then; 0.1 ms of jitter is scheduler noise.
- */
-export const DEFAULT_FLOORS: Readonly<Record<string, number>> = { loss_percent: 0.1, jitter_ms: 0.1 };
 
 export const DATA_PATH_WHY = 'the two paths measure 2-4x apart; compare like with like';
 
