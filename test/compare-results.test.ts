@@ -1,4 +1,7 @@
+import Ajv2020 from 'ajv/dist/2020.js';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResultsFile } from '../runner/core/results-file.js';
@@ -178,3 +181,13 @@ test('no value in a group of a results file makes compare fail other than with a
 function isObject(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+test('results files with group data paths follow schemas/results.schema.json', () => {
+  const ajv = new Ajv2020.default({ strict: true, allErrors: true });
+  const validate = ajv.compile(JSON.parse(readFileSync(fileURLToPath(new URL('../../schemas/results.schema.json', import.meta.url)), 'utf8')) as object);
+  for (const dataPath of ['native', 'js'] as const) {
+    const results = buildCompareResults({ ...tcp(1, 2), rr: [{ p99: 90 }] }, { dataPath });
+    assert.deepEqual(results.groups.map((g) => g.data_path), [dataPath, dataPath]);
+    assert.equal(validate(results), true, JSON.stringify(validate.errors));
+  }
+});
