@@ -353,7 +353,9 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
  */
 function checkGroups(results: ResultsFile, path: string): void {
   const fail = (where: string, what: string, value: unknown): never => {
-    throw new ResultsFileError(`cannot compare '${path}': ${where} should be ${what}, not ${JSON.stringify(value)?.slice(0, 40)} - pass the results.json that bench run wrote`);
+    // Names and values are the file's: escape what JSON leaves raw (DEL, C1) before it reaches a terminal.
+    const shown = `${where} should be ${what}, not ${JSON.stringify(value)?.slice(0, 40)}`.replace(/[\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    throw new ResultsFileError(`cannot compare '${path}': ${shown} - pass the results.json that bench run wrote`);
   };
   results.groups.forEach((g, i) => {
     if (typeof g.test !== 'string' || !isTestName(g.test)) fail(`groups[${i}].test`, `one of ${TEST_NAMES.join(', ')}`, g.test);
@@ -365,7 +367,7 @@ function checkGroups(results: ResultsFile, path: string): void {
     }
     if (!DATA_PATHS.includes(g.data_path)) fail(`groups[${i}].data_path`, "'native', 'js', 'mixed' or null", g.data_path);
     for (const [name, s] of Object.entries(g.figures)) {
-      const at = `groups[${i}].figures.${name}`;
+      const at = `groups[${i}].figures${/^[\w.]+$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
       if (typeof s !== 'object' || s === null) fail(at, 'an object', s);
       if (!Number.isInteger(s.n) || s.n < 0) fail(`${at}.n`, 'a whole number', s.n);
       if (!isFiniteNumber(s.mean)) fail(`${at}.mean`, 'a number', s.mean);
