@@ -48,6 +48,5 @@ function figuresText(c: Comparison): string {
 
 /** Labels and names come from files anyone may write: no escape sequence reaches the terminal. */
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
