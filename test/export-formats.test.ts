@@ -10,6 +10,8 @@ import type { ResultsFile } from '../runner/core/results-file.js';
 import { renderCsv } from '../runner/report/export/csv.js';
 import { renderJunit } from '../runner/report/export/junit.js';
 import { renderMetrics } from '../runner/report/export/openmetrics.js';
+import { PushError, pushMetrics } from '../runner/report/export/pushgateway.js';
+import { pushgatewayMissing, startPushgateway } from './helpers/pushgateway.js';
 import { runCli } from './helpers/cli.js';
 
 /**
@@ -130,4 +132,27 @@ test('OpenMetrics: passes promtool, one series per expanded run, base units', { 
     assert.match(line, /scenario="exports",test="UDP_STREAM",from="local",to="embedded"/);
   }
   assert.match(text, /^# TYPE bench_rr_latency_seconds (histogram|summary)$/m);
+});
+
+test('Pushgateway: each expanded run pushed as its own group reads back from /metrics', { skip: pushgatewayMissing() }, async () => {
+  const gateway = await startPushgateway();
+  try {
+    for (const group of results.groups) {
+      const one = { ...results, groups: [group] };
+      await pushMetrics({ url: gateway.url }, results.scenario.name, { label: group.label }, renderMetrics(one, 'prometheus'));
+    }
+    const scraped = await gateway.scrape();
+    for (const group of results.groups.filter((g) => g.test === 'UDP_STREAM')) {
+      const line = scraped.split('\n').find((l) => l.startsWith('bench_throughput_bytes_per_second{') && l.includes(`rate="${group.sweep.rate}"`));
+      assert.ok(line, `pushed series for rate ${group.sweep.rate} in:\n${scraped.slice(0, 2000)}`);
+      assert.match(line, /job="exports"/);
+      assert.equal(Number(line.split(' ').pop()), group.figures.throughput_mbps.mean * 125_000);
+    }
+  } finally {
+    await gateway.stop();
+  }
+  await assert.rejects(
+    pushMetrics({ url: gateway.url, timeoutMs: 2000 }, 'exports', { label: 'x' }, '# nothing\n'),
+    (err: Error) => err instanceof PushError && /^cannot push metrics to http:\/\/127\.0\.0\.1:\d+: connection refused - is the Pushgateway running there\?$/.test(err.message),
+  );
 });
