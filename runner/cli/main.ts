@@ -34,12 +34,16 @@ cli
   .option('--max-rate <rate>', 'Highest UDP rate a client may ask for (0: no limit)', { default: '0' })
   .option('--allow <tests>', 'Comma-separated tests clients may run', { default: 'TCP_STREAM,UDP_STREAM,TCP_RR,UDP_RR' })
   .option('--json-log', 'Log one JSON object per line instead of text')
+  .option('--allow-remote', 'Run tests as the client for an orchestrator holding the token (needs --token-file)')
+  .option('--name <name>', 'The name this server reports to clients (default: the host name)')
   .example('bench serve --port 7575')
+  .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(() => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
 
 cli
   .command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR')
   .option('--peer <host[:port]>', 'A host running bench serve (default: an embedded server on loopback)')
+  .option('--from <host[:port]>', 'Run the client side on this bench server (started with --allow-remote) instead of here')
   .option('--duration <duration>', 'How long to send', { default: '10s' })
   .option('--interval <duration>', 'Report interval', { default: '1s' })
   .option('--omit <duration>', 'Leave the first seconds out of the summary (TCP slow start)', { default: '0s' })

@@ -16,6 +16,8 @@ export interface ClientTestOutcome {
   client_wall_s: number;
   server_wall_s: number;
   interrupted: boolean;
+  /** The name the server reported in its WELCOME (bench serve --name, default its host name). */
+  server_name: string;
 }
 
 export interface ClientTestOptions {
@@ -107,7 +109,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     const client = await namePeer(conn, Promise.all(workers.map((w) => w.result)));
     const clientWall = (performance.now() - startedAt) / 1000;
     finished = true;
-    return { client, server: result.streams, client_wall_s: clientWall, server_wall_s: result.wall_s, interrupted };
+    return { client, server: result.streams, client_wall_s: clientWall, server_wall_s: result.wall_s, interrupted, server_name: welcome.hostname };
   } finally {
     // After a failure there is nothing left to say: a graceful close would wait on a
     // frozen server's answer and keep `bench test` from exiting.

@@ -25,10 +25,12 @@ export async function runTest(options: RunTestOptions): Promise<RunObject> {
       embedded = await startEmbeddedServer(params.timeout_s);
       peer = { host: '127.0.0.1', port: embedded.address.port, name: 'embedded server' };
       run.peer.port = peer.port;
+      run.to = { host: peer.host, port: peer.port };
     }
     const auth = await loadClientAuth(peer);
     const outcome = await runClientTest({ peer, params, signal: options.signal, onEvent: options.onEvent, wait_s: options.wait_s, auth });
     fillFigures(run, outcome);
+    run.to = { host: peer.host, port: peer.port, name: outcome.server_name.slice(0, 253) };
   } catch (err) {
     const e = asBenchError(err);
     run.status = 'failed';
@@ -46,6 +48,8 @@ export function unmeasuredRun(params: TestParams, peer: PeerAddress | undefined,
     id: randomUUID(),
     test: params.test,
     peer: peer ? { host: peer.host, port: peer.port, embedded: false } : { host: '127.0.0.1', port: 0, embedded: true },
+    from: null,
+    to: peer ? { host: peer.host, port: peer.port } : { host: '127.0.0.1', port: 0 },
     params,
     status: 'failed',
     started_at: startedAt,

@@ -1,5 +1,5 @@
 import { ProtocolError } from '../core/errors.js';
-import type { LatencySummary } from '../core/run-object.js';
+import type { IntervalRecord, LatencySummary, RunObject } from '../core/run-object.js';
 import { checkParams as checkTestParams } from '../core/resolve-params.js';
 import { TEST_NAMES, type TestParams } from '../core/test-params.js';
 
@@ -14,6 +14,12 @@ import { TEST_NAMES, type TestParams } from '../core/test-params.js';
  *   client connects data    → server ATTACHED (every stream presented the cookie)
  *   client START            → server INTERVAL* (receiver samples as they happen)
  *   client STOP             → server RESULT (its counters, after draining) | ERROR
+ *
+ * Or, to a server started with --allow-remote, after auth, a remote test: the
+ * server runs the client side of a test against another bench server (`to`)
+ * and reports it, so an orchestrator can measure between any two hosts:
+ *   client REMOTE_TEST_REQUEST → server QUEUED* then REMOTE_INTERVAL* then REMOTE_RESULT | ERROR
+ *   client STOP (optional)     → the server stops the test early and reports what ran
  */
 export const PROTOCOL_VERSION = 1;
 /** No legitimate control message comes near this; a claim beyond it is hostile or foreign. */
@@ -67,23 +73,33 @@ export type ClientMessage =
   | { type: 'HELLO'; protocol: number; bench_version: string }
   | { type: 'AUTH_RESPONSE'; mac: string }
   | { type: 'TEST_REQUEST'; params: TestParams }
+  | { type: 'REMOTE_TEST_REQUEST'; params: TestParams; to: RemoteTarget }
   | { type: 'START' }
   | { type: 'STOP' };
 
+/** Where a remote test goes: another bench server, which must complete its own handshake before any data. */
+export interface RemoteTarget {
+  host: string;
+  port: number;
+}
+
 export type ServerMessage =
-  | { type: 'WELCOME'; protocol: number; bench_version: string; hostname: string; auth_required: boolean }
+  /** `hostname` is the name the server goes by (bench serve --name, default the host name); `remote` says it takes REMOTE_TEST_REQUEST. */
+  | { type: 'WELCOME'; protocol: number; bench_version: string; hostname: string; auth_required: boolean; remote?: boolean }
   | { type: 'AUTH_CHALLENGE'; nonce: string }
   | { type: 'QUEUED'; position: number }
   | { type: 'READY'; cookie: string; data_ports: number[] }
   | { type: 'ATTACHED' }
   | { type: 'INTERVAL'; stream: number; sample: StreamSample }
   | { type: 'RESULT'; streams: StreamReport[]; wall_s: number }
+  | { type: 'REMOTE_INTERVAL'; index: number; record: IntervalRecord }
+  | { type: 'REMOTE_RESULT'; run: RunObject }
   | { type: 'ERROR'; code: string; message: string };
 
 export type ControlMessage = ClientMessage | ServerMessage;
 
-const CLIENT_TYPES = new Set(['HELLO', 'AUTH_RESPONSE', 'TEST_REQUEST', 'START', 'STOP']);
-const SERVER_TYPES = new Set(['WELCOME', 'AUTH_CHALLENGE', 'QUEUED', 'READY', 'ATTACHED', 'INTERVAL', 'RESULT', 'ERROR']);
+const CLIENT_TYPES = new Set(['HELLO', 'AUTH_RESPONSE', 'TEST_REQUEST', 'REMOTE_TEST_REQUEST', 'START', 'STOP']);
+const SERVER_TYPES = new Set(['WELCOME', 'AUTH_CHALLENGE', 'QUEUED', 'READY', 'ATTACHED', 'INTERVAL', 'RESULT', 'REMOTE_INTERVAL', 'REMOTE_RESULT', 'ERROR']);
 
 export function encodeMessage(message: ControlMessage): Buffer {
   return Buffer.from(JSON.stringify(message), 'utf8');
@@ -106,6 +122,8 @@ export function parseClientMessage(frame: Buffer): ClientMessage {
       return value as ClientMessage;
     case 'TEST_REQUEST':
       return { type: 'TEST_REQUEST', params: checkParams(value.params) };
+    case 'REMOTE_TEST_REQUEST':
+      return { type: 'REMOTE_TEST_REQUEST', params: checkParams(value.params), to: checkRemoteTarget(value.to) };
     case 'START':
     case 'STOP':
       return { type: value.type };
@@ -138,6 +156,14 @@ export function parseServerMessage(frame: Buffer): ServerMessage {
       break;
     case 'RESULT':
       if (!Array.isArray(value.streams)) throw new ProtocolError('RESULT without streams');
+      break;
+    case 'REMOTE_INTERVAL':
+      requireNumber(value, 'index');
+      if (typeof value.record !== 'object' || value.record === null) throw new ProtocolError('REMOTE_INTERVAL without a record');
+      break;
+    case 'REMOTE_RESULT':
+      // The run object is checked against the results schema where it becomes a result (client/remote-test.ts).
+      if (typeof value.run !== 'object' || value.run === null) throw new ProtocolError('REMOTE_RESULT without a run');
       break;
     case 'ERROR':
       requireString(value, 'code');
@@ -172,6 +198,19 @@ function requireNumber(o: Record<string, unknown>, key: string): void {
 
 function requireString(o: Record<string, unknown>, key: string): void {
   if (typeof o[key] !== 'string') throw new ProtocolError(`${String(o.type)} message without a string '${key}'`);
+}
+
+/** A host name or address and a port: nothing else may steer where a server sends. */
+function checkRemoteTarget(raw: unknown): RemoteTarget {
+  const to = raw as Record<string, unknown> | null;
+  if (typeof to !== 'object' || to === null) throw new ProtocolError('REMOTE_TEST_REQUEST without a target (to)');
+  if (typeof to.host !== 'string' || !/^[A-Za-z0-9._:%-]{1,253}$/.test(to.host)) {
+    throw new ProtocolError(`REMOTE_TEST_REQUEST with an invalid target host ${JSON.stringify(to.host)?.slice(0, 80)}`);
+  }
+  if (!Number.isInteger(to.port) || (to.port as number) < 1 || (to.port as number) > 65535) {
+    throw new ProtocolError(`REMOTE_TEST_REQUEST with an invalid target port ${JSON.stringify(to.port)?.slice(0, 20)}`);
+  }
+  return { host: to.host, port: to.port as number };
 }
 
 const NUMERIC_PARAMS = [

@@ -68,10 +68,23 @@ export interface SideFacts {
   data_path?: 'native' | 'js' | 'mixed' | null;
 }
 
+/** One end of a run: where its bench server listens, and the name that server reported in its handshake. */
+export interface RunEndpoint {
+  host: string;
+  port: number;
+  /** `bench serve --name` (default its host name), as the server reported it; absent when never heard. */
+  name?: string;
+}
+
 export interface RunObject {
   id: string;
   test: TestName;
+  /** The receiving end's server (`to`), kept under its old name for older readers. */
   peer: { host: string; port: number; embedded: boolean };
+  /** The end that ran the client side: absent or null for the machine running bench (`from: local`). */
+  from?: RunEndpoint | null;
+  /** The end that ran the server side; `peer` says the same, without the name. */
+  to?: RunEndpoint;
   params: TestParams;
   status: 'ok' | 'failed';
   error?: { code: string; message: string };

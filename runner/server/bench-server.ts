@@ -3,10 +3,11 @@ import { hostname } from 'node:os';
 import { ControlConnection } from '../control/control-connection.js';
 import { PROTOCOL_VERSION, parseClientMessage, type StreamReport } from '../control/messages.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../core/defaults.js';
-import { BenchError, ListenError, ProtocolError, VersionMismatchError, asBenchError } from '../core/errors.js';
+import { BenchError, ListenError, ProtocolError, RefusedError, UsageError, VersionMismatchError, asBenchError } from '../core/errors.js';
 import { benchVersion } from '../core/bench-version.js';
 import { checkRequestLimits } from './request-limits.js';
 import { silentLog, type ServerLog } from './server-log.js';
+import { serveRemoteTest, type RemoteClientRunner } from './remote-run.js';
 import { runServerTest, type ServerControl } from './server-test-run.js';
 import { TestQueue } from './test-queue.js';
 import type { ServerAuth } from './server-auth.js';
@@ -18,6 +19,13 @@ export interface BenchServerOptions {
   limits?: Partial<ServerLimits>;
   log?: ServerLog;
   auth?: ServerAuth | null;
+  /** The name this server goes by in handshakes (bench serve --name); default the host name. */
+  name?: string;
+  /**
+   * Runs the client side of a test for an authenticated orchestrator (bench
+   * serve --allow-remote); absent, remote requests are refused. Needs `auth`.
+   */
+  remote?: RemoteClientRunner | null;
 }
 
 export interface BenchServer {
@@ -36,6 +44,9 @@ const QUEUE_UPDATE_MAX_MS = 5000;
  */
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+  // A server that runs tests for others must know who asks: never without a token.
+  if (options.remote && !options.auth) throw new UsageError('--allow-remote needs --token-file: only an orchestrator holding the token may make this server send');
+  const name = options.name ?? hostname();
   const log = options.log ?? silentLog;
   const queue = new TestQueue(limits.max_queue);
   const sockets = new Set<net.Socket>();
@@ -62,13 +73,24 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
           `protocol version mismatch: this server (bench ${benchVersion}) speaks protocol ${PROTOCOL_VERSION}, the client (bench ${hello.bench_version}) speaks ${hello.protocol} - install the same bench version on both hosts`,
         );
       }
-      conn.send({ type: 'WELCOME', protocol: PROTOCOL_VERSION, bench_version: benchVersion, hostname: hostname(), auth_required: Boolean(options.auth) });
+      conn.send({
+        type: 'WELCOME',
+        protocol: PROTOCOL_VERSION,
+        bench_version: benchVersion,
+        hostname: name,
+        auth_required: Boolean(options.auth),
+        remote: Boolean(options.remote),
+      });
       if (options.auth) await options.auth.verify(conn, timeoutMs);
 
       const request = await conn.next(timeoutMs, 'waiting for TEST_REQUEST');
-      if (request.type !== 'TEST_REQUEST') throw new ProtocolError(`expected TEST_REQUEST, got ${request.type}`);
+      if (request.type !== 'TEST_REQUEST' && request.type !== 'REMOTE_TEST_REQUEST') throw new ProtocolError(`expected TEST_REQUEST, got ${request.type}`);
+      if (request.type === 'REMOTE_TEST_REQUEST' && !options.remote) {
+        throw new RefusedError(`${name} does not run tests for others: start it with bench serve --allow-remote --token-file FILE`);
+      }
       const params = request.params;
       test = params.test;
+      // The same limits whichever end this server plays: a remote request cannot ask for more than a client could.
       checkRequestLimits(params, limits);
 
       let position = 0;
@@ -84,6 +106,15 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       await conn.raceSilent(ticket.turn, 'waiting in the queue');
       if (keepAlive) clearInterval(keepAlive);
 
+      if (request.type === 'REMOTE_TEST_REQUEST' && options.remote) {
+        const to = request.to.host.includes(':') ? `[${request.to.host}]:${request.to.port}` : `${request.to.host}:${request.to.port}`;
+        log.info('start', { client: who, test, role: 'client', to, duration: `${params.duration_s}s` });
+        const run = await serveRemoteTest(conn, params, request.to, options.remote);
+        served++;
+        log.info('test', { client: who, test, role: 'client', to, status: run.status, ...(run.error ? { error: run.error.message } : {}) });
+        conn.close();
+        return;
+      }
       log.info('start', { client: who, test, duration: `${params.duration_s}s` });
       // The client picks its own timeout, but never one that holds this server longer than its own.
       const { reports, wall_s } = await runServerTest(conn, params, options.host, Math.min(params.timeout_s, options.timeout_s));

@@ -3,6 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { parseTestName } from '../../core/resolve-params.js';
 import { parseCount, parseDuration, parseRate, parseSize } from '../../core/units.js';
 import { startBenchServer } from '../../server/bench-server.js';
+import type { RemoteClientRunner } from '../../server/remote-run.js';
 import { createServerLog } from '../../server/server-log.js';
 
 export interface ServeCommandOptions {
@@ -17,6 +18,8 @@ export interface ServeCommandOptions {
   maxRate: string | number;
   allow: string;
   jsonLog?: boolean;
+  allowRemote?: boolean;
+  name?: string;
 }
 
 /** `bench serve`: in the foreground until SIGINT or SIGTERM, fit for a service manager. */
@@ -27,12 +30,22 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
   if (timeout_s < 1) throw new UsageError(`timeout ${timeout_s}s is too short: use 1s or more`);
   const log = createServerLog(Boolean(options.jsonLog));
   const auth = options.tokenFile ? await (await import('../../auth/token-auth.js')).createServerTokenAuth(options.tokenFile) : null;
+  if (options.allowRemote && !options.tokenFile) {
+    throw new UsageError('--allow-remote needs --token-file: only an orchestrator holding the token may make this server send traffic');
+  }
+  const name = options.name === undefined ? undefined : String(options.name).trim();
+  if (name !== undefined && !/^[A-Za-z0-9._:-]{1,253}$/.test(name)) {
+    throw new UsageError(`--name '${name}' must be 1 to 253 letters, digits, dots, dashes, underscores or colons (a host name, a node name)`);
+  }
+  const remote = options.allowRemote ? await remoteClientRunner(options.tokenFile) : null;
   const server = await startBenchServer({
     host: String(options.host),
     port,
     timeout_s,
     log,
     auth,
+    name,
+    remote,
     limits: {
       max_queue: parseCount(options.maxQueue, 'max-queue'),
       max_duration_s: parseDuration(options.maxDuration, 'max-duration'),
@@ -43,7 +56,12 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     },
   });
   const { host, port: bound } = server.address;
-  log.info('listening', { address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`, auth: auth ? 'token' : 'none' });
+  log.info('listening', {
+    address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`,
+    auth: auth ? 'token' : 'none',
+    remote: remote ? 'allowed' : 'refused',
+    ...(name ? { name } : {}),
+  });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info('stopping', { signal, tests_served: server.testsServed });
@@ -53,4 +71,13 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   return 0;
+}
+
+/**
+ * What this server runs as a client for an orchestrator: the same runTest as
+ * `bench test`, authenticating to the target with this server's own token.
+ */
+async function remoteClientRunner(tokenFile: string | undefined): Promise<RemoteClientRunner> {
+  const { runTest } = await import('../../client/run-test.js');
+  return ({ params, to, signal, onEvent }) => runTest({ params, peer: { host: to.host, port: to.port, token_file: tokenFile }, signal, onEvent });
 }

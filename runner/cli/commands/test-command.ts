@@ -1,8 +1,10 @@
 import { resolveParams, type RawTestOptions } from '../../core/resolve-params.js';
-import type { PeerAddress } from '../../core/run-events.js';
+import type { PeerAddress, RunTestOptions } from '../../core/run-events.js';
 import { parseDuration } from '../../core/units.js';
 import { formatPeer, parsePeer } from '../../client/peer-address.js';
+import { runRemoteTest } from '../../client/remote-test.js';
 import { runTest } from '../../client/run-test.js';
+import { UsageError } from '../../core/errors.js';
 import { useColor } from '../color.js';
 import { EXIT } from '../report-failure.js';
 import { paramsText } from '../figure-text.js';
@@ -10,6 +12,7 @@ import { intervalLine, summaryTable } from '../test-output/print-run.js';
 
 export interface TestCommandOptions {
   peer?: string;
+  from?: string;
   duration?: string | number;
   interval?: string | number;
   omit?: string | number;
@@ -44,6 +47,11 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   const wait_s = options.wait !== undefined ? parseDuration(options.wait, 'wait') : 0;
   let peer: PeerAddress | undefined;
   if (options.peer) peer = { ...parsePeer(String(options.peer)), token_file: options.tokenFile };
+  let from: PeerAddress | undefined;
+  if (options.from !== undefined) {
+    if (!peer) throw new UsageError('--from needs --peer: the bench server the test goes to (the embedded server lives only in this process)');
+    from = { ...parsePeer(String(options.from)), token_file: options.tokenFile };
+  }
 
   const out = process.stdout;
   const say = (line: string): void => {
@@ -57,8 +65,9 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   process.once('SIGINT', onSigint);
 
   let shown = 0;
-  say(`bench ${params.test} with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}: ${paramsText(params)}${params.omit_s > 0 ? `, omit ${params.omit_s}s` : ''}`);
-  const run = await runTest({
+  const ends = from ? `from ${formatPeer(from)} to ${formatPeer(peer!)}` : `with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}`;
+  say(`bench ${params.test} ${ends}: ${paramsText(params)}${params.omit_s > 0 ? `, omit ${params.omit_s}s` : ''}`);
+  const runOptions: RunTestOptions = {
     params,
     peer,
     wait_s,
@@ -70,7 +79,8 @@ export async function testCommand(testName: string, options: TestCommandOptions)
         shown++;
       }
     },
-  });
+  };
+  const run = from && peer ? await runRemoteTest({ ...runOptions, peer, from }) : await runTest(runOptions);
   process.off('SIGINT', onSigint);
 
   if (options.json) {
