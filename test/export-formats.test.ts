@@ -25,6 +25,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'bench-exports-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 let results: ResultsFile;
+let out: string;
 
 before(async () => {
   const scenario = join(scratch, 'exports.yaml');
@@ -42,10 +43,11 @@ before(async () => {
       '      latency_us.p50: "< 0.001"',
       '  - test: UDP_STREAM',
       '    rate: [5M, 10M]',
+      'report: {formats: [md, junit, csv, openmetrics]}',
       '',
     ].join('\n'),
   );
-  const out = join(scratch, 'out');
+  out = join(scratch, 'out');
   const run = await runCli(['run', scenario, '--out', out, '--quiet'], { timeoutMs: 60_000 });
   assert.equal(run.code, 3, `one expectation is unmet, so bench run exits 3\n${run.stderr}`);
   results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
@@ -155,4 +157,19 @@ test('Pushgateway: each expanded run pushed as its own group reads back from /me
     pushMetrics({ url: gateway.url, timeoutMs: 2000 }, 'exports', { label: 'x' }, '# nothing\n'),
     (err: Error) => err instanceof PushError && /^cannot push metrics to http:\/\/127\.0\.0\.1:\d+: connection refused - is the Pushgateway running there\?$/.test(err.message),
   );
+});
+
+test('a scenario\'s report formats write the exports into the results folder, and bench report writes them again', async () => {
+  assert.equal(readFileSync(join(out, 'junit.xml'), 'utf8'), renderJunit(results));
+  assert.equal(readFileSync(join(out, 'results.csv'), 'utf8'), renderCsv(results));
+  assert.equal(readFileSync(join(out, 'metrics.prom'), 'utf8'), renderMetrics(results, 'openmetrics'));
+  const again = join(scratch, 'again.xml');
+  const r = await runCli(['report', join(out, 'results.json'), '--format', 'junit', '-o', again]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(again, 'utf8'), renderJunit(results));
+  const refused = await runCli(['report', join(out, 'results.json'), '--format', 'csv']);
+  assert.equal(refused.code, 2, 'results.csv is already there: not replaced without --force');
+  const template = await runCli(['report', join(out, 'results.json'), '--format', 'csv', '--template', join(out, 'results.json'), '-o', join(scratch, 'x.csv')]);
+  assert.equal(template.code, 2);
+  assert.match(template.stderr, /--template applies to the html and md reports; csv has a fixed form/);
 });

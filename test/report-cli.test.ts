@@ -65,7 +65,7 @@ test('bench report says what is wrong with a bad template, format or results fil
 
   const format = await runCli(['report', fixturePath('lab-baseline.json'), '--format', 'pdf']);
   assert.equal(format.code, 2);
-  assert.equal(format.stderr, "bench: unknown report format 'pdf': use html or md\n");
+  assert.equal(format.stderr, "bench: unknown report format 'pdf': use html, md, junit, csv, openmetrics\n");
 
   const wrong = join(dir, 'package.json');
   await writeFile(wrong, JSON.stringify({ name: 'not-results', version: '1.0.0' }));

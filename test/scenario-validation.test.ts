@@ -65,7 +65,7 @@ test('every kind of mistake is explained in words, in file order, without raw sc
     `${file}:13:59: expectation 'fast' for throughput_mbps is not a condition: write an operator and a number in quotes, such as ">= 900" (operators: <, <=, >, >=, ==)`,
     `${file}:15:11: size 65536 bytes does not fit in one UDP datagram (at most 65507): use a smaller size for UDP_STREAM`,
     `${file}:17:15: duration 2s is shorter than one interval (5s): make duration at least the interval, or shorten interval`,
-    `${file}:18:27: unknown report format "pdf": formats are html and md`,
+    `${file}:18:27: unknown report format "pdf": formats are html, md, junit, csv, openmetrics`,
   ]);
 });
 

@@ -79,12 +79,13 @@ cli
 
 cli
   .command('report <results>', 'Render a report from results.json')
-  .option('--format <format>', 'html or md', { default: 'html' })
+  .option('--format <format>', 'html, md, junit, csv or openmetrics (docs/exports.md)', { default: 'html' })
   .option('--template <file>', 'Your own Handlebars template (printed on stdout unless -o is given)')
   .option('-o, --output <file>', 'Where to write the report (default: report.<format> beside the results file)')
   .option('--force', 'Replace the report.<format> already beside the results file')
   .example('bench report results/lab-20261125T010203Z/results.json --format md -o lab.md')
   .example('bench report results.json --template my-report.hbs > custom.txt')
+  .example('bench report results/lab-20261125T010203Z/results.json --format junit -o junit.xml')
   .action((results, options) => dispatch(() => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
 
 cli

@@ -7,6 +7,28 @@ import type { TestName, TestParams } from './test-params.js';
  */
 export const RESULTS_SCHEMA_VERSION = 1;
 
+/**
+ * What a results file can be rendered as: the two reports (Handlebars
+ * templates) and the exports people already read (docs/exports.md). The
+ * order is the order `bench run` writes them in.
+ */
+export const REPORT_FORMATS = ['html', 'md', 'junit', 'csv', 'openmetrics'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+/** The file each format is written to in a results folder. */
+export const REPORT_FILE_NAMES: Readonly<Record<ReportFormat, string>> = {
+  html: 'report.html',
+  md: 'report.md',
+  junit: 'junit.xml',
+  csv: 'results.csv',
+  openmetrics: 'metrics.prom',
+};
+/** Formats rendered from a Handlebars template (the others are exports of fixed form). */
+export type TemplateFormat = Extract<ReportFormat, 'html' | 'md'>;
+
+export function isTemplateFormat(format: ReportFormat): format is TemplateFormat {
+  return format === 'html' || format === 'md';
+}
+
 export interface ResultsFile {
   schema_version: typeof RESULTS_SCHEMA_VERSION;
   scenario: {
@@ -16,7 +38,7 @@ export interface ResultsFile {
     sha256: string;
     text: string;
     /** The scenario's `report` block, variables substituted. */
-    report?: { formats: Array<'html' | 'md'>; title?: string };
+    report?: { formats: ReportFormat[]; title?: string };
   };
   host: { hostname: string; os: string; kernel: string; cpus: number; cpu_model: string; node: string; bench_version: string };
   note?: string;

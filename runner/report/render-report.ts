@@ -2,12 +2,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { BenchError, UsageError } from '../core/errors.js';
 import { packagePath } from '../core/package-paths.js';
-import type { ResultsFile } from '../core/results-file.js';
+import { REPORT_FILE_NAMES, REPORT_FORMATS, isTemplateFormat, type ReportFormat, type ResultsFile, type TemplateFormat } from '../core/results-file.js';
+import { renderCsv } from './export/csv.js';
+import { renderJunit } from './export/junit.js';
+import { renderMetrics } from './export/openmetrics.js';
 import { buildReportModel } from './build-report-model.js';
 import { createTemplateEnv, type TemplateEnv } from './template-env.js';
 
-export type ReportFormat = 'html' | 'md';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
+export { REPORT_FORMATS, type ReportFormat };
 
 export interface RenderOptions {
   /** Path of a Handlebars template to use instead of templates/report.<format>.hbs. */
@@ -26,7 +28,11 @@ export function isReportFormat(format: string): format is ReportFormat {
 }
 
 export async function renderReport(results: ResultsFile, format: ReportFormat, options: RenderOptions = {}): Promise<RenderedReport> {
-  if (!isReportFormat(format)) throw new UsageError(`unknown report format '${String(format)}': use html or md`);
+  if (!isReportFormat(format)) throw new UsageError(`unknown report format '${String(format)}': use ${REPORT_FORMATS.join(', ')}`);
+  if (!isTemplateFormat(format)) {
+    if (options.template !== undefined) throw new UsageError(`--template applies to the html and md reports; ${format} has a fixed form (docs/exports.md)`);
+    return { main: renderExport(results, format), files: {} };
+  }
   const model = buildReportModel(results, format, await benchVersion());
   const env = await createTemplateEnv();
   const main = options.template
@@ -40,7 +46,7 @@ export async function renderReport(results: ResultsFile, format: ReportFormat, o
 }
 
 /**
- * Writes report.<format> (or options.fileName) into outDir, and the files it
+ * Writes the format's file (report.html, junit.xml ...: REPORT_FILE_NAMES, or options.fileName) into outDir, and the files it
  * links to beside it; returns every path written, the report first.
  */
 export async function writeReport(
@@ -50,7 +56,7 @@ export async function writeReport(
   options: RenderOptions & { fileName?: string } = {},
 ): Promise<string[]> {
   const report = await renderReport(results, format, options);
-  const mainPath = join(outDir, options.fileName ?? `report.${format}`);
+  const mainPath = join(outDir, options.fileName ?? REPORT_FILE_NAMES[format]);
   const written = [mainPath];
   await mkdir(dirname(mainPath), { recursive: true });
   await writeFile(mainPath, report.main);
@@ -63,6 +69,17 @@ export async function writeReport(
     written.push(path);
   }
   return written;
+}
+
+function renderExport(results: ResultsFile, format: Exclude<ReportFormat, TemplateFormat>): string {
+  switch (format) {
+    case 'junit':
+      return renderJunit(results);
+    case 'csv':
+      return renderCsv(results);
+    case 'openmetrics':
+      return renderMetrics(results, 'openmetrics');
+  }
 }
 
 function renderOwnTemplate(env: TemplateEnv, source: string, model: object): string {

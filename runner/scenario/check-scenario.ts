@@ -6,6 +6,7 @@ import { didYouMean, listWords } from './did-you-mean.js';
 import { checkAnyFigure, checkFigure, parseCondition, type Expectation } from './expectations.js';
 import { appliesTo, settingSpec, type SettingSpec } from './run-keys.js';
 import { checkSettingValue } from './setting-check.js';
+import { REPORT_FORMATS } from '../core/results-file.js';
 import { DEFAULT_REPORT_FORMATS, LOCAL_PEER, type PeerSpec, type ReportFormat, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
 import type { DocPath, Problem } from './scenario-problem.js';
 
@@ -22,7 +23,6 @@ export interface CheckResult {
 }
 
 const PEER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
 
 /**
  * Walks the scenario's data and says, in words, what is wrong with each
@@ -242,7 +242,7 @@ function checkReport(value: unknown, at: At): ScenarioSpec['report'] | undefined
     else {
       value.formats.forEach((f: unknown, i) => {
         if (typeof f !== 'string' || !(REPORT_FORMATS as readonly string[]).includes(f)) {
-          at(['report', 'formats', i], `unknown report format ${JSON.stringify(f)}: formats are html and md`);
+          at(['report', 'formats', i], `unknown report format ${JSON.stringify(f)}: formats are ${REPORT_FORMATS.join(", ")}`);
         } else if (formats.includes(f as ReportFormat)) at(['report', 'formats', i], `report format ${f} is listed twice: list it once`);
         else formats.push(f as ReportFormat);
       });

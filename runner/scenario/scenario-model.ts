@@ -1,3 +1,4 @@
+import type { ReportFormat } from '../core/results-file.js';
 import type { PeerAddress } from '../core/run-events.js';
 import type { TestName, TestParams } from '../core/test-params.js';
 import type { Expectation } from './expectations.js';
@@ -37,7 +38,7 @@ export interface RunSpec {
   expect: Expectation[];
 }
 
-export type ReportFormat = 'html' | 'md';
+export type { ReportFormat } from '../core/results-file.js';
 
 /** What a scenario gets without `report.formats`, with or without a `report` block: both reports. */
 export const DEFAULT_REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];

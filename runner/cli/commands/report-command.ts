@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { CHART_DIR } from '../../report/chart-files.js';
 import { loadResults } from '../../report/load-results.js';
+import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../../core/results-file.js';
 import { isReportFormat, renderReport, writeReport } from '../../report/render-report.js';
 import { EXIT } from '../report-failure.js';
 
@@ -22,7 +23,7 @@ export interface ReportCommandOptions {
  */
 export async function reportCommand(resultsPath: string, options: ReportCommandOptions = {}): Promise<number> {
   const format = String(options.format ?? 'html');
-  if (!isReportFormat(format)) throw new UsageError(`unknown report format '${format}': use html or md`);
+  if (!isReportFormat(format)) throw new UsageError(`unknown report format '${format}': use ${REPORT_FORMATS.join(', ')}`);
   if (options.template !== undefined && typeof options.template !== 'string') {
     throw new UsageError('--template needs a file: pass the path of a Handlebars template');
   }
@@ -39,7 +40,7 @@ export async function reportCommand(resultsPath: string, options: ReportCommandO
     return EXIT.ok;
   }
 
-  const output = explicitOutput ?? join(dirname(resultsPath), `report.${format}`);
+  const output = explicitOutput ?? join(dirname(resultsPath), REPORT_FILE_NAMES[format]);
   if (explicitOutput === undefined && options.force !== true && (await exists(output))) {
     throw new UsageError(`${output} already exists (bench run wrote it): pass --force to replace it, or -o FILE to write the report elsewhere`);
   }
