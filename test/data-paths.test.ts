@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RrFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
-import { parseRun, runCli } from './helpers/cli.js';
+import { parseRun, runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';
 
 /**
  * Both data paths, every test type, end to end through `bench test` and its
@@ -40,6 +40,59 @@ for (const dataPath of ['native', 'js'] as const) {
       const s = (await benchTest(name, dataPath)).summary as RrFigures;
       assert.ok(s.transactions > 100, `${name}: ${s.transactions} transactions`);
       assert.ok(s.latency_us.p50 > 0 && s.latency_us.p50 <= s.latency_us.p99, `${name}: p50 ${s.latency_us.p50} p99 ${s.latency_us.p99}`);
+    }
+  });
+}
+
+/** `bench serve` in its own process on one data path (BENCH_DATA_PATH is read when a process loads the data path). */
+async function serveOn(dataPath: 'native' | 'js'): Promise<ServeProcess> {
+  const before = process.env.BENCH_DATA_PATH;
+  process.env.BENCH_DATA_PATH = dataPath === 'js' ? 'js' : '';
+  try {
+    return await startServeProcess();
+  } finally {
+    if (before === undefined) delete process.env.BENCH_DATA_PATH;
+    else process.env.BENCH_DATA_PATH = before;
+  }
+}
+
+// Each path opens its own sockets with the same handshakes (cookie, UDP hello/ack), so either client works with either server.
+for (const [clientPath, serverPath] of [
+  ['native', 'js'],
+  ['js', 'native'],
+] as const) {
+  test(`a ${clientPath} client and a ${serverPath} server run every test type together, each on its own path`, async () => {
+    const server = await serveOn(serverPath);
+    try {
+      for (const [name, extra] of [
+        ['TCP_STREAM', []],
+        ['TCP_STREAM', ['--reverse']],
+        ['UDP_STREAM', ['--rate', '20M']],
+        ['TCP_RR', []],
+        ['UDP_RR', []],
+      ] as const) {
+        const env = { BENCH_DATA_PATH: clientPath === 'js' ? 'js' : '' };
+        const args = ['test', name, '--peer', `127.0.0.1:${server.port}`, '--duration', '1s', '--interval', '0.5s', '--json', ...extra];
+        const r = await runCli(args, { env, timeoutMs: 60_000 });
+        assert.equal(r.code, 0, `${name} ${extra.join(' ')}: exit code ${r.code}: ${r.stderr}`);
+        const run = parseRun(r.stdout);
+        assert.equal(run.status, 'ok', `${name}: ${JSON.stringify(run.error)}`);
+        assert.deepEqual([run.client.data_path, run.server.data_path], [clientPath, serverPath], name);
+        if (name === 'TCP_STREAM') {
+          const s = run.summary as StreamFigures;
+          assert.ok(s.bytes_received > 0, `${name}: nothing received`);
+          assert.equal(s.bytes_received, s.bytes_sent, `${name} ${extra.join(' ')}: every byte sent arrived`);
+        } else if (name === 'UDP_STREAM') {
+          const s = run.summary as StreamFigures;
+          assert.equal(s.packets_lost, 0);
+          assert.equal(s.packets_received, s.packets_sent);
+        } else {
+          const s = run.summary as RrFigures;
+          assert.ok(s.transactions > 0, `${name}: no transaction`);
+        }
+      }
+    } finally {
+      await server.stop();
     }
   });
 }
