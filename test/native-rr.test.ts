@@ -7,9 +7,9 @@ import { NativeTcpRrResponder } from '../runner/data/native-tcp-rr-responder.js'
 import { NativeUdpRrClient } from '../runner/data/native-udp-rr-client.js';
 import { NativeUdpRrResponder } from '../runner/data/native-udp-rr-responder.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from '../runner/data/udp-datagram.js';
-import { nativeTcpPair, nativeUdpPair } from './helpers/socket-pairs.js';
+import { nativeSkip, nativeTcpPair, nativeUdpPair } from './helpers/socket-pairs.js';
 import { NativeSocket } from '../runner/data/native-socket.js';
-import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
+import { nativeIo } from '../runner/native/native-io.js';
 
 /**
  * The native TCP_RR and UDP_RR roles on real loopback sockets, each against a
@@ -18,7 +18,7 @@ import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
  * A native call holds its thread for a slice, so a peer that must answer
  * promptly runs in a worker thread.
  */
-const skip = nativeIo ? false : `native data path not available: ${nativeIoUnavailable}`;
+const skip = nativeSkip;
 const io = nativeIo!;
 const COOKIE = Buffer.alloc(16, 0xc5);
 

@@ -6,15 +6,15 @@ import { NativeUdpStreamReceiver } from '../runner/data/native-udp-stream-receiv
 import { NativeUdpStreamSender } from '../runner/data/native-udp-stream-sender.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake, writeStreamHeader } from '../runner/data/udp-datagram.js';
 import { waitUntil } from './helpers/raw-control.js';
-import { nativeUdpHandshakePair, nativeUdpPair } from './helpers/socket-pairs.js';
-import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
+import { nativeSkip, nativeUdpHandshakePair, nativeUdpPair } from './helpers/socket-pairs.js';
+import { nativeIo } from '../runner/native/native-io.js';
 
 /**
  * The native UDP_STREAM roles on real loopback sockets, each against a plain
  * Node dgram socket on the other end: what the C loops send and what they
  * count must match the datagram layout and the tracker's definitions.
  */
-const skip = nativeIo ? false : `native data path not available: ${nativeIoUnavailable}`;
+const skip = nativeSkip;
 const io = nativeIo!;
 const COOKIE = Buffer.alloc(16, 0xc5);
 

@@ -1,8 +1,17 @@
+import { spawnSync } from 'node:child_process';
 import dgram, { type Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
 import net, { type Socket } from 'node:net';
 import { NativeSocket, bindNativeUdp, connectNativeTcp, connectNativeUdp } from '../../runner/data/native-socket.js';
-import type { NativeIo } from '../../runner/native/native-io.js';
+import { nativeIo, nativeIoUnavailable, type NativeIo } from '../../runner/native/native-io.js';
+
+/** Why the native data path's tests cannot run in this process (no compiler, not built, BENCH_DATA_PATH=js), or false. */
+export const nativeSkip: string | false = nativeIo ? false : `native data path not available (${nativeIoUnavailable}): its tests are skipped`;
+
+/** Whether this machine has a C compiler: where it does, the native data path must build and load. */
+export function compilerPresent(): boolean {
+  return spawnSync(process.env.CC || 'cc', ['--version'], { stdio: 'ignore' }).status === 0;
+}
 
 /** A connected TCP pair on loopback: [the side under test, the plain peer]. */
 export async function tcpPair(): Promise<[Socket, Socket]> {
