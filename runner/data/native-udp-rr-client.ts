@@ -11,6 +11,7 @@ import { rrSequenceWidth } from './udp-datagram.js';
 /** As UdpRrClient: the first timeout, before any round trip was measured. */
 const INITIAL_RTO_MS = 1000;
 const LATE_REPLY_WINDOW_MIN_MS = 50;
+const MAX_RTO_LIMIT_MS = 86_400_000;
 
 /**
  * UDP_RR client on the native data path, as UdpRrClient: a request with no
@@ -50,7 +51,8 @@ export class NativeUdpRrClient implements DataRole {
     this.width = rrSequenceWidth(requestSize, responseSize);
     this.onFailure = onFailure;
     this.state[S.RTO_MS] = Math.min(INITIAL_RTO_MS, timeoutMs);
-    this.state[S.MAX_RTO_MS] = timeoutMs;
+    // The C loop takes at most a day (udp-rr.c); --timeout has no upper limit.
+    this.state[S.MAX_RTO_MS] = Math.min(timeoutMs, MAX_RTO_LIMIT_MS);
     // Closed by anyone, the descriptor number may belong to another socket by the next slice.
     socket.onClose(() => (this.closed = true));
   }
