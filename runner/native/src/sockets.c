@@ -90,7 +90,9 @@ static int arg_address(napi_env env, napi_value v, const char *fn, int64_t port,
   char text[INET6_ADDRSTRLEN + 32];
   size_t got = 0;
   if (napi_get_value_string_utf8(env, v, text, sizeof text, &got) != napi_ok) {
-    napi_throw_type_error(env, NULL, "address must be a string");
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s: address must be a string", fn);
+    napi_throw_type_error(env, NULL, msg);
     return 0;
   }
   struct addrinfo hints = {.ai_flags = AI_NUMERICHOST, .ai_family = AF_UNSPEC};
