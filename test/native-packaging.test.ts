@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -23,10 +23,21 @@ test('npm pack ships the C sources and no prebuilt .node file', () => {
   assert.ok(files.includes('runner/native/src/sockets.c') && files.includes('runner/native/build-native.mjs'), 'the sources to build from ship');
 });
 
-/** Runs build-native.mjs with a stand-in compiler that records its arguments and exits with `exitCode`. */
-function buildWith(flags: string[], exitCode: number | 'missing'): { status: number | null; stderr: string; args: string } {
+/**
+ * Runs a copy of build-native.mjs, in a scratch tree so that the build under
+ * test never touches this tree's addon, with a stand-in compiler that records
+ * its arguments and exits with `exitCode`. `stale`: whether an addon from an
+ * earlier build is still there afterwards.
+ */
+function buildWith(flags: string[], exitCode: number | 'missing'): { status: number | null; stderr: string; args: string; stale: boolean } {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-cc-'));
   try {
+    const script = path.join(dir, 'runner/native/build-native.mjs');
+    cpSync(path.join(root, 'runner/native/src'), path.join(dir, 'runner/native/src'), { recursive: true });
+    cpSync(buildScript, script);
+    const addon = path.join(dir, 'dist/runner/native/bench-io.node');
+    mkdirSync(path.dirname(addon), { recursive: true });
+    writeFileSync(addon, 'an addon of older sources');
     const cc = path.join(dir, 'cc');
     const argsFile = path.join(dir, 'args');
     writeFileSync(argsFile, '');
@@ -34,9 +45,8 @@ function buildWith(flags: string[], exitCode: number | 'missing'): { status: num
       writeFileSync(cc, `#!/bin/sh\necho "$@" > '${argsFile}'\nexit ${exitCode}\n`);
       chmodSync(cc, 0o755);
     }
-    // The stand-in writes no output file, so the tree's own build is left as it is.
-    const r = spawnSync(process.execPath, [buildScript, ...flags], { encoding: 'utf8', env: { ...process.env, CC: cc } });
-    return { status: r.status, stderr: r.stderr, args: readFileSync(argsFile, 'utf8') };
+    const r = spawnSync(process.execPath, [script, ...flags], { encoding: 'utf8', env: { ...process.env, CC: cc } });
+    return { status: r.status, stderr: r.stderr, args: readFileSync(argsFile, 'utf8'), stale: existsSync(addon) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -49,6 +59,7 @@ test('install: warnings are not errors, and a failed build still installs (on th
   assert.doesNotMatch(ok.args, /-Werror/);
   const failed = buildWith([], 1);
   assert.equal(failed.status, 0);
+  assert.equal(failed.stale, false, 'a failed build leaves no addon of older sources for the loader');
   assert.match(failed.stderr, /native data path not built: '.*cc' failed .*\n {2}bench still works, on its slower JavaScript data path/);
 });
 

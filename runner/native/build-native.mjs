@@ -16,7 +16,7 @@
 // UndefinedBehaviorSanitizer into OUT (test/native-sanitizers.test.ts; load it
 // with LD_PRELOAD of the compiler's libasan.so). Fails when it cannot build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,6 +60,8 @@ if (!includeDir) {
 const compiler = process.env.CC || 'cc';
 const sources = readdirSync(sourceDir).filter((f) => f.endsWith('.c')).sort().map((f) => path.join(sourceDir, f));
 mkdirSync(path.dirname(output), { recursive: true });
+// A build that fails must not leave an addon of older sources behind for the loader to find.
+rmSync(output, { force: true });
 const warnings = ['-Wall', '-Wextra', ...(strict || sanitizeArg ? ['-Werror'] : [])];
 const optimise = sanitizeArg ? ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=all'] : ['-O2'];
 const args = [...optimise, '-std=gnu11', ...warnings, '-fPIC', '-shared', '-fvisibility=hidden', `-I${includeDir}`, ...sources, '-o', output];
