@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
@@ -8,8 +7,9 @@ import { NativeTcpRrResponder } from '../runner/data/native-tcp-rr-responder.js'
 import { NativeUdpRrClient } from '../runner/data/native-udp-rr-client.js';
 import { NativeUdpRrResponder } from '../runner/data/native-udp-rr-responder.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from '../runner/data/udp-datagram.js';
-import { tcpPair, udpPair } from './helpers/socket-pairs.js';
-import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
+import { nativeSkip, nativeTcpPair, nativeUdpPair } from './helpers/socket-pairs.js';
+import { NativeSocket } from '../runner/data/native-socket.js';
+import { nativeIo } from '../runner/native/native-io.js';
 
 /**
  * The native TCP_RR and UDP_RR roles on real loopback sockets, each against a
@@ -18,7 +18,7 @@ import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
  * A native call holds its thread for a slice, so a peer that must answer
  * promptly runs in a worker thread.
  */
-const skip = nativeIo ? false : `native data path not available: ${nativeIoUnavailable}`;
+const skip = nativeSkip;
 const io = nativeIo!;
 const COOKIE = Buffer.alloc(16, 0xc5);
 
@@ -32,16 +32,15 @@ async function until(check: () => boolean, withinMs: number, what: string): Prom
   }
 }
 
-test('TCP_RR responder: one response per whole request, with requests split at odd offsets, several per write, and some read before the hand-over', { skip }, async () => {
-  const [ours, peer] = await tcpPair();
+test('TCP_RR responder: one response per whole request, with requests split at odd offsets and several per write', { skip }, async () => {
+  const [ours, peer] = await nativeTcpPair(io);
   let answered = 0;
   peer.on('data', (chunk: Buffer) => (answered += chunk.length));
   const failures: Error[] = [];
-  // 13 bytes already read with the cookie: one whole 10-byte request and 3 bytes of the next.
-  const responder = new NativeTcpRrResponder(io, ours, 13, 10, 7, 5_000, (err) => failures.push(err));
+  const responder = new NativeTcpRrResponder(io, ours, 10, 7, 5_000, (err) => failures.push(err));
   responder.start();
-  // 7 completes the second request; 3+4+3 the third; 25 two more and half; 1+34 the rest: 90 bytes, 9 requests.
-  for (const size of [7, 3, 4, 3, 25, 1, 34]) {
+  // 13 is one whole 10-byte request and 3 bytes of the next; 7 completes it; 3+4+3 the third; 25 two more and half; 1+34 the rest: 90 bytes, 9 requests.
+  for (const size of [13, 7, 3, 4, 3, 25, 1, 34]) {
     peer.write(Buffer.alloc(size, 0x71));
     await sleep(8);
   }
@@ -60,7 +59,7 @@ test('TCP_RR responder: one response per whole request, with requests split at o
 });
 
 test('TCP_RR client: each transaction waits for the whole response, however it arrives; stop settles the last request and ends the connection', { skip }, async () => {
-  const [ours, peer] = await tcpPair();
+  const [ours, peer] = await nativeTcpPair(io);
   const REQUEST = 5;
   const RESPONSE = 3000;
   let requestBytes = 0;
@@ -93,7 +92,7 @@ test('TCP_RR client: each transaction waits for the whole response, however it a
 });
 
 test('TCP_RR client: the peer closing mid-test fails the stream once the progress timeout has passed, and says so', { skip }, async () => {
-  const [ours, peer] = await tcpPair();
+  const [ours, peer] = await nativeTcpPair(io);
   // A peer that never answers, then closes: its control connection would normally report it first.
   peer.on('data', () => {});
   const startedAt = Date.now();
@@ -145,11 +144,7 @@ async function plainUdpResponder(width: number, responseSize: number, drop: numb
 
 test('UDP_RR client: a dropped request costs one timeout and no stall; a reply after its timeout is late', { skip }, async () => {
   const peer = await plainUdpResponder(4, 14, [5], [10]);
-  const socket = dgram.createSocket('udp4');
-  socket.bind(0, '127.0.0.1');
-  await once(socket, 'listening');
-  socket.connect(peer.port, '127.0.0.1');
-  await once(socket, 'connect');
+  const socket = new NativeSocket(io, io.udpConnect('127.0.0.1', peer.port));
   const failures: Error[] = [];
   const client = new NativeUdpRrClient(io, socket, 14, 14, 2_000, (err) => failures.push(err));
   client.start();
@@ -172,7 +167,7 @@ test('UDP_RR client: a dropped request costs one timeout and no stall; a reply a
 });
 
 test('UDP_RR responder: answers each request with its sequence number, a late hello with the ack, and skips what is neither', { skip }, async () => {
-  const [ours, peer] = await udpPair();
+  const [ours, peer] = await nativeUdpPair(io);
   const got: Buffer[] = [];
   peer.on('message', (msg: Buffer) => got.push(msg));
   const failures: Error[] = [];

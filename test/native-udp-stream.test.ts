@@ -6,15 +6,15 @@ import { NativeUdpStreamReceiver } from '../runner/data/native-udp-stream-receiv
 import { NativeUdpStreamSender } from '../runner/data/native-udp-stream-sender.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake, writeStreamHeader } from '../runner/data/udp-datagram.js';
 import { waitUntil } from './helpers/raw-control.js';
-import { udpPair } from './helpers/socket-pairs.js';
-import { nativeIo, nativeIoUnavailable } from '../runner/native/native-io.js';
+import { nativeSkip, nativeUdpHandshakePair, nativeUdpPair } from './helpers/socket-pairs.js';
+import { nativeIo } from '../runner/native/native-io.js';
 
 /**
  * The native UDP_STREAM roles on real loopback sockets, each against a plain
  * Node dgram socket on the other end: what the C loops send and what they
  * count must match the datagram layout and the tracker's definitions.
  */
-const skip = nativeIo ? false : `native data path not available: ${nativeIoUnavailable}`;
+const skip = nativeSkip;
 const io = nativeIo!;
 const COOKIE = Buffer.alloc(16, 0xc5);
 
@@ -37,7 +37,7 @@ function datagram(size: number, seq: number, sentAt: number): Buffer {
 }
 
 test('native receiver: a gap, a reorder, a duplicate, a runt and a late hello are counted as the tracker defines them', { skip }, async () => {
-  const [peer, socket] = await udpPair();
+  const [socket, peer] = await nativeUdpPair(io);
   const size = 200;
   const clock = testClock();
   const failures: Error[] = [];
@@ -82,7 +82,7 @@ test('native receiver: a gap, a reorder, a duplicate, a runt and a late hello ar
 });
 
 test('native receiver: datagrams that queue while it is busy keep their own arrival times, so jitter stays near zero', { skip }, async () => {
-  const [peer, socket] = await udpPair();
+  const [socket, peer] = await nativeUdpPair(io);
   const size = 100;
   const receiver = new NativeUdpStreamReceiver(io, socket, size, testClock(), COOKIE, 20, () => {});
   try {
@@ -103,7 +103,7 @@ test('native receiver: datagrams that queue while it is busy keep their own arri
 });
 
 test('native sender, paced: numbered headers with sent-at times on performance.now(), the payload intact, at the rate asked', { skip }, async () => {
-  const [socket, peer] = await udpPair();
+  const [socket, peer] = await nativeUdpPair(io);
   const size = 100;
   const rateBps = 2000 * size * 8; // 2000 datagrams per second
   const received: Buffer[] = [];
@@ -138,7 +138,7 @@ test('native sender, paced: numbered headers with sent-at times on performance.n
 });
 
 test('native sender and receiver, unpaced: the counts agree and nothing is reordered or doubled', { skip }, async () => {
-  const [a, b] = await udpPair();
+  const [a, b] = await nativeUdpHandshakePair(io);
   const size = 1472;
   const clock = testClock();
   const failures: Error[] = [];
@@ -168,9 +168,8 @@ test('native sender and receiver, unpaced: the counts agree and nothing is reord
 });
 
 test('native sender: a receiver that is gone (ICMP port unreachable) fails the stream with ECONNREFUSED', { skip }, async () => {
-  const [socket, peer] = await udpPair();
+  const [socket, peer] = await nativeUdpPair(io);
   peer.close();
-  socket.on('error', () => {}); // Node may read the same error first; the role's own report is what is checked
   let failure: Error | null = null;
   const sender = new NativeUdpStreamSender(io, socket, 1472, 0, (err) => (failure = err));
   try {

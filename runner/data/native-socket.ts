@@ -1,53 +1,218 @@
-import dgram, { type Socket as UdpSocket } from 'node:dgram';
-import type { Socket } from 'node:net';
-import { DataPathError } from '../core/errors.js';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import { constants } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { DataPathError, PeerTimeoutError } from '../core/errors.js';
+import { errnoName, type NativeIo } from '../native/native-io.js';
+import { COOKIE_BYTES, HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from './udp-datagram.js';
 
 /**
- * Hands a socket's file descriptor to the native data path. Node exposes it
- * as `_handle.fd` (an internal, present on Linux and the BSDs); the socket
- * object keeps owning the descriptor and closes it.
+ * The native data path's sockets, opened, handshaken and closed by its own C
+ * code (runner/native/src/sockets.c), so no descriptor is shared with Node's
+ * event loop. The handshakes are the JavaScript path's (tcp-data-connection.ts,
+ * udp-data-connection.ts), so either path's client works with either path's
+ * server: the TCP client presents the test's cookie, the server takes the
+ * first connection that does; the UDP client repeats its hello until the
+ * server's ack, and the server connects its socket to the hello's sender.
+ * Every wait is bounded by the data timeout, and made in short slices so the
+ * worker's event loop keeps turning.
  */
-interface HandleWithFd {
-  fd?: number;
-  reading?: boolean;
-  readStop?(): number;
-  recvStop?(): number;
-}
+const SETUP_SLICE_MS = 2;
+const HELLO_RETRY_MS = 100;
+const EAGAIN = -constants.errno.EAGAIN;
+const ENOBUFS = -constants.errno.ENOBUFS;
 
-function handleOf(socket: Socket | UdpSocket): HandleWithFd | undefined {
-  const s = socket as unknown as { _handle?: HandleWithFd | null; [key: symbol]: unknown };
-  if (!(socket instanceof dgram.Socket)) return s._handle ?? undefined;
-  // dgram keeps its handle in a state object behind a symbol (its `_handle` getter is deprecated and warns).
-  for (const key of Object.getOwnPropertySymbols(s)) {
-    const state = s[key] as { handle?: HandleWithFd } | undefined;
-    if (state && typeof state === 'object' && state.handle && typeof state.handle.fd === 'number') return state.handle;
+/** One socket of the native data path: closed once, after which its descriptor number is never used again. */
+export class NativeSocket {
+  readonly fd: number;
+  private readonly io: NativeIo;
+  private open = true;
+  private readonly closeListeners: (() => void)[] = [];
+
+  constructor(io: NativeIo, fd: number) {
+    this.io = io;
+    this.fd = fd;
   }
-  return undefined;
+
+  get closed(): boolean {
+    return !this.open;
+  }
+
+  /** Runs once the socket is closed, by whoever closes it: a role then stops calling into C with its number. */
+  onClose(listener: () => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  /** Ends this side of a TCP connection: the FIN follows the bytes already sent. */
+  end(): void {
+    if (this.open) this.io.shutdownWrite(this.fd);
+  }
+
+  /** Sends one datagram (a UDP handshake answer); a full buffer or queue drops it, as a lost datagram. */
+  sendDatagram(datagram: Buffer): void {
+    if (this.open) this.io.sendSome(this.fd, datagram, 0);
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.io.closeSocket(this.fd);
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
 }
 
-export function socketFd(socket: Socket | UdpSocket): number {
-  const fd = handleOf(socket)?.fd;
-  if (typeof fd !== 'number' || fd < 0) throw new DataPathError('the data socket has no file descriptor for the native data path - run with BENCH_DATA_PATH=js');
-  return fd;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The C side takes numeric addresses only: a name (never the case for an address from the control connection) is looked up first. */
+async function numericAddress(host: string, what: string): Promise<string> {
+  if (net.isIP(host)) return host;
+  try {
+    return (await lookup(host)).address;
+  } catch (err) {
+    throw new DataPathError(`${what}: cannot resolve ${host}: ${(err as Error).message}`, err as Error);
+  }
+}
+
+/** Connects to a TCP data port and presents the cookie. */
+export async function connectNativeTcp(io: NativeIo, host: string, port: number, cookie: Buffer, timeoutMs: number): Promise<NativeSocket> {
+  const what = `cannot open the data connection to ${host} port ${port}`;
+  const address = await numericAddress(host, what);
+  const refused = (call: string, status: number) => new DataPathError(`${what}: ${call} ${errnoName(status)} ${address}:${port} - is a firewall in the way?`);
+  const fd = io.tcpConnect(address, port);
+  if (fd < 0) throw refused('connect', fd);
+  const socket = new NativeSocket(io, fd);
+  const deadline = performance.now() + timeoutMs;
+  try {
+    for (;;) {
+      const r = io.tcpConnected(fd, SETUP_SLICE_MS);
+      if (r === 1) break;
+      if (r < 0) throw refused('connect', r);
+      if (performance.now() > deadline) {
+        throw new PeerTimeoutError(`data connection to ${host} port ${port} not established within ${timeoutMs / 1000}s - is a firewall dropping it?`);
+      }
+      await nextTurn();
+    }
+    // A fresh connection's send buffer takes 16 bytes at once; the loop is for form.
+    for (let sent = 0; sent < cookie.length; ) {
+      const n = io.sendSome(fd, cookie, sent);
+      if (n < 0 && n !== EAGAIN) throw refused('write', n);
+      if (n > 0) sent += n;
+      else if (performance.now() > deadline) throw new PeerTimeoutError(`the cookie could not be sent to ${host} port ${port} within ${timeoutMs / 1000}s`);
+      else await nextTurn();
+    }
+    return socket;
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+}
+
+interface PendingConnection {
+  socket: NativeSocket;
+  cookie: Buffer;
+  got: number;
+  deadline: number;
 }
 
 /**
- * Stops Node reading a TCP socket, so that every byte from here on is read by
- * the native loop; returns how many bytes Node had already read and buffered.
+ * Listens on a fresh TCP port (announced through onBound) and returns the
+ * first connection that presents the cookie, as listenForTcpData does; a
+ * wrong cookie, or none within the timeout, closes that connection and the
+ * wait goes on. Exactly the cookie's bytes are read: what follows stays in
+ * the kernel for the role's loop.
  */
-export function stopNodeReading(socket: Socket): number {
-  const handle = handleOf(socket);
-  socket.pause();
-  if (handle?.reading && handle.readStop) {
-    handle.reading = false;
-    handle.readStop();
+export async function listenNativeTcp(io: NativeIo, host: string, cookie: Buffer, timeoutMs: number, onBound: (port: number) => void): Promise<NativeSocket> {
+  const address = await numericAddress(host, `cannot open a TCP data port on ${host}`);
+  const lfd = io.tcpListen(address);
+  if (lfd < 0) throw new DataPathError(`cannot open a TCP data port on ${host}: listen ${errnoName(lfd)} ${address}`);
+  const listener = new NativeSocket(io, lfd);
+  const pending: PendingConnection[] = [];
+  try {
+    const port = io.localPort(lfd);
+    if (port < 0) throw new DataPathError(`cannot open a TCP data port on ${host}: getsockname ${errnoName(port)}`);
+    onBound(port);
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      for (let fd = io.tcpAccept(lfd, pending.length > 0 ? 0 : SETUP_SLICE_MS); fd !== EAGAIN; fd = io.tcpAccept(lfd, 0)) {
+        if (fd < 0) throw new DataPathError(`cannot take a data connection on ${host} port ${port}: accept ${errnoName(fd)}`);
+        pending.push({ socket: new NativeSocket(io, fd), cookie: Buffer.alloc(COOKIE_BYTES), got: 0, deadline: performance.now() + timeoutMs });
+      }
+      for (let i = pending.length - 1; i >= 0; i--) {
+        const p = pending[i];
+        const n = io.recvSome(p.socket.fd, p.cookie, p.got, SETUP_SLICE_MS / pending.length);
+        if (n > 0) p.got += n;
+        if (p.got === COOKIE_BYTES && p.cookie.equals(cookie)) {
+          pending.splice(i, 1);
+          return p.socket;
+        }
+        // Its end, an error, a wrong cookie or silence: not this test's connection.
+        if (n === 0 || (n < 0 && n !== EAGAIN) || p.got === COOKIE_BYTES || performance.now() > p.deadline) {
+          p.socket.close();
+          pending.splice(i, 1);
+        }
+      }
+      if (performance.now() > deadline) throw new PeerTimeoutError(`no data connection with this test's cookie arrived within ${timeoutMs / 1000}s`);
+      await nextTurn();
+    }
+  } finally {
+    listener.close();
+    for (const p of pending) p.socket.close();
   }
-  let buffered = 0;
-  for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) buffered += chunk.length;
-  return buffered;
 }
 
-/** Stops Node receiving on a UDP socket, so that every datagram from here on is read by the native loop. */
-export function stopNodeReceiving(socket: UdpSocket): void {
-  handleOf(socket)?.recvStop?.();
+/** Binds a UDP data port (announced through onBound) and waits for the client's hello, as bindForUdpData does. */
+export async function bindNativeUdp(io: NativeIo, host: string, cookie: Buffer, timeoutMs: number, onBound: (port: number) => void): Promise<NativeSocket> {
+  const address = await numericAddress(host, `cannot open a UDP data port on ${host}`);
+  const fd = io.udpBind(address);
+  if (fd < 0) throw new DataPathError(`cannot open a UDP data port on ${host}: bind ${errnoName(fd)} ${address}`);
+  const socket = new NativeSocket(io, fd);
+  try {
+    const port = io.localPort(fd);
+    if (port < 0) throw new DataPathError(`cannot open a UDP data port on ${host}: getsockname ${errnoName(port)}`);
+    onBound(port);
+    const hello = writeHandshake(HANDSHAKE_HELLO, cookie);
+    const ack = writeHandshake(HANDSHAKE_ACK, cookie);
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const r = io.udpAwaitHello(fd, hello, ack, SETUP_SLICE_MS);
+      if (r === 1) return socket;
+      if (r < 0) throw new DataPathError(`UDP data socket on ${host} port ${port} failed: recvmsg ${errnoName(r)}`);
+      if (performance.now() > deadline) throw new PeerTimeoutError(`no UDP hello with this test's cookie arrived within ${timeoutMs / 1000}s - is a firewall dropping UDP?`);
+      await nextTurn();
+    }
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+}
+
+/** Connects a UDP data socket and repeats the hello until the server's ack, as connectUdpData does. */
+export async function connectNativeUdp(io: NativeIo, host: string, port: number, cookie: Buffer, timeoutMs: number): Promise<NativeSocket> {
+  const what = `UDP data socket to ${host} port ${port} failed`;
+  const address = await numericAddress(host, what);
+  const fd = io.udpConnect(address, port);
+  if (fd < 0) throw new DataPathError(`${what}: connect ${errnoName(fd)}`);
+  const socket = new NativeSocket(io, fd);
+  try {
+    const hello = writeHandshake(HANDSHAKE_HELLO, cookie);
+    const reply = Buffer.alloc(64);
+    const deadline = performance.now() + timeoutMs;
+    let helloDueAt = 0;
+    for (;;) {
+      const now = performance.now();
+      if (now >= helloDueAt) {
+        const n = io.sendSome(fd, hello, 0);
+        if (n < 0 && n !== EAGAIN && n !== ENOBUFS) throw new DataPathError(`${what}: send ${errnoName(n)}`);
+        helloDueAt = now + HELLO_RETRY_MS;
+      }
+      const n = io.recvSome(fd, reply, 0, SETUP_SLICE_MS);
+      if (n > 0 && readHandshake(reply.subarray(0, n), cookie) === HANDSHAKE_ACK) return socket;
+      if (n < 0 && n !== EAGAIN) throw new DataPathError(`${what}: recvmsg ${errnoName(n)}`);
+      if (performance.now() > deadline) throw new PeerTimeoutError(`no UDP answer from ${host} port ${port} within ${timeoutMs / 1000}s - is a firewall dropping UDP?`);
+      await nextTurn();
+    }
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
 }

@@ -1,10 +1,9 @@
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { NATIVE_SLICE_MS, STATUS_EOF, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
 import { RR_LATENCY_SLOTS, TCP_RR_CLIENT_STATE as S, rrCallName } from '../native/rr-io.js';
 import type { DataRole } from './data-role.js';
-import { socketFd, stopNodeReading } from './native-socket.js';
+import type { NativeSocket } from './native-socket.js';
 import { RrLatency } from './rr-latency.js';
 import { StreamCounters } from './stream-counters.js';
 
@@ -25,7 +24,7 @@ export class NativeTcpRrClient implements DataRole {
   readonly counters = new StreamCounters();
   readonly latency = new RrLatency();
   private readonly io: NativeIo;
-  private readonly socket: Socket;
+  private readonly socket: NativeSocket;
   private readonly fd: number;
   private readonly request: Buffer;
   private readonly responseSize: number;
@@ -43,12 +42,10 @@ export class NativeTcpRrClient implements DataRole {
   private endTimer: NodeJS.Timeout | null = null;
   private onSettled: ((err: Error | null) => void) | null = null;
 
-  constructor(io: NativeIo, socket: Socket, requestSize: number, responseSize: number, timeoutMs: number, onFailure: (err: Error) => void) {
+  constructor(io: NativeIo, socket: NativeSocket, requestSize: number, responseSize: number, timeoutMs: number, onFailure: (err: Error) => void) {
     this.io = io;
     this.socket = socket;
-    this.fd = socketFd(socket);
-    // Nothing comes before the first request; from here every byte is read by the C loop.
-    stopNodeReading(socket);
+    this.fd = socket.fd;
     this.request = Buffer.alloc(requestSize, 0x71);
     this.responseSize = responseSize;
     this.timeoutMs = timeoutMs;
@@ -68,7 +65,7 @@ export class NativeTcpRrClient implements DataRole {
   }
 
   private readonly pump = (): void => {
-    if (this.closed || this.socket.destroyed) {
+    if (this.closed || this.socket.closed) {
       this.pumping = false;
       return;
     }
@@ -143,6 +140,6 @@ export class NativeTcpRrClient implements DataRole {
     if (this.endTimer) clearTimeout(this.endTimer);
     this.running = false;
     this.closed = true;
-    this.socket.destroy();
+    this.socket.close();
   }
 }

@@ -1,10 +1,9 @@
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { NATIVE_SLICE_MS, STATUS_EOF, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
 import { TCP_RR_RESPONDER_STATE as S, rrCallName } from '../native/rr-io.js';
 import type { DataRole } from './data-role.js';
-import { socketFd, stopNodeReading } from './native-socket.js';
+import type { NativeSocket } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
 
 /** Requests are read into this one buffer; a read takes at most this much. */
@@ -21,7 +20,7 @@ export class NativeTcpRrResponder implements DataRole {
   readonly dataPath = 'native';
   readonly counters = new StreamCounters();
   private readonly io: NativeIo;
-  private readonly socket: Socket;
+  private readonly socket: NativeSocket;
   private readonly fd: number;
   private readonly response: Buffer;
   private readonly requestSize: number;
@@ -37,20 +36,14 @@ export class NativeTcpRrResponder implements DataRole {
   private lastProgressAt = 0;
   private onEnd: (() => void) | null = null;
 
-  /** `alreadyRead`: request bytes read with the cookie, before this role took the socket. */
-  constructor(io: NativeIo, socket: Socket, alreadyRead: number, requestSize: number, responseSize: number, timeoutMs: number, onFailure: (err: Error) => void) {
+  constructor(io: NativeIo, socket: NativeSocket, requestSize: number, responseSize: number, timeoutMs: number, onFailure: (err: Error) => void) {
     this.io = io;
     this.socket = socket;
-    this.fd = socketFd(socket);
+    this.fd = socket.fd;
     this.requestSize = requestSize;
     this.response = Buffer.alloc(responseSize, 0x72);
     this.timeoutMs = timeoutMs;
     this.onFailure = onFailure;
-    const buffered = alreadyRead + stopNodeReading(socket);
-    const whole = Math.floor(buffered / requestSize);
-    this.state[S.PENDING] = buffered - whole * requestSize;
-    this.state[S.OWED] = whole;
-    this.counters.transactions += whole;
   }
 
   start(): void {
@@ -61,7 +54,7 @@ export class NativeTcpRrResponder implements DataRole {
   }
 
   private readonly pump = (): void => {
-    if (this.closed || this.socket.destroyed) {
+    if (this.closed || this.socket.closed) {
       this.running = false;
       return;
     }
@@ -116,6 +109,6 @@ export class NativeTcpRrResponder implements DataRole {
   close(): void {
     this.running = false;
     this.closed = true;
-    this.socket.destroy();
+    this.socket.close();
   }
 }

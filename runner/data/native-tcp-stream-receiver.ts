@@ -1,9 +1,8 @@
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { NATIVE_SLICE_MS, STATUS_EOF, STATUS_OK, dataConnectionError, type NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
-import { socketFd, stopNodeReading } from './native-socket.js';
+import type { NativeSocket } from './native-socket.js';
 import { PeerEnd } from './peer-end.js';
 import { StreamCounters } from './stream-counters.js';
 
@@ -31,7 +30,7 @@ export class NativeTcpStreamReceiver implements DataRole {
   readonly dataPath = 'native';
   readonly counters = new StreamCounters();
   private readonly io: NativeIo;
-  private readonly socket: Socket;
+  private readonly socket: NativeSocket;
   private readonly fd: number;
   private readonly clock: DataClock;
   private readonly timeoutMs: number;
@@ -45,16 +44,14 @@ export class NativeTcpStreamReceiver implements DataRole {
   private lastProgressAt = 0;
   private readonly peerEnd = new PeerEnd();
 
-  constructor(io: NativeIo, socket: Socket, alreadyRead: number, clock: DataClock, timeoutMs: number, onFailure: (err: Error) => void) {
+  constructor(io: NativeIo, socket: NativeSocket, clock: DataClock, timeoutMs: number, onFailure: (err: Error) => void) {
     this.io = io;
     this.socket = socket;
     this.clock = clock;
     this.timeoutMs = timeoutMs;
     this.onFailure = onFailure;
     this.clockOffsetMs = performance.now() - io.nowMs();
-    this.fd = socketFd(socket);
-    const buffered = alreadyRead + stopNodeReading(socket);
-    if (buffered > 0) this.count(buffered, performance.now());
+    this.fd = socket.fd;
   }
 
   private count(bytes: number, at: number): void {
@@ -71,7 +68,7 @@ export class NativeTcpStreamReceiver implements DataRole {
   }
 
   private readonly pump = (): void => {
-    if (!this.running || this.socket.destroyed) return;
+    if (!this.running || this.socket.closed) return;
     const status = this.io.tcpRecv(this.fd, this.buffer, WAKE_AT_BYTES, NATIVE_SLICE_MS, this.out);
     const now = performance.now();
     if (this.out[0] > 0) {
@@ -104,6 +101,6 @@ export class NativeTcpStreamReceiver implements DataRole {
 
   close(): void {
     this.running = false;
-    this.socket.destroy();
+    this.socket.close();
   }
 }

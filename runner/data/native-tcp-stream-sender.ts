@@ -1,11 +1,9 @@
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { NATIVE_SLICE_MS, STATUS_OK, dataConnectionError, type NativeIo } from '../native/native-io.js';
 import type { DataRole } from './data-role.js';
-import { socketFd } from './native-socket.js';
+import type { NativeSocket } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
-import { endTcpStream } from './tcp-data-connection.js';
 
 /**
  * TCP_STREAM sender on the native data path: the C loop writes one reused
@@ -17,7 +15,7 @@ export class NativeTcpStreamSender implements DataRole {
   readonly dataPath = 'native';
   readonly counters = new StreamCounters();
   private readonly io: NativeIo;
-  private readonly socket: Socket;
+  private readonly socket: NativeSocket;
   private readonly fd: number;
   private readonly message: Buffer;
   private readonly timeoutMs: number;
@@ -27,10 +25,10 @@ export class NativeTcpStreamSender implements DataRole {
   private running = false;
   private lastProgressAt = 0;
 
-  constructor(io: NativeIo, socket: Socket, size: number, timeoutMs: number, onFailure: (err: Error) => void) {
+  constructor(io: NativeIo, socket: NativeSocket, size: number, timeoutMs: number, onFailure: (err: Error) => void) {
     this.io = io;
     this.socket = socket;
-    this.fd = socketFd(socket);
+    this.fd = socket.fd;
     // Content is irrelevant to the measurement; one buffer serves every write.
     this.message = Buffer.alloc(size, 0x62);
     this.timeoutMs = timeoutMs;
@@ -44,7 +42,7 @@ export class NativeTcpStreamSender implements DataRole {
   }
 
   private readonly pump = (): void => {
-    if (!this.running || this.socket.destroyed) return;
+    if (!this.running || this.socket.closed) return;
     const status = this.io.tcpSend(this.fd, this.message, this.offset, NATIVE_SLICE_MS, this.out);
     this.counters.bytes += this.out[0];
     this.offset = this.out[1];
@@ -65,11 +63,12 @@ export class NativeTcpStreamSender implements DataRole {
 
   stop(): Promise<number> {
     this.running = false;
-    return endTcpStream(this.socket, performance.now());
+    this.socket.end();
+    return Promise.resolve(performance.now());
   }
 
   close(): void {
     this.running = false;
-    this.socket.destroy();
+    this.socket.close();
   }
 }

@@ -1,10 +1,9 @@
-import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
 import { RR_LATENCY_SLOTS, UDP_RR_CLIENT_STATE as S, rrCallName } from '../native/rr-io.js';
 import type { DataRole } from './data-role.js';
-import { socketFd, stopNodeReceiving } from './native-socket.js';
+import type { NativeSocket } from './native-socket.js';
 import { RrLatency } from './rr-latency.js';
 import { StreamCounters } from './stream-counters.js';
 import { rrSequenceWidth } from './udp-datagram.js';
@@ -12,6 +11,7 @@ import { rrSequenceWidth } from './udp-datagram.js';
 /** As UdpRrClient: the first timeout, before any round trip was measured. */
 const INITIAL_RTO_MS = 1000;
 const LATE_REPLY_WINDOW_MIN_MS = 50;
+const MAX_RTO_LIMIT_MS = 86_400_000;
 
 /**
  * UDP_RR client on the native data path, as UdpRrClient: a request with no
@@ -27,7 +27,7 @@ export class NativeUdpRrClient implements DataRole {
   readonly counters = new StreamCounters();
   readonly latency = new RrLatency();
   private readonly io: NativeIo;
-  private readonly socket: Socket;
+  private readonly socket: NativeSocket;
   private readonly fd: number;
   private readonly request: Buffer;
   private readonly width: number;
@@ -43,18 +43,18 @@ export class NativeUdpRrClient implements DataRole {
   private lateWindowMs = 0;
   private onStopped: (() => void) | null = null;
 
-  constructor(io: NativeIo, socket: Socket, requestSize: number, responseSize: number, timeoutMs: number, onFailure: (err: Error) => void) {
+  constructor(io: NativeIo, socket: NativeSocket, requestSize: number, responseSize: number, timeoutMs: number, onFailure: (err: Error) => void) {
     this.io = io;
     this.socket = socket;
-    this.fd = socketFd(socket);
-    stopNodeReceiving(socket);
+    this.fd = socket.fd;
     this.request = Buffer.alloc(requestSize, 0x71);
     this.width = rrSequenceWidth(requestSize, responseSize);
     this.onFailure = onFailure;
     this.state[S.RTO_MS] = Math.min(INITIAL_RTO_MS, timeoutMs);
-    this.state[S.MAX_RTO_MS] = timeoutMs;
+    // The C loop takes at most a day (udp-rr.c); --timeout has no upper limit.
+    this.state[S.MAX_RTO_MS] = Math.min(timeoutMs, MAX_RTO_LIMIT_MS);
     // Closed by anyone, the descriptor number may belong to another socket by the next slice.
-    socket.once('close', () => (this.closed = true));
+    socket.onClose(() => (this.closed = true));
   }
 
   start(): void {
@@ -113,10 +113,6 @@ export class NativeUdpRrClient implements DataRole {
   close(): void {
     this.running = false;
     this.closed = true;
-    try {
-      this.socket.close();
-    } catch {
-      // already closed
-    }
+    this.socket.close();
   }
 }

@@ -1,10 +1,9 @@
-import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
 import { UDP_RR_RESPONDER_OUT as O, UDP_RR_RESPONDER_STATE_SLOTS, rrCallName } from '../native/rr-io.js';
 import type { DataRole } from './data-role.js';
-import { socketFd, stopNodeReceiving } from './native-socket.js';
+import type { NativeSocket } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, rrSequenceWidth, writeHandshake } from './udp-datagram.js';
 
@@ -20,7 +19,7 @@ export class NativeUdpRrResponder implements DataRole {
   readonly dataPath = 'native';
   readonly counters = new StreamCounters();
   private readonly io: NativeIo;
-  private readonly socket: Socket;
+  private readonly socket: NativeSocket;
   private readonly fd: number;
   private readonly response: Buffer;
   private readonly width: number;
@@ -32,11 +31,10 @@ export class NativeUdpRrResponder implements DataRole {
   private readonly out = new Float64Array(O.SLOTS);
   private closed = false;
 
-  constructor(io: NativeIo, socket: Socket, cookie: Buffer, requestSize: number, responseSize: number, drainMs: number, onFailure: (err: Error) => void) {
+  constructor(io: NativeIo, socket: NativeSocket, cookie: Buffer, requestSize: number, responseSize: number, drainMs: number, onFailure: (err: Error) => void) {
     this.io = io;
     this.socket = socket;
-    this.fd = socketFd(socket);
-    stopNodeReceiving(socket);
+    this.fd = socket.fd;
     this.response = Buffer.alloc(responseSize, 0x72);
     this.width = rrSequenceWidth(requestSize, responseSize);
     this.hello = writeHandshake(HANDSHAKE_HELLO, cookie);
@@ -44,7 +42,7 @@ export class NativeUdpRrResponder implements DataRole {
     this.drainMs = drainMs;
     this.onFailure = onFailure;
     // Closed by anyone, the descriptor number may belong to another socket by the next slice.
-    socket.once('close', () => (this.closed = true));
+    socket.onClose(() => (this.closed = true));
     setImmediate(this.pump);
   }
 
@@ -69,10 +67,6 @@ export class NativeUdpRrResponder implements DataRole {
 
   close(): void {
     this.closed = true;
-    try {
-      this.socket.close();
-    } catch {
-      // already closed
-    }
+    this.socket.close();
   }
 }

@@ -1,13 +1,11 @@
-import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
-import { socketFd, stopNodeReceiving } from './native-socket.js';
+import type { NativeSocket } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
 import { UdpStreamCount } from './udp-stream-count.js';
-import { answerLateHello } from './udp-data-connection.js';
-import { HANDSHAKE_BYTES, HANDSHAKE_MAGIC, STREAM_HEADER_BYTES } from './udp-datagram.js';
+import { HANDSHAKE_ACK, HANDSHAKE_BYTES, HANDSHAKE_HELLO, HANDSHAKE_MAGIC, STREAM_HEADER_BYTES, readHandshake, writeHandshake } from './udp-datagram.js';
 
 /** Datagrams per native call at most (the C side's cap too). */
 const MAX_BATCH = 256;
@@ -30,10 +28,12 @@ export class NativeUdpStreamReceiver implements DataRole {
   readonly dataPath = 'native';
   readonly counters = new StreamCounters();
   private readonly io: NativeIo;
-  private readonly socket: Socket;
+  private readonly socket: NativeSocket;
   private readonly fd: number;
   private readonly clock: DataClock;
   private readonly cookie: Buffer;
+  /** The answer to a hello retransmitted after our ack was lost. */
+  private readonly ack: Buffer;
   private readonly drainMs: number;
   private readonly onFailure: (err: Error) => void;
   private readonly count = new UdpStreamCount(this.counters);
@@ -50,14 +50,15 @@ export class NativeUdpStreamReceiver implements DataRole {
   /** Set once the socket is closed: its descriptor number may belong to another socket by then. */
   private closed = false;
 
-  constructor(io: NativeIo, socket: Socket, size: number, clock: DataClock, cookie: Buffer, drainMs: number, onFailure: (err: Error) => void) {
+  constructor(io: NativeIo, socket: NativeSocket, size: number, clock: DataClock, cookie: Buffer, drainMs: number, onFailure: (err: Error) => void) {
     this.io = io;
     this.socket = socket;
     this.clock = clock;
     this.cookie = cookie;
+    this.ack = writeHandshake(HANDSHAKE_ACK, cookie);
     this.drainMs = drainMs;
     this.onFailure = onFailure;
-    this.fd = socketFd(socket);
+    this.fd = socket.fd;
     this.slotBytes = Math.max(size, HANDSHAKE_BYTES);
     this.slots = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_BUFFER_BYTES / this.slotBytes)));
     this.buffer = Buffer.allocUnsafe(this.slots * this.slotBytes);
@@ -65,8 +66,7 @@ export class NativeUdpStreamReceiver implements DataRole {
     this.clockOffsetMs = performance.now() - io.nowMs();
     // Without kernel timestamps every datagram of a batch would arrive at the batch's read time, which inflates jitter.
     io.udpRecvTimestamps(this.fd);
-    stopNodeReceiving(socket);
-    socket.once('close', () => {
+    socket.onClose(() => {
       this.closed = true;
       this.running = false;
     });
@@ -114,7 +114,7 @@ export class NativeUdpStreamReceiver implements DataRole {
       const length = meta[k];
       if (length === HANDSHAKE_BYTES && this.buffer.readUInt32BE(i * this.slotBytes) === HANDSHAKE_MAGIC) {
         const at = i * this.slotBytes;
-        answerLateHello(this.socket, this.buffer.subarray(at, at + HANDSHAKE_BYTES), this.cookie);
+        if (readHandshake(this.buffer.subarray(at, at + HANDSHAKE_BYTES), this.cookie) === HANDSHAKE_HELLO) this.socket.sendDatagram(this.ack);
         continue;
       }
       if (!this.counting || length < STREAM_HEADER_BYTES) continue;
@@ -140,10 +140,6 @@ export class NativeUdpStreamReceiver implements DataRole {
     this.counting = false;
     this.running = false;
     this.closed = true;
-    try {
-      this.socket.close();
-    } catch {
-      // already closed
-    }
+    this.socket.close();
   }
 }

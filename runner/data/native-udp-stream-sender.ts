@@ -1,9 +1,8 @@
-import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
 import type { DataRole } from './data-role.js';
-import { socketFd } from './native-socket.js';
+import type { NativeSocket } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
 import { UdpPacer } from './udp-pacer.js';
 
@@ -22,7 +21,7 @@ export class NativeUdpStreamSender implements DataRole {
   readonly dataPath = 'native';
   readonly counters = new StreamCounters();
   private readonly io: NativeIo;
-  private readonly socket: Socket;
+  private readonly socket: NativeSocket;
   private readonly fd: number;
   private readonly payload: Buffer;
   private readonly size: number;
@@ -37,17 +36,17 @@ export class NativeUdpStreamSender implements DataRole {
   private sent = 0;
   private failure: Error | null = null;
 
-  constructor(io: NativeIo, socket: Socket, size: number, rateBps: number, onFailure: (err: Error) => void) {
+  constructor(io: NativeIo, socket: NativeSocket, size: number, rateBps: number, onFailure: (err: Error) => void) {
     this.io = io;
     this.socket = socket;
-    this.fd = socketFd(socket);
+    this.fd = socket.fd;
     this.size = size;
     // Bytes 0..15 of each datagram are its header, written by the C loop; the rest is this payload's.
     this.payload = Buffer.alloc(size, 0x75);
     this.pacer = new UdpPacer(rateBps, size);
     this.onFailure = onFailure;
     this.clockOffsetMs = performance.now() - io.nowMs();
-    socket.once('close', () => {
+    socket.onClose(() => {
       this.closed = true;
       this.running = false;
     });
@@ -90,10 +89,6 @@ export class NativeUdpStreamSender implements DataRole {
   close(): void {
     this.running = false;
     this.closed = true;
-    try {
-      this.socket.close();
-    } catch {
-      // already closed
-    }
+    this.socket.close();
   }
 }

@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import { DataPathError } from '../core/errors.js';
 import { isUdpTest } from '../core/test-params.js';
 import type { DataClock, DataRole } from './data-role.js';
-import { reuseReadBuffer } from './reuse-read-buffer.js';
 import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
 import { openUdpDataSocket } from './udp-data-connection.js';
 import type { DataWorkerConfig } from './worker-messages.js';
@@ -53,13 +52,16 @@ export async function openDataRole(
     return new UdpStreamReceiver(socket, clock, cookie, config.drain_ms);
   }
 
-  // TCP: reads go to one reused buffer, dispatched to whichever role is built below.
+  // TCP: reads are dispatched to whichever role is built below.
   let sink: (n: number) => void = () => {};
   let socket: Socket;
   let leftover = 0;
   if (side === 'server') {
     const accepted = await listenForTcpData(host, cookie, timeoutMs, onBound);
-    socket = reuseReadBuffer(accepted.socket, Buffer.allocUnsafe(READ_BUFFER_BYTES), (n) => sink(n));
+    // A fresh Buffer per read: Node gives an accepted socket no `onread` option (moving its handle onto a
+    // socket that has one needed a private Node field), so only the client's reads reuse one buffer.
+    socket = accepted.socket;
+    socket.on('data', (chunk: Buffer) => sink(chunk.length));
     leftover = accepted.leftover.length;
   } else {
     socket = await connectTcpData(host, port, cookie, timeoutMs, { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n) => sink(n) });

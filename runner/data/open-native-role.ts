@@ -1,20 +1,15 @@
-import type { Socket as UdpSocket } from 'node:dgram';
-import type { Socket } from 'node:net';
-import { DataPathError } from '../core/errors.js';
 import { isUdpTest } from '../core/test-params.js';
 import type { NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
-import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
-import { openUdpDataSocket } from './udp-data-connection.js';
+import { NativeSocket, bindNativeUdp, connectNativeTcp, connectNativeUdp, listenNativeTcp } from './native-socket.js';
 import type { DataWorkerConfig } from './worker-messages.js';
 
 /**
- * Opens this side's data socket as the JavaScript path does (cookie, UDP
- * hello/ack), then hands it to the native role whose C loop owns its reads
- * and writes. Each role keeps its own progress timeout: Node's socket timeout
- * sees no activity once Node no longer reads or writes. The role's module is
- * loaded while the socket opens, so that no datagram arrives before the role
- * is there to take it.
+ * Opens this side's data socket in C, with the JavaScript path's handshakes
+ * (cookie, UDP hello/ack: native-socket.ts), and hands it to the native role
+ * whose C loop owns its reads and writes. Each role keeps its own progress
+ * timeout. The role's module is loaded while the socket opens, so that no
+ * datagram waits for the role to be there.
  */
 export async function openNativeRole(
   io: NativeIo,
@@ -24,14 +19,22 @@ export async function openNativeRole(
   onBound: (port: number) => void,
   onFailure: (err: Error) => void,
 ): Promise<DataRole> {
-  if (isUdpTest(config.params.test)) {
-    const build = loadUdpRole(io, config, cookie, clock, onFailure);
-    const socket = await openUdpDataSocket(config, cookie, onBound, onFailure);
+  const build = loadRole(io, config, cookie, clock, onFailure);
+  const socket = await openSocket(io, config, cookie, onBound);
+  try {
     return (await build)(socket);
+  } catch (err) {
+    socket.close();
+    throw err;
   }
-  const build = loadTcpRole(io, config, clock, onFailure);
-  const { socket, alreadyRead } = await openTcpDataSocket(config, cookie, onBound, onFailure);
-  return (await build)(socket, alreadyRead);
+}
+
+function openSocket(io: NativeIo, config: DataWorkerConfig, cookie: Buffer, onBound: (port: number) => void): Promise<NativeSocket> {
+  const { side, host, port, timeout_ms: timeoutMs } = config;
+  if (isUdpTest(config.params.test)) {
+    return side === 'server' ? bindNativeUdp(io, host, cookie, timeoutMs, onBound) : connectNativeUdp(io, host, port, cookie, timeoutMs);
+  }
+  return side === 'server' ? listenNativeTcp(io, host, cookie, timeoutMs, onBound) : connectNativeTcp(io, host, port, cookie, timeoutMs);
 }
 
 /** Who sends: the client in a STREAM test, the server with --reverse; in RR the client asks. */
@@ -41,40 +44,38 @@ function roleOf(config: DataWorkerConfig): 'rr-client' | 'rr-responder' | 'sende
   return (side === 'client') !== params.reverse ? 'sender' : 'receiver';
 }
 
-async function loadUdpRole(io: NativeIo, config: DataWorkerConfig, cookie: Buffer, clock: DataClock, onFailure: (err: Error) => void): Promise<(socket: UdpSocket) => DataRole> {
+async function loadRole(io: NativeIo, config: DataWorkerConfig, cookie: Buffer, clock: DataClock, onFailure: (err: Error) => void): Promise<(socket: NativeSocket) => DataRole> {
   const { params, timeout_ms: timeoutMs, drain_ms: drainMs } = config;
   const { request_size_bytes: requestSize, response_size_bytes: responseSize } = params;
-  switch (roleOf(config)) {
-    case 'rr-client': {
-      const { NativeUdpRrClient } = await import('./native-udp-rr-client.js');
-      return (socket) => new NativeUdpRrClient(io, socket, requestSize, responseSize, timeoutMs, onFailure);
-    }
-    case 'rr-responder': {
-      const { NativeUdpRrResponder } = await import('./native-udp-rr-responder.js');
-      return (socket) => new NativeUdpRrResponder(io, socket, cookie, requestSize, responseSize, drainMs, onFailure);
-    }
-    case 'sender': {
-      const { NativeUdpStreamSender } = await import('./native-udp-stream-sender.js');
-      return (socket) => new NativeUdpStreamSender(io, socket, params.size_bytes, params.rate_bps, onFailure);
-    }
-    case 'receiver': {
-      const { NativeUdpStreamReceiver } = await import('./native-udp-stream-receiver.js');
-      return (socket) => new NativeUdpStreamReceiver(io, socket, params.size_bytes, clock, cookie, drainMs, onFailure);
+  const role = roleOf(config);
+  if (isUdpTest(params.test)) {
+    switch (role) {
+      case 'rr-client': {
+        const { NativeUdpRrClient } = await import('./native-udp-rr-client.js');
+        return (socket) => new NativeUdpRrClient(io, socket, requestSize, responseSize, timeoutMs, onFailure);
+      }
+      case 'rr-responder': {
+        const { NativeUdpRrResponder } = await import('./native-udp-rr-responder.js');
+        return (socket) => new NativeUdpRrResponder(io, socket, cookie, requestSize, responseSize, drainMs, onFailure);
+      }
+      case 'sender': {
+        const { NativeUdpStreamSender } = await import('./native-udp-stream-sender.js');
+        return (socket) => new NativeUdpStreamSender(io, socket, params.size_bytes, params.rate_bps, onFailure);
+      }
+      case 'receiver': {
+        const { NativeUdpStreamReceiver } = await import('./native-udp-stream-receiver.js');
+        return (socket) => new NativeUdpStreamReceiver(io, socket, params.size_bytes, clock, cookie, drainMs, onFailure);
+      }
     }
   }
-}
-
-async function loadTcpRole(io: NativeIo, config: DataWorkerConfig, clock: DataClock, onFailure: (err: Error) => void): Promise<(socket: Socket, alreadyRead: number) => DataRole> {
-  const { params, timeout_ms: timeoutMs } = config;
-  const { request_size_bytes: requestSize, response_size_bytes: responseSize } = params;
-  switch (roleOf(config)) {
+  switch (role) {
     case 'rr-client': {
       const { NativeTcpRrClient } = await import('./native-tcp-rr-client.js');
       return (socket) => new NativeTcpRrClient(io, socket, requestSize, responseSize, timeoutMs, onFailure);
     }
     case 'rr-responder': {
       const { NativeTcpRrResponder } = await import('./native-tcp-rr-responder.js');
-      return (socket, alreadyRead) => new NativeTcpRrResponder(io, socket, alreadyRead, requestSize, responseSize, timeoutMs, onFailure);
+      return (socket) => new NativeTcpRrResponder(io, socket, requestSize, responseSize, timeoutMs, onFailure);
     }
     case 'sender': {
       const { NativeTcpStreamSender } = await import('./native-tcp-stream-sender.js');
@@ -82,30 +83,7 @@ async function loadTcpRole(io: NativeIo, config: DataWorkerConfig, clock: DataCl
     }
     case 'receiver': {
       const { NativeTcpStreamReceiver } = await import('./native-tcp-stream-receiver.js');
-      return (socket, alreadyRead) => new NativeTcpStreamReceiver(io, socket, alreadyRead, clock, timeoutMs, onFailure);
+      return (socket) => new NativeTcpStreamReceiver(io, socket, clock, timeoutMs, onFailure);
     }
   }
-}
-
-/** The TCP data connection, without Node's socket timeout; `alreadyRead`: bytes that followed the cookie. */
-async function openTcpDataSocket(
-  config: DataWorkerConfig,
-  cookie: Buffer,
-  onBound: (port: number) => void,
-  onFailure: (err: Error) => void,
-): Promise<{ socket: Socket; alreadyRead: number }> {
-  const { side, host, port, timeout_ms: timeoutMs } = config;
-  let socket: Socket;
-  let alreadyRead = 0;
-  if (side === 'server') {
-    const accepted = await listenForTcpData(host, cookie, timeoutMs, onBound);
-    socket = accepted.socket;
-    socket.setTimeout(0);
-    alreadyRead = accepted.leftover.length;
-  } else {
-    socket = await connectTcpData(host, port, cookie, timeoutMs);
-  }
-  socket.on('error', (err) => onFailure(new DataPathError(`data connection failed: ${err.message} - did the peer stop?`, err)));
-  if (process.env.BENCH_NODELAY === '0' && config.params.test === 'TCP_STREAM') socket.setNoDelay(false);
-  return { socket, alreadyRead };
 }

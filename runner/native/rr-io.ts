@@ -68,7 +68,7 @@ export const TCP_RR_CLIENT_STATE = {
   RESPONSE_BYTES_READ: 2,
   /** Native monotonic ns when the outstanding request was sent. */
   SENT_AT_NS: 3,
-  /** 4 and 5: the socket's flags and receive timeout, kept by the C loop. */
+  /** 4 and 5: the socket's mode (blocking or not) and receive timeout, kept by the C loop. */
   SLOTS: 6,
   OUT_SLOTS: 4,
   OUT_OP: 3,
@@ -81,7 +81,7 @@ export const TCP_RR_RESPONDER_STATE = {
   OWED: 1,
   /** Bytes of the current response already written. */
   OFFSET: 2,
-  /** 3 and 4: the socket's flags and receive timeout, kept by the C loop. */
+  /** 3 and 4: the socket's mode (blocking or not) and receive timeout, kept by the C loop. */
   SLOTS: 5,
   OUT_SLOTS: 3,
   OUT_OP: 2,
@@ -102,13 +102,13 @@ export const UDP_RR_CLIENT_STATE = {
   MAX_RTO_MS: 6,
   /** Requests left that wait for their reply with precise polls (set after a timeout; see udp-rr.c). */
   PRECISE_LEFT: 7,
-  /** 8 and 9: the socket's flags and receive timeout, kept by the C loop. */
+  /** 8 and 9: the socket's mode (blocking or not) and receive timeout, kept by the C loop. */
   SLOTS: 10,
   OUT_SLOTS: 5,
   OUT_OP: 4,
 } as const;
 
-/** The UDP_RR responder's state is only the socket's flags and receive timeout, kept by the C loop. */
+/** The UDP_RR responder's state is only the socket's mode (blocking or not) and receive timeout, kept by the C loop. */
 export const UDP_RR_RESPONDER_STATE_SLOTS = 2;
 export const UDP_RR_RESPONDER_OUT = { ANSWERED: 0, HELLOS: 1, OP: 2, SLOTS: 3 } as const;
 

@@ -9,18 +9,25 @@
 /* The kernel's tick, as SO_RCVTIMEO rounds to it: found once, by setting 1 us and reading it back (worker threads may race to the same value). */
 static int64_t tick_ns;
 
+/* The longest receive timeout the loops set: two slices of the longest, in ns. */
+#define MAX_TIMEO_NS (2 * (int64_t)(BENCH_MAX_SLICE_MS * 1e6) + 1000000000LL)
+
+int blocking_check(napi_env env, const char *fn, const double *state, int first_slot) {
+  return bench_check_slot(env, fn, state, first_slot, "socket mode", 0, 2, 1) &&
+         bench_check_slot(env, fn, state, first_slot + 1, "receive timeout ns", 0, (double)MAX_TIMEO_NS, 1);
+}
+
 void blocking_begin(blocking_t *b, int fd, double *cache) {
   b->fd = fd;
   b->cache = cache;
   b->timeo_ns = (int64_t)cache[1];
-  b->saved_flags = -1;
-  /* Node never changes a socket's file status flags after opening it: read them once. */
-  int flags = cache[0] > 0 ? (int)cache[0] - 1 : fcntl(fd, F_GETFL);
-  if (flags < 0) return;
-  cache[0] = flags + 1;
-  if ((flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) return;
-  b->saved_flags = flags;
-  if (__atomic_load_n(&tick_ns, __ATOMIC_RELAXED) == 0) {
+  /* The data sockets are opened blocking and stay so (sockets.c): their mode is read once, as a guard. */
+  if (cache[0] == 0) {
+    int flags = fcntl(fd, F_GETFL);
+    cache[0] = flags >= 0 && !(flags & O_NONBLOCK) ? 1 : 2;
+  }
+  b->can_block = cache[0] == 1;
+  if (b->can_block && __atomic_load_n(&tick_ns, __ATOMIC_RELAXED) == 0) {
     struct timeval tv = {.tv_sec = 0, .tv_usec = 1};
     socklen_t len = sizeof tv;
     int64_t t = 1000;
@@ -32,9 +39,7 @@ void blocking_begin(blocking_t *b, int fd, double *cache) {
   }
 }
 
-/* Non-blocking again, as Node expects its socket. */
 void blocking_end(blocking_t *b) {
-  if (b->saved_flags >= 0 && (b->saved_flags & O_NONBLOCK)) fcntl(b->fd, F_SETFL, b->saved_flags);
   b->cache[1] = (double)b->timeo_ns;
 }
 
@@ -44,6 +49,7 @@ void blocking_end(blocking_t *b) {
  */
 int blocking_timeout(blocking_t *b, int64_t ns) {
   int64_t tick = __atomic_load_n(&tick_ns, __ATOMIC_RELAXED);
+  if (tick <= 0) tick = 1000;
   int64_t ticks = (ns + tick - 1) / tick;
   if (ticks < 1) ticks = 1;
   int64_t v = ticks * tick;
@@ -54,4 +60,3 @@ int blocking_timeout(blocking_t *b, int64_t ns) {
   b->timeo_ns = v;
   return 0;
 }
-

@@ -3,11 +3,10 @@
  * sequence numbers of UDP_RR, and blocking receives within one call.
  *
  * Per transaction the loops make the same two system calls as sockperf's
- * ping-pong on each side: a send and a blocking receive. Node's sockets are
- * non-blocking, so for the length of one call the descriptor is made
- * blocking (O_NONBLOCK cleared, every send still MSG_DONTWAIT) with
- * SO_RCVTIMEO bounding each wait, and made non-blocking again before the
- * call returns. A poll before each receive would be a third system call: on
+ * ping-pong on each side: a send and a blocking receive. The data sockets
+ * are blocking (sockets.c opens them so; every send is still MSG_DONTWAIT),
+ * with SO_RCVTIMEO bounding each wait. A poll before each receive would be
+ * a third system call: on
  * a 2-vCPU VM with page-table isolation that cost about a quarter of the
  * round trips on loopback. The kernel keeps SO_RCVTIMEO in ticks (1/HZ), so
  * a wait with nothing to read may end up to a tick after the slice; where a
@@ -33,10 +32,6 @@
 #define HANDSHAKE_BYTES 21
 
 /* UDP_RR datagrams: the sequence number in the first `width` bytes (1-4), handshakes apart. Inline: called per datagram. */
-static inline int64_t slice_ns(double slice_ms) {
-  return (int64_t)(slice_ms * 1e6);
-}
-
 static inline int is_handshake(const uint8_t *b, ssize_t len) {
   return len == HANDSHAKE_BYTES && b[0] == 0xff && b[1] == 0xff && b[2] == 0xff && b[3] == 0xff;
 }
@@ -60,17 +55,19 @@ static inline uint32_t seq_mask(int width) {
 
 typedef struct {
   int fd;
-  /* The descriptor's flags before the call; -1 when it could not be made blocking (waits then poll). */
-  int saved_flags;
+  /* 1 when receives may block (the descriptor is in blocking mode); 0: waits poll instead. */
+  int can_block;
   /* SO_RCVTIMEO as last set on the socket, ns (0: not known). */
   int64_t timeo_ns;
-  /* Two state slots that keep both across calls: [0] flags + 1 (0: not known), [1] timeo_ns. */
+  /* Two state slots that keep both across calls: [0] 0 not known, 1 blocking, 2 not; [1] timeo_ns. */
   double *cache;
 } blocking_t;
 
-/** Makes the descriptor blocking for this call; `cache` is two state slots owned by the caller. */
+/** Checks the cache slots a caller carried over (throws a RangeError naming fn when they are not ours); 1 when good. */
+int blocking_check(napi_env env, const char *fn, const double *state, int first_slot);
+/** Reads the socket's mode (once per role, kept in `cache`, two state slots owned by the caller). */
 void blocking_begin(blocking_t *b, int fd, double *cache);
-/** Non-blocking again, as Node expects its socket. */
+/** Keeps the receive timeout in the cache for the next call. */
 void blocking_end(blocking_t *b);
 /** Bounds the next blocking receive to about `ns` (whole ticks, at least one). 0, or -errno. */
 int blocking_timeout(blocking_t *b, int64_t ns);

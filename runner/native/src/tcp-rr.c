@@ -42,34 +42,42 @@ enum { PHASE_IDLE = 0, PHASE_SENDING = 1, PHASE_AWAITING = 2 };
  */
 static napi_value tcp_rr_client(napi_env env, napi_callback_info info) {
   napi_value argv[9];
-  int64_t fd, resp_size, may_start;
-  double slice_ms, *state, *lat, *out;
+  static const char fn[] = "tcpRrClient";
+  int fd;
+  int64_t resp_size, may_start, slice;
+  double *state, *lat, *out;
   uint8_t *req, *buf;
   size_t req_len, buf_len, state_len, lat_len, out_len;
-  if (!bench_args(env, info, 9, argv, "tcpRrClient") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_buffer(env, argv[1], "request", &req, &req_len) || !bench_arg_int(env, argv[2], "responseSize", &resp_size) ||
-      !bench_arg_buffer(env, argv[3], "buffer", &buf, &buf_len) || !bench_arg_int(env, argv[4], "mayStart", &may_start) ||
-      !bench_arg_double(env, argv[5], "sliceMs", &slice_ms) || !bench_arg_f64(env, argv[6], "state", &state, &state_len) ||
-      !bench_arg_f64(env, argv[7], "lat", &lat, &lat_len) || !bench_arg_f64(env, argv[8], "out", &out, &out_len)) {
+  if (!bench_args(env, info, 9, argv, fn) || !bench_arg_fd(env, argv[0], fn, &fd) || !bench_arg_buffer(env, argv[1], fn, "request", &req, &req_len) ||
+      !bench_arg_int(env, argv[2], fn, "responseSize", 1, 0x7fffffff, &resp_size) || !bench_arg_buffer(env, argv[3], fn, "buffer", &buf, &buf_len) ||
+      !bench_arg_int(env, argv[4], fn, "mayStart", 0, 1, &may_start) || !bench_arg_slice(env, argv[5], fn, "sliceMs", &slice) ||
+      !bench_arg_f64(env, argv[6], fn, "state", &state, &state_len) || !bench_arg_f64(env, argv[7], fn, "lat", &lat, &lat_len) ||
+      !bench_arg_f64(env, argv[8], fn, "out", &out, &out_len)) {
     return NULL;
   }
-  if (req_len == 0 || resp_size < 1 || buf_len == 0 || state_len < TC_SLOTS || lat_len == 0 || out_len < 4) {
-    napi_throw_range_error(env, NULL, "tcpRrClient: empty request or buffer, responseSize < 1, state shorter than 6, empty lat, or out shorter than 4");
+  if (req_len == 0 || buf_len == 0 || state_len < TC_SLOTS || lat_len == 0 || out_len < 4) {
+    bench_range_error(env, fn, "request and buffer must not be empty, state must hold 6 numbers, lat 1, out 4");
+    return NULL;
+  }
+  if (!bench_check_slot(env, fn, state, TC_PHASE, "phase", PHASE_IDLE, PHASE_AWAITING, 1) ||
+      !bench_check_slot(env, fn, state, TC_SENT, "request bytes sent", 0, (double)req_len, 1) ||
+      !bench_check_slot(env, fn, state, TC_GOT, "response bytes read", 0, (double)resp_size - 1, 1) ||
+      !bench_check_slot(env, fn, state, TC_SENT_AT, "sent at ns", 0, 9e18, 1) || !blocking_check(env, fn, state, TC_CACHE)) {
     return NULL;
   }
   int phase = (int)state[TC_PHASE];
   size_t sent = (size_t)state[TC_SENT];
   size_t got = (size_t)state[TC_GOT];
   int64_t sent_at = (int64_t)state[TC_SENT_AT];
-  int64_t deadline = bench_now_ns() + slice_ns(slice_ms);
+  int64_t deadline = bench_now_ns() + slice;
   /* An outstanding request is awaited one slice beyond the deadline. */
-  int64_t hard_deadline = deadline + slice_ns(slice_ms);
+  int64_t hard_deadline = deadline + slice;
   size_t n_lat = 0;
   double requests = 0, moved = 0;
   int status = BENCH_OK, op = 0;
   blocking_t b;
-  blocking_begin(&b, (int)fd, state + TC_CACHE);
-  int blocking = b.saved_flags >= 0;
+  blocking_begin(&b, fd, state + TC_CACHE);
+  int blocking = b.can_block;
   /* Without blocking receives: right after a request goes out its response cannot be there yet, so poll first. */
   int poll_first = 0;
 
@@ -84,7 +92,7 @@ static napi_value tcp_rr_client(napi_env env, napi_callback_info info) {
       requests++;
     }
     if (phase == PHASE_SENDING) {
-      ssize_t n = send((int)fd, req + sent, req_len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+      ssize_t n = send(fd, req + sent, req_len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n > 0) {
         moved += (double)n;
         sent += (size_t)n;
@@ -97,7 +105,7 @@ static napi_value tcp_rr_client(napi_env env, napi_callback_info info) {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        int r = bench_wait((int)fd, POLLOUT, hard_deadline);
+        int r = bench_wait(fd, POLLOUT, hard_deadline);
         if (r > 0) continue;
         if (r < 0) status = r, op = RR_OP_POLL;
         break;
@@ -119,10 +127,10 @@ static napi_value tcp_rr_client(napi_env env, napi_callback_info info) {
         break;
       }
       /* MSG_WAITALL: one call collects the whole response (up to the buffer), however many segments it takes. */
-      n = recv((int)fd, buf, want, MSG_WAITALL);
+      n = recv(fd, buf, want, MSG_WAITALL);
     } else {
       if (poll_first) {
-        int r = bench_wait((int)fd, POLLIN, hard_deadline);
+        int r = bench_wait(fd, POLLIN, hard_deadline);
         if (r == 0) break;
         if (r < 0) {
           status = r, op = RR_OP_POLL;
@@ -130,7 +138,7 @@ static napi_value tcp_rr_client(napi_env env, napi_callback_info info) {
         }
         poll_first = 0;
       }
-      n = recv((int)fd, buf, want, MSG_DONTWAIT);
+      n = recv(fd, buf, want, MSG_DONTWAIT);
     }
     if (n > 0) {
       moved += (double)n;
@@ -188,35 +196,42 @@ enum { TR_PENDING, TR_OWED, TR_OFFSET, TR_CACHE, TR_SLOTS = TR_CACHE + 2 };
  */
 static napi_value tcp_rr_responder(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  int64_t fd, req_size;
-  double slice_ms, *state, *out;
+  static const char fn[] = "tcpRrResponder";
+  int fd;
+  int64_t req_size, slice;
+  double *state, *out;
   uint8_t *resp, *buf;
   size_t resp_len, buf_len, state_len, out_len;
-  if (!bench_args(env, info, 7, argv, "tcpRrResponder") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_buffer(env, argv[1], "response", &resp, &resp_len) || !bench_arg_int(env, argv[2], "requestSize", &req_size) ||
-      !bench_arg_buffer(env, argv[3], "buffer", &buf, &buf_len) || !bench_arg_double(env, argv[4], "sliceMs", &slice_ms) ||
-      !bench_arg_f64(env, argv[5], "state", &state, &state_len) || !bench_arg_f64(env, argv[6], "out", &out, &out_len)) {
+  if (!bench_args(env, info, 7, argv, fn) || !bench_arg_fd(env, argv[0], fn, &fd) || !bench_arg_buffer(env, argv[1], fn, "response", &resp, &resp_len) ||
+      !bench_arg_int(env, argv[2], fn, "requestSize", 1, 0x7fffffff, &req_size) || !bench_arg_buffer(env, argv[3], fn, "buffer", &buf, &buf_len) ||
+      !bench_arg_slice(env, argv[4], fn, "sliceMs", &slice) || !bench_arg_f64(env, argv[5], fn, "state", &state, &state_len) ||
+      !bench_arg_f64(env, argv[6], fn, "out", &out, &out_len)) {
     return NULL;
   }
-  if (resp_len == 0 || req_size < 1 || buf_len == 0 || state_len < TR_SLOTS || out_len < 3) {
-    napi_throw_range_error(env, NULL, "tcpRrResponder: empty response or buffer, requestSize < 1, state shorter than 5, or out shorter than 3");
+  if (resp_len == 0 || buf_len == 0 || state_len < TR_SLOTS || out_len < 3) {
+    bench_range_error(env, fn, "response and buffer must not be empty, state must hold 5 numbers, out 3");
+    return NULL;
+  }
+  if (!bench_check_slot(env, fn, state, TR_PENDING, "bytes of the incomplete request", 0, (double)req_size - 1, 1) ||
+      !bench_check_slot(env, fn, state, TR_OWED, "requests owed", 0, 9007199254740991.0, 1) ||
+      !bench_check_slot(env, fn, state, TR_OFFSET, "response bytes written", 0, (double)resp_len - 1, 1) || !blocking_check(env, fn, state, TR_CACHE)) {
     return NULL;
   }
   uint64_t pending = (uint64_t)state[TR_PENDING];
   double owed = state[TR_OWED];
   size_t offset = (size_t)state[TR_OFFSET];
-  int64_t deadline = bench_now_ns() + slice_ns(slice_ms);
+  int64_t deadline = bench_now_ns() + slice;
   double requests = 0, moved = 0;
   int status = BENCH_OK, op = 0;
   blocking_t b;
-  blocking_begin(&b, (int)fd, state + TR_CACHE);
-  int blocking = b.saved_flags >= 0;
+  blocking_begin(&b, fd, state + TR_CACHE);
+  int blocking = b.can_block;
   /* try_recv: read before waiting (something may be there); send_blocked: the socket took no more. */
   int try_recv = 1, send_blocked = 0;
 
   for (;;) {
     if (owed > 0 && !send_blocked) {
-      ssize_t n = send((int)fd, resp + offset, resp_len - offset, MSG_DONTWAIT | MSG_NOSIGNAL);
+      ssize_t n = send(fd, resp + offset, resp_len - offset, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n > 0) {
         moved += (double)n;
         offset += (size_t)n;
@@ -249,10 +264,10 @@ static napi_value tcp_rr_responder(napi_env env, napi_callback_info info) {
       /* MSG_WAITALL for the rest of the current request: one call collects it, however many segments it takes. */
       size_t want = (size_t)((uint64_t)req_size - pending);
       if (want > buf_len) want = buf_len;
-      n = recv((int)fd, buf, want, MSG_WAITALL);
+      n = recv(fd, buf, want, MSG_WAITALL);
       got_result = 1;
     } else if (try_recv) {
-      n = recv((int)fd, buf, buf_len, MSG_DONTWAIT);
+      n = recv(fd, buf, buf_len, MSG_DONTWAIT);
       got_result = 1;
     }
     if (got_result) {
@@ -287,7 +302,7 @@ static napi_value tcp_rr_responder(napi_env env, napi_callback_info info) {
     short events = POLLIN | (owed > 0 ? POLLOUT : 0);
     int64_t left = deadline - bench_now_ns();
     if (left <= 0) break;
-    struct pollfd p = {.fd = (int)fd, .events = events};
+    struct pollfd p = {.fd = fd, .events = events};
     struct timespec ts = {.tv_sec = left / 1000000000LL, .tv_nsec = left % 1000000000LL};
     int r = ppoll(&p, 1, &ts, NULL);
     if (r == 0) break;
@@ -309,7 +324,6 @@ static napi_value tcp_rr_responder(napi_env env, napi_callback_info info) {
   return bench_int(env, status);
 }
 
-void register_tcp_rr(napi_env env, napi_value exports) {
-  bench_export(env, exports, "tcpRrClient", tcp_rr_client);
-  bench_export(env, exports, "tcpRrResponder", tcp_rr_responder);
+int register_tcp_rr(napi_env env, napi_value exports) {
+  return bench_export(env, exports, "tcpRrClient", tcp_rr_client) && bench_export(env, exports, "tcpRrResponder", tcp_rr_responder);
 }

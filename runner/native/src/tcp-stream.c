@@ -17,25 +17,27 @@
  */
 static napi_value tcp_send(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  int64_t fd, offset;
-  double slice_ms, *out;
+  int fd;
+  int64_t offset, slice;
+  double *out;
   uint8_t *msg;
   size_t len, out_len;
-  if (!bench_args(env, info, 5, argv, "tcpSend") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_buffer(env, argv[1], "message", &msg, &len) || !bench_arg_int(env, argv[2], "offset", &offset) ||
-      !bench_arg_double(env, argv[3], "sliceMs", &slice_ms) || !bench_arg_f64(env, argv[4], "out", &out, &out_len)) {
+  if (!bench_args(env, info, 5, argv, "tcpSend") || !bench_arg_fd(env, argv[0], "tcpSend", &fd) ||
+      !bench_arg_buffer(env, argv[1], "tcpSend", "message", &msg, &len) ||
+      !bench_arg_int(env, argv[2], "tcpSend", "offset", 0, (int64_t)len - 1, &offset) ||
+      !bench_arg_slice(env, argv[3], "tcpSend", "sliceMs", &slice) || !bench_arg_f64(env, argv[4], "tcpSend", "out", &out, &out_len)) {
     return NULL;
   }
-  if (len == 0 || out_len < 2 || offset < 0 || (size_t)offset >= len) {
-    napi_throw_range_error(env, NULL, "tcpSend: empty message, offset outside it, or out shorter than 2");
+  if (out_len < 2) {
+    bench_range_error(env, "tcpSend", "out must hold at least 2 numbers");
     return NULL;
   }
-  int64_t deadline = bench_now_ns() + (int64_t)(slice_ms * 1e6);
+  int64_t deadline = bench_now_ns() + slice;
   size_t off = (size_t)offset;
   double written = 0;
   int status = BENCH_OK;
   for (;;) {
-    ssize_t n = send((int)fd, msg + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t n = send(fd, msg + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
       written += (double)n;
       off += (size_t)n;
@@ -45,7 +47,7 @@ static napi_value tcp_send(napi_env env, napi_callback_info info) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      int r = bench_wait((int)fd, POLLOUT, deadline);
+      int r = bench_wait(fd, POLLOUT, deadline);
       if (r > 0) continue;
       if (r < 0) status = r;
       break;
@@ -90,26 +92,28 @@ static void set_low_water(int fd, int64_t wanted) {
  */
 static napi_value tcp_recv(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  int64_t fd, low_water;
-  double slice_ms, *out;
+  int fd;
+  int64_t low_water, slice;
+  double *out;
   uint8_t *buf;
   size_t len, out_len;
-  if (!bench_args(env, info, 5, argv, "tcpRecv") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_buffer(env, argv[1], "buffer", &buf, &len) || !bench_arg_int(env, argv[2], "lowWater", &low_water) ||
-      !bench_arg_double(env, argv[3], "sliceMs", &slice_ms) || !bench_arg_f64(env, argv[4], "out", &out, &out_len)) {
+  if (!bench_args(env, info, 5, argv, "tcpRecv") || !bench_arg_fd(env, argv[0], "tcpRecv", &fd) ||
+      !bench_arg_buffer(env, argv[1], "tcpRecv", "buffer", &buf, &len) ||
+      !bench_arg_int(env, argv[2], "tcpRecv", "lowWater", 1, 0x7fffffff, &low_water) ||
+      !bench_arg_slice(env, argv[3], "tcpRecv", "sliceMs", &slice) || !bench_arg_f64(env, argv[4], "tcpRecv", "out", &out, &out_len)) {
     return NULL;
   }
   if (len == 0 || out_len < 2) {
-    napi_throw_range_error(env, NULL, "tcpRecv: empty buffer or out shorter than 2");
+    bench_range_error(env, "tcpRecv", "buffer must not be empty and out must hold at least 2 numbers");
     return NULL;
   }
-  set_low_water((int)fd, low_water);
-  int64_t deadline = bench_now_ns() + (int64_t)(slice_ms * 1e6);
+  set_low_water(fd, low_water);
+  int64_t deadline = bench_now_ns() + slice;
   double got = 0;
   int64_t last_ns = 0;
   int status = BENCH_OK;
   for (;;) {
-    ssize_t n = recv((int)fd, buf, len, MSG_DONTWAIT);
+    ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
     if (n > 0) {
       got += (double)n;
       last_ns = bench_now_ns();
@@ -122,7 +126,7 @@ static napi_value tcp_recv(napi_env env, napi_callback_info info) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      int r = bench_wait((int)fd, POLLIN, deadline);
+      int r = bench_wait(fd, POLLIN, deadline);
       if (r > 0) continue;
       if (r < 0) status = r;
       break;
@@ -135,7 +139,6 @@ static napi_value tcp_recv(napi_env env, napi_callback_info info) {
   return bench_int(env, status);
 }
 
-void register_tcp_stream(napi_env env, napi_value exports) {
-  bench_export(env, exports, "tcpSend", tcp_send);
-  bench_export(env, exports, "tcpRecv", tcp_recv);
+int register_tcp_stream(napi_env env, napi_value exports) {
+  return bench_export(env, exports, "tcpSend", tcp_send) && bench_export(env, exports, "tcpRecv", tcp_recv);
 }

@@ -26,6 +26,8 @@
 enum { UC_OUTSTANDING, UC_SEQ, UC_SENT_AT, UC_SRTT, UC_RTTVAR, UC_RTO, UC_MAX_RTO, UC_PRECISE, UC_CACHE, UC_SLOTS = UC_CACHE + 2 };
 /* After a timeout, this many requests wait for their replies with precise polls, not tick-bound blocking reads. */
 #define PRECISE_AFTER_TIMEOUT 1000
+/* The largest timeout a caller may set, ms (a day): its ns still fit an int64 many times over. */
+#define MAX_RTO_LIMIT_MS 86400000.0
 
 /*
  * udpRrClient(fd, request, width, mayStart, sliceMs, state, lat, out) -> status
@@ -53,19 +55,30 @@ enum { UC_OUTSTANDING, UC_SEQ, UC_SENT_AT, UC_SRTT, UC_RTTVAR, UC_RTO, UC_MAX_RT
  */
 static napi_value udp_rr_client(napi_env env, napi_callback_info info) {
   napi_value argv[8];
-  int64_t fd, width64, may_start;
-  double slice_ms, *state, *lat, *out;
+  static const char fn[] = "udpRrClient";
+  int fd;
+  int64_t width64, may_start, slice;
+  double *state, *lat, *out;
   uint8_t *req;
   size_t req_len, state_len, lat_len, out_len;
-  if (!bench_args(env, info, 8, argv, "udpRrClient") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_buffer(env, argv[1], "request", &req, &req_len) || !bench_arg_int(env, argv[2], "width", &width64) ||
-      !bench_arg_int(env, argv[3], "mayStart", &may_start) || !bench_arg_double(env, argv[4], "sliceMs", &slice_ms) ||
-      !bench_arg_f64(env, argv[5], "state", &state, &state_len) || !bench_arg_f64(env, argv[6], "lat", &lat, &lat_len) ||
-      !bench_arg_f64(env, argv[7], "out", &out, &out_len)) {
+  if (!bench_args(env, info, 8, argv, fn) || !bench_arg_fd(env, argv[0], fn, &fd) || !bench_arg_buffer(env, argv[1], fn, "request", &req, &req_len) ||
+      !bench_arg_int(env, argv[2], fn, "width", 1, 4, &width64) || !bench_arg_int(env, argv[3], fn, "mayStart", 0, 1, &may_start) ||
+      !bench_arg_slice(env, argv[4], fn, "sliceMs", &slice) || !bench_arg_f64(env, argv[5], fn, "state", &state, &state_len) ||
+      !bench_arg_f64(env, argv[6], fn, "lat", &lat, &lat_len) || !bench_arg_f64(env, argv[7], fn, "out", &out, &out_len)) {
     return NULL;
   }
-  if (width64 < 1 || width64 > 4 || req_len < (size_t)width64 || state_len < UC_SLOTS || lat_len == 0 || out_len < 5) {
-    napi_throw_range_error(env, NULL, "udpRrClient: width outside 1-4 or longer than the request, state shorter than 10, empty lat, or out shorter than 5");
+  if (req_len < (size_t)width64 || state_len < UC_SLOTS || lat_len == 0 || out_len < 5) {
+    bench_range_error(env, fn, "request must be at least width bytes, state must hold 10 numbers, lat 1, out 5");
+    return NULL;
+  }
+  if (!bench_check_slot(env, fn, state, UC_OUTSTANDING, "outstanding", 0, 1, 1) ||
+      !bench_check_slot(env, fn, state, UC_SEQ, "sequence number", 0, 9007199254740991.0, 1) ||
+      !bench_check_slot(env, fn, state, UC_SENT_AT, "sent at ns", 0, 9e18, 1) ||
+      !bench_check_slot(env, fn, state, UC_SRTT, "smoothed round trip ms", 0, MAX_RTO_LIMIT_MS, 0) ||
+      !bench_check_slot(env, fn, state, UC_RTTVAR, "round-trip variation ms", 0, MAX_RTO_LIMIT_MS, 0) ||
+      !bench_check_slot(env, fn, state, UC_RTO, "retransmission timeout ms", MIN_RTO_MS / 1000, MAX_RTO_LIMIT_MS, 0) ||
+      !bench_check_slot(env, fn, state, UC_MAX_RTO, "largest timeout ms", MIN_RTO_MS, MAX_RTO_LIMIT_MS, 0) ||
+      !bench_check_slot(env, fn, state, UC_PRECISE, "precise waits left", 0, PRECISE_AFTER_TIMEOUT, 1) || !blocking_check(env, fn, state, UC_CACHE)) {
     return NULL;
   }
   int width = (int)width64;
@@ -75,26 +88,30 @@ static napi_value udp_rr_client(napi_env env, napi_callback_info info) {
   int64_t sent_at = (int64_t)state[UC_SENT_AT];
   double srtt = state[UC_SRTT], rttvar = state[UC_RTTVAR], rto = state[UC_RTO], max_rto = state[UC_MAX_RTO];
   double precise_left = state[UC_PRECISE];
-  int64_t deadline = bench_now_ns() + slice_ns(slice_ms);
-  int64_t hard_deadline = deadline + slice_ns(slice_ms);
+  int64_t deadline = bench_now_ns() + slice;
+  int64_t hard_deadline = deadline + slice;
   size_t n_lat = 0;
   double requests = 0, timeouts = 0, late = 0;
   int status = BENCH_OK, op = 0;
   uint8_t head[UDP_HEAD_BYTES];
   blocking_t b;
-  blocking_begin(&b, (int)fd, state + UC_CACHE);
-  int can_block = b.saved_flags >= 0;
+  blocking_begin(&b, fd, state + UC_CACHE);
+  int can_block = b.can_block;
 
   for (;;) {
     int64_t now = bench_now_ns();
     if (!outstanding && may_start) {
       if (n_lat >= lat_len || now >= deadline) break;
       write_seq(req, (uint32_t)((uint64_t)(seq + 1) & mask), width);
-      ssize_t n = send((int)fd, req, req_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+      ssize_t n = send(fd, req, req_len, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-          int r = bench_wait((int)fd, POLLOUT, deadline);
+        if (errno == ENOBUFS) {
+          if (bench_nobufs_backoff(deadline)) continue;
+          break;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          int r = bench_wait(fd, POLLOUT, deadline);
           if (r > 0) continue;
           if (r < 0) status = r, op = RR_OP_POLL;
           break;
@@ -133,15 +150,15 @@ static napi_value udp_rr_client(napi_env env, napi_callback_info info) {
         break;
       }
       /* MSG_TRUNC: the datagram's real length, though only its head is copied. */
-      n = recv((int)fd, head, sizeof head, MSG_TRUNC);
+      n = recv(fd, head, sizeof head, MSG_TRUNC);
     } else {
-      int r = bench_wait((int)fd, POLLIN, until);
+      int r = bench_wait(fd, POLLIN, until);
       if (r == 0) continue;
       if (r < 0) {
         status = r, op = RR_OP_POLL;
         break;
       }
-      n = recv((int)fd, head, sizeof head, MSG_DONTWAIT | MSG_TRUNC);
+      n = recv(fd, head, sizeof head, MSG_DONTWAIT | MSG_TRUNC);
     }
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
@@ -202,23 +219,25 @@ static napi_value udp_rr_client(napi_env env, napi_callback_info info) {
  */
 static napi_value udp_rr_responder(napi_env env, napi_callback_info info) {
   napi_value argv[8];
-  int64_t fd, width64;
-  double slice_ms, *state, *out;
+  static const char fn[] = "udpRrResponder";
+  int fd;
+  int64_t width64, slice;
+  double *state, *out;
   uint8_t *resp, *hello, *ack;
   size_t resp_len, hello_len, ack_len, state_len, out_len;
-  if (!bench_args(env, info, 8, argv, "udpRrResponder") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_buffer(env, argv[1], "response", &resp, &resp_len) || !bench_arg_int(env, argv[2], "width", &width64) ||
-      !bench_arg_buffer(env, argv[3], "hello", &hello, &hello_len) || !bench_arg_buffer(env, argv[4], "ack", &ack, &ack_len) ||
-      !bench_arg_double(env, argv[5], "sliceMs", &slice_ms) || !bench_arg_f64(env, argv[6], "state", &state, &state_len) ||
-      !bench_arg_f64(env, argv[7], "out", &out, &out_len)) {
+  if (!bench_args(env, info, 8, argv, fn) || !bench_arg_fd(env, argv[0], fn, &fd) || !bench_arg_buffer(env, argv[1], fn, "response", &resp, &resp_len) ||
+      !bench_arg_int(env, argv[2], fn, "width", 1, 4, &width64) || !bench_arg_buffer(env, argv[3], fn, "hello", &hello, &hello_len) ||
+      !bench_arg_buffer(env, argv[4], fn, "ack", &ack, &ack_len) || !bench_arg_slice(env, argv[5], fn, "sliceMs", &slice) ||
+      !bench_arg_f64(env, argv[6], fn, "state", &state, &state_len) || !bench_arg_f64(env, argv[7], fn, "out", &out, &out_len)) {
     return NULL;
   }
-  if (width64 < 1 || width64 > 4 || resp_len < (size_t)width64 || hello_len != HANDSHAKE_BYTES || ack_len == 0 || state_len < 2 || out_len < 3) {
-    napi_throw_range_error(env, NULL, "udpRrResponder: width outside 1-4 or longer than the response, hello not 21 bytes, empty ack, state shorter than 2, or out shorter than 3");
+  if (resp_len < (size_t)width64 || hello_len != HANDSHAKE_BYTES || ack_len == 0 || state_len < 2 || out_len < 3) {
+    bench_range_error(env, fn, "response must be at least width bytes, hello 21 bytes, ack not empty, state must hold 2 numbers, out 3");
     return NULL;
   }
+  if (!blocking_check(env, fn, state, 0)) return NULL;
   size_t width = (size_t)width64;
-  int64_t deadline = bench_now_ns() + slice_ns(slice_ms);
+  int64_t deadline = bench_now_ns() + slice;
   double answered = 0, hellos = 0;
   int status = BENCH_OK, op = 0;
 
@@ -237,8 +256,8 @@ static napi_value udp_rr_responder(napi_env env, napi_callback_info info) {
     reply[i].msg_hdr.msg_iov = out_iov[i];
   }
   blocking_t b;
-  blocking_begin(&b, (int)fd, state);
-  int blocking = b.saved_flags >= 0;
+  blocking_begin(&b, fd, state);
+  int blocking = b.can_block;
   int try_recv = 1;
 
   for (;;) {
@@ -253,17 +272,17 @@ static napi_value udp_rr_responder(napi_env env, napi_callback_info info) {
         break;
       }
       /* Waits for the first datagram, then takes what else is there. */
-      n = recvmmsg((int)fd, in, UDP_BATCH, MSG_WAITFORONE | MSG_TRUNC, NULL);
+      n = recvmmsg(fd, in, UDP_BATCH, MSG_WAITFORONE | MSG_TRUNC, NULL);
     } else {
       if (!try_recv) {
-        int r = bench_wait((int)fd, POLLIN, deadline);
+        int r = bench_wait(fd, POLLIN, deadline);
         if (r == 0) break;
         if (r < 0) {
           status = r, op = RR_OP_POLL;
           break;
         }
       }
-      n = recvmmsg((int)fd, in, UDP_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+      n = recvmmsg(fd, in, UDP_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
     }
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -299,14 +318,18 @@ static napi_value udp_rr_responder(napi_env env, napi_callback_info info) {
     }
     int done = 0;
     while (done < m) {
-      int s = sendmmsg((int)fd, reply + done, (unsigned)(m - done), MSG_DONTWAIT | MSG_NOSIGNAL);
+      int s = sendmmsg(fd, reply + done, (unsigned)(m - done), MSG_DONTWAIT | MSG_NOSIGNAL);
       if (s > 0) {
         done += s;
         continue;
       }
       if (s < 0 && errno == EINTR) continue;
-      if (s < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-        int r = bench_wait((int)fd, POLLOUT, deadline);
+      if (s < 0 && errno == ENOBUFS) {
+        if (bench_nobufs_backoff(deadline)) continue;
+        break;
+      }
+      if (s < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        int r = bench_wait(fd, POLLOUT, deadline);
         if (r > 0) continue;
         if (r < 0) status = r, op = RR_OP_POLL;
         break;
@@ -329,7 +352,6 @@ static napi_value udp_rr_responder(napi_env env, napi_callback_info info) {
   out[2] = op;
   return bench_int(env, status);
 }
-void register_udp_rr(napi_env env, napi_value exports) {
-  bench_export(env, exports, "udpRrClient", udp_rr_client);
-  bench_export(env, exports, "udpRrResponder", udp_rr_responder);
+int register_udp_rr(napi_env env, napi_value exports) {
+  return bench_export(env, exports, "udpRrClient", udp_rr_client) && bench_export(env, exports, "udpRrResponder", udp_rr_responder);
 }

@@ -23,8 +23,6 @@
 /* Doubles per datagram in udpRecv's meta. */
 #define META_STRIDE 4
 #define HEADER_BYTES 16
-/* How long a sender backs off when the device queue is full (ENOBUFS): poll() would return at once. */
-#define NOBUFS_BACKOFF_NS 50000
 
 static void put_u32_be(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24);
@@ -51,11 +49,6 @@ static double get_f64_be(const uint8_t *p) {
   return d;
 }
 
-static void sleep_ns(int64_t ns) {
-  struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000)};
-  nanosleep(&ts, NULL);
-}
-
 /*
  * udpSend(fd, payload, count, seqStart, clockOffsetMs, sliceMs, out) -> status
  * Sends up to `count` datagrams of payload.length bytes on a connected socket,
@@ -68,18 +61,23 @@ static void sleep_ns(int64_t ns) {
  */
 static napi_value udp_send(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  int64_t fd, count, seq_start;
-  double offset_ms, slice_ms, *out;
+  int fd;
+  int64_t count, seq_start, slice;
+  double offset_ms, *out;
   uint8_t *payload;
   size_t len, out_len;
-  if (!bench_args(env, info, 7, argv, "udpSend") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_buffer(env, argv[1], "payload", &payload, &len) || !bench_arg_int(env, argv[2], "count", &count) ||
-      !bench_arg_int(env, argv[3], "seqStart", &seq_start) || !bench_arg_double(env, argv[4], "clockOffsetMs", &offset_ms) ||
-      !bench_arg_double(env, argv[5], "sliceMs", &slice_ms) || !bench_arg_f64(env, argv[6], "out", &out, &out_len)) {
+  /* Sequence numbers stay below 2^53, where a double still counts them exactly. */
+  const int64_t max_seq = 9007199254740991LL;
+  if (!bench_args(env, info, 7, argv, "udpSend") || !bench_arg_fd(env, argv[0], "udpSend", &fd) ||
+      !bench_arg_buffer(env, argv[1], "udpSend", "payload", &payload, &len) ||
+      !bench_arg_int(env, argv[2], "udpSend", "count", 0, 1LL << 31, &count) ||
+      !bench_arg_int(env, argv[3], "udpSend", "seqStart", 0, max_seq - (1LL << 31), &seq_start) ||
+      !bench_arg_double(env, argv[4], "udpSend", "clockOffsetMs", &offset_ms) ||
+      !bench_arg_slice(env, argv[5], "udpSend", "sliceMs", &slice) || !bench_arg_f64(env, argv[6], "udpSend", "out", &out, &out_len)) {
     return NULL;
   }
-  if (len < HEADER_BYTES || out_len < 1 || count < 0 || seq_start < 0) {
-    napi_throw_range_error(env, NULL, "udpSend: payload shorter than 16 bytes, negative count or seqStart, or out empty");
+  if (len < HEADER_BYTES || out_len < 1) {
+    bench_range_error(env, "udpSend", "payload must be at least 16 bytes and out not empty");
     return NULL;
   }
   uint8_t headers[SEND_BATCH][HEADER_BYTES];
@@ -94,7 +92,7 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
     msgs[i].msg_hdr.msg_iov = iov[i];
     msgs[i].msg_hdr.msg_iovlen = len > HEADER_BYTES ? 2 : 1;
   }
-  int64_t deadline = bench_now_ns() + (int64_t)(slice_ms * 1e6);
+  int64_t deadline = bench_now_ns() + slice;
   int64_t sent = 0;
   int status = BENCH_OK;
   /*
@@ -118,8 +116,8 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
       put_f64_be(headers[i] + 8, sent_at);
     }
     int r;
-    if (single) r = sendmsg((int)fd, &msgs[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
-    else r = sendmmsg((int)fd, msgs, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (single) r = sendmsg(fd, &msgs[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
+    else r = sendmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r > 0) {
       sent += r;
       single = r < n;
@@ -128,16 +126,14 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
     }
     if (r < 0 && errno == EINTR) continue;
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      int w = bench_wait((int)fd, POLLOUT, deadline);
+      int w = bench_wait(fd, POLLOUT, deadline);
       if (w > 0) continue;
       if (w < 0) status = w;
       break;
     }
     if (r < 0 && errno == ENOBUFS) {
-      int64_t left_ns = deadline - bench_now_ns();
-      if (left_ns <= 0) break;
-      sleep_ns(left_ns < NOBUFS_BACKOFF_NS ? left_ns : NOBUFS_BACKOFF_NS);
-      continue;
+      if (bench_nobufs_backoff(deadline)) continue;
+      break;
     }
     status = r < 0 ? -errno : -EIO;
     break;
@@ -161,18 +157,20 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
  */
 static napi_value udp_recv(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  int64_t fd, slot_bytes;
-  double slice_ms, *meta, *out;
+  int fd;
+  int64_t slot_bytes, slice;
+  double *meta, *out;
   uint8_t *buf;
   size_t len, meta_len, out_len;
-  if (!bench_args(env, info, 6, argv, "udpRecv") || !bench_arg_int(env, argv[0], "fd", &fd) ||
-      !bench_arg_buffer(env, argv[1], "buffer", &buf, &len) || !bench_arg_int(env, argv[2], "slotBytes", &slot_bytes) ||
-      !bench_arg_f64(env, argv[3], "meta", &meta, &meta_len) || !bench_arg_double(env, argv[4], "sliceMs", &slice_ms) ||
-      !bench_arg_f64(env, argv[5], "out", &out, &out_len)) {
+  if (!bench_args(env, info, 6, argv, "udpRecv") || !bench_arg_fd(env, argv[0], "udpRecv", &fd) ||
+      !bench_arg_buffer(env, argv[1], "udpRecv", "buffer", &buf, &len) ||
+      !bench_arg_int(env, argv[2], "udpRecv", "slotBytes", HEADER_BYTES, (int64_t)len, &slot_bytes) ||
+      !bench_arg_f64(env, argv[3], "udpRecv", "meta", &meta, &meta_len) || !bench_arg_slice(env, argv[4], "udpRecv", "sliceMs", &slice) ||
+      !bench_arg_f64(env, argv[5], "udpRecv", "out", &out, &out_len)) {
     return NULL;
   }
-  if (slot_bytes < HEADER_BYTES || (size_t)slot_bytes > len || meta_len < META_STRIDE || out_len < 1) {
-    napi_throw_range_error(env, NULL, "udpRecv: slotBytes under 16 or beyond the buffer, meta shorter than 4, or out empty");
+  if (meta_len < META_STRIDE || out_len < 1) {
+    bench_range_error(env, "udpRecv", "meta must hold at least 4 numbers and out at least 1");
     return NULL;
   }
   size_t slots = len / (size_t)slot_bytes;
@@ -195,19 +193,19 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
     msgs[i].msg_hdr.msg_controllen = sizeof control[i].bytes;
   }
 
-  int64_t deadline = bench_now_ns() + (int64_t)(slice_ms * 1e6);
+  int64_t deadline = bench_now_ns() + slice;
   int status = BENCH_OK;
   int got = 0;
   for (;;) {
     /* MSG_TRUNC: msg_len is the datagram's real length even when a slot cut it short. */
-    int r = recvmmsg((int)fd, msgs, (unsigned)slots, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    int r = recvmmsg(fd, msgs, (unsigned)slots, MSG_DONTWAIT | MSG_TRUNC, NULL);
     if (r > 0) {
       got = r;
       break;
     }
     if (r < 0 && errno == EINTR) continue;
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      int w = bench_wait((int)fd, POLLIN, deadline);
+      int w = bench_wait(fd, POLLIN, deadline);
       if (w > 0) continue;
       if (w < 0) status = w;
       break;
@@ -259,15 +257,14 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
  */
 static napi_value udp_recv_timestamps(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  int64_t fd;
-  if (!bench_args(env, info, 1, argv, "udpRecvTimestamps") || !bench_arg_int(env, argv[0], "fd", &fd)) return NULL;
+  int fd;
+  if (!bench_args(env, info, 1, argv, "udpRecvTimestamps") || !bench_arg_fd(env, argv[0], "udpRecvTimestamps", &fd)) return NULL;
   int on = 1;
-  int status = setsockopt((int)fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0 ? BENCH_OK : -errno;
+  int status = setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0 ? BENCH_OK : -errno;
   return bench_int(env, status);
 }
 
-void register_udp_stream(napi_env env, napi_value exports) {
-  bench_export(env, exports, "udpSend", udp_send);
-  bench_export(env, exports, "udpRecv", udp_recv);
-  bench_export(env, exports, "udpRecvTimestamps", udp_recv_timestamps);
+int register_udp_stream(napi_env env, napi_value exports) {
+  return bench_export(env, exports, "udpSend", udp_send) && bench_export(env, exports, "udpRecv", udp_recv) &&
+         bench_export(env, exports, "udpRecvTimestamps", udp_recv_timestamps);
 }
