@@ -127,7 +127,7 @@ const STREAM_CASES: StreamCase[] = [
   {
     // Issue 17: `--rate 500M --omit 1s --duration 3s --reverse` gave packets_received > packets_sent and 0 lost with 34 missing.
     name: 'UDP_STREAM with --omit: both sides cut at the receiver\'s sequence position, the 34 missing at the end are lost',
-    params: params('UDP_STREAM', { omit_s: 1, size_bytes: 1000, reverse: true }),
+    params: params('UDP_STREAM', { omit_s: 1, size_bytes: 1000, reverse: true, rate_bps: 10e6 }),
     sender: [sample(1, { packets: 1200, bytes: 1200 * 1000 }), sample(2, { packets: 2400, bytes: 2400 * 1000 }), sample(3, { packets: 3600, bytes: 3600 * 1000 })],
     receiver: [
       sample(1, { packets: 1000, bytes: 1000 * 1000 }),
@@ -136,7 +136,7 @@ const STREAM_CASES: StreamCase[] = [
     ],
     omitted: 1,
     summary: {
-      throughput_mbps: 10.189, sender_mbps: 9.6, bytes_sent: 2600 * 1000, bytes_received: 2560 * 1000,
+      throughput_mbps: 10.189, sender_mbps: 9.6, target_mbps: 10, bytes_sent: 2600 * 1000, bytes_received: 2560 * 1000,
       packets_sent: 2600, packets_received: 2560, packets_lost: 40, loss_percent: 1.5385, out_of_order: 2, duplicates: 1, jitter_ms: 0.05,
     },
     duration_s: 2.01,
@@ -274,3 +274,15 @@ for (const c of RR_CASES) {
     }
   });
 }
+
+// Issue 16: a paced UDP_STREAM that fell short of its rate read as a clean result at the rate asked.
+test('computeFigures, UDP_STREAM with a rate: the target of all streams together beside what the senders reached', () => {
+  const p = params('UDP_STREAM', { duration_s: 1, streams: 2, rate_bps: 5e9, size_bytes: 512 });
+  const sent = (stream: number) => report('sender', [sample(1, { packets: 70_000, bytes: 70_000 * 512 })], 0, stream);
+  const received = (stream: number) => report('receiver', [sample(1, { packets: 70_000, bytes: 70_000 * 512 })], 0, stream);
+  const { summary, intervals } = computeFigures(p, [sent(0), sent(1)], [received(0), received(1)]);
+  assert.deepEqual(Object.entries(summary).slice(0, 3), [['throughput_mbps', 573.44], ['sender_mbps', 573.44], ['target_mbps', 10000]]);
+  assert.equal('target_mbps' in intervals[0].figures, false);
+  const unpaced = computeFigures({ ...p, rate_bps: 0 }, [sent(0), sent(1)], [received(0), received(1)]);
+  assert.equal('target_mbps' in unpaced.summary, false);
+});

@@ -278,7 +278,13 @@ export function computeFigures(params: TestParams, client: StreamReport[], serve
       ...(pairs.length > 1 ? { streams: parts } : {}),
     });
   }
-  const summary = sumStreamFigures(udp, pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0)));
+  const summed = sumStreamFigures(udp, pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0)));
+  // The rate asked for, beside sender_mbps, so that a sender that fell short is seen as such (issue 16).
+  let summary: StreamFigures = summed;
+  if (params.test === 'UDP_STREAM' && params.rate_bps > 0) {
+    const { throughput_mbps, sender_mbps, ...rest } = summed;
+    summary = { throughput_mbps, sender_mbps, target_mbps: round((params.rate_bps * params.streams) / 1e6), ...rest };
+  }
   const start = omitted > 0 ? pairs[0].receiver.omit_sample?.t ?? 0 : 0;
   const duration = Math.max(...pairs.map((p) => p.receiver.final.t)) - start;
   return { summary, intervals, duration_s: round(duration) };

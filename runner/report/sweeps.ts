@@ -2,7 +2,7 @@ import type { ResultsFile, RunGroup } from '../core/results-file.js';
 import type { TestName, TestParams } from '../core/test-params.js';
 import { makeChart, padIndex } from './chart-files.js';
 import { renderSweepChart, type SweepSeries } from './charts/sweep-chart.js';
-import { figureInfo } from './figure-catalog.js';
+import { figureInfo } from '../core/figure-catalog.js';
 import { formatCi, formatNumber } from './format.js';
 import type { SweepView } from './report-model.js';
 

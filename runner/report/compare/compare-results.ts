@@ -1,6 +1,6 @@
 import type { FigureStatistics, ResultsFile, RunGroup } from '../../core/results-file.js';
 import type { TestName, TestParams } from '../../core/test-params.js';
-import { compareFigureNames, figureInfo, isVolume } from '../figure-catalog.js';
+import { compareFigureNames, figureInfo, isVolume } from '../../core/figure-catalog.js';
 import { describeParams, formatNumber, formatUtc } from '../format.js';
 
 /**
