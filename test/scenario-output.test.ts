@@ -80,6 +80,21 @@ test('shaky figures: a wide interval across repeats, runs too short, no repeats,
   assert.deepEqual(planWarnings(loaded.groups), []);
 });
 
+// Issue 16: `{test: UDP_STREAM, rate: 5G, size: 512}` sent 564 Mbit/s and the summary read as 0% loss at 5G.
+test('a UDP group whose sender reached less than 95% of its rate is a warning, with what to do', () => {
+  const fast = parseScenario('u.yaml', 'name: u\nruns:\n  - { test: UDP_STREAM, rate: 5G, size: 512, label: fast }\n  - { test: UDP_STREAM, rate: 100M, label: slow }\n', { env: {} });
+  const udpRun = (g: (typeof fast.groups)[number], repeat: number, sent: number, target: number): RunObject => {
+    const run = streamRun(g, repeat, sent);
+    run.summary = { ...run.summary!, sender_mbps: sent, target_mbps: target };
+    return run;
+  };
+  const [fastGroup, slowGroup] = fast.groups;
+  const groups = summarizeGroups(fast.groups, [udpRun(fastGroup, 0, 560, 5000), udpRun(fastGroup, 1, 568, 5000), udpRun(slowGroup, 0, 96, 100), udpRun(slowGroup, 1, 95, 100)]);
+  assert.deepEqual(resultWarnings(groups), [
+    'fast: the sender reached 564 of the 5000 Mbit/s asked (11.28%): loss and jitter describe that lighter load; lower rate, or raise size or streams',
+  ]);
+});
+
 test('progress without a terminal: one plain line per event, the last interval from the result, no carriage returns', () => {
   const written: string[] = [];
   const progress = new ScenarioProgress({ write: (t: string) => written.push(t) }, false, plain, loaded.runs);
