@@ -132,11 +132,15 @@ test('each sweep has its figure against the swept value, as a chart and a table'
 });
 
 // Issue 16: a loss sweep over offered rate read "0% loss at 5G" when the sender reached 564 Mbit/s.
-test('a rate sweep whose sender fell short plots each figure at the rate sent as well as the rate asked', async () => {
+test('a rate sweep whose sender fell short: a warning in its group, and each figure plotted at the rate sent as well as the rate asked', async () => {
   const results = await readFixture('lab-baseline.json');
   const fast = results.groups.find((g) => g.label.includes('rate=1G'))!;
   fast.figures.sender_mbps = { ...fast.figures.sender_mbps, mean: 564, min: 560, max: 568 };
+  fast.figures.target_mbps = { n: 2, mean: 1000, ci95: 0, min: 1000, max: 1000, better: 'higher' };
   const { main } = await renderReport(results, 'html');
+  const banners = [...main.matchAll(/<p class="banner warn">([^<]*)<\/p>/g)].map((m) => m[1]);
+  assert.deepEqual(banners, ['Rate not reached: the sender reached 564 of the 1000 Mbit/s asked (56.4%): loss and jitter describe that lighter load.']);
+  assert.ok(main.indexOf(banners[0]) > main.indexOf(`>${fast.label.replace('=', '&#x3D;')}</h3>`), 'the banner sits in its group');
   assert.deepEqual(tableAfter(main, 'id="sweep-02"')[3].slice(0, 3), ['1G', '564 ± 0', '966.1 ± 15.88']);
   const sweep = main.slice(main.indexOf('id="sweep-02"'), main.indexOf('id="runs"'));
   const loss = /<svg[^>]*aria-label="udp-rate: loss against offered rate"[\s\S]*?<\/svg>/.exec(sweep)?.[0] ?? '';

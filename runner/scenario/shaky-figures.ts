@@ -30,9 +30,7 @@ export function planWarnings(groups: readonly PlannedGroup[]): string[] {
 export function resultWarnings(groups: readonly RunGroup[]): string[] {
   const warnings: string[] = [];
   for (const g of groups) {
-    const sent = g.figures.sender_mbps;
-    const target = g.figures.target_mbps;
-    const shortfall = sent && target ? rateShortfall({ sender_mbps: sent.mean, target_mbps: target.mean }) : null;
+    const shortfall = rateShortfall({ sender_mbps: g.figures.sender_mbps?.mean, target_mbps: g.figures.target_mbps?.mean });
     if (shortfall) warnings.push(`${g.label}: ${shortfall}; lower rate, or raise size or streams`);
     for (const figure of SPREAD_FIGURES) {
       const s = g.figures[figure];
