@@ -75,11 +75,6 @@ export const FIGURES: readonly FigureDef[] = [
 
 const BY_NAME: ReadonlyMap<string, FigureDef & { order: number }> = new Map(FIGURES.map((f, order) => [f.name, { ...f, order }]));
 
-/** The catalogued figure of that name, or undefined. */
-export function catalogued(name: string): FigureDef | undefined {
-  return BY_NAME.get(name);
-}
-
 /** A test's figures in the reader's order. */
 export function figuresOf(test: TestName): string[] {
   return FIGURES.filter((f) => f.tests.includes(test)).map((f) => f.name);

@@ -113,11 +113,10 @@ function summaryStreamFigures(udp: boolean, pair: SidePair, omitting: boolean): 
   const r1 = receiver.final;
   const s1 = sender.final;
   const cut = omitting ? summaryCut(udp, receiver.omit_sample) : 0;
-  const senderSamples = [...sender.samples, s1];
-  const senderStart = cut > 0 ? timeAtCount(senderSamples, udp ? 'packets' : 'bytes', cut) : 0;
+  const senderStart = cut > 0 ? timeAtCount(sender.samples, udp ? 'packets' : 'bytes', cut) : 0;
   // A UDP sender's bytes are its datagrams times their one size.
   const bytesPerDatagram = udp && s1.packets > 0 ? s1.bytes / s1.packets : 0;
-  const bytesSent = Math.max(0, s1.bytes - (udp ? cut * bytesPerDatagram : cut));
+  const bytesSent = Math.max(0, s1.bytes - (udp ? Math.round(cut * bytesPerDatagram) : cut));
   // Past the cut the receiver can only count what the sender sent past it; a surplus
   // is datagrams from before the cut arriving late, which belong to the omitted part.
   const bytesReceived = Math.min(Math.max(0, r1.bytes - r0.bytes), bytesSent);
