@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  ALL_FIGURES, FIGURES, HEADLINE_FIGURES, figureValues, figuresOf, formatFigureValue, headlineText, rateShortfall, testFigureValues,
+  ALL_FIGURES, FIGURES, HEADLINE_FIGURES, figureValues, figuresOf, formatNumber, headlineText, rateShortfall, testFigureValues,
 } from '../runner/core/figure-catalog.js';
 import type { LatencySummary, RrFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
 import { defaultParams } from '../runner/core/defaults.js';
@@ -81,10 +81,10 @@ test('figure values: every finite number by dotted name in catalogue order; one 
   assert.deepEqual(testFigureValues('TCP_RR', rr), { transactions_per_sec: 5.5, 'latency_us.p50': 20, 'latency_us.p99': 40, transactions: 10 });
 });
 
-test('one number format: counts whole, other figures to four significant digits', () => {
+test('one number format for every figure: whole numbers stay whole, others get four significant digits', () => {
   assert.deepEqual(
-    [['bytes_sent', 211575000], ['throughput_mbps', 14234.133], ['jitter_ms', 0.0123456], ['latency_us.p99', 94.767], ['loss_percent', 0], ['packets_lost', 3]].map(([n, v]) => formatFigureValue(n as string, v as number)),
-    ['211575000', '14234', '0.01235', '94.77', '0', '3'],
+    [211575000, 359, 359.5, 14234.133, 0.0123456, 94.767, 0, 100, -20.04, 0.0000001].map(formatNumber),
+    ['211575000', '359', '359.5', '14234', '0.01235', '94.77', '0', '100', '-20.04', '0'],
   );
 });
 

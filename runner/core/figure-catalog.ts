@@ -5,7 +5,8 @@ import { TEST_NAMES, type TestName } from './test-params.js';
  * accept (and the scenario schema's `expect` list), each test's figures, the
  * rows of `bench test`'s summary and the one-line headline of an interval, the
  * scenario summary's and the report's figure rows, which way is better in
- * group statistics and comparisons, and the number text of every figure.
+ * group statistics and comparisons. One number format (formatNumber) serves
+ * every figure: four significant digits keep counts whole and rates readable.
  * test/figure-catalog.test.ts checks that schemas/results.schema.json and
  * runner/core/run-object.ts agree with it.
  */
@@ -31,7 +32,7 @@ export interface FigureDef {
   kind: FigureKind;
   /** Which side of a STREAM test counts it (RR figures are all the client's: whoCounts); `asked` for a setting. */
   countedBy: 'receiver' | 'sender' | 'client' | 'asked';
-  /** A whole number (JSON Schema `integer`), shown whole; otherwise four significant digits (formatNumber). */
+  /** A whole number: JSON Schema `integer` in results.schema.json. Every figure's text is formatNumber's, which keeps whole numbers whole. */
   integer: boolean;
   /** How the figure reads in a one-line summary, `{}` standing for its number. */
   inLine: string;
@@ -180,17 +181,12 @@ export function formatNumber(value: number): string {
   return plain.includes('.') ? plain.replace(/\.?0+$/, '') : plain;
 }
 
-/** A figure's number: counts whole, everything else by formatNumber. */
-export function formatFigureValue(name: string, value: number): string {
-  return figureInfo(name).integer && Number.isFinite(value) ? value.toFixed(0) : formatNumber(value);
-}
-
 /** The headline figures of a summary or interval on one line: `941.3 Mbit/s  loss 0.018%  jitter 0.034 ms`. */
 export function headlineText(test: TestName, figures: object): string {
   const values = testFigureValues(test, figures);
   return HEADLINE_FIGURES[test]
     .filter((name) => values[name] !== undefined)
-    .map((name) => figureInfo(name).inLine.replace('{}', formatFigureValue(name, values[name])))
+    .map((name) => figureInfo(name).inLine.replace('{}', formatNumber(values[name])))
     .join('  ');
 }
 

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { RunGroup } from '../../core/results-file.js';
 import type { RunObject } from '../../core/run-object.js';
-import { formatFigureValue, HEADLINE_FIGURES } from '../../core/figure-catalog.js';
+import { formatNumber, HEADLINE_FIGURES } from '../../core/figure-catalog.js';
 import type { PlannedGroup } from '../../scenario/scenario-model.js';
 import type { Palette } from './palette.js';
 import { formatInterval } from './format-figure.js';
@@ -33,7 +33,7 @@ export function renderSummaryTable(groups: readonly RunGroup[], planned: readonl
       name,
       ok === own.length ? okText : colours.red(okText),
       figures.join('\n'),
-      figures.map((f) => formatFigureValue(f, g.figures[f].mean)).join('\n'),
+      figures.map((f) => formatNumber(g.figures[f].mean)).join('\n'),
       figures.map((f) => formatInterval(g.figures[f].mean, g.figures[f].ci95)).join('\n'),
       figures.map((f) => g.figures[f].better).join('\n'),
     ]);

@@ -1,4 +1,4 @@
-import { figuresOf, formatFigureValue, figureInfo, rateShortfall, testFigureValues, whoCounts } from '../../core/figure-catalog.js';
+import { figureInfo, figuresOf, formatNumber, rateShortfall, testFigureValues, whoCounts } from '../../core/figure-catalog.js';
 import type { RunObject } from '../../core/run-object.js';
 
 /** Rows of `bench test`'s summary table, one per figure of the test, from the catalogue: figure, value, unit (who counts it). */
@@ -7,7 +7,7 @@ export function summaryRows(run: RunObject): Array<[string, string, string]> {
   const values = testFigureValues(run.test, run.summary);
   return figuresOf(run.test)
     .filter((name) => values[name] !== undefined)
-    .map((name) => [name, formatFigureValue(name, values[name]), `${figureInfo(name).unit} (${whoCounts(name, run.test)})`]);
+    .map((name) => [name, formatNumber(values[name]), `${figureInfo(name).unit} (${whoCounts(name, run.test)})`]);
 }
 
 /** What a reader of the summary must be told before trusting it. */
