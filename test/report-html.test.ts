@@ -111,20 +111,45 @@ test('each sweep has its figure against the swept value, as a chart and a table'
     ['4', '15566', '1'],
   ]);
   assert.deepEqual(tableAfter(main, 'id="sweep-02"'), [
-    ['rate', 'Throughput (Mbit/s)', 'Loss (%)', 'Jitter (ms)', 'repeats'],
-    ['100M', '100 ± 0', '0 ± 0', '0.012 ± 0', '2'],
-    ['500M', '499.9 ± 0', '0.018 ± 0.006', '0.034 ± 0.006', '2'],
-    ['1G', '966.1 ± 15.88', '3.385 ± 1.633', '0.222 ± 0.159', '2'],
+    // The rate the sender reached beside the rate asked (issue 16).
+    ['rate', 'Sender throughput (Mbit/s)', 'Throughput (Mbit/s)', 'Loss (%)', 'Jitter (ms)', 'repeats'],
+    ['100M', '100 ± 0', '100 ± 0', '0 ± 0', '0.012 ± 0', '2'],
+    ['500M', '500 ± 0', '499.9 ± 0', '0.018 ± 0.006', '0.034 ± 0.006', '2'],
+    ['1G', '1000 ± 0', '966.1 ± 15.88', '3.385 ± 1.633', '0.222 ± 0.159', '2'],
   ]);
   const sweep = main.slice(main.indexOf('id="sweep-02"'), main.indexOf('id="runs"'));
   const loss = /<svg[^>]*aria-label="udp-rate: loss against offered rate"[\s\S]*?<\/svg>/.exec(sweep)?.[0] ?? '';
   assert.match(loss, />offered rate \(Mbit\/s\)</);
   assert.match(loss, />loss \(%\)</);
-  // Three rates, three mean markers; the 1G point has a whisker from its lowest to its highest repeat.
-  assert.equal(count(loss, 'class="point"'), 3);
-  assert.equal(count(loss, 'class="whisker"'), 2);
+  // Three rates, each at the rate asked and at the rate sent (here the same): six mean markers; the 1G
+  // points have a whisker from their lowest to their highest repeat.
+  assert.equal(count(loss, 'class="point"'), 6);
+  assert.equal(count(loss, 'class="whisker"'), 4);
+  assert.match(loss, />udp-rate, at the rate asked</);
+  assert.match(loss, />udp-rate, at the rate sent</);
   // Nice x ticks: 0 to 1000 Mbit/s in steps of 200.
   for (const tick of ['0', '200', '400', '600', '800', '1000']) assert.match(loss, new RegExp(`text-anchor="middle">${tick}</text>`));
+});
+
+// Issue 16: a loss sweep over offered rate read "0% loss at 5G" when the sender reached 564 Mbit/s.
+test('a rate sweep whose sender fell short: a warning in its group, and each figure plotted at the rate sent as well as the rate asked', async () => {
+  const results = await readFixture('lab-baseline.json');
+  const fast = results.groups.find((g) => g.label.includes('rate=1G'))!;
+  fast.figures.sender_mbps = { ...fast.figures.sender_mbps, mean: 564, min: 560, max: 568 };
+  fast.figures.target_mbps = { n: 2, mean: 1000, ci95: 0, min: 1000, max: 1000, better: 'higher' };
+  const { main } = await renderReport(results, 'html');
+  const banners = [...main.matchAll(/<p class="banner warn">([^<]*)<\/p>/g)].map((m) => m[1]);
+  assert.deepEqual(banners, ['Rate not reached: the sender reached 564 of the 1000 Mbit/s asked (56.4%): loss and jitter describe that lighter load.']);
+  assert.ok(main.indexOf(banners[0]) > main.indexOf(`>${fast.label.replace('=', '&#x3D;')}</h3>`), 'the banner sits in its group');
+  assert.deepEqual(tableAfter(main, 'id="sweep-02"')[3].slice(0, 3), ['1G', '564 ± 0', '966.1 ± 15.88']);
+  const sweep = main.slice(main.indexOf('id="sweep-02"'), main.indexOf('id="runs"'));
+  const loss = /<svg[^>]*aria-label="udp-rate: loss against offered rate"[\s\S]*?<\/svg>/.exec(sweep)?.[0] ?? '';
+  const points = [...loss.matchAll(/<circle class="point" cx="([\d.]+)"/g)].map((m) => Number(m[1]));
+  // Asked: 100, 500, 1000 Mbit/s; sent: 100, 500, 564. The last sent point sits left of the last asked one.
+  assert.equal(points.length, 6);
+  const [asked, sent] = [points.slice(0, 3), points.slice(3)];
+  assert.deepEqual(sent.slice(0, 2), asked.slice(0, 2));
+  assert.ok(sent[2] < asked[2] && sent[2] > asked[1], `sent at x=${sent[2]}, asked at ${asked.join(', ')}`);
 });
 
 test('each run has throughput over time, per stream, with the omitted interval shaded', async () => {

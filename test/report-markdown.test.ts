@@ -74,10 +74,11 @@ test('the Markdown report is GitHub-flavoured tables with the right headers and 
 
   const [sweep] = findTable(main, ['rate']);
   assert.deepEqual(rows(sweep), [
-    ['rate', 'Throughput (Mbit/s)', 'Loss (%)', 'Jitter (ms)', 'repeats'],
-    ['100M', '100 ± 0', '0 ± 0', '0.012 ± 0', '2'],
-    ['500M', '499.9 ± 0', '0.018 ± 0.006', '0.034 ± 0.006', '2'],
-    ['1G', '966.1 ± 15.88', '3.385 ± 1.633', '0.222 ± 0.159', '2'],
+    // The rate the sender reached beside the rate asked (issue 16).
+    ['rate', 'Sender throughput (Mbit/s)', 'Throughput (Mbit/s)', 'Loss (%)', 'Jitter (ms)', 'repeats'],
+    ['100M', '100 ± 0', '100 ± 0', '0 ± 0', '0.012 ± 0', '2'],
+    ['500M', '500 ± 0', '499.9 ± 0', '0.018 ± 0.006', '0.034 ± 0.006', '2'],
+    ['1G', '1000 ± 0', '966.1 ± 15.88', '3.385 ± 1.633', '0.222 ± 0.159', '2'],
   ]);
   const [failed] = findTable(main, ['Run', 'Test', 'Error', 'Message']);
   assert.deepEqual(rows(failed)[1].slice(0, 3), ['18. udp-jumbo', 'UDP_STREAM', 'E_REFUSED']);

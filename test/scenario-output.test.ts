@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import type { RunObject } from '../runner/core/run-object.js';
 import type { ExpectationResult } from '../runner/core/results-file.js';
 import { renderExpectations } from '../runner/cli/scenario-output/expectations-list.js';
-import { formatClock, formatFigure, formatInterval } from '../runner/cli/scenario-output/format-figure.js';
+import { formatClock, formatInterval } from '../runner/cli/scenario-output/format-figure.js';
+import { formatNumber } from '../runner/core/figure-catalog.js';
 import { palette } from '../runner/cli/scenario-output/palette.js';
 import { ScenarioProgress } from '../runner/cli/scenario-output/progress-line.js';
 import { renderSummaryTable } from '../runner/cli/scenario-output/summary-table.js';
@@ -31,10 +32,10 @@ test('expectations list: label, rule, verdict and the mean it was judged on', ()
   assert.equal(renderExpectations(results, plain), [
     'Expectations: 1 of 3 met',
     '  uplink        throughput_mbps >= 900  ✗ 874.2',
-    '  TCP_RR local  latency_us.p99 < 250    ✓ 87.30',
+    '  TCP_RR local  latency_us.p99 < 250    ✓ 87.3',
     '  TCP_RR local  transactions > 1        ✗ no value: no run produced it',
   ].join('\n'));
-  assert.equal(renderExpectations([results[1]], palette(true)), '\x1b[1mExpectations: 1 of 1 met\x1b[22m\n  TCP_RR local  latency_us.p99 < 250  \x1b[32m✓ 87.30\x1b[39m');
+  assert.equal(renderExpectations([results[1]], palette(true)), '\x1b[1mExpectations: 1 of 1 met\x1b[22m\n  TCP_RR local  latency_us.p99 < 250  \x1b[32m✓ 87.3\x1b[39m');
 });
 
 test('summary table: one row per group, mean and 95% CI across repeats, which way is better; no colour codes when off', () => {
@@ -44,22 +45,22 @@ test('summary table: one row per group, mean and 95% CI across repeats, which wa
   ];
   const table = renderSummaryTable(summarizeGroups(loaded.groups, runs), loaded.groups, runs, plain);
   assert.equal(table, [
-    '┌──────────────────┬─────┬──────────────────────┬────────┬──────────────────┬────────┐',
-    '│ run              │  ok │ figure               │   mean │           95% CI │ better │',
-    '├──────────────────┼─────┼──────────────────────┼────────┼──────────────────┼────────┤',
-    '│ uplink           │ 3/3 │ throughput_mbps      │  940.0 │   ± 24.84 (2.6%) │ higher │',
-    '│ TCP_STREAM local │     │                      │        │                  │        │',
-    '├──────────────────┼─────┼──────────────────────┼────────┼──────────────────┼────────┤',
-    '│ TCP_RR local     │ 2/3 │ transactions_per_sec │ 2000.0 │       ± 0 (0.0%) │ higher │',
-    '│                  │     │ latency_us.p50       │  38.00 │       ± 0 (0.0%) │ lower  │',
+    '┌──────────────────┬─────┬──────────────────────┬──────┬──────────────────┬────────┐',
+    '│ run              │  ok │ figure               │ mean │           95% CI │ better │',
+    '├──────────────────┼─────┼──────────────────────┼──────┼──────────────────┼────────┤',
+    '│ uplink           │ 3/3 │ throughput_mbps      │  940 │   ± 24.84 (2.6%) │ higher │',
+    '│ TCP_STREAM local │     │                      │      │                  │        │',
+    '├──────────────────┼─────┼──────────────────────┼──────┼──────────────────┼────────┤',
+    '│ TCP_RR local     │ 2/3 │ transactions_per_sec │ 2000 │       ± 0 (0.0%) │ higher │',
+    '│                  │     │ latency_us.p50       │   38 │       ± 0 (0.0%) │ lower  │',
     // Two repeats: t(1) = 12.706 makes the interval wide, as it should be.
-    '│                  │     │ latency_us.p99       │  220.0 │ ± 254.1 (115.5%) │ lower  │',
-    '└──────────────────┴─────┴──────────────────────┴────────┴──────────────────┴────────┘',
+    '│                  │     │ latency_us.p99       │  220 │ ± 254.1 (115.5%) │ lower  │',
+    '└──────────────────┴─────┴──────────────────────┴──────┴──────────────────┴────────┘',
 ].join('\n'));
 });
 
 test('figures keep enough digits to compare and no more', () => {
-  assert.deepEqual([formatFigure(941.27), formatFigure(87.333), formatFigure(3.14159), formatFigure(0), formatFigure(0.00042)], ['941.3', '87.33', '3.142', '0', '0.00042']);
+  assert.deepEqual([941.27, 87.333, 3.14159, 0, 0.00042, 14234.13, 100].map(formatNumber), ['941.3', '87.33', '3.142', '0', '0.00042', '14234', '100']);
   assert.equal(formatInterval(940, 24.8414), '± 24.84 (2.6%)');
   assert.equal(formatInterval(940, null), '—');
   assert.deepEqual([formatClock(8), formatClock(219), formatClock(3725)], ['8s', '3m 39s', '1h 02m 05s']);
@@ -77,6 +78,21 @@ test('shaky figures: a wide interval across repeats, runs too short, no repeats,
     '1 of 2 runs measures fewer than 3 intervals (TCP_STREAM local; duration 2s, interval 1s, omit 0s): so short a run is mostly start-up; make duration at least 3s',
   ]);
   assert.deepEqual(planWarnings(loaded.groups), []);
+});
+
+// Issue 16: `{test: UDP_STREAM, rate: 5G, size: 512}` sent 564 Mbit/s and the summary read as 0% loss at 5G.
+test('a UDP group whose sender reached less than 95% of its rate is a warning, with what to do', () => {
+  const fast = parseScenario('u.yaml', 'name: u\nruns:\n  - { test: UDP_STREAM, rate: 5G, size: 512, label: fast }\n  - { test: UDP_STREAM, rate: 100M, label: slow }\n', { env: {} });
+  const udpRun = (g: (typeof fast.groups)[number], repeat: number, sent: number, target: number): RunObject => {
+    const run = streamRun(g, repeat, sent);
+    run.summary = { ...run.summary!, sender_mbps: sent, target_mbps: target };
+    return run;
+  };
+  const [fastGroup, slowGroup] = fast.groups;
+  const groups = summarizeGroups(fast.groups, [udpRun(fastGroup, 0, 560, 5000), udpRun(fastGroup, 1, 568, 5000), udpRun(slowGroup, 0, 96, 100), udpRun(slowGroup, 1, 95, 100)]);
+  assert.deepEqual(resultWarnings(groups), [
+    'fast: the sender reached 564 of the 5000 Mbit/s asked (11.28%): loss and jitter describe that lighter load; lower rate, or raise size or streams',
+  ]);
 });
 
 test('progress without a terminal: one plain line per event, the last interval from the result, no carriage returns', () => {
@@ -99,7 +115,7 @@ test('progress without a terminal: one plain line per event, the last interval f
   assert.equal(written.join(''), [
     '[1/6] uplink (repeat 1/3): 10s, 64KiB',
     '[1/6] uplink (repeat 1/3): queued at the server, position 2',
-    '[1/6] uplink (repeat 1/3)  0.0-1.0s  500.0 Mbit/s  (omitted)',
+    '[1/6] uplink (repeat 1/3)  0.0-1.0s  500 Mbit/s  (omitted)',
     '[1/6] uplink (repeat 1/3)  1.0-2.0s  941.3 Mbit/s',
     '[1/6] uplink (repeat 1/3): ok  941.3 Mbit/s',
     'pause 2s',

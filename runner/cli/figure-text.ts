@@ -2,16 +2,16 @@ import { isRrFigures, type Figures } from '../core/run-object.js';
 import type { TestParams } from '../core/test-params.js';
 import { isStreamTest } from '../core/test-params.js';
 import { formatBytes, formatDuration, formatRate } from '../core/units.js';
-import { formatFigure } from './scenario-output/format-figure.js';
+import { formatNumber } from '../core/figure-catalog.js';
 
 /** The one or two figures that say how a run (or an interval of it) went. */
 export function figureText(figures: Figures): string {
   if (isRrFigures(figures)) {
-    const loss = figures.loss_percent !== undefined ? `  loss ${formatFigure(figures.loss_percent)}%` : '';
-    return `${formatFigure(figures.transactions_per_sec)} trans/s  p99 ${formatFigure(figures.latency_us.p99)} µs${loss}`;
+    const loss = figures.loss_percent !== undefined ? `  loss ${formatNumber(figures.loss_percent)}%` : '';
+    return `${formatNumber(figures.transactions_per_sec)} trans/s  p99 ${formatNumber(figures.latency_us.p99)} µs${loss}`;
   }
-  const loss = figures.loss_percent !== undefined ? `  loss ${formatFigure(figures.loss_percent)}%` : '';
-  return `${formatFigure(figures.throughput_mbps)} Mbit/s${loss}`;
+  const loss = figures.loss_percent !== undefined ? `  loss ${formatNumber(figures.loss_percent)}%` : '';
+  return `${formatNumber(figures.throughput_mbps)} Mbit/s${loss}`;
 }
 
 /** The parameters that matter for the test, such as `10s, 1472B, 100Mbit/s, 4 streams`. */

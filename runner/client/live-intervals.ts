@@ -1,7 +1,7 @@
 import type { StreamSample } from '../control/messages.js';
 import type { IntervalRecord } from '../core/run-object.js';
 import type { TestParams } from '../core/test-params.js';
-import { computeFigures } from '../measure/run-figures.js';
+import { computeFigures, omittedIntervalCount } from '../measure/run-figures.js';
 
 /**
  * Builds interval records while the test runs, from this side's samples and
@@ -52,7 +52,7 @@ export class LiveIntervals {
       const { intervals } = computeFigures({ ...this.params, omit_s: 0 }, client, server, true);
       const record = intervals[k];
       if (!record) return;
-      record.omitted = this.params.omit_s > 0 && k < Math.ceil(this.params.omit_s / this.params.interval_s - 1e-9);
+      record.omitted = k < omittedIntervalCount(this.params);
       this.emitted++;
       this.onRecord(k, record);
     }

@@ -2,12 +2,19 @@ import type { TestName, TestParams } from './test-params.js';
 
 /**
  * The run object: the contract between the engine, scenarios, reports and
- * `bench test --json`. Written down as schemas/results.schema.json.
+ * `bench test --json`. Written down as schemas/results.schema.json; each
+ * figure's label, unit, direction and tests are in runner/core/figure-catalog.ts
+ * (test/figure-catalog.test.ts keeps the three in step).
  *
  * Figures, and who counts them:
  * - throughput_mbps: bits the receiver got, divided by the receiver's measured
  *   time (its start to its last byte), in 10^6 bit/s.
  * - sender_mbps: bits the sender handed to the kernel over the sender's time.
+ * - target_mbps: a paced UDP_STREAM's target rate, all streams together, beside
+ *   sender_mbps, which says whether the sender reached it.
+ * - After --omit, both sides count from the receiver's position in the stream at
+ *   its omit boundary (bytes for TCP, sequence numbers for UDP), so sent and
+ *   received describe the same bytes: received <= sent, lost = sent - received.
  * - UDP loss: packets_sent (sender) minus distinct packets_received (receiver).
  * - jitter_ms: RFC 3550 interarrival jitter, computed by the receiver.
  * - RR figures are counted by the client: one transaction is one request sent
@@ -16,6 +23,8 @@ import type { TestName, TestParams } from './test-params.js';
 export interface StreamFigures {
   throughput_mbps: number;
   sender_mbps: number;
+  /** UDP_STREAM with a rate: the rate asked for, in Mbit/s (absent when unpaced and in older files). */
+  target_mbps?: number;
   bytes_sent: number;
   bytes_received: number;
   packets_sent?: number;

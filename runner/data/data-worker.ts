@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { DataPathError, asBenchError } from '../core/errors.js';
+import { omittedIntervalCount } from '../measure/run-figures.js';
 import { threadCpuSeconds } from '../measure/thread-cpu.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { openDataRole } from './open-data-role.js';
@@ -20,7 +21,7 @@ const { params } = config;
 const intervalMs = params.interval_s * 1000;
 const durationMs = params.duration_s * 1000;
 /** The first boundary at or after --omit ends the omitted period (0: nothing omitted). */
-const omitBoundary = params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
+const omitBoundary = omittedIntervalCount(params);
 
 let role: DataRole | null = null;
 let startedAt = 0;

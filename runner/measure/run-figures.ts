@@ -73,6 +73,76 @@ function tailLoss(pair: SidePair): number {
   return Math.max(0, pair.sender.final.packets - (f.lost + f.packets));
 }
 
+/**
+ * Where a stream's summary starts, after --omit: the receiver's position in
+ * the stream at its omit boundary, in bytes for TCP and in sequence numbers
+ * for UDP (highest seen + 1 = distinct received + missing). Each side takes
+ * its omit sample by its own clock, and the two clocks start apart (START
+ * reaches the server later), so cutting each side at its own sample counted
+ * different bytes: more received than sent after omit. One cut, applied to
+ * both sides, makes sent and received describe the same bytes and datagrams.
+ */
+function summaryCut(udp: boolean, receiverOmit: StreamSample | null): number {
+  if (!receiverOmit) return 0;
+  return udp ? receiverOmit.packets + receiverOmit.lost : receiverOmit.bytes;
+}
+
+/**
+ * A side's clock when its cumulative count reached `count`, interpolated
+ * between the samples around it: the sender's time at the cut.
+ */
+function timeAtCount(samples: readonly StreamSample[], key: 'bytes' | 'packets', count: number): number {
+  let previous = ZERO;
+  for (const s of samples) {
+    if (s[key] >= count) {
+      const span = s[key] - previous[key];
+      return span > 0 ? previous.t + ((count - previous[key]) / span) * (s.t - previous.t) : previous.t;
+    }
+    previous = s;
+  }
+  return previous.t;
+}
+
+/**
+ * One stream's summary: everything from the cut to the end, on both sides.
+ * Relations that hold by construction: received <= sent, lost = sent - received.
+ */
+function summaryStreamFigures(udp: boolean, pair: SidePair, omitting: boolean): StreamFigures {
+  const { sender, receiver } = pair;
+  const r0 = omitting ? receiver.omit_sample ?? ZERO : ZERO;
+  const r1 = receiver.final;
+  const s1 = sender.final;
+  const cut = omitting ? summaryCut(udp, receiver.omit_sample) : 0;
+  const senderStart = cut > 0 ? timeAtCount(sender.samples, udp ? 'packets' : 'bytes', cut) : 0;
+  // A UDP sender's bytes are its datagrams times their one size.
+  const bytesPerDatagram = udp && s1.packets > 0 ? s1.bytes / s1.packets : 0;
+  const bytesSent = Math.max(0, s1.bytes - (udp ? Math.round(cut * bytesPerDatagram) : cut));
+  // Past the cut the receiver can only count what the sender sent past it; a surplus
+  // is datagrams from before the cut arriving late, which belong to the omitted part.
+  const bytesReceived = Math.min(Math.max(0, r1.bytes - r0.bytes), bytesSent);
+  const receiverTime = r1.t - r0.t;
+  const senderTime = s1.t - senderStart;
+  const f: StreamFigures = {
+    throughput_mbps: receiverTime > 0 ? round((bytesReceived * 8) / receiverTime / 1e6) : 0,
+    sender_mbps: senderTime > 0 ? round((bytesSent * 8) / senderTime / 1e6) : 0,
+    bytes_sent: bytesSent,
+    bytes_received: bytesReceived,
+  };
+  if (udp) {
+    const sent = Math.max(0, s1.packets - cut);
+    const received = Math.min(Math.max(0, r1.packets - r0.packets), sent);
+    const lost = sent - received;
+    f.packets_sent = sent;
+    f.packets_received = received;
+    f.packets_lost = lost;
+    f.loss_percent = sent > 0 ? round((100 * lost) / sent, 4) : 0;
+    f.out_of_order = r1.out_of_order - r0.out_of_order;
+    f.duplicates = r1.duplicates - r0.duplicates;
+    f.jitter_ms = round(r1.jitter_ms, 4);
+  }
+  return f;
+}
+
 function sumStreamFigures(udp: boolean, parts: StreamFigures[]): StreamFigures {
   const total: StreamFigures = { throughput_mbps: 0, sender_mbps: 0, bytes_sent: 0, bytes_received: 0 };
   for (const p of parts) {
@@ -157,7 +227,12 @@ function alignedSamples(reports: StreamReport[]): StreamSample[][] {
   return reports.map((r) => [...r.samples.slice(0, boundaries), r.final]);
 }
 
-function omitIndex(params: TestParams): number {
+/**
+ * How many leading intervals --omit leaves out of the summary: --omit rounded
+ * up to whole intervals (a tolerance keeps 0.3s / 0.1s at 3). The data threads
+ * take their omit sample at this boundary; 0 is nothing omitted.
+ */
+export function omittedIntervalCount(params: Pick<TestParams, 'omit_s' | 'interval_s'>): number {
   return params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
 }
 
@@ -174,7 +249,7 @@ export interface ComputedFigures {
  */
 export function computeFigures(params: TestParams, client: StreamReport[], server: StreamReport[], live = false): ComputedFigures {
   const udp = params.test === 'UDP_STREAM' || params.test === 'UDP_RR';
-  const omitted = omitIndex(params);
+  const omitted = omittedIntervalCount(params);
   if (params.test === 'TCP_RR' || params.test === 'UDP_RR') return computeRr(params, udp, omitted, client);
 
   const pairs = pairStreams(params, client, server);
@@ -202,13 +277,13 @@ export function computeFigures(params: TestParams, client: StreamReport[], serve
       ...(pairs.length > 1 ? { streams: parts } : {}),
     });
   }
-  const summaryParts = pairs.map((pair) => {
-    const s0 = omitted > 0 ? pair.sender.omit_sample ?? ZERO : ZERO;
-    const r0 = omitted > 0 ? pair.receiver.omit_sample ?? ZERO : ZERO;
-    const f = streamFigures(udp, s0, pair.sender.final, r0, pair.receiver.final, tailLoss(pair));
-    return f;
-  });
-  const summary = sumStreamFigures(udp, summaryParts);
+  const summed = sumStreamFigures(udp, pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0)));
+  // The rate asked for, beside sender_mbps, so that a sender that fell short is seen as such (issue 16).
+  let summary: StreamFigures = summed;
+  if (params.test === 'UDP_STREAM' && params.rate_bps > 0) {
+    const { throughput_mbps, sender_mbps, ...rest } = summed;
+    summary = { throughput_mbps, sender_mbps, target_mbps: round((params.rate_bps * params.streams) / 1e6), ...rest };
+  }
   const start = omitted > 0 ? pairs[0].receiver.omit_sample?.t ?? 0 : 0;
   const duration = Math.max(...pairs.map((p) => p.receiver.final.t)) - start;
   return { summary, intervals, duration_s: round(duration) };

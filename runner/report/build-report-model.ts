@@ -3,7 +3,7 @@ import type { FigureStatistics, ResultsFile, RunGroup } from '../core/results-fi
 import type { RunObject } from '../core/run-object.js';
 import { formatDuration } from '../core/units.js';
 import { padIndex } from './chart-files.js';
-import { compareFigureNames, figureInfo, flattenFigures, headlineFigures, isCounter, isVolume } from './figure-catalog.js';
+import { compareFigureNames, figureInfo, figureValues, HEADLINE_FIGURES, isCounter, isVolume, rateShortfall } from '../core/figure-catalog.js';
 import { describeParams, formatCi, formatElapsed, formatNumber, formatUtc } from './format.js';
 import type {
   ExpectationView, FigureView, GroupView, PeerView, ReportModel, RunView, VerdictView,
@@ -100,7 +100,8 @@ function groupView(g: RunGroup, index: number, allRuns: RunObject[]): GroupView 
     .map((name) => figureView(name, g.figures[name]));
   const members = allRuns.filter((r) => g.run_ids.includes(r.id));
   const ok = members.filter((r) => r.status === 'ok').length;
-  const headline = headlineFigures(g.test).flatMap((name) => figures.filter((f) => f.name === name));
+  const headline = HEADLINE_FIGURES[g.test].flatMap((name) => figures.filter((f) => f.name === name));
+  const shortfall = rateShortfall({ sender_mbps: g.figures.sender_mbps?.mean, target_mbps: g.figures.target_mbps?.mean });
   return {
     index,
     anchor: `group-${padIndex(index)}`,
@@ -118,6 +119,7 @@ function groupView(g: RunGroup, index: number, allRuns: RunObject[]): GroupView 
     headline_text: headline.length > 0 ? headline.map((f) => `${f.label} ${f.mean_text} ${f.unit}`).join(', ') : 'no result',
     headline,
     figures,
+    warnings: shortfall ? [`Rate not reached: ${shortfall}.`] : [],
   };
 }
 
@@ -127,7 +129,7 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
   const repeatText = run.repeat_index !== undefined && repeats > 1 ? `repeat ${run.repeat_index + 1} of ${repeats}` : '';
   const chartName = repeatText ? `${label} #${(run.repeat_index ?? 0) + 1}` : label;
   const figures = run.summary
-    ? flattenFigures(run.summary)
+    ? figureValues(run.summary)
         .filter(([name]) => !isCounter(name))
         .map(([name, value]) => {
           const info = figureInfo(name);

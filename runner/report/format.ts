@@ -1,20 +1,9 @@
 import { formatBytes, formatDuration, formatRate } from '../core/units.js';
 import type { TestParams } from '../core/test-params.js';
+import { formatNumber } from '../core/figure-catalog.js';
 
-/**
- * How figures are shown: four significant digits, never fewer than the whole
- * number, trailing zeros dropped (14234 Mbit/s, 94.77 µs, 0.018 %), so columns read the same in every
- * format and tests can assert exact text.
- */
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (value === 0) return '0';
-  if (Math.abs(value) >= 1000) return value.toFixed(0);
-  const text = value.toPrecision(4);
-  // toPrecision switches to exponent form below 1e-6; figures that small read as 0.
-  const plain = text.includes('e') ? value.toFixed(6) : text;
-  return plain.includes('.') ? plain.replace(/\.?0+$/, '') : plain;
-}
+/** The one number format of figures lives with the catalogue; charts and comparisons import it from here too. */
+export { formatNumber };
 
 /** Whole KiB and MiB as such (64KiB), other sizes in bytes (1472B), as a user would write them. */
 function formatSize(bytes: number): string {

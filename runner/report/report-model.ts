@@ -94,6 +94,8 @@ export interface GroupView {
   headline_text: string;
   headline: FigureView[];
   figures: FigureView[];
+  /** What to distrust in these figures, in sentences: a UDP sender that reached less than 95% of its target rate. */
+  warnings: string[];
 }
 
 export interface TableView {

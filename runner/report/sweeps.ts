@@ -1,8 +1,8 @@
 import type { ResultsFile, RunGroup } from '../core/results-file.js';
+import { figureInfo, HEADLINE_FIGURES } from '../core/figure-catalog.js';
 import type { TestName, TestParams } from '../core/test-params.js';
 import { makeChart, padIndex } from './chart-files.js';
 import { renderSweepChart, type SweepSeries } from './charts/sweep-chart.js';
-import { figureInfo } from './figure-catalog.js';
 import { formatCi, formatNumber } from './format.js';
 import type { SweepView } from './report-model.js';
 
@@ -36,12 +36,6 @@ const SWEEP_FIGURES: Record<TestName, string[]> = {
   UDP_RR: ['transactions_per_sec', 'latency_us.p99', 'loss_percent'],
 };
 
-const TABLE_FIGURES: Record<TestName, string[]> = {
-  TCP_STREAM: ['throughput_mbps'],
-  UDP_STREAM: ['throughput_mbps', 'loss_percent', 'jitter_ms'],
-  TCP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99'],
-  UDP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99', 'loss_percent'],
-};
 
 export function findSweepFamilies(results: ResultsFile): RunGroup[][] {
   const runs = new Map(results.runs.map((r) => [r.id, r]));
@@ -79,24 +73,33 @@ export function buildSweep(family: RunGroup[], index: number): SweepView {
   const categories = numeric ? undefined : [...new Set(rawValues.map(String))];
   const xOf = (g: RunGroup): number =>
     axis ? Number(g.params[axis.param]) * axis.factor : numeric ? Number(g.sweep[xKey]) : categories!.indexOf(String(g.sweep[xKey]));
+  const measured = (name: string): boolean => family.some((g) => (g.figures[name]?.n ?? 0) > 0);
+  // A paced UDP sender can fall short of its rate (issue 16: 564 Mbit/s sent of 5G asked), so a
+  // rate sweep plots each figure against the rate sent as well as the rate asked.
+  const againstSent = first.test === 'UDP_STREAM' && axis?.param === 'rate_bps' && measured('sender_mbps');
   const xLabel = axis?.label ?? xKey;
   const xUnit = axis?.unit ?? '';
   const seriesName = (g: RunGroup): string => otherKeys.map((k) => `${k}=${g.sweep[k]}`).join(', ') || label;
   const ordered = [...family].sort((a, b) => xOf(a) - xOf(b));
-
-  const measured = (name: string): boolean => family.some((g) => (g.figures[name]?.n ?? 0) > 0);
   const charts = SWEEP_FIGURES[first.test]
     .filter(measured)
     .map((name) => {
       const info = figureInfo(name);
       const bySeries = new Map<string, SweepSeries>();
+      const add = (key: string, x: number, stats: { mean: number; min: number; max: number }): void => {
+        const series = bySeries.get(key) ?? { name: key, points: [] };
+        series.points.push({ x, mean: stats.mean, min: stats.min, max: stats.max });
+        bySeries.set(key, series);
+      };
       for (const g of ordered) {
         const stats = g.figures[name];
         if (!stats || stats.n === 0) continue;
-        const key = seriesName(g);
-        const series = bySeries.get(key) ?? { name: key, points: [] };
-        series.points.push({ x: xOf(g), mean: stats.mean, min: stats.min, max: stats.max });
-        bySeries.set(key, series);
+        add(againstSent ? `${seriesName(g)}, at the rate asked` : seriesName(g), xOf(g), stats);
+      }
+      for (const g of againstSent ? ordered : []) {
+        const stats = g.figures[name];
+        const sent = g.figures.sender_mbps;
+        if (stats && stats.n > 0 && sent && sent.n > 0) add(`${seriesName(g)}, at the rate sent`, sent.mean, stats);
       }
       const title = `${label}: ${info.label.toLowerCase()} against ${xLabel}`;
       const svg = renderSweepChart({
@@ -109,7 +112,7 @@ export function buildSweep(family: RunGroup[], index: number): SweepView {
       return makeChart(`sweep-${padIndex(index)}-${name.replace(/[^a-z0-9]+/g, '-')}`, 'sweep', title, svg);
     });
 
-  const tableFigures = TABLE_FIGURES[first.test].filter(measured);
+  const tableFigures = [...(againstSent ? ['sender_mbps'] : []), ...HEADLINE_FIGURES[first.test]].filter(measured);
   const header = [xKey, ...otherKeys, ...tableFigures.map((n) => `${figureInfo(n).label} (${figureInfo(n).unit})`), 'repeats'];
   const rows = ordered.map((g) => [
     String(g.sweep[xKey]),

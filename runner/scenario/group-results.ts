@@ -2,8 +2,7 @@ import type { ExpectationResult, FigureStatistics, RunGroup } from '../core/resu
 import type { RunObject } from '../core/run-object.js';
 import { repeatStatistics } from '../measure/repeat-statistics.js';
 import { evaluateExpectation } from './expectations.js';
-import { betterOf } from '../core/figure-catalog.js';
-import { flattenFigures } from './summary-figures.js';
+import { betterOf, testFigureValues } from '../core/figure-catalog.js';
 import type { PlannedGroup } from './scenario-model.js';
 
 /**
@@ -18,7 +17,7 @@ export function summarizeGroups(planned: readonly PlannedGroup[], runs: readonly
     if (own.length === 0) continue;
     const values = new Map<string, number[]>();
     for (const r of own.filter(counts)) {
-      for (const [figure, v] of Object.entries(flattenFigures(g.test, r.summary as object))) {
+      for (const [figure, v] of Object.entries(testFigureValues(g.test, r.summary as object))) {
         values.set(figure, [...(values.get(figure) ?? []), v]);
       }
     }

@@ -1,3 +1,4 @@
+import { rateShortfall } from '../core/figure-catalog.js';
 import type { RunGroup } from '../core/results-file.js';
 import { formatDuration } from '../core/units.js';
 import type { PlannedGroup } from './scenario-model.js';
@@ -25,10 +26,12 @@ export function planWarnings(groups: readonly PlannedGroup[]): string[] {
   return [`${which}: so short a run is mostly start-up; make duration at least ${needed}`];
 }
 
-/** Warnings from the results: figures that varied widely across repeats, runs without repeats. */
+/** Warnings from the results: UDP senders short of their rate, figures that varied widely across repeats, runs without repeats. */
 export function resultWarnings(groups: readonly RunGroup[]): string[] {
   const warnings: string[] = [];
   for (const g of groups) {
+    const shortfall = rateShortfall({ sender_mbps: g.figures.sender_mbps?.mean, target_mbps: g.figures.target_mbps?.mean });
+    if (shortfall) warnings.push(`${g.label}: ${shortfall}; lower rate, or raise size or streams`);
     for (const figure of SPREAD_FIGURES) {
       const s = g.figures[figure];
       if (!s || s.ci95 === null || s.mean === 0) continue;

@@ -75,7 +75,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     onEvent: (event) => {
       if (event.type === 'queued') process.stderr.write(`bench: queued behind ${event.position} test${event.position === 1 ? '' : 's'} on the server; waiting\n`);
       if (event.type === 'interval') {
-        say(intervalLine(event.record));
+        say(intervalLine(params.test, event.record));
         shown++;
       }
     },
@@ -87,7 +87,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     out.write(`${JSON.stringify(run, null, 2)}\n`);
   } else if (run.status === 'ok') {
     // The last interval closes at the stream's end, after the live samples: print it from the result.
-    for (const record of run.intervals.slice(shown)) say(intervalLine(record));
+    for (const record of run.intervals.slice(shown)) say(intervalLine(run.test, record));
     say(summaryTable(run, useColor(out, options.color)));
   }
   if (run.status !== 'ok' || run.interrupted) {

@@ -1,6 +1,6 @@
 import type { ExpectationResult } from '../../core/results-file.js';
 import type { Palette } from './palette.js';
-import { formatFigure } from './format-figure.js';
+import { formatNumber } from '../../core/figure-catalog.js';
 
 /**
  * One line per expectation, columns aligned, the verdict beside the value
@@ -12,7 +12,7 @@ export function renderExpectations(results: readonly ExpectationResult[], colour
   const labelWidth = Math.max(...results.map((r) => r.label.length));
   const ruleWidth = Math.max(...results.map((r) => rule(r).length));
   const lines = results.map((r) => {
-    const observed = r.observed === null ? 'no value: no run produced it' : formatFigure(r.observed);
+    const observed = r.observed === null ? 'no value: no run produced it' : formatNumber(r.observed);
     const verdict = r.ok ? colours.green(`✓ ${observed}`) : colours.red(`✗ ${observed}`);
     return `  ${r.label.padEnd(labelWidth)}  ${rule(r).padEnd(ruleWidth)}  ${verdict}`;
   });

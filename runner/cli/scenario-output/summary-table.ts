@@ -1,10 +1,10 @@
 import Table from 'cli-table3';
 import type { RunGroup } from '../../core/results-file.js';
 import type { RunObject } from '../../core/run-object.js';
-import { HEADLINE_FIGURES } from '../../core/figure-catalog.js';
+import { formatNumber, HEADLINE_FIGURES } from '../../core/figure-catalog.js';
 import type { PlannedGroup } from '../../scenario/scenario-model.js';
 import type { Palette } from './palette.js';
-import { formatFigure, formatInterval } from './format-figure.js';
+import { formatInterval } from './format-figure.js';
 
 /**
  * One row per group: how many of its repeats succeeded, and for the figures
@@ -33,7 +33,7 @@ export function renderSummaryTable(groups: readonly RunGroup[], planned: readonl
       name,
       ok === own.length ? okText : colours.red(okText),
       figures.join('\n'),
-      figures.map((f) => formatFigure(g.figures[f].mean)).join('\n'),
+      figures.map((f) => formatNumber(g.figures[f].mean)).join('\n'),
       figures.map((f) => formatInterval(g.figures[f].mean, g.figures[f].ci95)).join('\n'),
       figures.map((f) => g.figures[f].better).join('\n'),
     ]);

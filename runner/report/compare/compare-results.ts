@@ -1,6 +1,6 @@
 import type { ResultsFile, RunGroup } from '../../core/results-file.js';
 import { isTestName, TEST_NAMES, type TestName, type TestParams } from '../../core/test-params.js';
-import { compareFigureNames, figureInfo, headlineFigures, isVolume } from '../figure-catalog.js';
+import { compareFigureNames, figureInfo, HEADLINE_FIGURES, isVolume } from '../../core/figure-catalog.js';
 import { describeParams, formatNumber, formatUtc } from '../format.js';
 import { ResultsFileError } from '../load-results.js';
 import { DEFAULT_FLOORS } from './compare-defaults.js';
@@ -207,7 +207,7 @@ function compareFigures(base: RunGroup, next: RunGroup, selection: FigureSelecti
   };
   const chosen =
     selection === 'headline'
-      ? headlineFigures(base.test)
+      ? [...HEADLINE_FIGURES[base.test]]
       : selection === 'all'
         // Bytes and packets moved follow throughput; comparing them too would count one change several times.
         ? [...Object.keys(base.figures), ...Object.keys(next.figures)].filter((name) => !isVolume(name))

@@ -1,6 +1,6 @@
 import type { ResultsFile } from '../../core/results-file.js';
 import type { RunObject } from '../../core/run-object.js';
-import { compareFigureNames, figureInfo, flattenFigures } from '../figure-catalog.js';
+import { compareFigureNames, figureInfo, figureValues } from '../../core/figure-catalog.js';
 
 /**
  * CSV (RFC 4180): one row per run, repeats included, in the order they ran;
@@ -9,7 +9,7 @@ import { compareFigureNames, figureInfo, flattenFigures } from '../figure-catalo
  */
 export function renderCsv(results: ResultsFile): string {
   const paramNames = [...new Set(results.runs.flatMap((r) => Object.keys(r.params ?? {})))].filter((k) => k !== 'test');
-  const figureNames = [...new Set(results.runs.flatMap((r) => (r.summary ? flattenFigures(r.summary).map(([name]) => name) : [])))].sort(
+  const figureNames = [...new Set(results.runs.flatMap((r) => (r.summary ? figureValues(r.summary).map(([name]) => name) : [])))].sort(
     compareFigureNames,
   );
 
@@ -29,7 +29,7 @@ export function renderCsv(results: ResultsFile): string {
       const unit = figureInfo(name).unit;
       return {
         header: unit ? `${name} (${unit})` : name,
-        value: (r: RunObject) => (r.summary ? new Map(flattenFigures(r.summary)).get(name) : undefined),
+        value: (r: RunObject) => (r.summary ? new Map(figureValues(r.summary)).get(name) : undefined),
       };
     }),
     { header: 'error', value: (r) => (r.error ? `${r.error.code}: ${r.error.message}` : null) },
