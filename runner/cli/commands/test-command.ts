@@ -4,6 +4,7 @@ import { parseDuration } from '../../core/units.js';
 import { formatPeer, parsePeer } from '../../client/peer-address.js';
 import { runTest } from '../../client/run-test.js';
 import { useColor } from '../color.js';
+import { printable } from '../../core/terminal-text.js';
 import { EXIT } from '../report-failure.js';
 import { paramsText } from '../figure-text.js';
 import { intervalLine, summaryTable } from '../test-output/print-run.js';
@@ -57,7 +58,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   process.once('SIGINT', onSigint);
 
   let shown = 0;
-  say(`bench ${params.test} with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}: ${paramsText(params)}${params.omit_s > 0 ? `, omit ${params.omit_s}s` : ''}`);
+  say(`bench ${params.test} with ${peer ? printable(formatPeer(peer)) : 'the embedded server on loopback'}: ${paramsText(params)}${params.omit_s > 0 ? `, omit ${params.omit_s}s` : ''}`);
   const run = await runTest({
     params,
     peer,
@@ -81,7 +82,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     say(summaryTable(run, useColor(out, options.color)));
   }
   if (run.status !== 'ok' || run.interrupted) {
-    process.stderr.write(`bench: ${run.params.test} ${run.interrupted ? 'interrupted' : 'failed'}: ${run.error?.message ?? 'unknown error'}\n`);
+    process.stderr.write(`bench: ${run.params.test} ${run.interrupted ? 'interrupted' : 'failed'}: ${printable(run.error?.message ?? 'unknown error', { multiline: true })}\n`);
   }
   if (run.interrupted) return EXIT.interrupted;
   return run.status === 'ok' ? EXIT.ok : EXIT.failed;

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { printable } from '../../core/terminal-text.js';
 import type { Comparison } from './compare-results.js';
 
 /** The comparison as a terminal table; plain text, no colour, so it reads the same in a CI log. */
@@ -31,5 +32,6 @@ export function formatComparisonText(c: Comparison): string {
     lines.push(`${title}:`);
     for (const g of list) lines.push(`  ${g.label}: ${g.test} to ${g.peer}, ${g.params_text}`);
   }
-  return `${lines.join('\n')}\n`;
+  // Labels, paths and peers come from the files compared: no control character of theirs reaches the terminal.
+  return `${printable(lines.join('\n'), { multiline: true })}\n`;
 }
