@@ -1,5 +1,5 @@
 import { chartFrame, PALETTE, type LegendItem } from './frame.js';
-import { linearScale } from './scale.js';
+import { linearScale, maxOf, minOf } from './scale.js';
 import { element, polyline, textElement } from './svg.js';
 
 /** A figure over time: one line per series, such as the total and each stream. */
@@ -30,8 +30,8 @@ export function renderLineChart(spec: LineChartSpec): string {
   const all = spec.series.flatMap((s) => s.points);
   const xs = all.map((p) => p.x);
   const ys = all.map((p) => p.y);
-  const xScale = linearScale(spec.xMin ?? Math.min(...xs), spec.xMax ?? Math.max(...xs), { count: 6 });
-  const yScale = linearScale(0, Math.max(...ys), { zero: true });
+  const xScale = linearScale(spec.xMin ?? minOf(xs), spec.xMax ?? maxOf(xs), { count: 6 });
+  const yScale = linearScale(0, maxOf(ys), { zero: true });
   const colored = spec.series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length] }));
   const legend: LegendItem[] = colored.map((s) => ({ name: s.name, color: s.color, dashed: s.dashed }));
   const frame = chartFrame({
