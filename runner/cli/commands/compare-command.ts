@@ -2,6 +2,7 @@ import { UsageError } from '../../core/errors.js';
 import { compareResults } from '../../report/compare/compare-results.js';
 import { formatComparisonText } from '../../report/compare/compare-text.js';
 import { loadResults } from '../../report/load-results.js';
+import { resultsFromRunLog } from '../../scenario/run-log-results.js';
 import { EXIT } from '../report-failure.js';
 
 export interface CompareCommandOptions {
@@ -16,7 +17,7 @@ type CompareFormat = (typeof FORMATS)[number];
 export async function compareCommand(basePath: string, newPath: string, options: CompareCommandOptions = {}): Promise<number> {
   const threshold = parseThreshold(options.threshold ?? '5%');
   const format = parseFormat(options.format ?? 'text');
-  const [base, next] = await Promise.all([loadResults(basePath), loadResults(newPath)]);
+  const [base, next] = await Promise.all([loadResults(basePath, { fromRunLog: resultsFromRunLog }), loadResults(newPath, { fromRunLog: resultsFromRunLog })]);
   const comparison = compareResults(base, next, threshold, { base: basePath, new: newPath });
   // Handlebars loads only for the formats that need it.
   const output = format === 'text'

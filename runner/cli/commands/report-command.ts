@@ -1,7 +1,8 @@
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { CHART_DIR } from '../../report/chart-files.js';
-import { loadResults } from '../../report/load-results.js';
+import { loadResults, resultsFolderOf } from '../../report/load-results.js';
+import { resultsFromRunLog } from '../../scenario/run-log-results.js';
 import { isReportFormat, writeReport } from '../../report/render-report.js';
 import { EXIT } from '../report-failure.js';
 
@@ -21,8 +22,8 @@ export async function reportCommand(resultsPath: string, options: ReportCommandO
   if (options.template !== undefined && typeof options.template !== 'string') {
     throw new UsageError('--template needs a file: pass the path of a Handlebars template');
   }
-  const results = await loadResults(resultsPath);
-  const output = typeof options.output === 'string' && options.output !== '' ? options.output : join(dirname(resultsPath), `report.${format}`);
+  const results = await loadResults(resultsPath, { fromRunLog: resultsFromRunLog });
+  const output = typeof options.output === 'string' && options.output !== '' ? options.output : join(resultsFolderOf(resultsPath), `report.${format}`);
   const written = await writeReport(results, format, dirname(output), { template: options.template, fileName: basename(output) });
   const charts = written.length - 1;
   const chartNote = charts > 0 ? ` and ${charts} chart${charts === 1 ? '' : 's'} in ${join(dirname(output), CHART_DIR)}` : '';
