@@ -73,14 +73,14 @@ cli
   .action((file, options) => dispatch(() => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options))));
 
 cli
-  .command('report <results>', 'Render a report from results.json')
+  .command('report <results>', 'Render a report from results.json, a results folder, or the results.jsonl a crash left')
   .option('--format <format>', 'html or md', { default: 'html' })
   .option('--template <file>', 'Your own Handlebars template')
   .option('-o, --output <file>', 'Where to write the report')
   .action((results, options) => dispatch(() => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
 
 cli
-  .command('compare <base> <new>', 'Compare two results files and flag regressions')
+  .command('compare <base> <new>', 'Compare two results files (or folders) and flag regressions')
   .option('--threshold <percent>', 'Change that counts as a regression', { default: '5%' })
   .option('--format <format>', 'text, md or html', { default: 'text' })
   .action((base, next, options) => dispatch(() => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options))));
