@@ -151,22 +151,30 @@ function unknownType(type: unknown): ProtocolError {
 }
 
 /**
- * schemas/control-messages.schema.json, one validator per message type,
- * compiled once per process on first use (data worker threads import this
- * file for its types only and never pay for it).
+ * schemas/control-messages.schema.json, one validator per message type, each
+ * compiled once per process when that type first arrives (a client never
+ * compiles the server's checks, and data worker threads import this file for
+ * its types only).
  */
-let validators: Map<string, ValidateFunction> | undefined;
+let schemaAjv: { ajv: InstanceType<typeof Ajv2020.default>; id: string } | undefined;
+const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(type: string): ValidateFunction {
-  if (validators === undefined) {
-    const schema = JSON.parse(readFileSync(packagePath('schemas/control-messages.schema.json'), 'utf8')) as { $id: string };
-    // verbose: errors carry the schema of the failing place, from which a missing field's type is named.
-    const ajv = new Ajv2020.default({ strict: true, allErrors: false, verbose: true });
-    ajv.addSchema(schema);
-    validators = new Map();
-    for (const t of [...CLIENT_TYPES, ...SERVER_TYPES]) validators.set(t, ajv.getSchema(`${schema.$id}#/$defs/${t}`)!);
+  let validate = validators.get(type);
+  if (validate === undefined) {
+    if (schemaAjv === undefined) {
+      const schema = JSON.parse(readFileSync(packagePath('schemas/control-messages.schema.json'), 'utf8')) as { $id: string };
+      // verbose: errors carry the schema of the failing place, from which a missing field's type is named.
+      // validateSchema off: checking the schema against the 2020-12 meta-schema costs more than all the
+      // rest at start-up, and test/control-messages-schema.test.ts does it once, strictly.
+      const ajv = new Ajv2020.default({ strict: true, allErrors: false, verbose: true, validateSchema: false });
+      ajv.addSchema(schema);
+      schemaAjv = { ajv, id: schema.$id };
+    }
+    validate = schemaAjv.ajv.getSchema(`${schemaAjv.id}#/$defs/${type}`)!;
+    validators.set(type, validate);
   }
-  return validators.get(type)!;
+  return validate;
 }
 
 interface SchemaProblem {
