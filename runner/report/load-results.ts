@@ -154,7 +154,8 @@ function validators(): { results: ValidateFunction; run: ValidateFunction } {
   if (compiled === undefined) {
     const schema = JSON.parse(readFileSync(packagePath('schemas/results.schema.json'), 'utf8')) as Record<string, unknown>;
     // verbose: errors carry the failing value's schema, from which a missing field's kind is named.
-    const ajv = new Ajv2020.default({ strict: true, allErrors: false, verbose: true });
+    // validateSchema off: the meta-schema check is the slow part; test/report-load-results.test.ts does it.
+    const ajv = new Ajv2020.default({ strict: true, allErrors: false, verbose: true, validateSchema: false });
     const id = 'bench:results';
     ajv.addSchema({ ...schema, $id: id });
     compiled = { results: ajv.getSchema(id)!, run: ajv.getSchema(`${id}#/$defs/run`)! };
