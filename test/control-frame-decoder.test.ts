@@ -85,10 +85,11 @@ test('malformed and unknown control messages are refused with what is wrong', ()
   assert.throws(() => parseClientMessage(Buffer.from('{not json')), { code: 'E_PROTOCOL', message: 'control frame is not valid JSON - the peer is not a compatible bench' });
   assert.throws(() => parseClientMessage(Buffer.from('[1,2]')), { code: 'E_PROTOCOL', message: 'control frame is not a JSON object' });
   assert.throws(() => parseClientMessage(Buffer.from('{"type":"SHUTDOWN"}')), { code: 'E_PROTOCOL', message: 'unknown control message type "SHUTDOWN"' });
-  assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":"1"}')), { message: "HELLO message without a numeric 'protocol'" });
+  assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":"1","bench_version":"0.1.0"}')), { message: "HELLO message without a numeric 'protocol'" });
+  assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":1}')), { message: "HELLO message without a string 'bench_version'" });
   const bad = { type: 'TEST_REQUEST', params: { ...defaultParams('TCP_STREAM'), duration_s: -1 } };
   assert.throws(() => parseClientMessage(Buffer.from(JSON.stringify(bad))), { message: 'TEST_REQUEST with invalid duration_s -1' });
   // A server message is not a client message.
   assert.throws(() => parseClientMessage(Buffer.from('{"type":"RESULT","streams":[]}')), { message: 'unknown control message type "RESULT"' });
-  assert.throws(() => parseServerMessage(Buffer.from('{"type":"READY","cookie":"ab","data_ports":["x"]}')), { message: 'READY without a list of data ports' });
+  assert.throws(() => parseServerMessage(Buffer.from('{"type":"READY","cookie":"ab","data_ports":["x"]}')), { message: 'READY message with data_ports[0] "x" is not a whole number' });
 });

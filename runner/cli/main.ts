@@ -78,7 +78,7 @@ cli
   .action((file, options) => dispatch(() => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options))));
 
 cli
-  .command('report <results>', 'Render a report from results.json')
+  .command('report <results>', 'Render a report from results.json, a results folder, or the results.jsonl a crash left')
   .option('--format <format>', 'html, md, junit, csv or openmetrics (docs/exports.md)', { default: 'html' })
   .option('--template <file>', 'Your own Handlebars template (printed on stdout unless -o is given)')
   .option('-o, --output <file>', 'Where to write the report (default: report.<format> beside the results file)')
@@ -89,7 +89,7 @@ cli
   .action((results, options) => dispatch(() => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
 
 cli
-  .command('compare <base> <new>', 'Compare two results files and flag regressions (exit 1; 2 when nothing matched)')
+  .command('compare <base> <new>', 'Compare two results files (or folders) and flag regressions (exit 1; 2 when nothing matched)')
   .option('--threshold <percent>', 'Smallest change that can count as a regression', { default: DEFAULT_THRESHOLD })
   .option('--figures <names>', 'Comma-separated figures to compare, or all (default: each test\'s headline figures)')
   .option('--floor <figure=value>', `A change no larger than this, in the figure's unit, is never flagged (repeatable; defaults: ${floorsText(DEFAULT_FLOORS)})`)

@@ -9,6 +9,7 @@ import { DataWorkerHandle } from '../data/data-worker-handle.js';
 import type { ClientAuth } from './client-auth.js';
 import { connectControl, type ClientControl } from './connect-control.js';
 import { LiveIntervals } from './live-intervals.js';
+import { checkPeerFigures } from './peer-figures.js';
 
 export interface ClientTestOutcome {
   client: StreamReport[];
@@ -108,6 +109,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     if (result.type !== 'RESULT') throw unexpected(result, 'RESULT');
     const client = await namePeer(conn, Promise.all(workers.map((w) => w.result)));
     const clientWall = (performance.now() - startedAt) / 1000;
+    checkPeerFigures(conn.peerName, params, client, result, clientWall);
     finished = true;
     return { client, server: result.streams, client_wall_s: clientWall, server_wall_s: result.wall_s, interrupted, server_name: welcome.hostname };
   } finally {

@@ -12,14 +12,15 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
   readonly socket: Socket;
   readonly peerName: string;
   private readonly decoder = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
-  private readonly parse: (frame: Buffer) => In;
+  /** Gets the peer's name, so that a message it cannot accept names who sent it. */
+  private readonly parse: (frame: Buffer, peerName: string) => In;
   private readonly inbox: In[] = [];
   private waiter: { resolve: (m: In) => void; reject: (e: BenchError) => void } | null = null;
   private failure: BenchError | null = null;
   private listener: ((m: In) => boolean) | null = null;
   private onFailure: Array<(e: BenchError) => void> = [];
 
-  constructor(socket: Socket, peerName: string, parse: (frame: Buffer) => In) {
+  constructor(socket: Socket, peerName: string, parse: (frame: Buffer, peerName: string) => In) {
     this.socket = socket;
     this.peerName = peerName;
     this.parse = parse;
@@ -98,7 +99,7 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
     for (const frame of frames) {
       let message: In;
       try {
-        message = this.parse(frame);
+        message = this.parse(frame, this.peerName);
       } catch (err) {
         // Frames before the bad one were well formed: the owner sees them first, then the failure.
         this.refuseInput(asBenchError(err));

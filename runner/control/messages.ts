@@ -1,4 +1,8 @@
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { readFileSync } from 'node:fs';
 import { ProtocolError } from '../core/errors.js';
+import { packagePath } from '../core/package-paths.js';
 import type { IntervalRecord, LatencySummary, RunObject } from '../core/run-object.js';
 import { checkParams as checkTestParams } from '../core/resolve-params.js';
 import { TEST_NAMES, type TestParams } from '../core/test-params.js';
@@ -98,8 +102,8 @@ export type ServerMessage =
 
 export type ControlMessage = ClientMessage | ServerMessage;
 
-const CLIENT_TYPES = new Set(['HELLO', 'AUTH_RESPONSE', 'TEST_REQUEST', 'REMOTE_TEST_REQUEST', 'START', 'STOP']);
-const SERVER_TYPES = new Set(['WELCOME', 'AUTH_CHALLENGE', 'QUEUED', 'READY', 'ATTACHED', 'INTERVAL', 'RESULT', 'REMOTE_INTERVAL', 'REMOTE_RESULT', 'ERROR']);
+const CLIENT_TYPES: ReadonlySet<string> = new Set(['HELLO', 'AUTH_RESPONSE', 'TEST_REQUEST', 'REMOTE_TEST_REQUEST', 'START', 'STOP']);
+const SERVER_TYPES: ReadonlySet<string> = new Set(['WELCOME', 'AUTH_CHALLENGE', 'QUEUED', 'READY', 'ATTACHED', 'INTERVAL', 'RESULT', 'REMOTE_INTERVAL', 'REMOTE_RESULT', 'ERROR']);
 
 export function encodeMessage(message: ControlMessage): Buffer {
   return Buffer.from(JSON.stringify(message), 'utf8');
@@ -107,68 +111,42 @@ export function encodeMessage(message: ControlMessage): Buffer {
 
 /**
  * Parses a frame from a client into a checked message. The server trusts
- * nothing a client sends: every field a server acts on is checked here.
+ * nothing a client sends: the schema checks every field's shape, and
+ * checkParams what each test parameter means.
  */
 export function parseClientMessage(frame: Buffer): ClientMessage {
   const value = parseJsonObject(frame);
   if (!CLIENT_TYPES.has(value.type as string)) throw unknownType(value.type);
+  const problem = schemaProblem(value);
+  // The client reads this back in an ERROR: it knows which peer it is.
+  if (problem) throw new ProtocolError(`${value.type as string} message ${problem.text}`);
   switch (value.type) {
-    case 'HELLO':
-      requireNumber(value, 'protocol');
-      requireString(value, 'bench_version');
-      return value as ClientMessage;
-    case 'AUTH_RESPONSE':
-      requireString(value, 'mac');
-      return value as ClientMessage;
     case 'TEST_REQUEST':
       return { type: 'TEST_REQUEST', params: checkParams(value.params) };
     case 'REMOTE_TEST_REQUEST':
-      return { type: 'REMOTE_TEST_REQUEST', params: checkParams(value.params), to: checkRemoteTarget(value.to) };
+      return { type: 'REMOTE_TEST_REQUEST', params: checkParams(value.params), to: value.to as RemoteTarget };
     case 'START':
     case 'STOP':
       return { type: value.type };
   }
-  throw unknownType(value.type);
+  return value as ClientMessage;
 }
 
-/** Parses a frame from a server. Shape-checked lightly: the client only reads what it asked for. */
-export function parseServerMessage(frame: Buffer): ServerMessage {
+/**
+ * Parses a frame from a server. Every figure the client will compute from is
+ * checked here for shape and sign (the relations between samples are checked
+ * where both sides meet, in runner/client/peer-figures.ts). `peerName`, when
+ * given, names the server in the error, as the user reads it.
+ */
+export function parseServerMessage(frame: Buffer, peerName?: string): ServerMessage {
   const value = parseJsonObject(frame);
   if (!SERVER_TYPES.has(value.type as string)) throw unknownType(value.type);
-  switch (value.type) {
-    case 'WELCOME':
-      requireNumber(value, 'protocol');
-      break;
-    case 'AUTH_CHALLENGE':
-      requireString(value, 'nonce');
-      break;
-    case 'QUEUED':
-      requireNumber(value, 'position');
-      break;
-    case 'READY':
-      requireString(value, 'cookie');
-      if (!Array.isArray(value.data_ports) || !value.data_ports.every((p) => Number.isInteger(p))) {
-        throw new ProtocolError('READY without a list of data ports');
-      }
-      break;
-    case 'INTERVAL':
-      requireNumber(value, 'stream');
-      break;
-    case 'RESULT':
-      if (!Array.isArray(value.streams)) throw new ProtocolError('RESULT without streams');
-      break;
-    case 'REMOTE_INTERVAL':
-      requireNumber(value, 'index');
-      if (typeof value.record !== 'object' || value.record === null) throw new ProtocolError('REMOTE_INTERVAL without a record');
-      break;
-    case 'REMOTE_RESULT':
-      // The run object is checked against the results schema where it becomes a result (client/remote-test.ts).
-      if (typeof value.run !== 'object' || value.run === null) throw new ProtocolError('REMOTE_RESULT without a run');
-      break;
-    case 'ERROR':
-      requireString(value, 'code');
-      requireString(value, 'message');
-      break;
+  const problem = schemaProblem(value);
+  if (problem) {
+    const type = value.type as string;
+    if (peerName === undefined) throw new ProtocolError(`${type} message ${problem.text}`);
+    const what = problem.missing ? `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} message ${problem.text}` : `an impossible ${type}: ${problem.text.replace(/^with /, '')}`;
+    throw new ProtocolError(`${peerName} sent ${what} - is it a compatible bench server?`);
   }
   return value as ServerMessage;
 }
@@ -190,28 +168,160 @@ function unknownType(type: unknown): ProtocolError {
   return new ProtocolError(`unknown control message type ${JSON.stringify(type)?.slice(0, 40)}`);
 }
 
-function requireNumber(o: Record<string, unknown>, key: string): void {
-  if (typeof o[key] !== 'number' || !Number.isFinite(o[key])) {
-    throw new ProtocolError(`${String(o.type)} message without a numeric '${key}'`);
+/**
+ * schemas/control-messages.schema.json, one validator per message type, each
+ * compiled once per process when that type first arrives (a client never
+ * compiles the server's checks, and data worker threads import this file for
+ * its types only).
+ */
+let schemaAjv: { ajv: InstanceType<typeof Ajv2020.default>; id: string } | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(type: string): ValidateFunction {
+  let validate = validators.get(type);
+  if (validate === undefined) {
+    if (schemaAjv === undefined) {
+      const schema = JSON.parse(readFileSync(packagePath('schemas/control-messages.schema.json'), 'utf8')) as { $id: string };
+      // verbose: errors carry the schema of the failing place, from which a missing field's type is named.
+      // validateSchema off: checking the schema against the 2020-12 meta-schema costs more than all the
+      // rest at start-up, and test/control-messages-schema.test.ts does it once, strictly.
+      const ajv = new Ajv2020.default({ strict: true, allErrors: false, verbose: true, validateSchema: false });
+      ajv.addSchema(schema);
+      schemaAjv = { ajv, id: schema.$id };
+    }
+    validate = schemaAjv.ajv.getSchema(`${schemaAjv.id}#/$defs/${type}`)!;
+    validators.set(type, validate);
+  }
+  return validate;
+}
+
+interface SchemaProblem {
+  /** Words after "<TYPE> message", such as "without a numeric 'protocol'". */
+  text: string;
+  /** A field is absent or of the wrong kind (rather than a value out of range). */
+  missing: boolean;
+}
+
+function schemaProblem(message: Record<string, unknown>): SchemaProblem | null {
+  const validate = validatorFor(message.type as string);
+  if (validate(message)) return null;
+  return describeSchemaError(validate.errors![0], message);
+}
+
+/** One of ajv's errors in a user's words: which field, what it holds, what is wrong. */
+function describeSchemaError(error: ErrorObject, message: Record<string, unknown>): SchemaProblem {
+  const path = pointerToPath(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') {
+    const key = String(params.missingProperty);
+    const declared = (error.parentSchema as { properties?: Record<string, { type?: string }> } | undefined)?.properties?.[key];
+    return { text: `without ${kindOf(declared?.type)} '${[...placeWords(path, message), key].join(' ')}'`.replace(/ {2,}/g, ' '), missing: true };
+  }
+  if (error.keyword === 'type' && path.length === 1) {
+    return { text: `without ${kindOf(String(params.type))} '${path[0]}'`, missing: true };
+  }
+  const where = placeWords(path, message).join(' ');
+  const value = valueAt(message, path);
+  const shown = showValue(value);
+  switch (error.keyword) {
+    case 'minimum':
+      return { text: `with ${where} ${shown} ${params.limit === 0 ? 'is negative' : `is below ${String(params.limit)}`}`, missing: false };
+    case 'maximum':
+      return { text: `with ${where} ${shown} is above the limit of ${String(params.limit)}`, missing: false };
+    case 'type':
+      return { text: `with ${where} ${shown} is not ${nounOf(String(params.type))}`, missing: false };
+    case 'maxLength':
+      return { text: `with ${where} longer than ${String(params.limit)} characters`, missing: false };
+    case 'minLength':
+      return { text: `with ${where} empty`, missing: false };
+    case 'maxItems':
+      return { text: `with ${where} of more than ${String(params.limit)} entries`, missing: false };
+    case 'maxProperties':
+      return { text: `with more than ${String(params.limit)} fields${path.length > 0 ? ` in ${where}` : ''}`, missing: false };
+    case 'enum':
+    case 'const':
+      return { text: `with ${where} ${shown}, not one of ${JSON.stringify(params.allowedValues ?? [params.allowedValue])}`, missing: false };
+    case 'anyOf':
+      return { text: `with ${where} ${shown}, neither null nor a complete set of figures`, missing: false };
+    default:
+      return { text: `with ${where} ${shown}: ${error.message ?? 'invalid'}`, missing: false };
   }
 }
 
-function requireString(o: Record<string, unknown>, key: string): void {
-  if (typeof o[key] !== 'string') throw new ProtocolError(`${String(o.type)} message without a string '${key}'`);
+function nounOf(type: string): string {
+  switch (type) {
+    case 'number':
+      return 'a finite number';
+    case 'integer':
+      return 'a whole number';
+    case 'boolean':
+      return 'true or false';
+    case 'array':
+      return 'a list';
+    default:
+      return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+  }
 }
 
-/** A host name or address and a port: nothing else may steer where a server sends. */
-function checkRemoteTarget(raw: unknown): RemoteTarget {
-  const to = raw as Record<string, unknown> | null;
-  if (typeof to !== 'object' || to === null) throw new ProtocolError('REMOTE_TEST_REQUEST without a target (to)');
-  if (typeof to.host !== 'string' || !/^[A-Za-z0-9._:%-]{1,253}$/.test(to.host)) {
-    throw new ProtocolError(`REMOTE_TEST_REQUEST with an invalid target host ${JSON.stringify(to.host)?.slice(0, 80)}`);
+function kindOf(type: string | undefined): string {
+  switch (type) {
+    case 'number':
+    case 'integer':
+      return 'a numeric';
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'a true/false';
+    case 'array':
+      return 'a list';
+    case 'object':
+      return 'an object';
+    default:
+      return 'a valid';
   }
-  if (!Number.isInteger(to.port) || (to.port as number) < 1 || (to.port as number) > 65535) {
-    throw new ProtocolError(`REMOTE_TEST_REQUEST with an invalid target port ${JSON.stringify(to.port)?.slice(0, 20)}`);
-  }
-  return { host: to.host, port: to.port as number };
 }
+
+function pointerToPath(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let v = root;
+  for (const key of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
+  return v;
+}
+
+/** `/streams/0/samples/3/bytes` as "stream 0 sample 3 bytes", naming a stream by its own number when it has one. */
+function placeWords(path: readonly string[], message: Record<string, unknown>): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i];
+    const next = path[i + 1];
+    if (key === 'streams' && next !== undefined) {
+      const own = (valueAt(message, path.slice(0, i + 2)) as { stream?: unknown } | undefined)?.stream;
+      words.push(`stream ${Number.isInteger(own) && (own as number) >= 0 && (own as number) < 128 ? String(own) : `#${next}`}`);
+      i++;
+    } else if (key === 'samples' && next !== undefined) {
+      words.push(`sample ${next}`);
+      i++;
+    } else if (key === 'data_ports' && next !== undefined) {
+      words.push(`data_ports[${next}]`);
+      i++;
+    } else {
+      words.push(key);
+    }
+  }
+  return words;
+}
+
+function showValue(value: unknown): string {
+  // -5e18 rather than -5000000000000000000: the size is the point.
+  if (typeof value === 'number') return Math.abs(value) >= 1e15 ? value.toExponential().replace('e+', 'e') : String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
 
 const NUMERIC_PARAMS = [
   'duration_s', 'interval_s', 'omit_s', 'size_bytes', 'request_size_bytes', 'response_size_bytes',

@@ -4,6 +4,7 @@ import { makeChart, padIndex } from './chart-files.js';
 import { TOTAL_COLOR } from './charts/frame.js';
 import { renderLineChart, type LineSeries } from './charts/line-chart.js';
 import { renderPercentileChart } from './charts/percentile-chart.js';
+import { maxOf, minOf } from './charts/scale.js';
 import type { ChartView } from './report-model.js';
 
 /**
@@ -21,7 +22,7 @@ export function runCharts(run: RunObject, index: number, name: string): ChartVie
 
   if (isStreamTest(run.test) && intervals.length > 0) {
     const series: LineSeries[] = [];
-    const streamCount = Math.max(0, ...intervals.map((r) => r.streams?.length ?? 0));
+    const streamCount = maxOf(intervals.map((r) => r.streams?.length ?? 0), 0);
     series.push({ name: streamCount > 1 ? 'total' : 'throughput', points: points(intervals, (f) => num(f, 'throughput_mbps')), color: TOTAL_COLOR, emphasis: true });
     if (streamCount > 1) {
       for (let s = 0; s < streamCount; s++) {
@@ -90,5 +91,5 @@ function points(intervals: IntervalRecord[], pick: (f: Figures) => number | unde
 function omittedSpan(intervals: IntervalRecord[]): Array<{ from: number; to: number; label: string }> {
   const omitted = intervals.filter((r) => r.omitted);
   if (omitted.length === 0) return [];
-  return [{ from: Math.min(...omitted.map((r) => r.start_s)), to: Math.max(...omitted.map((r) => r.end_s)), label: 'omitted' }];
+  return [{ from: minOf(omitted.map((r) => r.start_s)), to: maxOf(omitted.map((r) => r.end_s)), label: 'omitted' }];
 }

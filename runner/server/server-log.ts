@@ -1,3 +1,5 @@
+import { printable } from '../core/terminal-text.js';
+
 /** One line per event on stderr, text or JSON (for a service manager's journal). */
 export interface ServerLog {
   info(event: string, fields: Record<string, unknown>): void;
@@ -12,7 +14,7 @@ export function createServerLog(json: boolean, out: NodeJS.WritableStream = proc
         return;
       }
       const text = Object.entries(fields)
-        .map(([k, v]) => `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`)
+        .map(([k, v]) => `${k}=${printable(typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v))}`)
         .join(' ');
       out.write(`${at} ${event} ${text}\n`);
     },

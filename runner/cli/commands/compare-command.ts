@@ -6,6 +6,7 @@ import { compareResults, type Comparison, type FigureSelection } from '../../rep
 import { formatComparisonText } from '../../report/compare/compare-text.js';
 import { loadResults } from '../../report/load-results.js';
 import { didYouMean, listWords } from '../../scenario/did-you-mean.js';
+import { resultsFromRunLog } from '../../scenario/run-log-results.js';
 import { EXIT } from '../report-failure.js';
 
 export interface CompareCommandOptions {
@@ -27,7 +28,7 @@ type CompareFormat = (typeof FORMATS)[number];
 export async function compareCommand(basePath: string, newPath: string, options: CompareCommandOptions = {}): Promise<number> {
   const threshold = parseThreshold(options.threshold ?? DEFAULT_THRESHOLD);
   const format = parseFormat(String(options.format ?? 'text'));
-  const [base, next] = await Promise.all([loadResults(basePath), loadResults(newPath)]);
+  const [base, next] = await Promise.all([loadResults(basePath, { fromRunLog: resultsFromRunLog }), loadResults(newPath, { fromRunLog: resultsFromRunLog })]);
   const known = knownFigures(base, next);
   const figures = parseFigures(options.figures, known);
   const floors = parseFloors(options.floor, known);

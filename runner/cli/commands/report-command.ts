@@ -2,8 +2,9 @@ import { access } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { CHART_DIR } from '../../report/chart-files.js';
-import { loadResults } from '../../report/load-results.js';
+import { loadResults, resultsFolderOf } from '../../report/load-results.js';
 import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../../core/results-file.js';
+import { resultsFromRunLog } from '../../scenario/run-log-results.js';
 import { isReportFormat, renderReport, writeReport } from '../../report/render-report.js';
 import { EXIT } from '../report-failure.js';
 
@@ -28,7 +29,7 @@ export async function reportCommand(resultsPath: string, options: ReportCommandO
     throw new UsageError('--template needs a file: pass the path of a Handlebars template');
   }
   const explicitOutput = typeof options.output === 'string' && options.output !== '' ? options.output : undefined;
-  const results = await loadResults(resultsPath);
+  const results = await loadResults(resultsPath, { fromRunLog: resultsFromRunLog });
 
   if (options.template !== undefined && explicitOutput === undefined) {
     const rendered = await renderReport(results, format, { template: options.template });
@@ -40,7 +41,7 @@ export async function reportCommand(resultsPath: string, options: ReportCommandO
     return EXIT.ok;
   }
 
-  const output = explicitOutput ?? join(dirname(resultsPath), REPORT_FILE_NAMES[format]);
+  const output = explicitOutput ?? join(resultsFolderOf(resultsPath), REPORT_FILE_NAMES[format]);
   if (explicitOutput === undefined && options.force !== true && (await exists(output))) {
     throw new UsageError(`${output} already exists (bench run wrote it): pass --force to replace it, or -o FILE to write the report elsewhere`);
   }

@@ -9,6 +9,7 @@ import { planRuns } from '../../scenario/expand-plan.js';
 import { DEFAULT_REPORT_FORMATS, type ReportFormat } from '../../scenario/scenario-model.js';
 import { scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
+import { printable } from '../../core/terminal-text.js';
 import { useColor } from '../color.js';
 import { palette } from '../scenario-output/palette.js';
 import { renderFinalSummary } from '../scenario-output/final-summary.js';
@@ -48,7 +49,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   const startedAt = new Date();
   const dir = await createResultsFolder(options.out, loaded.spec.name, startedAt);
   if (!options.quiet) {
-    process.stderr.write(`${loaded.spec.name}: ${planHeadline(groups, runs)}\nResults go to ${dir}\n`);
+    process.stderr.write(`${printable(loaded.spec.name)}: ${planHeadline(groups, runs)}\nResults go to ${printable(dir)}\n`);
   }
 
   const { runTest } = await import('../../client/run-test.js');

@@ -6,6 +6,7 @@ import { runRemoteTest } from '../../client/remote-test.js';
 import { runTest } from '../../client/run-test.js';
 import { UsageError } from '../../core/errors.js';
 import { useColor } from '../color.js';
+import { printable } from '../../core/terminal-text.js';
 import { EXIT } from '../report-failure.js';
 import { paramsText } from '../figure-text.js';
 import { intervalLine, summaryTable } from '../test-output/print-run.js';
@@ -65,7 +66,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   process.once('SIGINT', onSigint);
 
   let shown = 0;
-  const ends = from ? `from ${formatPeer(from)} to ${formatPeer(peer!)}` : `with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}`;
+  const ends = from ? `from ${printable(formatPeer(from))} to ${printable(formatPeer(peer!))}` : `with ${peer ? printable(formatPeer(peer)) : 'the embedded server on loopback'}`;
   say(`bench ${params.test} ${ends}: ${paramsText(params)}${params.omit_s > 0 ? `, omit ${params.omit_s}s` : ''}`);
   const runOptions: RunTestOptions = {
     params,
@@ -91,7 +92,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     say(summaryTable(run, useColor(out, options.color)));
   }
   if (run.status !== 'ok' || run.interrupted) {
-    process.stderr.write(`bench: ${run.params.test} ${run.interrupted ? 'interrupted' : 'failed'}: ${run.error?.message ?? 'unknown error'}\n`);
+    process.stderr.write(`bench: ${run.params.test} ${run.interrupted ? 'interrupted' : 'failed'}: ${printable(run.error?.message ?? 'unknown error', { multiline: true })}\n`);
   }
   if (run.interrupted) return EXIT.interrupted;
   return run.status === 'ok' ? EXIT.ok : EXIT.failed;

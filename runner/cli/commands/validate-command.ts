@@ -1,4 +1,5 @@
 import { loadScenario } from '../../scenario/load-scenario.js';
+import { printable } from '../../core/terminal-text.js';
 import { planWarnings } from '../../scenario/shaky-figures.js';
 import { planHeadline, planLines } from '../scenario-output/plan-listing.js';
 
@@ -9,8 +10,8 @@ import { planHeadline, planLines } from '../scenario-output/plan-listing.js';
  */
 export async function validateCommand(file: string, options: { set?: string | string[] } = {}): Promise<number> {
   const loaded = await loadScenario(file, { set: options.set });
-  const lines = [`${file}: valid scenario '${loaded.spec.name}': ${planHeadline(loaded.groups, loaded.runs)}`, ...planLines(loaded)];
+  const lines = [`${printable(file)}: valid scenario '${printable(loaded.spec.name)}': ${planHeadline(loaded.groups, loaded.runs)}`, ...planLines(loaded)];
   process.stdout.write(`${lines.join('\n')}\n`);
-  for (const w of planWarnings(loaded.groups)) process.stderr.write(`warning: ${w}\n`);
+  for (const w of planWarnings(loaded.groups)) process.stderr.write(`warning: ${printable(w)}\n`);
   return 0;
 }

@@ -1,6 +1,7 @@
 import type { ExpectationResult } from '../../core/results-file.js';
 import type { Palette } from './palette.js';
 import { formatNumber } from '../../core/figure-catalog.js';
+import { printable } from '../../core/terminal-text.js';
 
 /**
  * One line per expectation, columns aligned, the verdict beside the value
@@ -14,7 +15,7 @@ export function renderExpectations(results: readonly ExpectationResult[], colour
   const lines = results.map((r) => {
     const observed = r.observed === null ? 'no value: no run produced it' : formatNumber(r.observed);
     const verdict = r.ok ? colours.green(`✓ ${observed}`) : colours.red(`✗ ${observed}`);
-    return `  ${r.label.padEnd(labelWidth)}  ${rule(r).padEnd(ruleWidth)}  ${verdict}`;
+    return `  ${printable(r.label).padEnd(labelWidth)}  ${printable(rule(r)).padEnd(ruleWidth)}  ${verdict}`;
   });
   return [colours.bold(`Expectations: ${met} of ${results.length} met`), ...lines].join('\n');
 }

@@ -3,6 +3,7 @@ import type { PlannedGroup } from '../../scenario/scenario-model.js';
 import type { Palette } from './palette.js';
 import { renderExpectations } from './expectations-list.js';
 import { renderSummaryTable } from './summary-table.js';
+import { printable } from '../../core/terminal-text.js';
 
 /**
  * What `bench run` prints at the end: expectations first (the verdict),
@@ -15,11 +16,11 @@ export function renderFinalSummary(results: ResultsFile, planned: readonly Plann
   const expectations = renderExpectations(results.expectations, colours);
   if (expectations !== '') blocks.push(expectations);
   if (results.groups.length > 0) blocks.push(renderSummaryTable(results.groups, planned, results.runs, colours));
-  if (warnings.length > 0) blocks.push(warnings.map((w) => `${colours.yellow('warning:')} ${w}`).join('\n'));
+  if (warnings.length > 0) blocks.push(warnings.map((w) => `${colours.yellow('warning:')} ${printable(w)}`).join('\n'));
   const failed = results.runs.filter((r) => r.status === 'failed');
   if (failed.length > 0) {
     blocks.push(
-      [colours.bold('Failed runs'), ...failed.map((r) => `  ${colours.red('✗')} ${r.label}${repeatText(r.repeat_index, planned, r.label)}: ${r.error?.code ?? 'E_INTERNAL'}: ${r.error?.message ?? 'no reason given'}`)].join('\n'),
+      [colours.bold('Failed runs'), ...failed.map((r) => `  ${colours.red('✗')} ${printable(r.label ?? '')}${repeatText(r.repeat_index, planned, r.label)}: ${r.error?.code ?? 'E_INTERNAL'}: ${printable(r.error?.message ?? 'no reason given')}`)].join('\n'),
     );
   }
   const [resultsPath, ...reports] = files;

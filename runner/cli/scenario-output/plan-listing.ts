@@ -2,6 +2,7 @@ import type { LoadedScenario } from '../../scenario/load-scenario.js';
 import type { PlannedGroup, PlannedRun } from '../../scenario/scenario-model.js';
 import { paramsText } from '../figure-text.js';
 import { formatClock } from './format-figure.js';
+import { printable } from '../../core/terminal-text.js';
 
 /** `14 runs (5 groups × repeats; rate × streams crossed), about 2m 40s of measuring`. */
 export function planHeadline(groups: readonly PlannedGroup[], runs: readonly PlannedRun[]): string {
@@ -21,6 +22,6 @@ export function planLines(loaded: LoadedScenario, groups: readonly PlannedGroup[
     const repeat = g.repeat > 1 ? `  ×${g.repeat}` : '';
     const where = g.peer ? `${g.peer.host}:${g.peer.port}` : 'embedded server';
     const expect = g.expect.length > 0 ? `  expect ${g.expect.map((e) => `${e.figure} ${e.condition}`).join(', ')}` : '';
-    return `  ${String(i + 1).padStart(String(groups.length).length)}. ${g.label.padEnd(width)}  ${paramsText(g.params)}  → ${where}${repeat}${expect}`;
+    return `  ${String(i + 1).padStart(String(groups.length).length)}. ${printable(g.label).padEnd(width)}  ${paramsText(g.params)}  → ${printable(where)}${repeat}${expect}`;
   });
 }

@@ -5,6 +5,7 @@ import type { PlannedRun } from '../../scenario/scenario-model.js';
 import type { Palette } from './palette.js';
 import { figureText, paramsText } from '../figure-text.js';
 import { formatClock } from './format-figure.js';
+import { printable } from '../../core/terminal-text.js';
 
 export interface ProgressStream {
   write(text: string): unknown;
@@ -38,7 +39,7 @@ export class ScenarioProgress implements ScenarioObserver {
     if (!this.current) return;
     switch (event.type) {
       case 'connecting':
-        if (this.live) this.showLive(`connecting to ${event.peer}`);
+        if (this.live) this.showLive(`connecting to ${printable(event.peer)}`);
         break;
       case 'queued':
         if (this.live) this.showLive(`queued at the server, position ${event.position}`);
@@ -64,7 +65,7 @@ export class ScenarioProgress implements ScenarioObserver {
     const outcome = result.interrupted
       ? this.colours.yellow('interrupted')
       : result.status === 'failed'
-        ? `${this.colours.red('failed')}: ${result.error?.message ?? 'no reason given'}`
+        ? `${this.colours.red('failed')}: ${printable(result.error?.message ?? 'no reason given')}`
         : `${this.colours.green('ok')}  ${result.summary ? figureText(result.summary) : ''}`.trimEnd();
     this.clearLive();
     this.line(`${this.prefix()}: ${outcome}`);
@@ -88,7 +89,7 @@ export class ScenarioProgress implements ScenarioObserver {
     if (!c) return '';
     const { group, repeat_index } = c.run;
     const repeat = group.repeat > 1 ? ` (repeat ${repeat_index + 1}/${group.repeat})` : '';
-    return `[${c.position}/${c.total}] ${group.label}${repeat}`;
+    return `[${c.position}/${c.total}] ${printable(group.label)}${repeat}`;
   }
 
   private showLive(status: string): void {

@@ -5,6 +5,7 @@ import { formatNumber, HEADLINE_FIGURES } from '../../core/figure-catalog.js';
 import type { PlannedGroup } from '../../scenario/scenario-model.js';
 import type { Palette } from './palette.js';
 import { formatInterval } from './format-figure.js';
+import { printable } from '../../core/terminal-text.js';
 
 /**
  * One row per group: how many of its repeats succeeded, and for the figures
@@ -22,7 +23,7 @@ export function renderSummaryTable(groups: readonly RunGroup[], planned: readonl
     const own = runs.filter((r) => g.run_ids.includes(r.id));
     const ok = own.filter((r) => r.status === 'ok' && r.interrupted !== true).length;
     const okText = `${ok}/${own.length}`;
-    const name = plan && g.label.startsWith(plan.test) ? g.label : `${g.label}\n${colours.dim(`${g.test} ${g.peer}`)}`;
+    const name = plan && g.label.startsWith(plan.test) ? printable(g.label) : `${printable(g.label)}\n${colours.dim(`${g.test} ${printable(g.peer)}`)}`;
     const figures = [...new Set([...HEADLINE_FIGURES[g.test], ...(plan?.expect.map((e) => e.figure) ?? [])])].filter((f) => g.figures[f]);
     if (figures.length === 0) {
       const why = own.length > 0 && own.every((r) => r.interrupted) ? colours.yellow('interrupted') : colours.red(ok === 0 ? 'no successful run' : 'no figures');

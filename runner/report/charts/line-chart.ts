@@ -1,5 +1,5 @@
 import { chartFrame, PALETTE, type LegendItem } from './frame.js';
-import { linearScale } from './scale.js';
+import { linearScale, maxOf, minOf } from './scale.js';
 import { element, polyline, textElement } from './svg.js';
 
 /** A figure over time: one line per series, such as the total and each stream. */
@@ -23,6 +23,34 @@ export interface LineChartSpec {
   xMax?: number;
 }
 
+/** Beyond this many points a line has several per pixel column: only what can be seen is drawn. */
+const MAX_DRAWN_POINTS = 2000;
+
+/**
+ * A long run's points thinned to what a pixel can show: in each column of one
+ * pixel, the first, the lowest, the highest and the last point, in order, so
+ * every spike and dip stays visible. 300,000 intervals made a 4 MB path.
+ */
+function visiblePoints(points: Array<[number, number]>): Array<[number, number]> {
+  if (points.length <= MAX_DRAWN_POINTS) return points;
+  const out: Array<[number, number]> = [];
+  let i = 0;
+  while (i < points.length) {
+    const column = Math.floor(points[i][0]);
+    let j = i;
+    let low = i;
+    let high = i;
+    while (j + 1 < points.length && Math.floor(points[j + 1][0]) === column) {
+      j++;
+      if (points[j][1] < points[low][1]) low = j;
+      if (points[j][1] > points[high][1]) high = j;
+    }
+    for (const k of [...new Set([i, Math.min(low, high), Math.max(low, high), j])]) out.push(points[k]);
+    i = j + 1;
+  }
+  return out;
+}
+
 /** Markers on every point up to this many; beyond it they would hide the line. */
 const MAX_MARKED_POINTS = 60;
 
@@ -30,8 +58,8 @@ export function renderLineChart(spec: LineChartSpec): string {
   const all = spec.series.flatMap((s) => s.points);
   const xs = all.map((p) => p.x);
   const ys = all.map((p) => p.y);
-  const xScale = linearScale(spec.xMin ?? Math.min(...xs), spec.xMax ?? Math.max(...xs), { count: 6 });
-  const yScale = linearScale(0, Math.max(...ys), { zero: true });
+  const xScale = linearScale(spec.xMin ?? minOf(xs), spec.xMax ?? maxOf(xs), { count: 6 });
+  const yScale = linearScale(0, maxOf(ys), { zero: true });
   const colored = spec.series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length] }));
   const legend: LegendItem[] = colored.map((s) => ({ name: s.name, color: s.color, dashed: s.dashed }));
   const frame = chartFrame({
@@ -57,7 +85,7 @@ export function renderLineChart(spec: LineChartSpec): string {
     }
   }
   for (const s of colored) {
-    const points = s.points.map((p): [number, number] => [frame.x(p.x), frame.y(p.y)]);
+    const points = visiblePoints(s.points.map((p): [number, number] => [frame.x(p.x), frame.y(p.y)]));
     parts.push(
       element('path', {
         class: 'series', d: polyline(points), fill: 'none', stroke: s.color, 'stroke-width': s.emphasis ? 2.5 : 1.5,

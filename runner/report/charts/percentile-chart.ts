@@ -1,7 +1,7 @@
 import type { LatencySummary } from '../../core/run-object.js';
 import { formatNumber } from '../format.js';
 import { chartFrame, PALETTE } from './frame.js';
-import { linearScale, logScale } from './scale.js';
+import { linearScale, logScale, maxOf, minOf } from './scale.js';
 import { element, polyline, textElement } from './svg.js';
 
 /**
@@ -35,8 +35,8 @@ const LOG_RATIO = 20;
 
 export function renderPercentileChart(spec: PercentileChartSpec): string {
   const values = spec.series.flatMap((s) => PERCENTILE_POINTS.map((p) => s.latency[p.key]));
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  const lo = minOf(values);
+  const hi = maxOf(values);
   const useLog = lo > 0 && hi / lo >= LOG_RATIO;
   const yScale = useLog ? logScale(lo, hi) : linearScale(0, hi, { zero: true });
   const frame = chartFrame({

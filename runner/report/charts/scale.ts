@@ -87,3 +87,20 @@ function formatTick(value: number, decimals: number): string {
   if (Math.abs(value) >= 1e4 && value % 1e3 === 0) return `${value / 1e3}k`;
   return value.toFixed(decimals);
 }
+
+/**
+ * Smallest and largest of a list, by a loop: `Math.max(...values)` passes every
+ * value as an argument and overflows the stack at a few hundred thousand
+ * (a long run's intervals). `empty` is the answer for an empty list.
+ */
+export function minOf(values: readonly number[], empty = Infinity): number {
+  let min = Infinity;
+  for (const v of values) if (v < min) min = v;
+  return values.length === 0 ? empty : min;
+}
+
+export function maxOf(values: readonly number[], empty = -Infinity): number {
+  let max = -Infinity;
+  for (const v of values) if (v > max) max = v;
+  return values.length === 0 ? empty : max;
+}

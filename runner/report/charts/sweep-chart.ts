@@ -1,6 +1,6 @@
 import { formatNumber } from '../format.js';
 import { chartFrame, PALETTE, type XAxis } from './frame.js';
-import { linearScale } from './scale.js';
+import { linearScale, maxOf } from './scale.js';
 import { coord, element, polyline } from './svg.js';
 
 /**
@@ -32,10 +32,10 @@ export interface SweepChartSpec {
 
 export function renderSweepChart(spec: SweepChartSpec): string {
   const all = spec.series.flatMap((s) => s.points);
-  const yScale = linearScale(0, Math.max(...all.map((p) => p.max)), { zero: true });
+  const yScale = linearScale(0, maxOf(all.map((p) => p.max)), { zero: true });
   const x: XAxis = spec.categories
     ? { kind: 'categories', categories: spec.categories, label: spec.xLabel }
-    : { kind: 'scale', scale: linearScale(0, Math.max(...all.map((p) => p.x)), { zero: true, count: 6 }), label: spec.xLabel };
+    : { kind: 'scale', scale: linearScale(0, maxOf(all.map((p) => p.x)), { zero: true, count: 6 }), label: spec.xLabel };
   const frame = chartFrame({
     kind: 'sweep',
     title: spec.title,

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { printable } from '../../core/terminal-text.js';
 import type { Comparison } from './compare-results.js';
 
 /** The comparison as a terminal table; plain text, no colour, so it reads the same in a CI log. */
@@ -37,16 +38,13 @@ export function formatComparisonText(c: Comparison): string {
     lines.push(`${title}:`);
     for (const g of list) lines.push(`  ${printable(g.label)}: ${g.test} to ${printable(g.peer)}, ${printable(g.params_text)}`);
   }
-  return `${lines.join('\n')}\n`;
+  // Labels, paths and peers come from the files compared: no control character of theirs reaches the terminal.
+  return `${printable(lines.join('\n'), { multiline: true })}\n`;
 }
 
 function figuresText(c: Comparison): string {
   if (c.figures === 'headline') return 'headline (--figures to choose, --figures all for every one)';
   if (c.figures === 'all') return 'all';
-  return c.figures.map(printable).join(', ');
+  return c.figures.map((f) => printable(f)).join(', ');
 }
 
-/** Labels and names come from files anyone may write: no escape sequence reaches the terminal. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
