@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_LISTEN_HOST, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_TIMEOUT_S } from '../core/defaults.js';
 import { packageRoot } from '../core/package-paths.js';
+import { cliOption, PARAM_LIST, showValue } from '../core/params.js';
 import { reportFailure } from './report-failure.js';
 
 /**
@@ -22,34 +24,28 @@ for (const stream of [process.stdout, process.stderr]) {
 
 cli
   .command('serve', 'Serve tests to bench clients, one at a time, queueing the rest')
-  .option('--host <addr>', 'Address to listen on', { default: '::' })
-  .option('--port <port>', 'Control port', { default: 7575 })
-  .option('--timeout <duration>', 'Declare a silent peer dead after this long', { default: '30s' })
-  .option('--max-queue <n>', 'Most clients waiting at once', { default: 16 })
+  .option('--host <addr>', `Address to listen on (default: ${DEFAULT_LISTEN_HOST})`)
+  .option('--port <port>', `Control port (default: ${DEFAULT_PORT})`)
+  .option('--timeout <duration>', `Declare a silent peer dead after this long (default: ${showValue({ kind: 'duration' }, DEFAULT_TIMEOUT_S)})`)
+  .option('--max-queue <n>', `Most clients waiting at once (default: ${DEFAULT_SERVER_LIMITS.max_queue})`)
   .option('--token-file <file>', 'Require clients to prove they hold the secret in this file')
-  .option('--max-duration <duration>', 'Longest test a client may ask for', { default: '1h' })
-  .option('--max-streams <n>', 'Most parallel streams a client may ask for', { default: 64 })
-  .option('--max-size <bytes>', 'Largest message a client may ask for', { default: '16MiB' })
-  .option('--max-rate <rate>', 'Highest UDP rate a client may ask for (0: no limit)', { default: '0' })
-  .option('--allow <tests>', 'Comma-separated tests clients may run', { default: 'TCP_STREAM,UDP_STREAM,TCP_RR,UDP_RR' })
+  .option('--max-duration <duration>', `Longest test a client may ask for (default: ${showValue({ kind: 'duration' }, DEFAULT_SERVER_LIMITS.max_duration_s)})`)
+  .option('--max-streams <n>', `Most parallel streams a client may ask for (default: ${DEFAULT_SERVER_LIMITS.max_streams})`)
+  .option('--max-size <bytes>', `Largest message a client may ask for (default: ${showValue({ kind: 'size' }, DEFAULT_SERVER_LIMITS.max_size_bytes)})`)
+  .option('--max-rate <rate>', `Highest UDP rate a client may ask for (0: no limit; default: ${DEFAULT_SERVER_LIMITS.max_rate_bps})`)
+  .option('--allow <tests>', `Comma-separated tests clients may run (default: ${DEFAULT_SERVER_LIMITS.allowed_tests.join(',')})`)
   .option('--json-log', 'Log one JSON object per line instead of text')
   .example('bench serve --port 7575')
   .action((options) => dispatch(() => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
 
-cli
-  .command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR')
-  .option('--peer <host[:port]>', 'A host running bench serve (default: an embedded server on loopback)')
-  .option('--duration <duration>', 'How long to send', { default: '10s' })
-  .option('--interval <duration>', 'Report interval', { default: '1s' })
-  .option('--omit <duration>', 'Leave the first seconds out of the summary (TCP slow start)', { default: '0s' })
-  .option('--size <bytes>', 'STREAM message size (default 64KiB for TCP, 1472 for UDP)')
-  .option('--request-size <bytes>', 'RR request size', { default: '1' })
-  .option('--response-size <bytes>', 'RR response size', { default: '1' })
-  .option('--rate <bits/s>', 'UDP_STREAM target rate, such as 100M or 1G (default: unpaced)', { default: '0' })
-  .option('--streams <n>', 'Parallel data connections, one worker thread each', { default: 1 })
-  .option('--reverse', 'STREAM tests: the server sends, the client receives')
-  .option('--timeout <duration>', 'Declare a silent peer dead after this long', { default: '30s' })
-  .option('--wait <duration>', "Longest wait in the server's queue (0: no limit)", { default: '0s' })
+const testCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR');
+// Every run parameter from its declaration (core/params.ts): no default is written here, so unset stays unset.
+for (const param of PARAM_LIST) {
+  if (!param.cli) continue;
+  const { flag, help } = cliOption(param);
+  testCommand.option(flag, help);
+}
+testCommand
   .option('--token-file <file>', 'Secret shared with a server started with --token-file')
   .option('--json', 'Print exactly one run object as JSON on stdout')
   .example('bench test TCP_STREAM --peer 10.0.0.2 --duration 30s --omit 2s')

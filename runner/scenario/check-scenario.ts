@@ -6,7 +6,7 @@ import { didYouMean, listWords } from './did-you-mean.js';
 import { checkAnyFigure, checkFigure, parseCondition, type Expectation } from './expectations.js';
 import { appliesTo, settingSpec, type SettingSpec } from './run-keys.js';
 import { checkSettingValue } from './setting-check.js';
-import { LOCAL_PEER, type PeerSpec, type ReportFormat, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
+import { LOCAL_PEER, PEER_NAME_PATTERN, type PeerSpec, type ReportFormat, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
 import type { DocPath, Problem } from './scenario-problem.js';
 
 export interface CheckResult {
@@ -21,7 +21,7 @@ export interface CheckResult {
   problems: Problem[];
 }
 
-const PEER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const PEER_NAME = new RegExp(PEER_NAME_PATTERN);
 const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
 
 /**

@@ -1,6 +1,7 @@
-import { resolveParams, type RawTestOptions } from '../../core/resolve-params.js';
+import { UsageError } from '../../core/errors.js';
+import { cliOptionName, PARAM_LIST } from '../../core/params.js';
+import { problemsText, readTestOptions, type RawTestOptions } from '../../core/resolve-params.js';
 import type { PeerAddress } from '../../core/run-events.js';
-import { parseDuration } from '../../core/units.js';
 import { formatPeer, parsePeer } from '../../client/peer-address.js';
 import { runTest } from '../../client/run-test.js';
 import { useColor } from '../color.js';
@@ -8,19 +9,9 @@ import { EXIT } from '../report-failure.js';
 import { paramsText } from '../figure-text.js';
 import { intervalLine, summaryTable } from '../test-output/print-run.js';
 
+/** cac's options: one per declared parameter (under its camelCase name), and these. */
 export interface TestCommandOptions {
-  peer?: string;
-  duration?: string | number;
-  interval?: string | number;
-  omit?: string | number;
-  size?: string | number;
-  requestSize?: string | number;
-  responseSize?: string | number;
-  rate?: string | number;
-  streams?: string | number;
-  reverse?: boolean;
-  timeout?: string | number;
-  wait?: string | number;
+  [option: string]: unknown;
   tokenFile?: string;
   json?: boolean;
   color?: boolean;
@@ -28,22 +19,12 @@ export interface TestCommandOptions {
 
 /** `bench test X`: one run, live intervals, a summary table; or one JSON run object with --json. */
 export async function testCommand(testName: string, options: TestCommandOptions): Promise<number> {
-  const raw: RawTestOptions = {
-    duration: options.duration,
-    interval: options.interval,
-    omit: options.omit,
-    size: options.size,
-    request_size: options.requestSize,
-    response_size: options.responseSize,
-    rate: options.rate,
-    streams: options.streams,
-    reverse: options.reverse,
-    timeout: options.timeout,
-  };
-  const params = resolveParams(testName, raw);
-  const wait_s = options.wait !== undefined ? parseDuration(options.wait, 'wait') : 0;
+  const raw: RawTestOptions = {};
+  for (const param of PARAM_LIST) if (param.cli) raw[param.key] = options[cliOptionName(param)];
+  const { params, problems, peer: peerText, wait_s, data_path } = readTestOptions(testName, raw);
+  if (problems.length > 0) throw new UsageError(problemsText(problems));
   let peer: PeerAddress | undefined;
-  if (options.peer) peer = { ...parsePeer(String(options.peer)), token_file: options.tokenFile };
+  if (peerText !== undefined) peer = { ...parsePeer(peerText), token_file: options.tokenFile };
 
   const out = process.stdout;
   const say = (line: string): void => {
@@ -57,11 +38,12 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   process.once('SIGINT', onSigint);
 
   let shown = 0;
-  say(`bench ${params.test} with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}: ${paramsText(params)}${params.omit_s > 0 ? `, omit ${params.omit_s}s` : ''}`);
+  say(`bench ${params.test} with ${peer ? formatPeer(peer) : 'the embedded server on loopback'}: ${paramsText(params)}`);
   const run = await runTest({
     params,
     peer,
-    wait_s,
+    wait_s: wait_s ?? 0,
+    data_path,
     signal: abort.signal,
     onEvent: (event) => {
       if (event.type === 'queued') process.stderr.write(`bench: queued behind ${event.position} test${event.position === 1 ? '' : 's'} on the server; waiting\n`);
