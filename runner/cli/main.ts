@@ -2,6 +2,7 @@
 import { cac } from 'cac';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_LISTEN_HOST, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_TIMEOUT_S } from '../core/defaults.js';
+import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/package-paths.js';
 import { cliOption, PARAM_LIST, showValue } from '../core/params.js';
 import { reportFailure } from './report-failure.js';
@@ -36,7 +37,7 @@ cli
   .option('--allow <tests>', `Comma-separated tests clients may run (default: ${DEFAULT_SERVER_LIMITS.allowed_tests.join(',')})`)
   .option('--json-log', 'Log one JSON object per line instead of text')
   .example('bench serve --port 7575')
-  .action((options) => dispatch(() => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
+  .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
 
 const testCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR');
 // Every run parameter from its declaration (core/params.ts): no default is written here, so unset stays unset.
@@ -49,7 +50,7 @@ testCommand
   .option('--token-file <file>', 'Secret shared with a server started with --token-file')
   .option('--json', 'Print exactly one run object as JSON on stdout')
   .example('bench test TCP_STREAM --peer 10.0.0.2 --duration 30s --omit 2s')
-  .action((test, options) => dispatch(() => import('./commands/test-command.js').then((m) => m.testCommand(test, options))));
+  .action((test, options) => dispatch(options, () => import('./commands/test-command.js').then((m) => m.testCommand(test, options))));
 
 cli
   .command('run <file>', 'Run every run of a scenario file, one after another')
@@ -61,44 +62,58 @@ cli
   .option('--note <text>', 'A note stored with the results')
   .option('--no-color', 'No colour in output')
   .example('bench run scenarios/quickstart.yaml --set duration=1s')
-  .action((file, options) => dispatch(() => import('./commands/run-command.js').then((m) => m.runCommand(file, options))));
+  .action((file, options) => dispatch(options, () => import('./commands/run-command.js').then((m) => m.runCommand(file, options)), ['set']));
 
 cli
   .command('validate <file>', 'Check a scenario file without running it')
   .option('--set <key=value>', 'Check with this override, as bench run --set would apply it (repeatable)')
-  .action((file, options) => dispatch(() => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options))));
+  .action((file, options) => dispatch(options, () => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options)), ['set']));
 
 cli
   .command('report <results>', 'Render a report from results.json')
   .option('--format <format>', 'html or md', { default: 'html' })
   .option('--template <file>', 'Your own Handlebars template')
   .option('-o, --output <file>', 'Where to write the report')
-  .action((results, options) => dispatch(() => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
+  .action((results, options) => dispatch(options, () => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
 
 cli
   .command('compare <base> <new>', 'Compare two results files and flag regressions')
   .option('--threshold <percent>', 'Change that counts as a regression', { default: '5%' })
   .option('--format <format>', 'text, md or html', { default: 'text' })
-  .action((base, next, options) => dispatch(() => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options))));
+  .action((base, next, options) => dispatch(options, () => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options))));
 
 cli.help();
 cli.version(version);
 
-function dispatch(work: () => Promise<number>): void {
-  work().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.exitCode = reportFailure(err);
-    },
-  );
+function dispatch(options: Record<string, unknown>, work: () => Promise<number>, repeatable: readonly string[] = []): void {
+  Promise.resolve()
+    .then(() => {
+      singleValues(options, repeatable);
+      return work();
+    })
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (err: unknown) => {
+        process.exitCode = reportFailure(err);
+      },
+    );
+}
+
+/** cac gathers a repeated option into a list; only the options in `repeatable` mean anything repeated. */
+function singleValues(options: Record<string, unknown>, repeatable: readonly string[]): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (name === '--' || repeatable.includes(name) || !Array.isArray(value)) continue;
+    const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new UsageError(`--${flag} is given ${value.length} times (${value.map(String).join(', ')}): give it once`);
+  }
 }
 
 try {
   cli.parse(process.argv, { run: false });
   if (!cli.matchedCommand && cli.args.length > 0) {
-    throw new (await import('../core/errors.js')).UsageError(`unknown command '${cli.args[0]}': see bench --help`);
+    throw new UsageError(`unknown command '${cli.args[0]}': see bench --help`);
   }
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
     cli.outputHelp();

@@ -1,5 +1,5 @@
 import { UnitError, UsageError } from './errors.js';
-import { checkParams, defaultParams, PARAM_LIST, parseParamValue, type DataPath, type ParamKey, type ParamProblem } from './params.js';
+import { checkParams, defaultParams, PARAM_KEYS, PARAM_LIST, parseParamValue, type DataPath, type ParamKey, type ParamProblem } from './params.js';
 import { isTestName, TEST_NAMES, type TestParams } from './test-params.js';
 
 /** `bench test` options by parameter key (snake_case, as in scenarios), as typed. */
@@ -51,6 +51,8 @@ export function readTestOptions(testName: string, raw: RawTestOptions): TestOpti
   const unreadable = new Set(result.problems.flatMap((p) => p.keys));
   // A key that could not be read kept its default: rules about it would blame a value nobody wrote.
   result.problems.push(...checkParams(params, given).filter((p) => !p.keys.some((k) => unreadable.has(k))));
+  // In the order of the options' declarations, as --help lists them.
+  result.problems.sort((a, b) => PARAM_KEYS.indexOf(a.keys[0]) - PARAM_KEYS.indexOf(b.keys[0]));
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_LISTEN_HOST, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_TIMEOUT_S, MAX_TIMER_S } from '../../core/defaults.js';
+import { DEFAULT_LISTEN_HOST, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_TIMEOUT_S, MAX_TIMER_S, type ServerLimits } from '../../core/defaults.js';
 import { UsageError } from '../../core/errors.js';
 import { showValue, type ParamKind } from '../../core/params.js';
 import { parseTestName } from '../../core/resolve-params.js';
@@ -36,12 +36,12 @@ function serveOption(value: unknown, name: string, kind: keyof typeof PARSE & Pa
   return n;
 }
 
-/** `bench serve`: in the foreground until SIGINT or SIGTERM, fit for a service manager. */
-export async function serveCommand(options: ServeCommandOptions): Promise<number> {
+/** The options in their units, each checked; the defaults of core/defaults.ts for those not given. */
+export function readServeOptions(options: ServeCommandOptions): { host: string; port: number; timeout_s: number; limits: ServerLimits } {
   const port = serveOption(options.port, 'port', 'count', DEFAULT_PORT, 0, 65535);
   // Every wait of every test is bounded by this: at 0 the server would fail each client at once.
   const timeout_s = serveOption(options.timeout, 'timeout', 'duration', DEFAULT_TIMEOUT_S, 1, MAX_TIMER_S, 'a shorter one would declare a healthy peer dead');
-  const limits = {
+  const limits: ServerLimits = {
     max_queue: serveOption(options.maxQueue, 'max-queue', 'count', DEFAULT_SERVER_LIMITS.max_queue, 0),
     max_duration_s: serveOption(options.maxDuration, 'max-duration', 'duration', DEFAULT_SERVER_LIMITS.max_duration_s, 0.1, MAX_TIMER_S),
     max_streams: serveOption(options.maxStreams, 'max-streams', 'count', DEFAULT_SERVER_LIMITS.max_streams, 1, Infinity, 'at 0 every test would be refused'),
@@ -49,7 +49,12 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     max_rate_bps: serveOption(options.maxRate, 'max-rate', 'rate', DEFAULT_SERVER_LIMITS.max_rate_bps, 0),
     allowed_tests: options.allow === undefined ? DEFAULT_SERVER_LIMITS.allowed_tests : String(options.allow).split(',').map((t) => parseTestName(t.trim())),
   };
-  const host = options.host === undefined ? DEFAULT_LISTEN_HOST : String(options.host);
+  return { host: options.host === undefined ? DEFAULT_LISTEN_HOST : String(options.host), port, timeout_s, limits };
+}
+
+/** `bench serve`: in the foreground until SIGINT or SIGTERM, fit for a service manager. */
+export async function serveCommand(options: ServeCommandOptions): Promise<number> {
+  const { host, port, timeout_s, limits } = readServeOptions(options);
   const log = createServerLog(Boolean(options.jsonLog));
   const auth = options.tokenFile ? await (await import('../../auth/token-auth.js')).createServerTokenAuth(options.tokenFile) : null;
   const server = await startBenchServer({ host, port, timeout_s, log, auth, limits });
