@@ -13,7 +13,6 @@ import { formatBytes, formatDuration, formatRate, parseCount, parseDuration, par
  */
 export type ParamKind = 'duration' | 'size' | 'rate' | 'count' | 'boolean' | 'peer' | 'enum';
 export type ParamValue = number | boolean | string;
-type WireField = Exclude<keyof TestParams, 'test'>;
 
 export interface Limits {
   /** Smallest value, in the parsed unit; `exclusive` when the value must be above it. */
@@ -32,8 +31,8 @@ export interface ParamDecl {
   /** Tests the parameter means something for. */
   tests: readonly TestName[];
   sweepable: boolean;
-  /** The TestParams field it sets, when it goes to the server in TEST_REQUEST. */
-  field?: WireField;
+  /** The TestParams field it sets (seconds, bytes, bit/s in its name), when it goes to the server in TEST_REQUEST. */
+  field?: string;
   /** Undefined: unset means something of its own, told in `defaultText`. */
   default?: ParamValue | ((test: TestName) => ParamValue);
   /** The default in words, where it is not a plain value. */
@@ -156,12 +155,11 @@ export function paramOf(key: string): Param | undefined {
   return BY_KEY.get(key);
 }
 
-/** Declarations that travel to the server, by TestParams field. */
-type FieldOf<K extends ParamKey> = (typeof PARAMS)[K] extends { field: infer F } ? F : never;
-type DeclaredFields = { [K in ParamKey]: FieldOf<K> }[ParamKey];
-// The compiler refuses a TestParams field that no declaration sets (the error names it).
-const everyFieldDeclared: Exclude<WireField, DeclaredFields> extends never ? true : Exclude<WireField, DeclaredFields> = true;
-void everyFieldDeclared;
+/** Declarations that travel to the server give TestParams its fields, typed by their kind. */
+type FieldOf<K extends ParamKey> = (typeof PARAMS)[K] extends { field: infer F extends string } ? F : never;
+type ValueOfKind<Kind> = Kind extends 'boolean' ? boolean : Kind extends 'enum' | 'peer' ? string : number;
+export type WireParamValues = { [K in ParamKey as FieldOf<K>]: ValueOfKind<(typeof PARAMS)[K]['kind']> };
+type WireField = keyof WireParamValues;
 
 export const WIRE_PARAMS: readonly (Param & { field: WireField })[] = PARAM_LIST.filter((p): p is Param & { field: WireField } => p.field !== undefined);
 
