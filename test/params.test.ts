@@ -9,6 +9,7 @@ import { BenchError } from '../runner/core/errors.js';
 import { checkParams, checkWireParams, defaultParams, PARAM_LIST, WIRE_PARAMS } from '../runner/core/params.js';
 import { readTestOptions, type RawTestOptions } from '../runner/core/resolve-params.js';
 import { TEST_NAMES } from '../runner/core/test-params.js';
+import { parseScenario } from '../runner/scenario/load-scenario.js';
 import { buildScenarioSchema } from '../runner/scenario/scenario-schema-source.js';
 import { runCli } from './helpers/cli.js';
 import { SCENARIO_SCHEMA_FILE, scenarioSchemaText } from './helpers/write-schemas.js';
@@ -27,6 +28,20 @@ test('schemas/scenario.schema.json is the schema generated from the declarations
   assert.equal(readFileSync(SCENARIO_SCHEMA_FILE, 'utf8'), scenarioSchemaText(), 'the committed schema is stale: run npm run schemas');
   const schema = buildScenarioSchema() as { $defs: { settings: { properties: Record<string, unknown> } } };
   assert.deepEqual(Object.keys(schema.$defs.settings.properties), PARAM_LIST.map((p) => p.key));
+});
+
+test('schemas/results.schema.json holds every declared TestParams field, with the type of its kind, and no other', () => {
+  const results = JSON.parse(readFileSync(SCENARIO_SCHEMA_FILE.replace('scenario.schema.json', 'results.schema.json'), 'utf8')) as {
+    $defs: { params: { properties: Record<string, { type?: string }>; required: string[] } };
+  };
+  const { properties, required } = results.$defs.params;
+  const fields = WIRE_PARAMS.map((p) => p.field);
+  assert.deepEqual(Object.keys(properties), ['test', ...fields]);
+  assert.deepEqual(required, ['test', ...fields]);
+  for (const p of WIRE_PARAMS) {
+    const type = p.kind === 'boolean' ? 'boolean' : p.kind === 'size' || p.kind === 'count' ? 'integer' : p.kind === 'enum' ? 'string' : 'number';
+    assert.equal(properties[p.field].type, type, p.field);
+  }
 });
 
 test('bench test --duration 1s --interval 5s and the same run in a scenario give the same refusal', async () => {
@@ -101,6 +116,22 @@ test('--data-path js runs on the JavaScript data path, on both sides of the embe
   assert.equal(r.code, 0, r.stderr);
   const run = JSON.parse(r.stdout) as { client: { data_path: string }; server: { data_path: string } };
   assert.deepEqual([run.client.data_path, run.server.data_path], ['js', 'js']);
+});
+
+test('data_path in a scenario: one value per run, from defaults, the run or --set; it does not sweep', () => {
+  const text = 'name: x\ndefaults: { data_path: js }\nruns:\n  - { test: TCP_RR }\n  - { test: UDP_RR, data_path: native }\n  - { test: TCP_STREAM }\n';
+  const plan = parseScenario('d.yaml', text, { env: {} });
+  assert.deepEqual(plan.groups.map((g) => g.data_path), ['js', 'native', 'js']);
+  assert.deepEqual(parseScenario('d.yaml', text, { env: {}, set: 'data_path=native' }).groups.map((g) => g.data_path), ['native', 'native', 'native']);
+  assert.throws(() => parseScenario('s.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: [native, js] }\n', { env: {} }), {
+    message: [
+      's.yaml is not a valid scenario (1 problem, nothing was run):',
+      's.yaml:3:32: data_path cannot sweep: only duration, size, request_size, response_size, rate, streams and reverse take a list; give one value',
+    ].join('\n'),
+  });
+  assert.throws(() => parseScenario('c.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: c }\n', { env: {} }), {
+    message: "c.yaml is not a valid scenario (1 problem, nothing was run):\nc.yaml:3:32: data_path must be one of native, js, not 'c'",
+  });
 });
 
 test('the server applies the same declarations: what checkParams refuses, TEST_REQUEST refuses with the same sentences', () => {
