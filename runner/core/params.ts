@@ -400,11 +400,12 @@ export function checkWireParams(raw: unknown): { params: TestParams; problems: [
   for (const param of WIRE_PARAMS) {
     const v = p[param.field];
     if (v === undefined) continue;
-    const ok =
-      param.kind === 'boolean' ? typeof v === 'boolean'
-      : param.kind === 'size' || param.kind === 'count' ? Number.isSafeInteger(v)
-      : typeof v === 'number' && Number.isFinite(v);
-    if (!ok) problems.push(`${param.field} ${JSON.stringify(v)?.slice(0, 40)} is not ${param.kind === 'boolean' ? 'true or false' : param.kind === 'size' || param.kind === 'count' ? 'a whole number' : 'a finite number'}`);
+    const [ok, wanted] =
+      param.kind === 'boolean' ? [typeof v === 'boolean', 'true or false']
+      : param.kind === 'enum' || param.kind === 'peer' ? [typeof v === 'string' && (param.values ?? [v]).includes(v), expects(param)]
+      : param.kind === 'size' || param.kind === 'count' ? [Number.isSafeInteger(v), 'a whole number']
+      : [typeof v === 'number' && Number.isFinite(v), 'a finite number'];
+    if (!ok) problems.push(`${param.field} ${JSON.stringify(v)?.slice(0, 40)} is not ${wanted}`);
     params[param.field] = v;
   }
   if (problems.length > 0) return { problems };
