@@ -57,6 +57,15 @@ test('bench test --duration 1s --interval 5s and the same run in a scenario give
   assert.equal(validate.stderr, `bench: ${file} is not a valid scenario (1 problem, nothing was run):\n${file}:4:15: ${sentence}\n`);
 });
 
+test('an interval nobody wrote shrinks to a shorter duration, on the command line and in a scenario alike', () => {
+  const cli = readTestOptions('TCP_RR', { duration: '300ms' });
+  assert.deepEqual(cli.problems, []);
+  assert.equal(cli.params.interval_s, 0.3);
+  const plan = parseScenario('s.yaml', 'name: x\nruns:\n  - { test: TCP_RR, duration: 300ms }\n', { env: {} });
+  assert.deepEqual(plan.groups[0].params, cli.params);
+  assert.equal(readTestOptions('TCP_RR', { duration: '5s' }).params.interval_s, 1);
+});
+
 test('bench test prints every problem with its options, not only the first, and runs nothing', async () => {
   const r = await runCli(['test', 'TCP_RR', '--duration', '0s', '--streams', '500', '--size', '1KiB', '--data-path', 'c']);
   assert.equal(r.code, 2);

@@ -33,8 +33,11 @@ export interface ParamDecl {
   sweepable: boolean;
   /** The TestParams field it sets (seconds, bytes, bit/s in its name), when it goes to the server in TEST_REQUEST. */
   field?: string;
-  /** Undefined: unset means something of its own, told in `defaultText`. */
-  default?: ParamValue | ((test: TestName) => ParamValue);
+  /**
+   * Undefined: unset means something of its own, told in `defaultText`. A
+   * function is given the test and the fields declared before this one.
+   */
+  default?: ParamValue | ((test: TestName, before: Readonly<Record<string, unknown>>) => ParamValue);
   /** The default in words, where it is not a plain value. */
   defaultText?: string;
   limits: Limits;
@@ -70,7 +73,10 @@ export const PARAMS = {
     describe: (v) => formatDuration(v as number),
   },
   interval: {
-    kind: 'duration', tests: ALL, sweepable: false, field: 'interval_s', default: 1, cli: true,
+    kind: 'duration', tests: ALL, sweepable: false, field: 'interval_s', cli: true,
+    // A run shorter than a second is one interval: an interval nobody wrote must not make it invalid.
+    default: (_test, before) => Math.min(1, before.duration_s as number),
+    defaultText: '1s, or the whole duration when shorter',
     limits: { min: 0.1, minWhy: 'shorter intervals are too short to measure', ...TIMER },
     help: 'Report interval',
   },
@@ -167,16 +173,21 @@ export function appliesTo(param: Param, test: TestName): boolean {
   return param.tests.includes(test);
 }
 
-export function defaultOf(param: Param, test: TestName): ParamValue | undefined {
+export function defaultOf(param: Param, test: TestName, before: Readonly<Record<string, unknown>> = defaultParams(test)): ParamValue | undefined {
   const d = param.default;
-  return typeof d === 'function' ? d(test) : d;
+  return typeof d === 'function' ? d(test, before) : d;
+}
+
+/** TestParams from the fields a user gave (already parsed), each other field at its declared default. */
+export function paramsFrom(test: TestName, given: Readonly<Partial<Record<WireField, unknown>>>): TestParams {
+  const p: Record<string, unknown> = { test };
+  for (const param of WIRE_PARAMS) p[param.field] = given[param.field] !== undefined ? given[param.field] : defaultOf(param, test, p);
+  return p as unknown as TestParams;
 }
 
 /** Every TestParams field at its declared default for `test`. */
 export function defaultParams(test: TestName): TestParams {
-  const p: Record<string, unknown> = { test };
-  for (const param of WIRE_PARAMS) p[param.field] = defaultOf(param, test);
-  return p as unknown as TestParams;
+  return paramsFrom(test, {});
 }
 
 /** The limits that hold for `test`, or for any test when it is not known yet. */
@@ -334,7 +345,7 @@ export function checkParams(p: TestParams, given: ReadonlySet<string> = new Set(
   for (const param of WIRE_PARAMS) {
     const value = p[param.field];
     if (!appliesTo(param, p.test)) {
-      if (given.has(param.key) || value !== defaultOf(param, p.test)) {
+      if (given.has(param.key) || value !== defaultOf(param, p.test, p)) {
         problems.push({ keys: [param.key], message: `${param.key} does not apply to ${p.test} (only to ${listTests(param.tests)})` });
         bad.add(param.key);
       }

@@ -1,5 +1,5 @@
 import { UnitError, UsageError } from './errors.js';
-import { checkParams, defaultParams, PARAM_KEYS, PARAM_LIST, parseParamValue, type DataPath, type ParamKey, type ParamProblem } from './params.js';
+import { checkParams, defaultParams, paramsFrom, PARAM_KEYS, PARAM_LIST, parseParamValue, type DataPath, type ParamKey, type ParamProblem } from './params.js';
 import { isTestName, TEST_NAMES, type TestParams } from './test-params.js';
 
 /** `bench test` options by parameter key (snake_case, as in scenarios), as typed. */
@@ -23,9 +23,9 @@ export interface TestOptions {
 
 /** Reads every option through its declaration, then runs the one checkParams; collects all problems. */
 export function readTestOptions(testName: string, raw: RawTestOptions): TestOptions {
-  const params = defaultParams(parseTestName(testName));
-  const fields = params as unknown as Record<string, unknown>;
-  const result: TestOptions = { params, problems: [] };
+  const test = parseTestName(testName);
+  const fields: Record<string, unknown> = {};
+  const result: TestOptions = { params: defaultParams(test), problems: [] };
   const given = new Set<string>();
   for (const param of PARAM_LIST) {
     const value = raw[param.key];
@@ -48,6 +48,8 @@ export function readTestOptions(testName: string, raw: RawTestOptions): TestOpti
     else if (param.key === 'wait') result.wait_s = parsed as number;
     else if (param.key === 'data_path') result.data_path = parsed as DataPath;
   }
+  const params = paramsFrom(test, fields);
+  result.params = params;
   const unreadable = new Set(result.problems.flatMap((p) => p.keys));
   // A key that could not be read kept its default: rules about it would blame a value nobody wrote.
   result.problems.push(...checkParams(params, given).filter((p) => !p.keys.some((k) => unreadable.has(k))));

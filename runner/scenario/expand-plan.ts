@@ -1,4 +1,4 @@
-import { checkParams, defaultParams, type DataPath } from '../core/params.js';
+import { checkParams, paramsFrom, type DataPath } from '../core/params.js';
 import type { PeerAddress } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
 import { appliesTo, parseSettingValue, settingSpec, type SettingKey } from './run-keys.js';
@@ -72,7 +72,7 @@ function* crossSweeps(settings: readonly Setting[], i = 0, acc: PointValue[] = [
 }
 
 function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue[], problems: Problem[]): PlannedGroup | null {
-  const params: TestParams = defaultParams(run.test);
+  const fields: Record<string, unknown> = {};
   const values = new Map<SettingKey, PointValue>();
   let peerName = LOCAL_PEER;
   let repeat = 1;
@@ -86,7 +86,7 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
     if (!setting) continue;
     values.set(key, pv);
     const parsed = parseSettingValue(setting, pv.value);
-    if (setting.field) (params as unknown as Record<string, unknown>)[setting.field] = parsed;
+    if (setting.field) fields[setting.field] = parsed;
     else if (key === 'peer') peerName = parsed as string;
     else if (key === 'repeat') repeat = parsed as number;
     else if (key === 'pause') pause_s = parsed as number;
@@ -95,6 +95,7 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
     if (pv.swept) sweep[key] = typeof pv.value === 'number' ? pv.value : String(pv.value);
   }
 
+  const params: TestParams = paramsFrom(run.test, fields);
   const before = problems.length;
   const context = `run ${run.index + 1} (${run.test})`;
   const problem = (keys: SettingKey[], message: string) => {
