@@ -7,9 +7,14 @@ import { formatBytes, formatDuration, formatRate, parseCount, parseDuration, par
  * Every parameter of a run, declared once: its key (as in scenarios, and as
  * `--kebab-case` on `bench test`), its unit, its default, which tests take
  * it, whether a list sweeps it, its limits, whether it travels to the server
- * in TEST_REQUEST (and as which TestParams field), and its help text. The CLI
- * options, the scenario keys and JSON Schema, the server's wire check, the
- * defaults and the parameter text are all read from this table.
+ * in TEST_REQUEST (and as which TestParams field), its help text and how a
+ * run's description names it. TestParams, the CLI options and their help, the
+ * scenario keys and JSON Schema, the server's wire check, the defaults and
+ * the parameter text are all read from this table.
+ *
+ * Adding a parameter: one entry in PARAMS, `npm run schemas` to rewrite
+ * schemas/scenario.schema.json, its field in schemas/results.schema.json
+ * (test/params.test.ts says when it is missing), and its use in the data path.
  */
 export type ParamKind = 'duration' | 'size' | 'rate' | 'count' | 'boolean' | 'peer' | 'enum';
 export type ParamValue = number | boolean | string;

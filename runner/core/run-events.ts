@@ -1,3 +1,4 @@
+import type { DataPath } from './params.js';
 import type { IntervalRecord } from './run-object.js';
 import type { TestParams } from './test-params.js';
 
@@ -28,5 +29,5 @@ export interface RunTestOptions {
   /** Longest wait in the server's queue before giving up, seconds (0: no limit). */
   wait_s?: number;
   /** The data path for this run's workers (and the embedded server's); absent: native where it is built. */
-  data_path?: 'native' | 'js';
+  data_path?: DataPath;
 }
