@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { FrameDecoder, encodeFrame } from '../runner/control/frame-decoder.js';
 import { MAX_CONTROL_FRAME_BYTES, encodeMessage, parseClientMessage, parseServerMessage, type ControlMessage } from '../runner/control/messages.js';
-import { defaultParams } from '../runner/core/defaults.js';
+import { defaultParams } from '../runner/core/params.js';
 
 const SEQUENCE: ControlMessage[] = [
   { type: 'HELLO', protocol: 1, bench_version: '0.1.0' },
@@ -88,7 +88,7 @@ test('malformed and unknown control messages are refused with what is wrong', ()
   assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":"1","bench_version":"0.1.0"}')), { message: "HELLO message without a numeric 'protocol'" });
   assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":1}')), { message: "HELLO message without a string 'bench_version'" });
   const bad = { type: 'TEST_REQUEST', params: { ...defaultParams('TCP_STREAM'), duration_s: -1 } };
-  assert.throws(() => parseClientMessage(Buffer.from(JSON.stringify(bad))), { message: 'TEST_REQUEST with invalid duration_s -1' });
+  assert.throws(() => parseClientMessage(Buffer.from(JSON.stringify(bad))), { message: 'TEST_REQUEST with invalid params: duration must be more than 0s, not -1s' });
   // A server message is not a client message.
   assert.throws(() => parseClientMessage(Buffer.from('{"type":"RESULT","streams":[]}')), { message: 'unknown control message type "RESULT"' });
   assert.throws(() => parseServerMessage(Buffer.from('{"type":"READY","cookie":"ab","data_ports":["x"]}')), { message: 'READY message with data_ports[0] "x" is not a whole number' });

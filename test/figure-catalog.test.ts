@@ -7,7 +7,7 @@ import {
   ALL_FIGURES, FIGURES, HEADLINE_FIGURES, figureValues, figuresOf, formatNumber, headlineText, rateShortfall, testFigureValues,
 } from '../runner/core/figure-catalog.js';
 import type { LatencySummary, RrFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
-import { defaultParams } from '../runner/core/defaults.js';
+import { defaultParams } from '../runner/core/params.js';
 import { summaryRows, summaryWarnings } from '../runner/cli/test-output/format-figures.js';
 import { intervalLine } from '../runner/cli/test-output/print-run.js';
 

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { defaultParams } from '../runner/core/defaults.js';
+import { defaultParams } from '../runner/core/params.js';
 import type { RunObject } from '../runner/core/run-object.js';
 import { parseRun, runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';
 import { RawControl } from './helpers/raw-control.js';
@@ -61,7 +61,7 @@ test('a run from one server to another: the from server runs the client, interva
 test('the live lines of a remote run are the from server\'s intervals, as they happen', async () => {
   const r = await runCli(['test', 'UDP_RR', '--from', at(labB), '--peer', at(labA), '--token-file', tokenFile, '--duration', '1s', '--interval', '500ms']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^bench UDP_RR from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+: 1s, 1B\/1B\n/);
+  assert.match(r.stdout, /^bench UDP_RR from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+: 1s, 1B request, 1B response\n/);
   assert.equal((r.stdout.match(/^\[ *[\d.]+-[\d.]+ +s\]/gm) ?? []).length, 2);
 });
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StreamReport, StreamSample } from '../runner/control/messages.js';
-import { defaultParams } from '../runner/core/defaults.js';
+import { defaultParams } from '../runner/core/params.js';
 import type { StreamFigures } from '../runner/core/run-object.js';
 import type { TestParams } from '../runner/core/test-params.js';
 import { computeFigures } from '../runner/measure/run-figures.js';

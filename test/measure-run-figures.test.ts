@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StreamReport, StreamSample } from '../runner/control/messages.js';
-import { defaultParams } from '../runner/core/defaults.js';
+import { defaultParams } from '../runner/core/params.js';
 import type { RrFigures, StreamFigures } from '../runner/core/run-object.js';
 import type { TestName, TestParams } from '../runner/core/test-params.js';
 import { createLatencyHistogram, encodeHistogram } from '../runner/measure/latency-histogram.js';

@@ -109,8 +109,8 @@ test('messages out of order are refused at once with the expected and the receiv
     { steps: [hello(), { type: 'STOP' }], message: 'expected TEST_REQUEST, got STOP' },
     { steps: [hello(), hello()], message: 'expected TEST_REQUEST, got HELLO' },
     { steps: [hello(), { type: 'AUTH_RESPONSE', mac: 'ab' }], message: 'expected TEST_REQUEST, got AUTH_RESPONSE' },
-    { steps: [hello(), { type: 'TEST_REQUEST', params: { test: 'TCP_RR' } }], message: 'TEST_REQUEST with invalid duration_s undefined' },
-    { steps: [hello(), { type: 'TEST_REQUEST', params: { ...testRequest('ICMP' as never).params } }], message: 'TEST_REQUEST for unknown test "ICMP"' },
+    { steps: [hello(), { type: 'TEST_REQUEST', params: { test: 'TCP_RR' } }], message: 'TEST_REQUEST with invalid params: duration_s, interval_s, omit_s, size_bytes, request_size_bytes, response_size_bytes, rate_bps, streams, reverse, timeout_s missing (a bench client sends every field)' },
+    { steps: [hello(), { type: 'TEST_REQUEST', params: { ...testRequest('ICMP' as never).params } }], message: 'TEST_REQUEST with invalid params: unknown test "ICMP"' },
   ];
   for (const { steps, message } of cases) {
     const raw = await RawControl.connect(s.port);
@@ -126,12 +126,12 @@ test('messages out of order are refused at once with the expected and the receiv
 
 test('requests no bench client would send are refused before anything runs: a flood of samples, no timeout, fractional streams', async () => {
   const cases: Array<[object, string]> = [
-    [{ interval_s: 0.000001 }, 'TEST_REQUEST with invalid params: interval 0.000001s is too short: use 100ms or more'],
-    [{ timeout_s: 0 }, 'TEST_REQUEST with invalid params: timeout 0s is too short: use 1s or more'],
-    [{ streams: 1.5 }, 'TEST_REQUEST with invalid streams 1.5'],
-    [{ streams: 0 }, 'TEST_REQUEST with invalid params: streams must be at least 1'],
-    [{ omit_s: 5, duration_s: 1 }, 'TEST_REQUEST with invalid params: omit (5s) must be shorter than duration (1s)'],
-    [{ size_bytes: 0.5 }, 'TEST_REQUEST with invalid size_bytes 0.5'],
+    [{ interval_s: 0.000001 }, 'TEST_REQUEST with invalid params: interval must be at least 100ms, not 0.001ms: shorter intervals are too short to measure'],
+    [{ timeout_s: 0 }, 'TEST_REQUEST with invalid params: timeout must be at least 1s, not 0s: a shorter one would declare a healthy peer dead'],
+    [{ streams: 1.5 }, 'TEST_REQUEST with invalid params: streams 1.5 is not a whole number'],
+    [{ streams: 0 }, 'TEST_REQUEST with invalid params: streams must be at least 1, not 0'],
+    [{ omit_s: 5, duration_s: 1 }, 'TEST_REQUEST with invalid params: omit 5s leaves nothing to measure in a 1s run: make omit shorter than duration'],
+    [{ size_bytes: 0.5 }, 'TEST_REQUEST with invalid params: size_bytes 0.5 is not a whole number'],
   ];
   const startsBefore = s.log.count('start');
   for (const [overrides, message] of cases) {

@@ -67,7 +67,7 @@ test('bad limit values on bench serve exit 2 naming the option and what to write
     [['--max-rate', 'fast'], "bench: invalid max-rate 'fast': write bits per second, such as 100M, 1G or 500k (0 for unpaced)"],
     [['--allow', 'TCP_STREAM,PING'], "bench: unknown test 'PING': choose one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR"],
     // A server that gives every peer no time at all fails every client: refused at start.
-    [['--timeout', '0s'], 'bench: timeout 0s is too short: use 1s or more'],
+    [['--timeout', '0s'], 'bench: timeout must be at least 1s, not 0s: a shorter one would declare a healthy peer dead'],
   ];
   for (const [args, message] of cases) {
     const r = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', ...args], { timeoutMs: 10_000 });

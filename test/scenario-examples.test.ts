@@ -29,8 +29,8 @@ test('bench validate prints the expanded count and the plan of the UDP sweep', a
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines[0], "scenarios/udp-loss-sweep.yaml: valid scenario 'udp-loss-sweep': 20 runs in 10 groups, with repeats; sweeps crossed: rate × size, about 3m 39s of measuring");
   assert.equal(lines.length, 11);
-  assert.equal(lines[1], '   1. UDP_STREAM far-end rate=100M size=1472  10s, 1472B, 100Mbit/s  → 192.0.2.10:7575  ×2');
-  assert.equal(lines[10], '  10. UDP_STREAM far-end rate=1G size=512     10s, 512B, 1Gbit/s  → 192.0.2.10:7575  ×2');
+  assert.equal(lines[1], '   1. UDP_STREAM far-end rate=100M size=1472  10s, 1472B datagrams, rate 100Mbit/s  → 192.0.2.10:7575  ×2');
+  assert.equal(lines[10], '  10. UDP_STREAM far-end rate=1G size=512     10s, 512B datagrams, rate 1Gbit/s  → 192.0.2.10:7575  ×2');
 });
 
 test('the quickstart runs all four tests on the embedded server, a few seconds each', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultParams } from '../runner/core/defaults.js';
+import { defaultParams } from '../runner/core/params.js';
 import { expand } from '../runner/scenario/env-substitution.js';
 import { parseScenario } from '../runner/scenario/load-scenario.js';
 import { filterGroups } from '../runner/scenario/only-filter.js';

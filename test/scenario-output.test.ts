@@ -113,13 +113,13 @@ test('progress without a terminal: one plain line per event, the last interval f
   progress.runStarting(loaded.runs[3], 4, 6);
   progress.runFinished(loaded.runs[3], failed);
   assert.equal(written.join(''), [
-    '[1/6] uplink (repeat 1/3): 10s, 64KiB',
+    '[1/6] uplink (repeat 1/3): 10s, 64KiB writes',
     '[1/6] uplink (repeat 1/3): queued at the server, position 2',
     '[1/6] uplink (repeat 1/3)  0.0-1.0s  500 Mbit/s  (omitted)',
     '[1/6] uplink (repeat 1/3)  1.0-2.0s  941.3 Mbit/s',
     '[1/6] uplink (repeat 1/3): ok  941.3 Mbit/s',
     'pause 2s',
-    '[4/6] TCP_RR local (repeat 1/3): 10s, 1B/1B',
+    '[4/6] TCP_RR local (repeat 1/3): 10s, 1B request, 1B response',
     '[4/6] TCP_RR local (repeat 1/3): failed: cannot reach peer lab-b',
     '',
   ].join('\n'));
@@ -134,7 +134,7 @@ test('progress on a terminal: one live line rewritten in place, with params and 
   progress.runEvent(run, { type: 'interval', index: 3, record });
   progress.runFinished(run, streamRun(up, 0, 941.27));
   // 6s left of this run, then five more 10s runs.
-  assert.equal(written[1], '\r\x1b[2K[1/6] uplink (repeat 1/3) (10s, 64KiB)  3.0-4.0s  941.3 Mbit/s  6s left, about 56s in all');
+  assert.equal(written[1], '\r\x1b[2K[1/6] uplink (repeat 1/3) (10s, 64KiB writes)  3.0-4.0s  941.3 Mbit/s  6s left, about 56s in all');
   assert.equal(written.slice(-2).join(''), '\r\x1b[2K[1/6] uplink (repeat 1/3): ok  941.3 Mbit/s\n');
   assert.ok(written.every((w) => !w.includes('\n') || w.endsWith('\n')));
 
@@ -142,5 +142,5 @@ test('progress on a terminal: one live line rewritten in place, with params and 
   const small = new ScenarioProgress({ write: (t: string) => narrow.push(t), columns: 40 }, true, palette(true), loaded.runs);
   small.runStarting(run, 1, 6);
   small.runEvent(run, { type: 'interval', index: 3, record });
-  assert.equal(narrow[1], '\r\x1b[2K[1/6] uplink (repeat 1/3) (10s, 64KiB) \x1b[2m\x1b[22m');
+  assert.equal(narrow[1], '\r\x1b[2K[1/6] uplink (repeat 1/3) (10s, 64KiB w\x1b[2m\x1b[22m');
 });

@@ -63,7 +63,7 @@ test('every kind of mistake is explained in words, in file order, without raw sc
     `${file}:11:5: rate does not apply to TCP_STREAM (only to UDP_STREAM): remove it from this run`,
     `${file}:13:15: TCP_STREAM does not produce latency_us.p99: its figures are throughput_mbps, sender_mbps, bytes_sent and bytes_received`,
     `${file}:13:59: expectation 'fast' for throughput_mbps is not a condition: write an operator and a number in quotes, such as ">= 900" (operators: <, <=, >, >=, ==)`,
-    `${file}:15:11: size 65536 bytes does not fit in one UDP datagram (at most 65507): use a smaller size for UDP_STREAM`,
+    `${file}:15:11: size must be at most 65507 bytes, not 64KiB: larger does not fit in one UDP datagram`,
     `${file}:17:15: duration 2s is shorter than one interval (5s): make duration at least the interval, or shorten interval`,
     `${file}:18:27: unknown report format "pdf": formats are html, md, junit, csv, openmetrics`,
   ]);
@@ -130,7 +130,7 @@ test('--set mistakes name the --set they came from; a bad value from --set is bl
   assert.deepEqual(problemsOf('x.yaml', text, { set: ['duraton=1s', 'streams', 'label=a', 'peer=lab-z', 'omit=10s'] }), [
     "--set duraton=1s: unknown key 'duraton': did you mean 'duration'?",
     '--set streams: write key=value, such as --set duration=1s',
-    '--set label=a: label cannot be set for every run: --set takes peer, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, timeout, wait, repeat or pause',
+    '--set label=a: label cannot be set for every run: --set takes peer, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, timeout, wait, repeat, pause or data_path',
     "--set peer=lab-z: peer 'lab-z' is not defined: add it under peers: with its host, or use 'local' for the embedded server",
     '--set omit=10s: run 1 (TCP_STREAM): omit 10s leaves nothing to measure in a 5s run: make omit shorter than duration',
   ]);

@@ -40,8 +40,8 @@ test('test options resolve with seed defaults and cross-checks', () => {
   assert.equal(rr.request_size_bytes, 1);
   assert.equal(rr.response_size_bytes, 1);
   assert.throws(() => resolveParams('SCTP_STREAM', {}), { message: "unknown test 'SCTP_STREAM': choose one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR" });
-  assert.throws(() => resolveParams('TCP_STREAM', { duration: '2s', omit: '2s' }), { message: 'omit (2s) must be shorter than duration (2s)' });
-  assert.throws(() => resolveParams('TCP_RR', { reverse: true }), { message: 'reverse applies to STREAM tests only, not TCP_RR' });
-  assert.throws(() => resolveParams('TCP_STREAM', { rate: '1G' }), { message: 'rate applies to UDP_STREAM only, not TCP_STREAM' });
-  assert.throws(() => resolveParams('UDP_STREAM', { size: '9' }), { message: 'UDP_STREAM size 9 is out of range: use 16 to 65507 bytes (1472 fits a 1500-byte Ethernet MTU)' });
+  assert.throws(() => resolveParams('TCP_STREAM', { duration: '2s', omit: '2s' }), { message: 'omit 2s leaves nothing to measure in a 2s run: make omit shorter than duration' });
+  assert.throws(() => resolveParams('TCP_RR', { reverse: true }), { message: 'reverse does not apply to TCP_RR (only to TCP_STREAM and UDP_STREAM)' });
+  assert.throws(() => resolveParams('TCP_STREAM', { rate: '1G' }), { message: 'rate does not apply to TCP_STREAM (only to UDP_STREAM)' });
+  assert.throws(() => resolveParams('UDP_STREAM', { size: '9' }), { message: 'size must be at least 16 bytes, not 9 bytes: each datagram carries a 16-byte header' });
 });

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_LISTEN_HOST, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_TIMEOUT_S } from '../core/defaults.js';
+import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/package-paths.js';
 import { DEFAULT_FLOORS, DEFAULT_THRESHOLD, floorsText } from '../report/compare/compare-defaults.js';
+import { cliOption, PARAM_LIST, showValue } from '../core/params.js';
 import { reportFailure } from './report-failure.js';
 
 /**
@@ -23,42 +26,35 @@ for (const stream of [process.stdout, process.stderr]) {
 
 cli
   .command('serve', 'Serve tests to bench clients, one at a time, queueing the rest')
-  .option('--host <addr>', 'Address to listen on', { default: '::' })
-  .option('--port <port>', 'Control port', { default: 7575 })
-  .option('--timeout <duration>', 'Declare a silent peer dead after this long', { default: '30s' })
-  .option('--max-queue <n>', 'Most clients waiting at once', { default: 16 })
+  .option('--host <addr>', `Address to listen on (default: ${DEFAULT_LISTEN_HOST})`)
+  .option('--port <port>', `Control port (default: ${DEFAULT_PORT})`)
+  .option('--timeout <duration>', `Declare a silent peer dead after this long (default: ${showValue({ kind: 'duration' }, DEFAULT_TIMEOUT_S)})`)
+  .option('--max-queue <n>', `Most clients waiting at once (default: ${DEFAULT_SERVER_LIMITS.max_queue})`)
   .option('--token-file <file>', 'Require clients to prove they hold the secret in this file')
-  .option('--max-duration <duration>', 'Longest test a client may ask for', { default: '1h' })
-  .option('--max-streams <n>', 'Most parallel streams a client may ask for', { default: 64 })
-  .option('--max-size <bytes>', 'Largest message a client may ask for', { default: '16MiB' })
-  .option('--max-rate <rate>', 'Highest UDP rate a client may ask for (0: no limit)', { default: '0' })
-  .option('--allow <tests>', 'Comma-separated tests clients may run', { default: 'TCP_STREAM,UDP_STREAM,TCP_RR,UDP_RR' })
+  .option('--max-duration <duration>', `Longest test a client may ask for (default: ${showValue({ kind: 'duration' }, DEFAULT_SERVER_LIMITS.max_duration_s)})`)
+  .option('--max-streams <n>', `Most parallel streams a client may ask for (default: ${DEFAULT_SERVER_LIMITS.max_streams})`)
+  .option('--max-size <bytes>', `Largest message a client may ask for (default: ${showValue({ kind: 'size' }, DEFAULT_SERVER_LIMITS.max_size_bytes)})`)
+  .option('--max-rate <rate>', `Highest UDP rate a client may ask for (0: no limit; default: ${DEFAULT_SERVER_LIMITS.max_rate_bps})`)
+  .option('--allow <tests>', `Comma-separated tests clients may run (default: ${DEFAULT_SERVER_LIMITS.allowed_tests.join(',')})`)
   .option('--json-log', 'Log one JSON object per line instead of text')
   .option('--allow-remote', 'Run tests as the client for an orchestrator holding the token (needs --token-file)')
   .option('--name <name>', 'The name this server reports to clients (default: the host name)')
   .example('bench serve --port 7575')
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
-  .action((options) => dispatch(() => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
+  .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
 
-cli
-  .command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR')
-  .option('--peer <host[:port]>', 'A host running bench serve (default: an embedded server on loopback)')
-  .option('--from <host[:port]>', 'Run the client side on this bench server (started with --allow-remote) instead of here')
-  .option('--duration <duration>', 'How long to send', { default: '10s' })
-  .option('--interval <duration>', 'Report interval', { default: '1s' })
-  .option('--omit <duration>', 'Leave the first seconds out of the summary (TCP slow start)', { default: '0s' })
-  .option('--size <bytes>', 'STREAM message size (default 64KiB for TCP, 1472 for UDP)')
-  .option('--request-size <bytes>', 'RR request size', { default: '1' })
-  .option('--response-size <bytes>', 'RR response size', { default: '1' })
-  .option('--rate <bits/s>', 'UDP_STREAM target rate, such as 100M or 1G (default: unpaced)', { default: '0' })
-  .option('--streams <n>', 'Parallel data connections, one worker thread each', { default: 1 })
-  .option('--reverse', 'STREAM tests: the server sends, the client receives')
-  .option('--timeout <duration>', 'Declare a silent peer dead after this long', { default: '30s' })
-  .option('--wait <duration>', "Longest wait in the server's queue (0: no limit)", { default: '0s' })
+const testCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR');
+// Every run parameter from its declaration (core/params.ts): no default is written here, so unset stays unset.
+for (const param of PARAM_LIST) {
+  if (!param.cli) continue;
+  const { flag, help } = cliOption(param);
+  testCommand.option(flag, help);
+}
+testCommand
   .option('--token-file <file>', 'Secret shared with a server started with --token-file')
   .option('--json', 'Print exactly one run object as JSON on stdout')
   .example('bench test TCP_STREAM --peer 10.0.0.2 --duration 30s --omit 2s')
-  .action((test, options) => dispatch(() => import('./commands/test-command.js').then((m) => m.testCommand(test, options))));
+  .action((test, options) => dispatch(options, () => import('./commands/test-command.js').then((m) => m.testCommand(test, options))));
 
 cli
   .command('run <file>', 'Run every run of a scenario file, one after another')
@@ -70,12 +66,12 @@ cli
   .option('--note <text>', 'A note stored with the results')
   .option('--no-color', 'No colour in output')
   .example('bench run scenarios/quickstart.yaml --set duration=1s')
-  .action((file, options) => dispatch(() => import('./commands/run-command.js').then((m) => m.runCommand(file, options))));
+  .action((file, options) => dispatch(options, () => import('./commands/run-command.js').then((m) => m.runCommand(file, options)), ['set']));
 
 cli
   .command('validate <file>', 'Check a scenario file without running it')
   .option('--set <key=value>', 'Check with this override, as bench run --set would apply it (repeatable)')
-  .action((file, options) => dispatch(() => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options))));
+  .action((file, options) => dispatch(options, () => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options)), ['set']));
 
 cli
   .command('report <results>', 'Render a report from results.json, a results folder, or the results.jsonl a crash left')
@@ -86,7 +82,7 @@ cli
   .example('bench report results/lab-20261125T010203Z/results.json --format md -o lab.md')
   .example('bench report results.json --template my-report.hbs > custom.txt')
   .example('bench report results/lab-20261125T010203Z/results.json --format junit -o junit.xml')
-  .action((results, options) => dispatch(() => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
+  .action((results, options) => dispatch(options, () => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
 
 cli
   .command('compare <base> <new>', 'Compare two results files (or folders) and flag regressions (exit 1; 2 when nothing matched)')
@@ -96,26 +92,40 @@ cli
   .option('--format <format>', 'text, md, html or json', { default: 'text' })
   .example('bench compare before/results.json after/results.json --threshold 3%')
   .example('bench compare base.json new.json --figures throughput_mbps,latency_us.p99 --floor loss_percent=0.5 --format json')
-  .action((base, next, options) => dispatch(() => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options))));
+  .action((base, next, options) => dispatch(options, () => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options)), ['floor']));
 
 cli.help();
 cli.version(version);
 
-function dispatch(work: () => Promise<number>): void {
-  work().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.exitCode = reportFailure(err);
-    },
-  );
+function dispatch(options: Record<string, unknown>, work: () => Promise<number>, repeatable: readonly string[] = []): void {
+  Promise.resolve()
+    .then(() => {
+      singleValues(options, repeatable);
+      return work();
+    })
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (err: unknown) => {
+        process.exitCode = reportFailure(err);
+      },
+    );
+}
+
+/** cac gathers a repeated option into a list; only the options in `repeatable` mean anything repeated. */
+function singleValues(options: Record<string, unknown>, repeatable: readonly string[]): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (name === '--' || repeatable.includes(name) || !Array.isArray(value)) continue;
+    const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new UsageError(`--${flag} is given ${value.length} times (${value.map(String).join(', ')}): give it once`);
+  }
 }
 
 try {
   cli.parse(process.argv, { run: false });
   if (!cli.matchedCommand && cli.args.length > 0) {
-    throw new (await import('../core/errors.js')).UsageError(`unknown command '${cli.args[0]}': see bench --help`);
+    throw new UsageError(`unknown command '${cli.args[0]}': see bench --help`);
   }
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
     cli.outputHelp();

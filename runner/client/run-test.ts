@@ -5,6 +5,7 @@ import type { RunObject, SideFacts } from '../core/run-object.js';
 import type { StreamReport } from '../control/messages.js';
 import type { TestParams } from '../core/test-params.js';
 import { computeFigures } from '../measure/run-figures.js';
+import { useDataPath } from '../native/native-io.js';
 import type { BenchServer } from '../server/bench-server.js';
 import { loadClientAuth } from './client-token-auth.js';
 import { runClientTest, type ClientTestOutcome } from './client-test-run.js';
@@ -21,6 +22,7 @@ export async function runTest(options: RunTestOptions): Promise<RunObject> {
   let peer: PeerAddress = options.peer ?? { host: '127.0.0.1', port: 0 };
   const run = unmeasuredRun(params, options.peer, startedAt);
   try {
+    useDataPath(options.data_path);
     if (!options.peer) {
       embedded = await startEmbeddedServer(params.timeout_s);
       peer = { host: '127.0.0.1', port: embedded.address.port, name: 'embedded server' };

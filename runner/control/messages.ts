@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { ProtocolError } from '../core/errors.js';
 import { packagePath } from '../core/package-paths.js';
 import type { IntervalRecord, LatencySummary, RunObject } from '../core/run-object.js';
-import { checkParams as checkTestParams } from '../core/resolve-params.js';
-import { TEST_NAMES, type TestParams } from '../core/test-params.js';
+import { checkWireParams } from '../core/params.js';
+import type { TestParams } from '../core/test-params.js';
 
 /**
  * Every control message, declared once and shared by client and server
@@ -323,46 +323,13 @@ function showValue(value: unknown): string {
 }
 
 
-const NUMERIC_PARAMS = [
-  'duration_s', 'interval_s', 'omit_s', 'size_bytes', 'request_size_bytes', 'response_size_bytes',
-  'rate_bps', 'streams', 'timeout_s',
-] as const;
-
+/**
+ * A client's params, checked against the same declarations (core/params.ts)
+ * as `bench test` and scenarios: a client that skips those checks could ask
+ * for an interval of a microsecond (a flood of samples) or a zero timeout.
+ */
 function checkParams(raw: unknown): TestParams {
-  if (typeof raw !== 'object' || raw === null) throw new ProtocolError('TEST_REQUEST without params');
-  const p = raw as Record<string, unknown>;
-  if (!(TEST_NAMES as readonly unknown[]).includes(p.test)) {
-    throw new ProtocolError(`TEST_REQUEST for unknown test ${JSON.stringify(p.test)}`);
-  }
-  for (const key of NUMERIC_PARAMS) {
-    const v = p[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new ProtocolError(`TEST_REQUEST with invalid ${key} ${JSON.stringify(v)}`);
-    }
-  }
-  for (const key of ['streams', 'size_bytes', 'request_size_bytes', 'response_size_bytes'] as const) {
-    if (!Number.isInteger(p[key])) throw new ProtocolError(`TEST_REQUEST with invalid ${key} ${JSON.stringify(p[key])}`);
-  }
-  if (typeof p.reverse !== 'boolean') throw new ProtocolError('TEST_REQUEST with invalid reverse');
-  const params: TestParams = {
-    test: p.test as TestParams['test'],
-    duration_s: p.duration_s as number,
-    interval_s: p.interval_s as number,
-    omit_s: p.omit_s as number,
-    size_bytes: p.size_bytes as number,
-    request_size_bytes: p.request_size_bytes as number,
-    response_size_bytes: p.response_size_bytes as number,
-    rate_bps: p.rate_bps as number,
-    streams: p.streams as number,
-    reverse: p.reverse,
-    timeout_s: p.timeout_s as number,
-  };
-  // The rules every bench client applies before sending: a client that skips them
-  // could ask for an interval of a microsecond (a flood of samples) or a zero timeout.
-  try {
-    checkTestParams(params);
-  } catch (err) {
-    throw new ProtocolError(`TEST_REQUEST with invalid params: ${(err as Error).message}`);
-  }
-  return params;
+  const checked = checkWireParams(raw);
+  if (checked.params === undefined) throw new ProtocolError(`TEST_REQUEST with invalid params: ${checked.problems.join('; ')}`);
+  return checked.params;
 }

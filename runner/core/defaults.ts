@@ -1,9 +1,19 @@
-import type { TestName, TestParams } from './test-params.js';
+import type { TestName } from './test-params.js';
 
-/** Every default in one place (seed values: 64 KiB TCP writes, 1472-byte datagrams, 1-byte RR, 10 s). */
+/**
+ * The defaults that are not a run parameter's own (those are declared with
+ * the parameter in params.ts), and the constants both sides share.
+ */
 export const DEFAULT_PORT = 7575;
-export const DEFAULT_HOST = '::';
+/** `bench serve` listens on every address, IPv6 and IPv4. */
+export const DEFAULT_LISTEN_HOST = '::';
 export const DEFAULT_TIMEOUT_S = 30;
+/**
+ * Longest duration, timeout or pause anywhere: Node's timers hold at most
+ * 2^31-1 ms (about 596 h) and fire at once beyond it. A week leaves room for
+ * a test's duration and its timeout added together.
+ */
+export const MAX_TIMER_S = 7 * 24 * 3600;
 
 export const DEFAULT_STREAM_SIZE: Record<'TCP_STREAM' | 'UDP_STREAM', number> = {
   TCP_STREAM: 64 * 1024,
@@ -14,22 +24,6 @@ export const DEFAULT_STREAM_SIZE: Record<'TCP_STREAM' | 'UDP_STREAM', number> = 
 export const MAX_UDP_PAYLOAD = 65507;
 /** Smallest datagram that holds our UDP header (sequence number and send time). */
 export const MIN_UDP_STREAM_SIZE = 16;
-
-export function defaultParams(test: TestName): TestParams {
-  return {
-    test,
-    duration_s: 10,
-    interval_s: 1,
-    omit_s: 0,
-    size_bytes: test === 'TCP_STREAM' || test === 'UDP_STREAM' ? DEFAULT_STREAM_SIZE[test] : 0,
-    request_size_bytes: 1,
-    response_size_bytes: 1,
-    rate_bps: 0,
-    streams: 1,
-    reverse: false,
-    timeout_s: DEFAULT_TIMEOUT_S,
-  };
-}
 
 /** Server-side limits; a request beyond one is refused with the limit named. */
 export interface ServerLimits {

@@ -1,3 +1,4 @@
+import type { DataPath } from './params.js';
 import type { IntervalRecord } from './run-object.js';
 import type { TestParams } from './test-params.js';
 
@@ -27,4 +28,6 @@ export interface RunTestOptions {
   onEvent?: (event: RunEvent) => void;
   /** Longest wait in the server's queue before giving up, seconds (0: no limit). */
   wait_s?: number;
+  /** The data path for this run's workers (and the embedded server's); absent: native where it is built. */
+  data_path?: DataPath;
 }

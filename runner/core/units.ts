@@ -13,7 +13,7 @@ const DURATION_FACTOR: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 360
 
 export function parseDuration(input: string | number, what = 'duration'): number {
   if (typeof input === 'number') return checkFinite(input, what, String(input));
-  const m = DURATION.exec(input.trim());
+  const m = DURATION.exec(textOf(input));
   if (!m) {
     throw new UnitError(`invalid ${what} '${input}': write a number with a unit, such as 10s, 500ms or 2m`);
   }
@@ -27,7 +27,7 @@ const SIZE_FACTOR: Record<string, number> = {
 
 export function parseSize(input: string | number, what = 'size'): number {
   if (typeof input === 'number') return checkInteger(input, what, String(input));
-  const m = SIZE.exec(input.trim());
+  const m = SIZE.exec(textOf(input));
   if (!m) {
     throw new UnitError(`invalid ${what} '${input}': write a number of bytes, such as 1472, 64KiB or 1MB`);
   }
@@ -48,7 +48,7 @@ const RATE_FACTOR: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T:
 /** Bits per second. `0` means unpaced. */
 export function parseRate(input: string | number, what = 'rate'): number {
   if (typeof input === 'number') return checkFinite(input, what, String(input));
-  const m = RATE.exec(input.trim());
+  const m = RATE.exec(textOf(input));
   if (!m) {
     throw new UnitError(`invalid ${what} '${input}': write bits per second, such as 100M, 1G or 500k (0 for unpaced)`);
   }
@@ -56,9 +56,14 @@ export function parseRate(input: string | number, what = 'rate'): number {
 }
 
 export function parseCount(input: string | number, what: string): number {
-  const n = typeof input === 'number' ? input : /^\d+$/.test(input.trim()) ? Number(input) : NaN;
-  if (!Number.isSafeInteger(n)) throw new UnitError(`invalid ${what} '${input}': write a whole number, such as 4`);
+  const n = typeof input === 'number' ? input : /^\d+$/.test(textOf(input)) ? Number(input) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new UnitError(`invalid ${what} '${String(input)}': write a whole number, such as 4`);
   return n;
+}
+
+/** The text of a value typed as a string; anything else (a repeated option's list, a flag's true) cannot match a unit. */
+function textOf(input: unknown): string {
+  return typeof input === 'string' ? input.trim() : '\0';
 }
 
 function checkFinite(n: number, what: string, shown: string): number {

@@ -36,6 +36,10 @@ export type DataPathKind = 'native' | 'js';
 
 function load(): { io: NativeIo | null; why: string } {
   if (process.env.BENCH_DATA_PATH === 'js') return { io: null, why: 'BENCH_DATA_PATH=js' };
+  return loadAddon();
+}
+
+function loadAddon(): { io: NativeIo | null; why: string } {
   try {
     const require = createRequire(import.meta.url);
     return { io: require('./bench-io.node') as NativeIo, why: '' };
@@ -45,6 +49,24 @@ function load(): { io: NativeIo | null; why: string } {
 }
 
 const loaded = load();
+/** BENCH_DATA_PATH as bench was started with: the choice for runs that make none. */
+const startedWith = process.env.BENCH_DATA_PATH;
+
+/**
+ * The data path of the data workers this process starts from now on: each
+ * reads BENCH_DATA_PATH as it loads this module, from a copy of this
+ * thread's environment. Undefined goes back to the environment bench was
+ * started with (native where it is built). Native where it cannot load is refused.
+ */
+export function useDataPath(path: DataPathKind | undefined): void {
+  if (path === 'native') {
+    const { why } = loadAddon();
+    if (why !== '') throw new DataPathError(`data_path native cannot be used: the native data path is ${why}, or use data_path js`);
+  }
+  const chosen = path ?? startedWith;
+  if (chosen === undefined) delete process.env.BENCH_DATA_PATH;
+  else process.env.BENCH_DATA_PATH = chosen;
+}
 
 /** The native data path, or null where it is not built or BENCH_DATA_PATH=js asks for the JavaScript one. */
 export const nativeIo: NativeIo | null = loaded.io;

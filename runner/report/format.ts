@@ -1,14 +1,8 @@
-import { formatBytes, formatDuration, formatRate } from '../core/units.js';
-import type { TestParams } from '../core/test-params.js';
+import { formatDuration } from '../core/units.js';
 import { formatNumber } from '../core/figure-catalog.js';
 
 /** The one number format of figures lives with the catalogue; charts and comparisons import it from here too. */
 export { formatNumber };
-
-/** Whole KiB and MiB as such (64KiB), other sizes in bytes (1472B), as a user would write them. */
-function formatSize(bytes: number): string {
-  return bytes >= 1024 && bytes % 1024 === 0 ? formatBytes(bytes) : `${bytes}B`;
-}
 
 /** `± 12.3`, or an em dash when there is no interval (fewer than two repeats). */
 export function formatCi(ci95: number | null): string {
@@ -30,15 +24,4 @@ export function formatElapsed(seconds: number): string {
 }
 
 /** What a run did, in words a reader can check against the scenario: `10s, omit 1s, 64KiB writes, 4 streams`. */
-export function describeParams(p: TestParams): string {
-  const parts = [formatDuration(p.duration_s)];
-  if (p.omit_s > 0) parts.push(`omit ${formatDuration(p.omit_s)}`);
-  if (p.test === 'TCP_STREAM') parts.push(`${formatSize(p.size_bytes)} writes`);
-  if (p.test === 'UDP_STREAM') parts.push(`${formatSize(p.size_bytes)} datagrams`, `rate ${formatRate(p.rate_bps)}`);
-  if (p.test === 'TCP_RR' || p.test === 'UDP_RR') {
-    parts.push(`${formatSize(p.request_size_bytes)} request`, `${formatSize(p.response_size_bytes)} response`);
-  }
-  if (p.streams > 1) parts.push(`${p.streams} streams`);
-  if (p.reverse) parts.push('reverse');
-  return parts.join(', ');
-}
+export { describeParams } from '../core/params.js';

@@ -7,7 +7,7 @@ import { checkAnyFigure, checkFigure, parseCondition, type Expectation } from '.
 import { appliesTo, settingSpec, type SettingSpec } from './run-keys.js';
 import { checkSettingValue } from './setting-check.js';
 import { REPORT_FORMATS } from '../core/results-file.js';
-import { DEFAULT_REPORT_FORMATS, LOCAL_PEER, type PeerSpec, type ReportFormat, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
+import { DEFAULT_REPORT_FORMATS, LOCAL_PEER, PEER_NAME_PATTERN, type PeerSpec, type ReportFormat, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
 import type { DocPath, Problem } from './scenario-problem.js';
 
 export interface CheckResult {
@@ -22,7 +22,7 @@ export interface CheckResult {
   problems: Problem[];
 }
 
-const PEER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const PEER_NAME = new RegExp(PEER_NAME_PATTERN);
 
 /**
  * Walks the scenario's data and says, in words, what is wrong with each

@@ -1,8 +1,6 @@
-import { defaultParams, MAX_UDP_PAYLOAD, MIN_UDP_STREAM_SIZE } from '../core/defaults.js';
+import { checkParams, paramsFrom, type DataPath } from '../core/params.js';
 import type { PeerAddress } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
-import { checkParams as checkTestParams } from '../core/resolve-params.js';
-import { formatDuration, formatRate } from '../core/units.js';
 import { appliesTo, parseSettingValue, settingSpec, type SettingKey } from './run-keys.js';
 import { LOCAL_PEER, type PlannedGroup, type PlannedRun, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
 import type { Problem, ProblemPlace } from './scenario-problem.js';
@@ -74,12 +72,13 @@ function* crossSweeps(settings: readonly Setting[], i = 0, acc: PointValue[] = [
 }
 
 function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue[], problems: Problem[]): PlannedGroup | null {
-  const params: TestParams = defaultParams(run.test);
+  const fields: Record<string, unknown> = {};
   const values = new Map<SettingKey, PointValue>();
   let peerName = LOCAL_PEER;
   let repeat = 1;
   let pause_s = 0;
   let wait_s = 0;
+  let dataPath: DataPath | undefined;
   const sweep: Record<string, string | number> = {};
   for (const pv of point) {
     const key = pv.setting.key;
@@ -87,31 +86,30 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
     if (!setting) continue;
     values.set(key, pv);
     const parsed = parseSettingValue(setting, pv.value);
-    if (setting.param) (params as unknown as Record<string, unknown>)[setting.param] = parsed;
+    if (setting.field) fields[setting.field] = parsed;
     else if (key === 'peer') peerName = parsed as string;
     else if (key === 'repeat') repeat = parsed as number;
     else if (key === 'pause') pause_s = parsed as number;
     else if (key === 'wait') wait_s = parsed as number;
+    else if (key === 'data_path') dataPath = parsed as DataPath;
     if (pv.swept) sweep[key] = typeof pv.value === 'number' ? pv.value : String(pv.value);
   }
 
+  const params: TestParams = paramsFrom(run.test, fields);
   const before = problems.length;
   const context = `run ${run.index + 1} (${run.test})`;
   const problem = (keys: SettingKey[], message: string) => {
     const blamed = blame(values, keys);
-    if (!blamed) return;
+    if (!blamed) {
+      // Only built-in defaults are involved: point at the run.
+      problems.push({ place: { kind: 'node', path: ['runs', run.index], part: 'value' }, message: `${context}: ${message}` });
+      return;
+    }
     const own = blamed.setting.layer === 2;
     problems.push({ place: blamed.place, message: own ? message : `${context}: ${message}` });
   };
-  checkRunParams(params, problem);
-  if (problems.length === before) {
-    // `bench test` runs the same checks on its options; anything they refuse here would fail the run later.
-    try {
-      checkTestParams(params);
-    } catch (err) {
-      problems.push({ place: { kind: 'node', path: ['runs', run.index], part: 'value' }, message: `${context}: ${(err as Error).message}` });
-    }
-  }
+  // The same check as `bench test` and the server's: each problem blamed on the key written last.
+  for (const found of checkParams(params)) problem(found.keys, found.message);
 
   let peer: PeerAddress | undefined;
   if (peerName !== LOCAL_PEER) {
@@ -139,48 +137,9 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
     expect: run.expect,
   };
   if (peer) group.peer = peer;
+  if (dataPath) group.data_path = dataPath;
   return group;
 }
-
-type Report = (keys: SettingKey[], message: string) => void;
-
-/** Checks on the values one run will really use, each blamed on the key to change. */
-function checkRunParams(p: TestParams, problem: Report): void {
-  if (p.interval_s > p.duration_s) {
-    problem(['duration', 'interval'], `duration ${formatDuration(p.duration_s)} is shorter than one interval (${formatDuration(p.interval_s)}): make duration at least the interval, or shorten interval`);
-  }
-  if (p.interval_s < MIN_INTERVAL_S) {
-    problem(['interval'], `interval ${formatDuration(p.interval_s)} is too short to measure: use ${formatDuration(MIN_INTERVAL_S)} or more`);
-  }
-  if (p.omit_s >= p.duration_s) {
-    problem(['omit', 'duration'], `omit ${formatDuration(p.omit_s)} leaves nothing to measure in a ${formatDuration(p.duration_s)} run: make omit shorter than duration`);
-  }
-  if (p.timeout_s < MIN_TIMEOUT_S) {
-    problem(['timeout'], `timeout ${formatDuration(p.timeout_s)} would declare a healthy peer dead: use ${formatDuration(MIN_TIMEOUT_S)} or more`);
-  }
-  if (p.streams > MAX_STREAMS) {
-    problem(['streams'], `streams ${p.streams} is more than ${MAX_STREAMS}: each stream is a thread on both hosts`);
-  }
-  if (p.test === 'UDP_STREAM') {
-    if (p.size_bytes > MAX_UDP_PAYLOAD) {
-      problem(['size'], `size ${p.size_bytes} bytes does not fit in one UDP datagram (at most ${MAX_UDP_PAYLOAD}): use a smaller size for UDP_STREAM`);
-    } else if (p.size_bytes < MIN_UDP_STREAM_SIZE) {
-      problem(['size'], `size ${p.size_bytes} bytes is too small for UDP_STREAM, whose datagrams carry a ${MIN_UDP_STREAM_SIZE}-byte header: use at least ${MIN_UDP_STREAM_SIZE}`);
-    } else if (p.rate_bps > 0 && p.rate_bps < p.size_bytes * 8) {
-      problem(['rate', 'size'], `rate ${formatRate(p.rate_bps)} is less than one ${p.size_bytes}-byte datagram per second: raise rate to at least ${formatRate(p.size_bytes * 8)}, or use 0 for unpaced`);
-    }
-  }
-  if (p.test === 'UDP_RR') {
-    for (const [key, n] of [['request_size', p.request_size_bytes], ['response_size', p.response_size_bytes]] as const) {
-      if (n > MAX_UDP_PAYLOAD) problem([key], `${key} ${n} bytes does not fit in one UDP datagram (at most ${MAX_UDP_PAYLOAD}): use a smaller ${key} for UDP_RR`);
-    }
-  }
-}
-
-/** The limits core/resolve-params.ts enforces for `bench test`, named here to blame the right key. */
-const MIN_INTERVAL_S = 0.1;
-const MIN_TIMEOUT_S = 1;
-const MAX_STREAMS = 128;
 
 /** Of the keys involved, the one set at the highest layer: the last word, so the one to change. */
 function blame(values: ReadonlyMap<SettingKey, PointValue>, keys: readonly SettingKey[]): PointValue | undefined {

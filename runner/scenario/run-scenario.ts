@@ -64,6 +64,7 @@ async function runOne(run: PlannedRun, runTest: RunTestFn, signal: AbortSignal, 
   };
   if (group.peer) options.peer = group.peer;
   if (group.wait_s > 0) options.wait_s = group.wait_s;
+  if (group.data_path) options.data_path = group.data_path;
   const startedAt = new Date().toISOString();
   try {
     return await runTest(options);

@@ -1,4 +1,5 @@
 import type { ReportFormat } from '../core/results-file.js';
+import type { DataPath } from '../core/params.js';
 import type { PeerAddress } from '../core/run-events.js';
 import type { TestName, TestParams } from '../core/test-params.js';
 import type { Expectation } from './expectations.js';
@@ -66,6 +67,8 @@ export interface PlannedGroup {
   repeat: number;
   pause_s: number;
   wait_s: number;
+  /** The data path asked for; absent: native where it is built. */
+  data_path?: DataPath;
   expect: Expectation[];
 }
 
@@ -76,3 +79,5 @@ export interface PlannedRun {
 }
 
 export const LOCAL_PEER = 'local';
+/** What a peer's name may hold (a source for the scenario schema and the checker alike). */
+export const PEER_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';

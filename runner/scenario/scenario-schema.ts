@@ -1,13 +1,13 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { readFileSync } from 'node:fs';
-import { packagePath } from '../core/package-paths.js';
 import { didYouMean, listWords } from './did-you-mean.js';
 import { RUN_KEYS, RUN_ONLY_KEYS, SETTING_KEYS } from './run-keys.js';
+import { buildScenarioSchema } from './scenario-schema-source.js';
 import type { DocPath, Problem } from './scenario-problem.js';
 
 /**
- * schemas/scenario.schema.json, compiled once. The schema is the contract
+ * The scenario schema, compiled once (schemas/scenario.schema.json is the
+ * same, written out). The schema is the contract
  * editors check against while a user types; here it catches structure
  * (unknown keys, missing keys). Value problems get their sentences from the
  * scenario checker, which knows units; schema errors at the same place are
@@ -17,7 +17,7 @@ let compiled: ValidateFunction | undefined;
 
 export function scenarioSchemaValidator(): ValidateFunction {
   if (compiled === undefined) {
-    const schema = JSON.parse(readFileSync(packagePath('schemas/scenario.schema.json'), 'utf8')) as object;
+    const schema = buildScenarioSchema();
     const ajv = new Ajv2020.default({ strict: true, allErrors: true });
     compiled = ajv.compile(schema);
   }

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { encodeFrame, FrameDecoder } from '../../runner/control/frame-decoder.js';
 import { encodeMessage, parseServerMessage, type ServerMessage } from '../../runner/control/messages.js';
-import { defaultParams } from '../../runner/core/defaults.js';
+import { defaultParams } from '../../runner/core/params.js';
 import type { TestName, TestParams } from '../../runner/core/test-params.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from '../../runner/data/udp-datagram.js';
 

@@ -1,33 +1,63 @@
-import { DEFAULT_SERVER_LIMITS } from '../../core/defaults.js';
+import { DEFAULT_LISTEN_HOST, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_TIMEOUT_S, MAX_TIMER_S, type ServerLimits } from '../../core/defaults.js';
 import { UsageError } from '../../core/errors.js';
+import { showValue, type ParamKind } from '../../core/params.js';
 import { parseTestName } from '../../core/resolve-params.js';
 import { parseCount, parseDuration, parseRate, parseSize } from '../../core/units.js';
 import { startBenchServer } from '../../server/bench-server.js';
 import type { RemoteClientRunner } from '../../server/remote-run.js';
 import { createServerLog } from '../../server/server-log.js';
 
+/** cac's options; an option not given is undefined and takes its default from core/defaults.ts. */
 export interface ServeCommandOptions {
-  host: string;
-  port: string | number;
-  timeout: string | number;
-  maxQueue: string | number;
+  host?: unknown;
+  port?: unknown;
+  timeout?: unknown;
+  maxQueue?: unknown;
   tokenFile?: string;
-  maxDuration: string | number;
-  maxStreams: string | number;
-  maxSize: string | number;
-  maxRate: string | number;
-  allow: string;
+  maxDuration?: unknown;
+  maxStreams?: unknown;
+  maxSize?: unknown;
+  maxRate?: unknown;
+  allow?: unknown;
   jsonLog?: boolean;
   allowRemote?: boolean;
   name?: string;
 }
 
+const PARSE: Record<'duration' | 'size' | 'rate' | 'count', (input: string | number, what: string) => number> = {
+  duration: parseDuration, size: parseSize, rate: parseRate, count: parseCount,
+};
+
+/** One option's value in its unit, within [min, max]; the default when not given. */
+function serveOption(value: unknown, name: string, kind: keyof typeof PARSE & ParamKind, fallback: number, min: number, max = Infinity, why = ''): number {
+  if (value === undefined) return fallback;
+  if (Array.isArray(value)) throw new UsageError(`--${name} is given ${value.length} times (${value.map(String).join(', ')}): give it once`);
+  if (typeof value !== 'string' && typeof value !== 'number') throw new UsageError(`--${name} needs a value`);
+  const n = PARSE[kind](value, name);
+  if (n < min) throw new UsageError(`${name} must be at least ${showValue({ kind }, min)}, not ${String(value)}${why ? `: ${why}` : ''}`);
+  if (n > max) throw new UsageError(`${name} must be at most ${showValue({ kind }, max)}, not ${String(value)}`);
+  return n;
+}
+
+/** The options in their units, each checked; the defaults of core/defaults.ts for those not given. */
+export function readServeOptions(options: ServeCommandOptions): { host: string; port: number; timeout_s: number; limits: ServerLimits } {
+  const port = serveOption(options.port, 'port', 'count', DEFAULT_PORT, 0, 65535);
+  // Every wait of every test is bounded by this: at 0 the server would fail each client at once.
+  const timeout_s = serveOption(options.timeout, 'timeout', 'duration', DEFAULT_TIMEOUT_S, 1, MAX_TIMER_S, 'a shorter one would declare a healthy peer dead');
+  const limits: ServerLimits = {
+    max_queue: serveOption(options.maxQueue, 'max-queue', 'count', DEFAULT_SERVER_LIMITS.max_queue, 0),
+    max_duration_s: serveOption(options.maxDuration, 'max-duration', 'duration', DEFAULT_SERVER_LIMITS.max_duration_s, 0.1, MAX_TIMER_S),
+    max_streams: serveOption(options.maxStreams, 'max-streams', 'count', DEFAULT_SERVER_LIMITS.max_streams, 1, Infinity, 'at 0 every test would be refused'),
+    max_size_bytes: serveOption(options.maxSize, 'max-size', 'size', DEFAULT_SERVER_LIMITS.max_size_bytes, 1),
+    max_rate_bps: serveOption(options.maxRate, 'max-rate', 'rate', DEFAULT_SERVER_LIMITS.max_rate_bps, 0),
+    allowed_tests: options.allow === undefined ? DEFAULT_SERVER_LIMITS.allowed_tests : String(options.allow).split(',').map((t) => parseTestName(t.trim())),
+  };
+  return { host: options.host === undefined ? DEFAULT_LISTEN_HOST : String(options.host), port, timeout_s, limits };
+}
+
 /** `bench serve`: in the foreground until SIGINT or SIGTERM, fit for a service manager. */
 export async function serveCommand(options: ServeCommandOptions): Promise<number> {
-  const port = parseCount(options.port, 'port');
-  const timeout_s = parseDuration(options.timeout, 'timeout');
-  // Every wait of every test is bounded by this: at 0 the server would fail each client at once.
-  if (timeout_s < 1) throw new UsageError(`timeout ${timeout_s}s is too short: use 1s or more`);
+  const { host, port, timeout_s, limits } = readServeOptions(options);
   const log = createServerLog(Boolean(options.jsonLog));
   const auth = options.tokenFile ? await (await import('../../auth/token-auth.js')).createServerTokenAuth(options.tokenFile) : null;
   if (options.allowRemote && !options.tokenFile) {
@@ -38,26 +68,10 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     throw new UsageError(`--name '${name}' must be 1 to 253 letters, digits, dots, dashes, underscores or colons (a host name, a node name)`);
   }
   const remote = options.allowRemote ? await remoteClientRunner(options.tokenFile) : null;
-  const server = await startBenchServer({
-    host: String(options.host),
-    port,
-    timeout_s,
-    log,
-    auth,
-    name,
-    remote,
-    limits: {
-      max_queue: parseCount(options.maxQueue, 'max-queue'),
-      max_duration_s: parseDuration(options.maxDuration, 'max-duration'),
-      max_streams: parseCount(options.maxStreams, 'max-streams'),
-      max_size_bytes: parseSize(options.maxSize, 'max-size'),
-      max_rate_bps: parseRate(options.maxRate, 'max-rate'),
-      allowed_tests: options.allow ? String(options.allow).split(',').map((t) => parseTestName(t.trim())) : DEFAULT_SERVER_LIMITS.allowed_tests,
-    },
-  });
-  const { host, port: bound } = server.address;
+  const server = await startBenchServer({ host, port, timeout_s, log, auth, limits, name, remote });
+  const { host: listening, port: bound } = server.address;
   log.info('listening', {
-    address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`,
+    address: listening.includes(':') ? `[${listening}]:${bound}` : `${listening}:${bound}`,
     auth: auth ? 'token' : 'none',
     remote: remote ? 'allowed' : 'refused',
     ...(name ? { name } : {}),

@@ -1,30 +1,19 @@
-import { resolveParams, type RawTestOptions } from '../../core/resolve-params.js';
-import type { PeerAddress, RunTestOptions } from '../../core/run-events.js';
-import { parseDuration } from '../../core/units.js';
-import { formatPeer, parsePeer } from '../../client/peer-address.js';
-import { runRemoteTest } from '../../client/remote-test.js';
-import { runTest } from '../../client/run-test.js';
 import { UsageError } from '../../core/errors.js';
-import { useColor } from '../color.js';
+import { cliOptionName, PARAM_LIST } from '../../core/params.js';
+import { problemsText, readTestOptions, type RawTestOptions } from '../../core/resolve-params.js';
+import type { PeerAddress, RunTestOptions } from '../../core/run-events.js';
 import { printable } from '../../core/terminal-text.js';
+import { runRemoteTest } from '../../client/remote-test.js';
+import { formatPeer, parsePeer } from '../../client/peer-address.js';
+import { runTest } from '../../client/run-test.js';
+import { useColor } from '../color.js';
 import { EXIT } from '../report-failure.js';
 import { paramsText } from '../figure-text.js';
 import { intervalLine, summaryTable } from '../test-output/print-run.js';
 
+/** cac's options: one per declared parameter (under its camelCase name), and these. */
 export interface TestCommandOptions {
-  peer?: string;
-  from?: string;
-  duration?: string | number;
-  interval?: string | number;
-  omit?: string | number;
-  size?: string | number;
-  requestSize?: string | number;
-  responseSize?: string | number;
-  rate?: string | number;
-  streams?: string | number;
-  reverse?: boolean;
-  timeout?: string | number;
-  wait?: string | number;
+  [option: string]: unknown;
   tokenFile?: string;
   json?: boolean;
   color?: boolean;
@@ -32,26 +21,16 @@ export interface TestCommandOptions {
 
 /** `bench test X`: one run, live intervals, a summary table; or one JSON run object with --json. */
 export async function testCommand(testName: string, options: TestCommandOptions): Promise<number> {
-  const raw: RawTestOptions = {
-    duration: options.duration,
-    interval: options.interval,
-    omit: options.omit,
-    size: options.size,
-    request_size: options.requestSize,
-    response_size: options.responseSize,
-    rate: options.rate,
-    streams: options.streams,
-    reverse: options.reverse,
-    timeout: options.timeout,
-  };
-  const params = resolveParams(testName, raw);
-  const wait_s = options.wait !== undefined ? parseDuration(options.wait, 'wait') : 0;
+  const raw: RawTestOptions = {};
+  for (const param of PARAM_LIST) if (param.cli) raw[param.key] = options[cliOptionName(param)];
+  const { params, problems, peer: peerText, from: fromText, wait_s, data_path } = readTestOptions(testName, raw);
+  if (problems.length > 0) throw new UsageError(problemsText(problems));
   let peer: PeerAddress | undefined;
-  if (options.peer) peer = { ...parsePeer(String(options.peer)), token_file: options.tokenFile };
+  if (peerText !== undefined) peer = { ...parsePeer(peerText), token_file: options.tokenFile };
   let from: PeerAddress | undefined;
-  if (options.from !== undefined) {
+  if (fromText !== undefined) {
     if (!peer) throw new UsageError('--from needs --peer: the bench server the test goes to (the embedded server lives only in this process)');
-    from = { ...parsePeer(String(options.from)), token_file: options.tokenFile };
+    from = { ...parsePeer(fromText), token_file: options.tokenFile };
   }
 
   const out = process.stdout;
@@ -66,12 +45,13 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   process.once('SIGINT', onSigint);
 
   let shown = 0;
-  const ends = from ? `from ${printable(formatPeer(from))} to ${printable(formatPeer(peer!))}` : `with ${peer ? printable(formatPeer(peer)) : 'the embedded server on loopback'}`;
-  say(`bench ${params.test} ${ends}: ${paramsText(params)}${params.omit_s > 0 ? `, omit ${params.omit_s}s` : ''}`);
+  const ends = from && peer ? `from ${printable(formatPeer(from))} to ${printable(formatPeer(peer))}` : `with ${peer ? printable(formatPeer(peer)) : 'the embedded server on loopback'}`;
+  say(`bench ${params.test} ${ends}: ${paramsText(params)}`);
   const runOptions: RunTestOptions = {
     params,
     peer,
-    wait_s,
+    wait_s: wait_s ?? 0,
+    data_path,
     signal: abort.signal,
     onEvent: (event) => {
       if (event.type === 'queued') process.stderr.write(`bench: queued behind ${event.position} test${event.position === 1 ? '' : 's'} on the server; waiting\n`);
@@ -88,7 +68,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     out.write(`${JSON.stringify(run, null, 2)}\n`);
   } else if (run.status === 'ok') {
     // The last interval closes at the stream's end, after the live samples: print it from the result.
-    for (const record of run.intervals.slice(shown)) say(intervalLine(run.test, record));
+    for (const record of run.intervals.slice(shown)) say(intervalLine(params.test, record));
     say(summaryTable(run, useColor(out, options.color)));
   }
   if (run.status !== 'ok' || run.interrupted) {

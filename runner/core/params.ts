@@ -1,0 +1,436 @@
+import { DEFAULT_STREAM_SIZE, DEFAULT_TIMEOUT_S, MAX_TIMER_S, MAX_UDP_PAYLOAD, MIN_UDP_STREAM_SIZE } from './defaults.js';
+import { UnitError } from './errors.js';
+import { TEST_NAMES, type TestName, type TestParams } from './test-params.js';
+import { formatBytes, formatDuration, formatRate, parseCount, parseDuration, parseRate, parseSize } from './units.js';
+
+/**
+ * Every parameter of a run, declared once: its key (as in scenarios, and as
+ * `--kebab-case` on `bench test`), its unit, its default, which tests take
+ * it, whether a list sweeps it, its limits, whether it travels to the server
+ * in TEST_REQUEST (and as which TestParams field), its help text and how a
+ * run's description names it. TestParams, the CLI options and their help, the
+ * scenario keys and JSON Schema, the server's wire check, the defaults and
+ * the parameter text are all read from this table.
+ *
+ * Adding a parameter: one entry in PARAMS, `npm run schemas` to rewrite
+ * schemas/scenario.schema.json, its field in schemas/results.schema.json
+ * (test/params.test.ts says when it is missing), and its use in the data path.
+ */
+export type ParamKind = 'duration' | 'size' | 'rate' | 'count' | 'boolean' | 'peer' | 'enum';
+export type ParamValue = number | boolean | string;
+
+export interface Limits {
+  /** Smallest value, in the parsed unit; `exclusive` when the value must be above it. */
+  min?: number;
+  exclusive?: boolean;
+  max?: number;
+  /** Why the maximum is there, said after the limit. */
+  maxWhy?: string;
+  minWhy?: string;
+}
+
+export interface ParamDecl {
+  kind: ParamKind;
+  /** For `enum`: the values allowed. */
+  values?: readonly string[];
+  /** Tests the parameter means something for. */
+  tests: readonly TestName[];
+  sweepable: boolean;
+  /** The TestParams field it sets (seconds, bytes, bit/s in its name), when it goes to the server in TEST_REQUEST. */
+  field?: string;
+  /**
+   * Undefined: unset means something of its own, told in `defaultText`. A
+   * function is given the test and the fields declared before this one.
+   */
+  default?: ParamValue | ((test: TestName, before: Readonly<Record<string, unknown>>) => ParamValue);
+  /** The default in words, where it is not a plain value. */
+  defaultText?: string;
+  limits: Limits;
+  /** Tighter limits for some tests, checked once the test is known. */
+  testLimits?: Partial<Record<TestName, Limits>>;
+  /** False: a scenario key only, not a `bench test` option. */
+  cli: boolean;
+  /** One line for `bench test --help` and the scenario schema. */
+  help: string;
+  /** How a run's description names the value (`omit 1s`, `4 streams`); absent or null: not named. */
+  describe?: (value: ParamValue, test: TestName) => string | null;
+}
+
+const ALL = TEST_NAMES;
+const STREAM = ['TCP_STREAM', 'UDP_STREAM'] as const;
+const RR = ['TCP_RR', 'UDP_RR'] as const;
+const TIMER: Limits = { max: MAX_TIMER_S, maxWhy: 'longer timers overflow; split it into shorter runs' };
+const DATAGRAM: Limits = { min: 1, max: MAX_UDP_PAYLOAD, maxWhy: 'larger does not fit in one UDP datagram' };
+
+export const DATA_PATHS = ['native', 'js'] as const;
+export type DataPath = (typeof DATA_PATHS)[number];
+
+export const PARAMS = {
+  peer: {
+    kind: 'peer', tests: ALL, sweepable: false, limits: {}, cli: true,
+    defaultText: "the embedded server on loopback, named 'local' in a scenario",
+    help: 'A host running bench serve: HOST[:PORT] on the command line, a name under peers in a scenario',
+  },
+  from: {
+    kind: 'peer', tests: ALL, sweepable: false, limits: {}, cli: true,
+    defaultText: "this machine, named 'local' in a scenario",
+    help: 'Run the client side on this bench server (started with --allow-remote) instead of here: HOST[:PORT], or a peer name in a scenario',
+  },
+  duration: {
+    kind: 'duration', tests: ALL, sweepable: true, field: 'duration_s', default: 10, cli: true,
+    limits: { min: 0, exclusive: true, ...TIMER },
+    help: 'How long to send (STREAM) or keep transactions going (RR)',
+    describe: (v) => formatDuration(v as number),
+  },
+  interval: {
+    kind: 'duration', tests: ALL, sweepable: false, field: 'interval_s', cli: true,
+    // A run shorter than a second is one interval: an interval nobody wrote must not make it invalid.
+    default: (_test, before) => Math.min(1, before.duration_s as number),
+    defaultText: '1s, or the whole duration when shorter',
+    limits: { min: 0.1, minWhy: 'shorter intervals are too short to measure', ...TIMER },
+    help: 'Report interval',
+  },
+  omit: {
+    kind: 'duration', tests: ALL, sweepable: false, field: 'omit_s', default: 0, cli: true,
+    limits: { min: 0, ...TIMER },
+    help: 'Leave the first seconds out of the summary (TCP slow start)',
+    describe: (v) => (v as number) > 0 ? `omit ${formatDuration(v as number)}` : null,
+  },
+  size: {
+    kind: 'size', tests: STREAM, sweepable: true, field: 'size_bytes', cli: true,
+    default: (test) => (test === 'TCP_STREAM' || test === 'UDP_STREAM' ? DEFAULT_STREAM_SIZE[test] : 0),
+    defaultText: `${formatBytes(DEFAULT_STREAM_SIZE.TCP_STREAM)} for TCP_STREAM, ${DEFAULT_STREAM_SIZE.UDP_STREAM} for UDP_STREAM`,
+    limits: { min: 1 },
+    testLimits: { UDP_STREAM: { ...DATAGRAM, min: MIN_UDP_STREAM_SIZE, minWhy: `each datagram carries a ${MIN_UDP_STREAM_SIZE}-byte header` } },
+    help: 'STREAM tests: bytes per write (TCP) or per datagram (UDP)',
+    describe: (v, test) => `${sizeText(v as number)} ${test === 'UDP_STREAM' ? 'datagrams' : 'writes'}`,
+  },
+  request_size: {
+    kind: 'size', tests: RR, sweepable: true, field: 'request_size_bytes', default: 1, cli: true,
+    limits: { min: 1 }, testLimits: { UDP_RR: DATAGRAM },
+    help: 'RR tests: bytes per request',
+    describe: (v) => `${sizeText(v as number)} request`,
+  },
+  response_size: {
+    kind: 'size', tests: RR, sweepable: true, field: 'response_size_bytes', default: 1, cli: true,
+    limits: { min: 1 }, testLimits: { UDP_RR: DATAGRAM },
+    help: 'RR tests: bytes per response',
+    describe: (v) => `${sizeText(v as number)} response`,
+  },
+  rate: {
+    kind: 'rate', tests: ['UDP_STREAM'], sweepable: true, field: 'rate_bps', default: 0, cli: true,
+    limits: { min: 0 },
+    defaultText: '0, unpaced',
+    help: 'UDP_STREAM target rate in bit/s, such as 100M or 1G',
+    describe: (v) => `rate ${formatRate(v as number)}`,
+  },
+  streams: {
+    kind: 'count', tests: ALL, sweepable: true, field: 'streams', default: 1, cli: true,
+    limits: { min: 1, max: 128, maxWhy: 'each stream is a thread on both hosts' },
+    help: 'Parallel data connections, one worker thread each',
+    describe: (v) => ((v as number) > 1 ? `${v as number} streams` : null),
+  },
+  reverse: {
+    kind: 'boolean', tests: STREAM, sweepable: true, field: 'reverse', default: false, cli: true, limits: {},
+    help: 'STREAM tests: the server sends, the client receives',
+    describe: (v) => (v === true ? 'reverse' : null),
+  },
+  timeout: {
+    kind: 'duration', tests: ALL, sweepable: false, field: 'timeout_s', default: DEFAULT_TIMEOUT_S, cli: true,
+    limits: { min: 1, minWhy: 'a shorter one would declare a healthy peer dead', ...TIMER },
+    help: 'Declare a silent peer dead after this long',
+  },
+  wait: {
+    kind: 'duration', tests: ALL, sweepable: false, default: 0, cli: true, limits: { min: 0, ...TIMER },
+    help: "Longest wait in the server's queue (0: no limit)",
+  },
+  repeat: {
+    kind: 'count', tests: ALL, sweepable: false, default: 1, cli: false, limits: { min: 1 },
+    help: 'Run each run this many times; results show the mean and 95% confidence interval',
+  },
+  pause: {
+    kind: 'duration', tests: ALL, sweepable: false, default: 0, cli: false, limits: { min: 0, ...TIMER },
+    help: 'Wait this long after the run before the next one',
+  },
+  data_path: {
+    kind: 'enum', values: DATA_PATHS, tests: ALL, sweepable: false, cli: true, limits: {},
+    defaultText: 'BENCH_DATA_PATH if set, else native where it is built, else js',
+    help: "Which data path moves the bytes: native (C socket loops) or js (Node's sockets)",
+  },
+} as const satisfies Record<string, ParamDecl>;
+
+export type ParamKey = keyof typeof PARAMS;
+export const PARAM_KEYS = Object.keys(PARAMS) as ParamKey[];
+
+/** A declaration with its key, for code that walks the table. */
+export type Param = ParamDecl & { key: ParamKey };
+export const PARAM_LIST: readonly Param[] = PARAM_KEYS.map((key) => ({ key, ...(PARAMS[key] as ParamDecl) }));
+const BY_KEY = new Map<string, Param>(PARAM_LIST.map((p) => [p.key, p]));
+
+export function paramOf(key: string): Param | undefined {
+  return BY_KEY.get(key);
+}
+
+/** Declarations that travel to the server give TestParams its fields, typed by their kind. */
+type FieldOf<K extends ParamKey> = (typeof PARAMS)[K] extends { field: infer F extends string } ? F : never;
+type ValueOfKind<Kind> = Kind extends 'boolean' ? boolean : Kind extends 'enum' | 'peer' ? string : number;
+export type WireParamValues = { [K in ParamKey as FieldOf<K>]: ValueOfKind<(typeof PARAMS)[K]['kind']> };
+type WireField = keyof WireParamValues;
+
+export const WIRE_PARAMS: readonly (Param & { field: WireField })[] = PARAM_LIST.filter((p): p is Param & { field: WireField } => p.field !== undefined);
+
+export function appliesTo(param: Param, test: TestName): boolean {
+  return param.tests.includes(test);
+}
+
+export function defaultOf(param: Param, test: TestName, before: Readonly<Record<string, unknown>> = defaultParams(test)): ParamValue | undefined {
+  const d = param.default;
+  return typeof d === 'function' ? d(test, before) : d;
+}
+
+/** TestParams from the fields a user gave (already parsed), each other field at its declared default. */
+export function paramsFrom(test: TestName, given: Readonly<Partial<Record<WireField, unknown>>>): TestParams {
+  const p: Record<string, unknown> = { test };
+  for (const param of WIRE_PARAMS) p[param.field] = given[param.field] !== undefined ? given[param.field] : defaultOf(param, test, p);
+  return p as unknown as TestParams;
+}
+
+/** Every TestParams field at its declared default for `test`. */
+export function defaultParams(test: TestName): TestParams {
+  return paramsFrom(test, {});
+}
+
+/** The limits that hold for `test`, or for any test when it is not known yet. */
+export function limitsOf(param: Param, test?: TestName): Limits {
+  const tighter = test !== undefined ? param.testLimits?.[test] : undefined;
+  return tighter ? { ...param.limits, ...tighter } : param.limits;
+}
+
+/** What a run did, in words a reader can check against its options: `10s, omit 1s, 64KiB writes, 4 streams`. */
+export function describeParams(p: TestParams): string {
+  const parts: string[] = [];
+  for (const param of WIRE_PARAMS) {
+    if (!appliesTo(param, p.test) || param.describe === undefined) continue;
+    const value = p[param.field];
+    // Results written before a parameter existed do not hold it.
+    if (value === undefined) continue;
+    const text = param.describe(value, p.test);
+    if (text !== null) parts.push(text);
+  }
+  return parts.join(', ');
+}
+
+/** Whole KiB and MiB as such (64KiB), other sizes in bytes (1472B): datagram sizes are read in bytes. */
+function sizeText(bytes: number): string {
+  return bytes >= 1024 && bytes % 1024 === 0 ? formatBytes(bytes) : `${bytes}B`;
+}
+
+/** A value in its unit, as a user would write it: 10s, 500ms, 1h, 64KiB, 1472 bytes, 100Mbit/s. */
+export function showValue(param: Pick<ParamDecl, 'kind'>, value: ParamValue): string {
+  if (typeof value !== 'number') return String(value);
+  switch (param.kind) {
+    case 'duration':
+      if (value > 0 && value < 1) return `${Number((value * 1000).toPrecision(4))}ms`;
+      return value >= 3600 && value % 3600 === 0 ? `${value / 3600}h` : formatDuration(value);
+    case 'size':
+      return value >= 1024 && value % 1024 === 0 ? formatBytes(value) : `${value} byte${value === 1 ? '' : 's'}`;
+    case 'rate':
+      return value === 0 ? '0' : formatRate(value);
+    default:
+      return String(value);
+  }
+}
+
+/** The default as the help text and the schema state it. */
+export function defaultText(param: Param): string | undefined {
+  if (param.defaultText !== undefined) return param.defaultText;
+  if (param.default === undefined || typeof param.default === 'function' || param.kind === 'boolean') return undefined;
+  return showValue(param, param.default);
+}
+
+/** `--request-size` for request_size. */
+export function cliFlag(param: Param): string {
+  return `--${param.key.replace(/_/g, '-')}`;
+}
+
+/** The key cac files an option's value under: requestSize for --request-size. */
+export function cliOptionName(param: Param): string {
+  return param.key.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+const PLACEHOLDER: Record<ParamKind, string> = {
+  duration: '<duration>', size: '<bytes>', rate: '<bits/s>', count: '<n>', boolean: '', peer: '<host[:port]>', enum: '<value>',
+};
+
+/** The option as cac declares it, and its help line with the default. */
+export function cliOption(param: Param): { flag: string; help: string } {
+  const placeholder = param.kind === 'enum' ? `<${(param.values ?? []).join('|')}>` : PLACEHOLDER[param.kind];
+  const d = defaultText(param);
+  return { flag: placeholder === '' ? cliFlag(param) : `${cliFlag(param)} ${placeholder}`, help: d === undefined ? param.help : `${param.help} (default: ${d})` };
+}
+
+const EXPECTS: Record<ParamKind, string> = {
+  duration: 'a duration, such as 10s or 500ms',
+  size: 'a size in bytes, such as 1472 or 64KiB',
+  rate: 'a rate in bit/s, such as 100M or 1G (0 for unpaced)',
+  count: 'a whole number, such as 4',
+  boolean: 'true or false',
+  peer: "the name of a peer under peers, or 'local' for the embedded server",
+  enum: 'one of',
+};
+
+export function expects(param: Param): string {
+  return param.kind === 'enum' ? `one of ${(param.values ?? []).join(', ')}` : EXPECTS[param.kind];
+}
+
+/**
+ * One value of a parameter as a user wrote it (on the command line or in a
+ * scenario) in its unit: seconds, bytes, bit/s, a count, a boolean, a peer
+ * or one of the enum's values, checked against the limits that hold for any
+ * test. Throws UnitError with the sentence the user sees.
+ */
+export function parseParamValue(param: Param, value: unknown): ParamValue {
+  const { key, kind } = param;
+  if (kind === 'boolean') {
+    if (typeof value !== 'boolean') throw new UnitError(`${key} must be ${EXPECTS.boolean}, not ${show(value)}`);
+    return value;
+  }
+  if (kind === 'peer') {
+    if (typeof value !== 'string' || value.trim() === '') throw new UnitError(`peer must be ${EXPECTS.peer}, not ${show(value)}`);
+    return value;
+  }
+  if (kind === 'enum') {
+    if (typeof value !== 'string' || !(param.values ?? []).includes(value)) throw new UnitError(`${key} must be ${expects(param)}, not ${show(value)}`);
+    return value;
+  }
+  if (typeof value !== 'string' && typeof value !== 'number') throw new UnitError(`${key} must be ${EXPECTS[kind]}, not ${show(value)}`);
+  const n =
+    kind === 'duration' ? parseDuration(value, key)
+    : kind === 'size' ? parseSize(value, key)
+    : kind === 'rate' ? parseRate(value, key)
+    : parseCount(value, key);
+  const problem = limitProblem(param, n, param.limits, show(value));
+  if (problem !== null) throw new UnitError(problem);
+  return n;
+}
+
+/** A sentence when `n` is outside `limits`, else null. `shown` is the value as the user wrote it. */
+function limitProblem(param: Param, n: number, limits: Limits, shown: string): string | null {
+  const { min, max, exclusive } = limits;
+  if (min !== undefined && (exclusive ? n <= min : n < min)) {
+    const why = limits.minWhy ? `: ${limits.minWhy}` : '';
+    return `${param.key} must be ${exclusive ? 'more than' : 'at least'} ${showValue(param, min)}, not ${shown}${why}`;
+  }
+  if (max !== undefined && n > max) {
+    const why = limits.maxWhy ? `: ${limits.maxWhy}` : '';
+    return `${param.key} must be at most ${showValue(param, max)}, not ${shown}${why}`;
+  }
+  return null;
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return 'empty';
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+/** A problem with the parameters of one run, blamed on the keys to change (the first is the likeliest). */
+export interface ParamProblem {
+  keys: ParamKey[];
+  message: string;
+}
+
+/**
+ * The one check of a run's parameters, wherever they come from: `bench test`
+ * options, a scenario run after expansion, or a TEST_REQUEST from a peer.
+ * Every problem is returned, not just the first. `given` lists the keys the
+ * user set: a key that does not apply to the test is refused when given, and
+ * (on the wire, where every field is present) when it differs from its default.
+ */
+export function checkParams(p: TestParams, given: ReadonlySet<string> = new Set()): ParamProblem[] {
+  const problems: ParamProblem[] = [];
+  const bad = new Set<ParamKey>();
+  for (const param of WIRE_PARAMS) {
+    const value = p[param.field];
+    if (!appliesTo(param, p.test)) {
+      if (given.has(param.key) || value !== defaultOf(param, p.test, p)) {
+        problems.push({ keys: [param.key], message: `${param.key} does not apply to ${p.test} (only to ${listTests(param.tests)})` });
+        bad.add(param.key);
+      }
+      continue;
+    }
+    if (typeof value !== 'number') continue;
+    const message = limitProblem(param, value, limitsOf(param, p.test), showValue(param, value));
+    if (message !== null) {
+      problems.push({ keys: [param.key], message });
+      bad.add(param.key);
+    }
+  }
+  for (const rule of RULES) {
+    if (rule.keys.some((k) => bad.has(k))) continue;
+    const message = rule.check(p);
+    if (message !== null) problems.push({ keys: [...rule.keys], message });
+  }
+  return problems;
+}
+
+/** Rules across parameters; each names the keys involved, the one to change first. */
+const RULES: ReadonlyArray<{ keys: readonly ParamKey[]; check: (p: TestParams) => string | null }> = [
+  {
+    keys: ['duration', 'interval'],
+    check: (p) =>
+      p.interval_s > p.duration_s
+        ? `duration ${formatDuration(p.duration_s)} is shorter than one interval (${formatDuration(p.interval_s)}): make duration at least the interval, or shorten interval`
+        : null,
+  },
+  {
+    keys: ['omit', 'duration'],
+    check: (p) =>
+      p.omit_s >= p.duration_s
+        ? `omit ${formatDuration(p.omit_s)} leaves nothing to measure in a ${formatDuration(p.duration_s)} run: make omit shorter than duration`
+        : null,
+  },
+  {
+    keys: ['rate', 'size'],
+    check: (p) =>
+      p.test === 'UDP_STREAM' && p.rate_bps > 0 && p.rate_bps < p.size_bytes * 8
+        ? `rate ${formatRate(p.rate_bps)} is less than one ${p.size_bytes}-byte datagram per second: raise rate to at least ${formatRate(p.size_bytes * 8)}, or use 0 for unpaced`
+        : null,
+  },
+];
+
+function listTests(tests: readonly string[]): string {
+  return tests.length <= 1 ? tests.join('') : `${tests.slice(0, -1).join(', ')} and ${tests[tests.length - 1]}`;
+}
+
+/**
+ * TEST_REQUEST params from a peer: every declared field present with the
+ * declared type, then the same checkParams as any other source. Returns the
+ * params, or the problems in words.
+ */
+export function checkWireParams(raw: unknown): { params: TestParams; problems: [] } | { params?: undefined; problems: string[] } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: ['params is not an object'] };
+  const p = raw as Record<string, unknown>;
+  if (!(TEST_NAMES as readonly unknown[]).includes(p.test)) return { problems: [`unknown test ${JSON.stringify(p.test)?.slice(0, 40)}`] };
+  const params: Record<string, unknown> = { test: p.test };
+  const problems: string[] = [];
+  const missing = WIRE_PARAMS.filter((param) => p[param.field] === undefined).map((param) => param.field);
+  if (missing.length > 0) problems.push(`${missing.join(', ')} missing (a bench client sends every field)`);
+  for (const param of WIRE_PARAMS) {
+    const v = p[param.field];
+    if (v === undefined) continue;
+    const [ok, wanted] =
+      param.kind === 'boolean' ? [typeof v === 'boolean', 'true or false']
+      : param.kind === 'enum' || param.kind === 'peer' ? [typeof v === 'string' && (param.values ?? [v]).includes(v), expects(param)]
+      : param.kind === 'size' || param.kind === 'count' ? [Number.isSafeInteger(v), 'a whole number']
+      : [typeof v === 'number' && Number.isFinite(v), 'a finite number'];
+    if (!ok) problems.push(`${param.field} ${JSON.stringify(v)?.slice(0, 40)} is not ${wanted}`);
+    params[param.field] = v;
+  }
+  if (problems.length > 0) return { problems };
+  const found = checkParams(params as unknown as TestParams);
+  if (found.length > 0) return { problems: found.map((f) => f.message) };
+  return { params: params as unknown as TestParams, problems: [] };
+}
