@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { benchVersion } from '../core/bench-version.js';
 import { PROTOCOL_VERSION, type ServerMessage, type StreamReport } from '../control/messages.js';
 import { UDP_DRAIN_S } from '../core/defaults.js';
-import { AuthError, BenchError, ProtocolError, PeerTimeoutError, asBenchError, errorFromWire } from '../core/errors.js';
+import { AuthError, BenchError, InterruptedError, ProtocolError, PeerTimeoutError, asBenchError, errorFromWire } from '../core/errors.js';
 import type { PeerAddress, RunEvent } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
@@ -36,19 +36,25 @@ export interface ClientTestOptions {
 export async function runClientTest(options: ClientTestOptions): Promise<ClientTestOutcome> {
   const { params, peer } = options;
   const timeoutMs = params.timeout_s * 1000;
+  const { signal } = options;
   options.onEvent?.({ type: 'connecting', peer: peer.name ?? peer.host });
-  const conn = await connectControl(peer, timeoutMs);
+  const connecting = connectControl(peer, timeoutMs);
+  const conn = await abortable(connecting, signal, 'connecting to the peer').catch((err: unknown) => {
+    // A connection that completes after Ctrl-C would hold the process open: close it when it comes.
+    connecting.then((late) => late.destroy(), () => {});
+    throw err;
+  });
   const workers: DataWorkerHandle[] = [];
   let finished = false;
   try {
     const helloSentAt = performance.now();
     conn.send({ type: 'HELLO', protocol: PROTOCOL_VERSION, bench_version: benchVersion });
-    const welcome = await nextOrError(conn, timeoutMs, 'waiting for the server to answer HELLO');
+    const welcome = await abortable(nextOrError(conn, timeoutMs, 'waiting for the server to answer HELLO'), signal, 'waiting for the server to answer HELLO');
     if (welcome.type !== 'WELCOME') throw unexpected(welcome, 'WELCOME');
     const rttMs = performance.now() - helloSentAt;
     if (welcome.auth_required) {
       if (!options.auth) throw new AuthError(`${conn.peerName} requires a token: pass --token-file (token_file on a scenario peer)`);
-      await options.auth.answer(conn, timeoutMs);
+      await abortable(options.auth.answer(conn, timeoutMs), signal, 'authenticating to the server');
     }
     conn.send({ type: 'TEST_REQUEST', params });
 
@@ -80,8 +86,8 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
         ),
       );
     }
-    await conn.race(Promise.race([namePeer(conn, Promise.all(workers.map((w) => w.attached))), serverError]));
-    const attached = await nextOrError(conn, timeoutMs, 'waiting for the server to accept the data connections');
+    await abortable(conn.race(Promise.race([namePeer(conn, Promise.all(workers.map((w) => w.attached))), serverError])), signal, 'opening the data connections');
+    const attached = await abortable(nextOrError(conn, timeoutMs, 'waiting for the server to accept the data connections'), signal, 'waiting for the server to accept the data connections');
     if (attached.type !== 'ATTACHED') throw unexpected(attached, 'ATTACHED');
 
     conn.send({ type: 'START' });
@@ -98,7 +104,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       error: () => new PeerTimeoutError(`${conn.peerName} sent nothing for ${Number(((timeoutMs + params.interval_s * 1000) / 1000).toFixed(3))}s while running the test - is it still running?`),
     };
     const failures = [...workers.map((w) => namePeer(conn, w.result)), conn.race(new Promise<never>(() => {})), serverError];
-    const interrupted = await waitForDuration(params.duration_s * 1000, failures, silence, options.signal);
+    const interrupted = await waitForDuration(params.duration_s * 1000, failures, silence, signal);
     for (const w of workers) w.stop();
     conn.send({ type: 'STOP' });
     // The server's RESULT first: it may close the connection right after, while our receivers still drain.
@@ -126,7 +132,7 @@ async function waitInQueue(conn: ClientControl, options: ClientTestOptions, time
     if (left <= 0) throw gaveUp();
     let m: ServerMessage;
     try {
-      m = await abortable(nextOrError(conn, Math.min(timeoutMs, left), 'waiting in the queue'), options.signal);
+      m = await abortable(nextOrError(conn, Math.min(timeoutMs, left), 'waiting in the queue'), options.signal, 'waiting in the queue');
     } catch (err) {
       // Our own deadline passed: when --wait set it, that is the reason, not a silent server.
       if (err instanceof PeerTimeoutError && left < timeoutMs) throw gaveUp();
@@ -155,15 +161,17 @@ interface SilenceWatch {
 /** Waits out the duration; ends early on abort, a failure, or a server silent too long. Returns whether it was aborted. */
 function waitForDuration(ms: number, failures: Promise<unknown>[], silence: SilenceWatch, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return resolve(true);
+    let settled = false;
+    // Every failure is observed before an early return: after Ctrl-C they still reject (the
+    // connection and workers are torn down), and an unobserved rejection would crash bench.
+    for (const f of failures) f.catch((e: unknown) => fail(e));
     const timer = setTimeout(() => finish(false), ms);
     const watchdog = setInterval(() => {
       if (performance.now() - silence.lastHeardAt() > silence.limitMs) fail(silence.error());
     }, Math.min(250, silence.limitMs / 4));
     const onAbort = (): void => finish(true);
+    if (signal?.aborted) return finish(true);
     signal?.addEventListener('abort', onAbort, { once: true });
-    for (const f of failures) f.catch((e: unknown) => fail(e));
-    let settled = false;
     function settle(): boolean {
       if (settled) return false;
       settled = true;
@@ -189,13 +197,18 @@ function namePeer<T>(conn: ClientControl, work: Promise<T>): Promise<T> {
   });
 }
 
-function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * `work`, or an InterruptedError naming `phase` as soon as the signal aborts.
+ * The work goes on after an abort and settles when the connection is torn
+ * down: its handlers go on first, so that late rejection is always observed.
+ */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, phase: string): Promise<T> {
   if (!signal) return work;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new BenchError('E_INTERRUPTED', 'interrupted while waiting in the queue'));
+    const onAbort = (): void => reject(new InterruptedError(`interrupted while ${phase}, before anything was measured`));
+    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 

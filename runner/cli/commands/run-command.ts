@@ -48,14 +48,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   const live = process.stderr.isTTY === true && process.env.TERM !== 'dumb';
   const progress = options.quiet ? undefined : new ScenarioProgress(process.stderr, live, progressColours, runs);
 
-  const startedAt = new Date();
-  const dir = await createResultsFolder(options.out, loaded.spec.name, startedAt);
-  if (!options.quiet) {
-    process.stderr.write(`${loaded.spec.name}: ${planHeadline(groups, runs)}\nResults go to ${dir}\n`);
-  }
-
-  const { runTest } = await import('../../client/run-test.js');
-  const log = await RunLog.open(dir);
+  // From the moment the folder exists, Ctrl-C must end in a written results.json, never in a bare folder.
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -67,11 +60,22 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   };
   process.on('SIGINT', onInterrupt);
   let outcome: Awaited<ReturnType<typeof executeRuns>>;
+  const startedAt = new Date();
+  let dir: string;
   try {
-    outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer: progress });
+    dir = await createResultsFolder(options.out, loaded.spec.name, startedAt);
+    if (!options.quiet) {
+      process.stderr.write(`${loaded.spec.name}: ${planHeadline(groups, runs)}\nResults go to ${dir}\n`);
+    }
+    const { runTest } = await import('../../client/run-test.js');
+    const log = await RunLog.open(dir);
+    try {
+      outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer: progress });
+    } finally {
+      await log.close();
+    }
   } finally {
     process.off('SIGINT', onInterrupt);
-    await log.close();
   }
   progress?.finish();
 
