@@ -1,6 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { BenchError, UsageError } from '../core/errors.js';
+import { writeError, writeFileWhole } from '../core/output-files.js';
 import { packagePath } from '../core/package-paths.js';
 import type { ResultsFile } from '../core/results-file.js';
 import { buildReportModel } from './build-report-model.js';
@@ -52,17 +53,31 @@ export async function writeReport(
   const report = await renderReport(results, format, options);
   const mainPath = join(outDir, options.fileName ?? `report.${format}`);
   const written = [mainPath];
-  await mkdir(dirname(mainPath), { recursive: true });
-  await writeFile(mainPath, report.main);
+  await makeFolder(dirname(mainPath));
+  await writeFileWhole(mainPath, report.main, WRITE_TODO);
   for (const [relative, content] of Object.entries(report.files)) {
     const path = join(dirname(mainPath), relative);
     // Chart names come from our own code, but a path must still never leave the report's folder.
     if (!resolve(path).startsWith(resolve(dirname(mainPath)) + sep)) throw new BenchError('E_INTERNAL', `refusing to write '${relative}' outside the report folder`);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content);
+    await makeFolder(dirname(path));
+    // Our own subfolder (charts/) must be ours: one that is a link to elsewhere is refused, not written through.
+    if ((await lstat(dirname(path))).isSymbolicLink()) {
+      throw new UsageError(`refusing to write the report's files into ${dirname(path)}: it is a symbolic link - remove it, or write the report elsewhere`);
+    }
+    await writeFileWhole(path, content, WRITE_TODO);
     written.push(path);
   }
   return written;
+}
+
+const WRITE_TODO = 'write the report elsewhere';
+
+async function makeFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw writeError(dir, err, WRITE_TODO);
+  }
 }
 
 function renderOwnTemplate(env: TemplateEnv, source: string, model: object): string {

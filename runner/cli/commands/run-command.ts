@@ -7,7 +7,7 @@ import { createResultsFolder, RunLog, writeResultsFile } from '../../scenario/re
 import { executeRuns } from '../../scenario/run-scenario.js';
 import { planRuns } from '../../scenario/expand-plan.js';
 import type { ReportFormat } from '../../scenario/scenario-model.js';
-import { scenarioExitCode } from '../../scenario/scenario-outcome.js';
+import { RUN_EXIT, scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
 import { useColor } from '../color.js';
 import { palette } from '../scenario-output/palette.js';
@@ -64,12 +64,12 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   let dir: string;
   try {
     dir = await createResultsFolder(options.out, loaded.spec.name, startedAt);
+    const log = await RunLog.open(dir);
     if (!options.quiet) {
       process.stderr.write(`${loaded.spec.name}: ${planHeadline(groups, runs)}\nResults go to ${dir}\n`);
     }
-    const { runTest } = await import('../../client/run-test.js');
-    const log = await RunLog.open(dir);
     try {
+      const { runTest } = await import('../../client/run-test.js');
       outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer: progress });
     } finally {
       await log.close();
@@ -89,33 +89,43 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
     note: options.note === undefined ? undefined : String(options.note),
   });
   const resultsPath = await writeResultsFile(dir, results);
-  const reports = await renderScenarioReports(results, loaded.spec.report?.formats ?? DEFAULT_REPORT_FORMATS, dir, (line) => process.stderr.write(`${line}\n`));
+  const formats = loaded.spec.report?.formats ?? DEFAULT_REPORT_FORMATS;
+  const reports = await renderScenarioReports(results, formats, dir, (line) => process.stderr.write(`${line}\n`));
 
   if (!(options.json && options.quiet)) {
     const ran = groups.filter((g) => results.groups.some((r) => r.label === g.label));
     const warnings = [...planWarnings(ran), ...resultWarnings(results.groups)];
-    human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports], colours));
+    human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports.written], colours));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  return scenarioExitCode(results);
+  const code = scenarioExitCode(results);
+  // A report the disk did not take is a failure to deliver, even when every run went well.
+  return reports.failed && code !== RUN_EXIT.interrupted ? RUN_EXIT.runFailed : code;
 }
 
 /**
  * Renders the scenario's `report.formats` into the results folder, after
  * results.json is safely written, and returns the reports' paths. A missing
  * report module is a note, not a failure: the results stand, and `bench
- * report` can render them later.
+ * report` can render them later. `failed` says a report was due and did not
+ * get written (its reason already said).
  */
-export async function renderScenarioReports(results: ResultsFile, formats: readonly ReportFormat[], outDir: string, say: (line: string) => void): Promise<string[]> {
+export async function renderScenarioReports(
+  results: ResultsFile,
+  formats: readonly ReportFormat[],
+  outDir: string,
+  say: (line: string) => void,
+): Promise<{ written: string[]; failed: boolean }> {
   const written: string[] = [];
-  if (formats.length === 0) return written;
+  let failed = false;
+  if (formats.length === 0) return { written, failed };
   let reports: typeof import('../../report/render-report.js');
   try {
     reports = await import('../../report/render-report.js');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('render-report')) {
       say(`note: ${formats.join(' and ')} report not rendered: this build has no report renderer; render one later with bench report ${join(outDir, 'results.json')}`);
-      return written;
+      return { written, failed };
     }
     throw err;
   }
@@ -123,8 +133,9 @@ export async function renderScenarioReports(results: ResultsFile, formats: reado
     try {
       written.push((await reports.writeReport(results, format, outDir))[0]);
     } catch (err) {
+      failed = true;
       say(`warning: the ${format} report failed (${(err as Error).message}); results.json is complete: render it again with bench report ${join(outDir, 'results.json')} --format ${format}`);
     }
   }
-  return written;
+  return { written, failed };
 }
