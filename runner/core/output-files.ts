@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { WriteError } from './errors.js';
 
 /**
@@ -80,5 +80,26 @@ export async function writeFileWhole(path: string, content: string | Uint8Array,
     await handle.close().catch(() => {});
     await unlink(temp).catch(() => {});
     throw writeError(path, err, elsewhere);
+  }
+}
+
+/**
+ * mkdir -p, failing with the real cause: Node's recursive mkdir reports
+ * ENOENT for any failure on the way, a read-only disk included, so a plain
+ * mkdir of the first missing folder is asked why.
+ */
+export async function makeFolders(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let missing = resolve(dir);
+    for (;;) {
+      const parent = dirname(missing);
+      if (parent === missing || (await stat(parent).then(() => true, () => false))) break;
+      missing = parent;
+    }
+    await mkdir(missing);
+    throw err;
   }
 }

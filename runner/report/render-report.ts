@@ -1,7 +1,7 @@
-import { lstat, mkdir, readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { BenchError, UsageError } from '../core/errors.js';
-import { writeError, writeFileWhole } from '../core/output-files.js';
+import { makeFolders, writeError, writeFileWhole } from '../core/output-files.js';
 import { packagePath } from '../core/package-paths.js';
 import type { ResultsFile } from '../core/results-file.js';
 import { buildReportModel } from './build-report-model.js';
@@ -74,7 +74,7 @@ const WRITE_TODO = 'write the report elsewhere';
 
 async function makeFolder(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await makeFolders(dir);
   } catch (err) {
     throw writeError(dir, err, WRITE_TODO);
   }

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { CREATE_NEW_FILE, TEMP_FILE_PATTERN, describeWriteFailure, writeError, writeFileWhole } from '../core/output-files.js';
+import { CREATE_NEW_FILE, TEMP_FILE_PATTERN, describeWriteFailure, makeFolders, writeError, writeFileWhole } from '../core/output-files.js';
 import { CHART_DIR } from '../report/chart-files.js';
 import type { ResultsFile } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
@@ -34,7 +34,7 @@ const BENCH_OUTPUT_NAMES: ReadonlySet<string> = new Set([RUN_LOG_NAME, RESULTS_N
  */
 export async function createResultsFolder(out: string | undefined, name: string, now: Date): Promise<string> {
   if (out !== undefined) {
-    await mkdirOrExplain(out, true);
+    await mkdirOrExplain(out);
     let entries: string[];
     try {
       entries = await readdir(out);
@@ -46,7 +46,7 @@ export async function createResultsFolder(out: string | undefined, name: string,
     return out;
   }
   const base = defaultResultsDir(name, now);
-  await mkdirOrExplain('results', true);
+  await mkdirOrExplain('results');
   // Two runs started in the same second get -2, -3... rather than sharing a folder.
   for (let n = 1; ; n++) {
     const dir = n === 1 ? base : `${base}-${n}`;
@@ -63,9 +63,9 @@ function alreadyUsed(dir: string, names: string[]): UsageError {
   return new UsageError(`--out ${dir} already holds bench output (${names.join(', ')}): choose another --out, or remove ${names.length === 1 ? 'it' : 'them'} first`);
 }
 
-async function mkdirOrExplain(dir: string, recursive: boolean): Promise<void> {
+async function mkdirOrExplain(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive });
+    await makeFolders(dir);
   } catch (err) {
     throw explain(dir, err);
   }
