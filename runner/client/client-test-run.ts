@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { benchVersion } from '../core/bench-version.js';
-import { PROTOCOL_VERSION, type ServerMessage, type StreamReport } from '../control/messages.js';
+import { PROTOCOL_VERSION, type ServerMessage, type StreamReport, type StreamSample } from '../control/messages.js';
 import { UDP_DRAIN_S } from '../core/defaults.js';
 import { AuthError, BenchError, InterruptedError, ProtocolError, PeerTimeoutError, asBenchError, errorFromWire } from '../core/errors.js';
 import type { PeerAddress, RunEvent } from '../core/run-events.js';
@@ -16,6 +16,8 @@ export interface ClientTestOutcome {
   client_wall_s: number;
   server_wall_s: number;
   interrupted: boolean;
+  /** Set when the test failed part way and the figures cover what was measured before (UDP_STREAM). */
+  failure?: BenchError;
 }
 
 export interface ClientTestOptions {
@@ -61,6 +63,9 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     const ready = await waitInQueue(conn, options, timeoutMs);
     const dataHost = conn.socket.remoteAddress ?? peer.host;
     const live = new LiveIntervals(params, (index, record) => options.onEvent?.({ type: 'interval', index, record }));
+    // Both sides' interval samples as they arrive: what a run that fails part way can still report.
+    const localSamples: StreamSample[][] = Array.from({ length: params.streams }, () => []);
+    const remoteSamples: StreamSample[][] = Array.from({ length: params.streams }, () => []);
     // From here the server speaks only INTERVAL samples, and an ERROR if it gives up on the
     // test: that ERROR says why, where the connection closing after it would not.
     let lastHeardAt = performance.now();
@@ -71,6 +76,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       lastHeardAt = performance.now();
       if (m.type === 'ERROR') rejectServerError(fromServer(conn, m));
       if (m.type !== 'INTERVAL') return false;
+      remoteSamples[m.stream]?.push(m.sample);
       live.addRemote(m.stream, m.sample);
       return true;
     });
@@ -82,7 +88,10 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
             // A UDP receiver here keeps listening one round trip longer, for what the server sent before it heard STOP.
             drain_ms: UDP_DRAIN_S * 1000 + Math.ceil(rttMs),
           },
-          (sample) => live.addLocal(stream, sample),
+          (sample) => {
+            localSamples[stream].push(sample);
+            live.addLocal(stream, sample);
+          },
         ),
       );
     }
@@ -104,7 +113,14 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       error: () => new PeerTimeoutError(`${conn.peerName} sent nothing for ${Number(((timeoutMs + params.interval_s * 1000) / 1000).toFixed(3))}s while running the test - is it still running?`),
     };
     const failures = [...workers.map((w) => namePeer(conn, w.result)), conn.race(new Promise<never>(() => {})), serverError];
-    const interrupted = await waitForDuration(params.duration_s * 1000, failures, silence, signal);
+    let interrupted: boolean;
+    try {
+      interrupted = await waitForDuration(params.duration_s * 1000, failures, silence, signal);
+    } catch (err) {
+      const before = measuredBefore(params, localSamples, remoteSamples);
+      if (!before) throw err;
+      return { ...before, client_wall_s: (performance.now() - startedAt) / 1000, server_wall_s: 0, interrupted: false, failure: asBenchError(err) };
+    }
     for (const w of workers) w.stop();
     conn.send({ type: 'STOP' });
     // The server's RESULT first: it may close the connection right after, while our receivers still drain.
@@ -121,6 +137,25 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     else conn.destroy();
     await Promise.all(workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * A UDP_STREAM that fails part way, typically because the receiver heard
+ * nothing for --timeout (all UDP dropped), keeps the intervals both sides had
+ * reported: each side's samples up to the last boundary both reached. The
+ * sender's count at that boundary includes the datagrams of the outage, which
+ * the receiver never saw: they count as lost. Null when not one interval past
+ * --omit was measured on both sides.
+ */
+function measuredBefore(params: ClientTestOptions['params'], local: StreamSample[][], remote: StreamSample[][]): Pick<ClientTestOutcome, 'client' | 'server'> | null {
+  if (params.test !== 'UDP_STREAM') return null;
+  const last = Math.min(...local.map((s) => s.length), ...remote.map((s) => s.length)) - 1;
+  const omitted = params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
+  if (last < omitted) return null;
+  const reports = (samples: StreamSample[][], role: 'sender' | 'receiver'): StreamReport[] =>
+    samples.map((s, stream) => ({ stream, role, samples: s.slice(0, last + 1), omit_sample: omitted > 0 ? s[omitted - 1] : null, final: s[last], cpu_s: null }));
+  const localRole = params.reverse ? 'receiver' : 'sender';
+  return { client: reports(local, localRole), server: reports(remote, localRole === 'sender' ? 'receiver' : 'sender') };
 }
 
 async function waitInQueue(conn: ClientControl, options: ClientTestOptions, timeoutMs: number): Promise<Extract<ServerMessage, { type: 'READY' }>> {
