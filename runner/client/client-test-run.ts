@@ -117,9 +117,11 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     try {
       interrupted = await waitForDuration(params.duration_s * 1000, failures, silence, signal);
     } catch (err) {
-      const before = measuredBefore(params, localSamples, remoteSamples);
+      // A data path gone silent is an outage the figures can describe; a peer that died or froze is not.
+      const failure = asBenchError(err);
+      const before = failure.code === 'E_DATA_PATH' ? measuredBefore(params, localSamples, remoteSamples) : null;
       if (!before) throw err;
-      return { ...before, client_wall_s: (performance.now() - startedAt) / 1000, server_wall_s: 0, interrupted: false, failure: asBenchError(err) };
+      return { ...before, client_wall_s: (performance.now() - startedAt) / 1000, server_wall_s: 0, interrupted: false, failure };
     }
     for (const w of workers) w.stop();
     conn.send({ type: 'STOP' });
@@ -140,18 +142,21 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
 }
 
 /**
- * A UDP_STREAM that fails part way, typically because the receiver heard
- * nothing for --timeout (all UDP dropped), keeps the intervals both sides had
- * reported: each side's samples up to the last boundary both reached. The
- * sender's count at that boundary includes the datagrams of the outage, which
- * the receiver never saw: they count as lost. Null when not one interval past
+ * A UDP_STREAM whose receiver heard nothing for --timeout (all UDP dropped)
+ * keeps the intervals both sides had reported: each side's samples up to the
+ * last boundary both reached. The sender's count at that boundary includes
+ * the datagrams of the outage, which the receiver never saw: they count as
+ * lost. Null unless the receiver's last whole interval was silent on every
+ * stream (an outage, not a peer that died mid-flow) and one interval past
  * --omit was measured on both sides.
  */
 function measuredBefore(params: ClientTestOptions['params'], local: StreamSample[][], remote: StreamSample[][]): Pick<ClientTestOutcome, 'client' | 'server'> | null {
   if (params.test !== 'UDP_STREAM') return null;
   const last = Math.min(...local.map((s) => s.length), ...remote.map((s) => s.length)) - 1;
   const omitted = params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
-  if (last < omitted) return null;
+  if (last < Math.max(1, omitted)) return null;
+  const received = params.reverse ? local : remote;
+  if (received.some((s) => s[last].packets !== s[last - 1].packets)) return null;
   const reports = (samples: StreamSample[][], role: 'sender' | 'receiver'): StreamReport[] =>
     samples.map((s, stream) => ({ stream, role, samples: s.slice(0, last + 1), omit_sample: omitted > 0 ? s[omitted - 1] : null, final: s[last], cpu_s: null }));
   const localRole = params.reverse ? 'receiver' : 'sender';
