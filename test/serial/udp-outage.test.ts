@@ -38,20 +38,29 @@ async function outageCounts(testbed: Testbed, host: Host): Promise<{ arrived: nu
   return { arrived: packets(all), dropped: packets(drop) };
 }
 
-for (const dataPath of ['native', 'js'] as const) {
-  test(`UDP_STREAM through an outage longer than --timeout (${dataPath} data path): failed, with the seconds before kept and the outage as loss`, { skip }, async () => {
-    await Testbed.use({ subnet: dataPath === 'native' ? '10.78.0' : '10.78.1' }, async (testbed) => {
+const CASES = [
+  { dataPath: 'native', reverse: false, subnet: '10.78.0' },
+  { dataPath: 'js', reverse: false, subnet: '10.78.1' },
+  // The client receives: its own receiver notices the silence, not the server's.
+  { dataPath: 'native', reverse: true, subnet: '10.78.2' },
+] as const;
+
+for (const { dataPath, reverse, subnet } of CASES) {
+  const direction = reverse ? ', --reverse' : '';
+  test(`UDP_STREAM through an outage longer than --timeout (${dataPath} data path${direction}): failed, with the seconds before kept and the outage as loss`, { skip }, async () => {
+    await Testbed.use({ subnet }, async (testbed) => {
       const env = { ...process.env, BENCH_DATA_PATH: dataPath === 'js' ? 'js' : '' };
       const server = testbed.start(testbed.b, benchServeArgv(testbed.b.address, PORT), env);
       await waitForListening(testbed.b, 'tcp', PORT, server);
-      await udpOutageAfter(testbed, testbed.b, '2 mbytes');
+      const receiver = reverse ? testbed.a : testbed.b;
+      await udpOutageAfter(testbed, receiver, '2 mbytes');
       // 10 Mbit/s passes the 2 MiB in about 1.7 s; the receiver gives up 1 s into the silence; 8 s is never reached.
       const argv = ['env', `BENCH_DATA_PATH=${env.BENCH_DATA_PATH}`, process.execPath, BENCH_CLI, 'test', 'UDP_STREAM', '--peer', hostPort(testbed.b.address, PORT),
-        '--rate', '10M', '--duration', '8s', '--interval', '0.5s', '--timeout', '1s', '--json'];
+        '--rate', '10M', '--duration', '8s', '--interval', '0.5s', '--timeout', '1s', '--json', ...(reverse ? ['--reverse'] : [])];
       const r = await testbed.run(testbed.a, argv, { timeoutMs: 60_000, check: false });
       assert.equal(r.code, 1, r.stderr);
       const run = JSON.parse(r.stdout) as RunObject;
-      const { arrived, dropped } = await outageCounts(testbed, testbed.b);
+      const { arrived, dropped } = await outageCounts(testbed, receiver);
 
       assert.equal(run.status, 'failed');
       assert.equal(run.error?.code, 'E_DATA_PATH');
