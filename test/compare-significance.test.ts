@@ -139,5 +139,5 @@ test('labels from a results file reach the terminal without their control charac
   const r = await runCli(['compare', path, path]);
   assert.equal(r.code, 0);
   assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f]/);
-  assert.match(r.stdout, /│ tcp\\u001b\[2J\\u001b\]0;owned\\u0007 +│ Throughput/);
+  assert.match(r.stdout, /│ tcp\\x1b\[2J\\x1b\]0;owned\\x07 +│ Throughput/);
 });

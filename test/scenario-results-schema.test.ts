@@ -79,7 +79,7 @@ test('results folders: results/<name>-<UTC time> by default; --out must not alre
   writeFileSync(join(used, 'results.jsonl'), '');
   await assert.rejects(createResultsFolder(used, 'x', new Date()), {
     code: 'E_USAGE',
-    message: `--out ${used} already holds results.jsonl: choose an empty folder, or move the old results away`,
+    message: `--out ${used} already holds bench output (results.jsonl): choose another --out, or remove it first`,
   });
 });
 

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { benchVersion } from '../core/bench-version.js';
-import { PROTOCOL_VERSION, type ServerMessage, type StreamReport } from '../control/messages.js';
+import { PROTOCOL_VERSION, type ServerMessage, type StreamReport, type StreamSample } from '../control/messages.js';
 import { UDP_DRAIN_S } from '../core/defaults.js';
-import { AuthError, BenchError, ProtocolError, PeerTimeoutError, asBenchError, errorFromWire } from '../core/errors.js';
+import { AuthError, BenchError, InterruptedError, ProtocolError, PeerTimeoutError, asBenchError, errorFromWire } from '../core/errors.js';
 import type { PeerAddress, RunEvent } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
@@ -19,6 +19,8 @@ export interface ClientTestOutcome {
   interrupted: boolean;
   /** The name the server reported in its WELCOME (bench serve --name, default its host name). */
   server_name: string;
+  /** Set when the test failed part way and the figures cover what was measured before (UDP_STREAM). */
+  failure?: BenchError;
 }
 
 export interface ClientTestOptions {
@@ -39,25 +41,34 @@ export interface ClientTestOptions {
 export async function runClientTest(options: ClientTestOptions): Promise<ClientTestOutcome> {
   const { params, peer } = options;
   const timeoutMs = params.timeout_s * 1000;
+  const { signal } = options;
   options.onEvent?.({ type: 'connecting', peer: peer.name ?? peer.host });
-  const conn = await connectControl(peer, timeoutMs);
+  const connecting = connectControl(peer, timeoutMs);
+  const conn = await abortable(connecting, signal, 'connecting to the peer').catch((err: unknown) => {
+    // A connection that completes after Ctrl-C would hold the process open: close it when it comes.
+    connecting.then((late) => late.destroy(), () => {});
+    throw err;
+  });
   const workers: DataWorkerHandle[] = [];
   let finished = false;
   try {
     const helloSentAt = performance.now();
     conn.send({ type: 'HELLO', protocol: PROTOCOL_VERSION, bench_version: benchVersion });
-    const welcome = await nextOrError(conn, timeoutMs, 'waiting for the server to answer HELLO');
+    const welcome = await abortable(nextOrError(conn, timeoutMs, 'waiting for the server to answer HELLO'), signal, 'waiting for the server to answer HELLO');
     if (welcome.type !== 'WELCOME') throw unexpected(welcome, 'WELCOME');
     const rttMs = performance.now() - helloSentAt;
     if (welcome.auth_required) {
       if (!options.auth) throw new AuthError(`${conn.peerName} requires a token: pass --token-file (token_file on a scenario peer)`);
-      await options.auth.answer(conn, timeoutMs);
+      await abortable(options.auth.answer(conn, timeoutMs), signal, 'authenticating to the server');
     }
     conn.send({ type: 'TEST_REQUEST', params });
 
     const ready = await waitInQueue(conn, options, timeoutMs);
     const dataHost = conn.socket.remoteAddress ?? peer.host;
     const live = new LiveIntervals(params, (index, record) => options.onEvent?.({ type: 'interval', index, record }));
+    // Both sides' interval samples as they arrive: what a run that fails part way can still report.
+    const localSamples: StreamSample[][] = Array.from({ length: params.streams }, () => []);
+    const remoteSamples: StreamSample[][] = Array.from({ length: params.streams }, () => []);
     // From here the server speaks only INTERVAL samples, and an ERROR if it gives up on the
     // test: that ERROR says why, where the connection closing after it would not.
     let lastHeardAt = performance.now();
@@ -68,6 +79,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       lastHeardAt = performance.now();
       if (m.type === 'ERROR') rejectServerError(fromServer(conn, m));
       if (m.type !== 'INTERVAL') return false;
+      remoteSamples[m.stream]?.push(m.sample);
       live.addRemote(m.stream, m.sample);
       return true;
     });
@@ -79,12 +91,15 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
             // A UDP receiver here keeps listening one round trip longer, for what the server sent before it heard STOP.
             drain_ms: UDP_DRAIN_S * 1000 + Math.ceil(rttMs),
           },
-          (sample) => live.addLocal(stream, sample),
+          (sample) => {
+            localSamples[stream].push(sample);
+            live.addLocal(stream, sample);
+          },
         ),
       );
     }
-    await conn.race(Promise.race([namePeer(conn, Promise.all(workers.map((w) => w.attached))), serverError]));
-    const attached = await nextOrError(conn, timeoutMs, 'waiting for the server to accept the data connections');
+    await abortable(conn.race(Promise.race([namePeer(conn, Promise.all(workers.map((w) => w.attached))), serverError])), signal, 'opening the data connections');
+    const attached = await abortable(nextOrError(conn, timeoutMs, 'waiting for the server to accept the data connections'), signal, 'waiting for the server to accept the data connections');
     if (attached.type !== 'ATTACHED') throw unexpected(attached, 'ATTACHED');
 
     conn.send({ type: 'START' });
@@ -101,7 +116,16 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       error: () => new PeerTimeoutError(`${conn.peerName} sent nothing for ${Number(((timeoutMs + params.interval_s * 1000) / 1000).toFixed(3))}s while running the test - is it still running?`),
     };
     const failures = [...workers.map((w) => namePeer(conn, w.result)), conn.race(new Promise<never>(() => {})), serverError];
-    const interrupted = await waitForDuration(params.duration_s * 1000, failures, silence, options.signal);
+    let interrupted: boolean;
+    try {
+      interrupted = await waitForDuration(params.duration_s * 1000, failures, silence, signal);
+    } catch (err) {
+      // A data path gone silent is an outage the figures can describe; a peer that died or froze is not.
+      const failure = asBenchError(err);
+      const before = failure.code === 'E_DATA_PATH' ? measuredBefore(params, localSamples, remoteSamples) : null;
+      if (!before) throw err;
+      return { ...before, client_wall_s: (performance.now() - startedAt) / 1000, server_wall_s: 0, interrupted: false, failure, server_name: welcome.hostname };
+    }
     for (const w of workers) w.stop();
     conn.send({ type: 'STOP' });
     // The server's RESULT first: it may close the connection right after, while our receivers still drain.
@@ -121,6 +145,28 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
   }
 }
 
+/**
+ * A UDP_STREAM whose receiver heard nothing for --timeout (all UDP dropped)
+ * keeps the intervals both sides had reported: each side's samples up to the
+ * last boundary both reached. The sender's count at that boundary includes
+ * the datagrams of the outage, which the receiver never saw: they count as
+ * lost. Null unless the receiver's last whole interval was silent on every
+ * stream (an outage, not a peer that died mid-flow) and one interval past
+ * --omit was measured on both sides.
+ */
+function measuredBefore(params: ClientTestOptions['params'], local: StreamSample[][], remote: StreamSample[][]): Pick<ClientTestOutcome, 'client' | 'server'> | null {
+  if (params.test !== 'UDP_STREAM') return null;
+  const last = Math.min(...local.map((s) => s.length), ...remote.map((s) => s.length)) - 1;
+  const omitted = params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
+  if (last < Math.max(1, omitted)) return null;
+  const received = params.reverse ? local : remote;
+  if (received.some((s) => s[last].packets !== s[last - 1].packets)) return null;
+  const reports = (samples: StreamSample[][], role: 'sender' | 'receiver'): StreamReport[] =>
+    samples.map((s, stream) => ({ stream, role, samples: s.slice(0, last + 1), omit_sample: omitted > 0 ? s[omitted - 1] : null, final: s[last], cpu_s: null }));
+  const localRole = params.reverse ? 'receiver' : 'sender';
+  return { client: reports(local, localRole), server: reports(remote, localRole === 'sender' ? 'receiver' : 'sender') };
+}
+
 async function waitInQueue(conn: ClientControl, options: ClientTestOptions, timeoutMs: number): Promise<Extract<ServerMessage, { type: 'READY' }>> {
   const waitLimit = options.wait_s && options.wait_s > 0 ? performance.now() + options.wait_s * 1000 : Infinity;
   const gaveUp = (): PeerTimeoutError =>
@@ -130,7 +176,7 @@ async function waitInQueue(conn: ClientControl, options: ClientTestOptions, time
     if (left <= 0) throw gaveUp();
     let m: ServerMessage;
     try {
-      m = await abortable(nextOrError(conn, Math.min(timeoutMs, left), 'waiting in the queue'), options.signal);
+      m = await abortable(nextOrError(conn, Math.min(timeoutMs, left), 'waiting in the queue'), options.signal, 'waiting in the queue');
     } catch (err) {
       // Our own deadline passed: when --wait set it, that is the reason, not a silent server.
       if (err instanceof PeerTimeoutError && left < timeoutMs) throw gaveUp();
@@ -159,15 +205,17 @@ interface SilenceWatch {
 /** Waits out the duration; ends early on abort, a failure, or a server silent too long. Returns whether it was aborted. */
 function waitForDuration(ms: number, failures: Promise<unknown>[], silence: SilenceWatch, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return resolve(true);
+    let settled = false;
+    // Every failure is observed before an early return: after Ctrl-C they still reject (the
+    // connection and workers are torn down), and an unobserved rejection would crash bench.
+    for (const f of failures) f.catch((e: unknown) => fail(e));
     const timer = setTimeout(() => finish(false), ms);
     const watchdog = setInterval(() => {
       if (performance.now() - silence.lastHeardAt() > silence.limitMs) fail(silence.error());
     }, Math.min(250, silence.limitMs / 4));
     const onAbort = (): void => finish(true);
+    if (signal?.aborted) return finish(true);
     signal?.addEventListener('abort', onAbort, { once: true });
-    for (const f of failures) f.catch((e: unknown) => fail(e));
-    let settled = false;
     function settle(): boolean {
       if (settled) return false;
       settled = true;
@@ -193,13 +241,18 @@ function namePeer<T>(conn: ClientControl, work: Promise<T>): Promise<T> {
   });
 }
 
-function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * `work`, or an InterruptedError naming `phase` as soon as the signal aborts.
+ * The work goes on after an abort and settles when the connection is torn
+ * down: its handlers go on first, so that late rejection is always observed.
+ */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, phase: string): Promise<T> {
   if (!signal) return work;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new BenchError('E_INTERRUPTED', 'interrupted while waiting in the queue'));
+    const onAbort = (): void => reject(new InterruptedError(`interrupted while ${phase}, before anything was measured`));
+    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 

@@ -73,6 +73,14 @@ function fillFigures(run: RunObject, outcome: ClientTestOutcome): void {
   run.client.data_path = dataPathOf(outcome.client);
   run.server.data_path = dataPathOf(outcome.server);
   run.status = 'ok';
+  if (outcome.failure) {
+    run.status = 'failed';
+    run.error = {
+      code: outcome.failure.code,
+      message: `${outcome.failure.message}; the summary covers the ${duration_s}s measured before, datagrams sent after the last one received counted as lost`,
+    };
+    return;
+  }
   if (outcome.interrupted) {
     run.interrupted = true;
     run.error = { code: 'E_INTERRUPTED', message: `interrupted after ${duration_s}s of ${run.params.duration_s}s; figures cover what ran` };

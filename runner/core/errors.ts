@@ -19,6 +19,7 @@ export type BenchErrorCode =
   | 'E_INTERRUPTED'
   | 'E_SCENARIO'
   | 'E_LISTEN'
+  | 'E_WRITE'
   | 'E_INTERNAL';
 
 export class BenchError extends Error {
@@ -123,6 +124,13 @@ export class ListenError extends BenchError {
   }
 }
 
+/** A results or report file could not be written: a full or read-only disk, no permission. */
+export class WriteError extends BenchError {
+  constructor(message: string, cause?: unknown) {
+    super('E_WRITE', message, { cause });
+  }
+}
+
 /** Rebuilds a BenchError sent across a thread or the control channel. */
 export function errorFromWire(wire: { code?: unknown; message?: unknown }): BenchError {
   const code = typeof wire.code === 'string' && isBenchErrorCode(wire.code) ? wire.code : 'E_INTERNAL';
@@ -133,7 +141,7 @@ export function errorFromWire(wire: { code?: unknown; message?: unknown }): Benc
 const CODES: ReadonlySet<string> = new Set<BenchErrorCode>([
   'E_USAGE', 'E_UNIT', 'E_PEER_UNREACHABLE', 'E_PEER_TIMEOUT', 'E_PEER_CLOSED', 'E_PROTOCOL',
   'E_VERSION', 'E_FRAME_TOO_LARGE', 'E_REFUSED', 'E_SERVER_BUSY', 'E_AUTH', 'E_DATA_PATH',
-  'E_INTERRUPTED', 'E_SCENARIO', 'E_LISTEN', 'E_INTERNAL',
+  'E_INTERRUPTED', 'E_SCENARIO', 'E_LISTEN', 'E_WRITE', 'E_INTERNAL',
 ]);
 
 function isBenchErrorCode(code: string): code is BenchErrorCode {

@@ -1,6 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { BenchError, UsageError } from '../core/errors.js';
+import { makeFolders, writeError, writeFileWhole } from '../core/output-files.js';
 import { packagePath } from '../core/package-paths.js';
 import { REPORT_FILE_NAMES, REPORT_FORMATS, isTemplateFormat, type ReportFormat, type ResultsFile, type TemplateFormat } from '../core/results-file.js';
 import { renderCsv } from './export/csv.js';
@@ -58,14 +59,18 @@ export async function writeReport(
   const report = await renderReport(results, format, options);
   const mainPath = join(outDir, options.fileName ?? REPORT_FILE_NAMES[format]);
   const written = [mainPath];
-  await mkdir(dirname(mainPath), { recursive: true });
-  await writeFile(mainPath, report.main);
+  await makeFolder(dirname(mainPath));
+  await writeFileWhole(mainPath, report.main, WRITE_TODO);
   for (const [relative, content] of Object.entries(report.files)) {
     const path = join(dirname(mainPath), relative);
     // Chart names come from our own code, but a path must still never leave the report's folder.
     if (!resolve(path).startsWith(resolve(dirname(mainPath)) + sep)) throw new BenchError('E_INTERNAL', `refusing to write '${relative}' outside the report folder`);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content);
+    await makeFolder(dirname(path));
+    // Our own subfolder (charts/) must be ours: one that is a link to elsewhere is refused, not written through.
+    if ((await lstat(dirname(path))).isSymbolicLink()) {
+      throw new UsageError(`refusing to write the report's files into ${dirname(path)}: it is a symbolic link - remove it, or write the report elsewhere`);
+    }
+    await writeFileWhole(path, content, WRITE_TODO);
     written.push(path);
   }
   return written;
@@ -79,6 +84,16 @@ function renderExport(results: ResultsFile, format: Exclude<ReportFormat, Templa
       return renderCsv(results);
     case 'openmetrics':
       return renderMetrics(results, 'openmetrics');
+  }
+}
+
+const WRITE_TODO = 'write the report elsewhere';
+
+async function makeFolder(dir: string): Promise<void> {
+  try {
+    await makeFolders(dir);
+  } catch (err) {
+    throw writeError(dir, err, WRITE_TODO);
   }
 }
 

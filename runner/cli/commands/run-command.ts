@@ -7,7 +7,7 @@ import { createResultsFolder, RunLog, writeResultsFile } from '../../scenario/re
 import { executeRuns } from '../../scenario/run-scenario.js';
 import { planRuns } from '../../scenario/expand-plan.js';
 import { DEFAULT_REPORT_FORMATS, type ReportFormat } from '../../scenario/scenario-model.js';
-import { scenarioExitCode } from '../../scenario/scenario-outcome.js';
+import { RUN_EXIT, scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
 import { printable } from '../../core/terminal-text.js';
 import { useColor } from '../color.js';
@@ -46,14 +46,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   const live = process.stderr.isTTY === true && process.env.TERM !== 'dumb';
   const progress = options.quiet ? undefined : new ScenarioProgress(process.stderr, live, progressColours, runs);
 
-  const startedAt = new Date();
-  const dir = await createResultsFolder(options.out, loaded.spec.name, startedAt);
-  if (!options.quiet) {
-    process.stderr.write(`${printable(loaded.spec.name)}: ${planHeadline(groups, runs)}\nResults go to ${printable(dir)}\n`);
-  }
-
-  const { runTest } = await import('../../client/run-test.js');
-  const log = await RunLog.open(dir);
+  // From the moment the folder exists, Ctrl-C must end in a written results.json, never in a bare folder.
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -65,11 +58,22 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   };
   process.on('SIGINT', onInterrupt);
   let outcome: Awaited<ReturnType<typeof executeRuns>>;
+  const startedAt = new Date();
+  let dir: string;
   try {
-    outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer: progress });
+    dir = await createResultsFolder(options.out, loaded.spec.name, startedAt);
+    const log = await RunLog.open(dir);
+    if (!options.quiet) {
+      process.stderr.write(`${printable(loaded.spec.name)}: ${planHeadline(groups, runs)}\nResults go to ${printable(dir)}\n`);
+    }
+    try {
+      const { runTest } = await import('../../client/run-test.js');
+      outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer: progress });
+    } finally {
+      await log.close();
+    }
   } finally {
     process.off('SIGINT', onInterrupt);
-    await log.close();
   }
   progress?.finish();
 
@@ -83,33 +87,43 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
     note: options.note === undefined ? undefined : String(options.note),
   });
   const resultsPath = await writeResultsFile(dir, results);
-  const reports = await renderScenarioReports(results, loaded.spec.report?.formats ?? DEFAULT_REPORT_FORMATS, dir, (line) => process.stderr.write(`${line}\n`));
+  const formats = loaded.spec.report?.formats ?? DEFAULT_REPORT_FORMATS;
+  const reports = await renderScenarioReports(results, formats, dir, (line) => process.stderr.write(`${line}\n`));
 
   if (!(options.json && options.quiet)) {
     const ran = groups.filter((g) => results.groups.some((r) => r.label === g.label));
     const warnings = [...planWarnings(ran), ...resultWarnings(results.groups)];
-    human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports], colours));
+    human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports.written], colours));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  return scenarioExitCode(results);
+  const code = scenarioExitCode(results);
+  // A report the disk did not take is a failure to deliver, even when every run went well.
+  return reports.failed && code !== RUN_EXIT.interrupted ? RUN_EXIT.runFailed : code;
 }
 
 /**
  * Renders the scenario's `report.formats` into the results folder, after
  * results.json is safely written, and returns the reports' paths. A missing
  * report module is a note, not a failure: the results stand, and `bench
- * report` can render them later.
+ * report` can render them later. `failed` says a report was due and did not
+ * get written (its reason already said).
  */
-export async function renderScenarioReports(results: ResultsFile, formats: readonly ReportFormat[], outDir: string, say: (line: string) => void): Promise<string[]> {
+export async function renderScenarioReports(
+  results: ResultsFile,
+  formats: readonly ReportFormat[],
+  outDir: string,
+  say: (line: string) => void,
+): Promise<{ written: string[]; failed: boolean }> {
   const written: string[] = [];
-  if (formats.length === 0) return written;
+  let failed = false;
+  if (formats.length === 0) return { written, failed };
   let reports: typeof import('../../report/render-report.js');
   try {
     reports = await import('../../report/render-report.js');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('render-report')) {
       say(`note: ${formats.join(' and ')} report not rendered: this build has no report renderer; render one later with bench report ${join(outDir, 'results.json')}`);
-      return written;
+      return { written, failed };
     }
     throw err;
   }
@@ -117,8 +131,9 @@ export async function renderScenarioReports(results: ResultsFile, formats: reado
     try {
       written.push((await reports.writeReport(results, format, outDir))[0]);
     } catch (err) {
+      failed = true;
       say(`warning: the ${format} report failed (${(err as Error).message}); results.json is complete: render it again with bench report ${join(outDir, 'results.json')} --format ${format}`);
     }
   }
-  return written;
+  return { written, failed };
 }
