@@ -33,6 +33,9 @@ cli
   .option('--max-rate <rate>', 'Highest UDP rate a client may ask for (0: no limit)', { default: '0' })
   .option('--allow <tests>', 'Comma-separated tests clients may run', { default: 'TCP_STREAM,UDP_STREAM,TCP_RR,UDP_RR' })
   .option('--json-log', 'Log one JSON object per line instead of text')
+  .option('--max-pending <n>', 'Most connections still in the handshake at once; the oldest idle one is closed beyond it (default 256)')
+  .option('--max-pending-per-address <n>', 'The same, per source address (default 32)')
+  .option('--handshake-timeout <duration>', 'Time a new connection has to send HELLO, the token and its request (default 5s)')
   .example('bench serve --port 7575')
   .action((options) => dispatch(() => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
 

@@ -7,7 +7,7 @@ import type { PeerAddress, RunEvent } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
 import type { ClientAuth } from './client-auth.js';
-import { connectControl, type ClientControl } from './connect-control.js';
+import { connectControl, peerVerdict, type ClientControl } from './connect-control.js';
 import { LiveIntervals } from './live-intervals.js';
 
 export interface ClientTestOutcome {
@@ -49,6 +49,8 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     if (welcome.auth_required) {
       if (!options.auth) throw new AuthError(`${conn.peerName} requires a token: pass --token-file (token_file on a scenario peer)`);
       await options.auth.answer(conn, timeoutMs);
+    } else {
+      options.auth?.notRequired(conn);
     }
     conn.send({ type: 'TEST_REQUEST', params });
 
@@ -108,6 +110,8 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     const clientWall = (performance.now() - startedAt) / 1000;
     finished = true;
     return { client, server: result.streams, client_wall_s: clientWall, server_wall_s: result.wall_s, interrupted };
+  } catch (err) {
+    throw await peerVerdict(conn, err);
   } finally {
     // After a failure there is nothing left to say: a graceful close would wait on a
     // frozen server's answer and keep `bench test` from exiting.
