@@ -75,6 +75,7 @@ export async function peerVerdict(conn: ClientControl, err: unknown): Promise<Be
     }
     if (m.type === 'ERROR') {
       const e = errorFromWire(m);
+      // Worded as every server ERROR is, whichever of the two this side noticed first.
       const own = `${conn.peerName}: ${e.message}`;
       return local.message === own ? local : new BenchError(e.code, own, { cause: local });
     }

@@ -28,6 +28,8 @@ export interface BenchServer {
   readonly address: { host: string; port: number };
   /** Tests served since start, ok or failed. */
   readonly testsServed: number;
+  /** Connections accepted that have not finished the handshake yet. */
+  readonly pendingHandshakes: number;
   close(): Promise<void>;
 }
 
@@ -144,6 +146,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         conn.destroy();
       }
     } finally {
+      // A failed handshake frees its place at once, not when the peer gets round to closing.
+      guard.leave(conn.socket);
       if (keepAlive) clearInterval(keepAlive);
       ticket?.release();
     }
@@ -165,6 +169,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     address: { host: bound.address, port: bound.port },
     get testsServed() {
       return served;
+    },
+    get pendingHandshakes() {
+      return guard.pendingCount;
     },
     close: () =>
       new Promise<void>((resolve) => {
