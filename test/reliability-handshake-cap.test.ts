@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { test } from 'node:test';
 import { encodeFrame } from '../runner/control/frame-decoder.js';
+import { CLI, runCli } from './helpers/cli.js';
 import { normalTest, startTestServer, type TestServer } from './helpers/in-process-server.js';
 import { hello, waitUntil } from './helpers/raw-control.js';
 
@@ -123,5 +125,38 @@ test('a connection that does not finish its handshake within the handshake timeo
     await waitUntil(() => s.server.pendingHandshakes === 0, 2000, 'the server frees its place');
   } finally {
     await s.close();
+  }
+});
+
+test('near its open-file limit the server says so, where the kernel would drop new connections unseen', async () => {
+  // A low limit (lowering needs no privilege) and caps above it, as on a host left with the default 1024.
+  const child = spawn('bash', ['-c', `ulimit -n 150 && exec '${process.execPath}' '${CLI}' serve --host 127.0.0.1 --port 0 --max-pending 1000 --max-pending-per-address 1000`], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let log = '';
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const held: Idle[] = [];
+  try {
+    await waitUntil(() => /listening address=\S*:(\d+)/.test(log), 15_000, `the server listens: ${log}`);
+    assert.match(log, /warning note="the open-file limit \(150\) is below the pending-handshake cap \(1000\) plus 64: a flood of connections can lock out clients - raise it \(ulimit -n, LimitNOFILE=\)"/);
+    const port = Number(/listening address=\S*:(\d+)/.exec(log)![1]);
+    for (let i = 0; i < 90; i++) held.push(await openIdle(port));
+    await waitUntil(() => / open-files /.test(log), 10_000, `the server warns of the open-file limit: ${log}`);
+    // The first warning comes with the connection that leaves 64 descriptors of the 150.
+    assert.match(log, / open-files connections=86 limit=150 note="close to the open-file limit: new connections may be dropped unseen - raise it \(ulimit -n, LimitNOFILE=\)"/);
+  } finally {
+    for (const c of held) c.socket.destroy();
+    child.kill('SIGTERM');
+  }
+});
+
+test('bench serve refuses caps that would let no client in', async () => {
+  for (const [option, message] of [
+    ['--max-pending', 'bench: --max-pending 0 would let no client in: use 1 or more\n'],
+    ['--max-pending-per-address', 'bench: --max-pending-per-address 0 would let no client in: use 1 or more\n'],
+  ]) {
+    const r = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', option, '0'], { timeoutMs: 10_000 });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, message);
   }
 });
