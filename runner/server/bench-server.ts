@@ -22,6 +22,8 @@ export interface BenchServerOptions {
   auth?: ServerAuth | null;
   /** Caps on connections that have not finished HELLO, the token and TEST_REQUEST. */
   handshake?: Partial<HandshakeLimits>;
+  /** Lines a second about single failed handshakes before they are only counted (default 10). */
+  failure_lines_per_second?: number;
 }
 
 export interface BenchServer {
@@ -50,7 +52,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const queue = new TestQueue(limits.max_queue);
   const handshakeLimits: HandshakeLimits = { ...DEFAULT_HANDSHAKE_LIMITS, ...options.handshake };
   const guard = new HandshakeGuard(handshakeLimits, log);
-  const failureLog = new RateLimitedLog(log, FAILURE_LINES_PER_SECOND);
+  const failureLog = new RateLimitedLog(log, options.failure_lines_per_second ?? FAILURE_LINES_PER_SECOND);
   const fdLimit = openFileLimit();
   const sockets = new Set<net.Socket>();
   let served = 0;
