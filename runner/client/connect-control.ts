@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ControlConnection } from '../control/control-connection.js';
 import { parseServerMessage, type ClientMessage, type ServerMessage } from '../control/messages.js';
 import { BenchError, PeerTimeoutError, PeerUnreachableError, asBenchError, errorFromWire } from '../core/errors.js';
@@ -63,9 +64,9 @@ const PEER_VERDICT_GRACE_MS = 250;
 export async function peerVerdict(conn: ClientControl, err: unknown): Promise<BenchError> {
   const local = asBenchError(err);
   if (local.code === 'E_INTERRUPTED' || local.code === 'E_USAGE') return local;
-  const ends = Date.now() + PEER_VERDICT_GRACE_MS;
+  const ends = performance.now() + PEER_VERDICT_GRACE_MS;
   for (;;) {
-    const left = ends - Date.now();
+    const left = ends - performance.now();
     if (left <= 0) break;
     let m;
     try {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { ControlConnection } from '../control/control-connection.js';
 import { PROTOCOL_VERSION, parseClientMessage, type StreamReport } from '../control/messages.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../core/defaults.js';
@@ -78,9 +79,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     const timeoutMs = options.timeout_s * 1000;
     // One deadline for the whole handshake: a peer that has proved nothing gets seconds, not a timeout per phase.
     const handshakeMs = Math.min(handshakeLimits.timeout_s, options.timeout_s) * 1000;
-    const handshakeEnds = Date.now() + handshakeMs;
+    const handshakeEnds = performance.now() + handshakeMs;
     let phase = 'waiting for HELLO';
-    const handshakeNext = (): ReturnType<ServerControl['next']> => conn.next(Math.max(1, handshakeEnds - Date.now()), phase);
+    const handshakeNext = (): ReturnType<ServerControl['next']> => conn.next(Math.max(1, handshakeEnds - performance.now()), phase);
     let ticket: ReturnType<TestQueue['enter']> | null = null;
     let keepAlive: NodeJS.Timeout | null = null;
     let test = '-';
@@ -97,7 +98,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         guard.spoke(conn.socket);
         conn.send({ type: 'WELCOME', protocol: PROTOCOL_VERSION, bench_version: benchVersion, hostname: hostname(), auth_required: Boolean(options.auth) });
         phase = 'waiting for the answer to the token challenge';
-        if (options.auth) await options.auth.verify(conn, Math.max(1, handshakeEnds - Date.now()));
+        if (options.auth) await options.auth.verify(conn, Math.max(1, handshakeEnds - performance.now()));
 
         phase = 'waiting for TEST_REQUEST';
         request = await handshakeNext();
