@@ -93,3 +93,19 @@ test('malformed and unknown control messages are refused with what is wrong', ()
   assert.throws(() => parseClientMessage(Buffer.from('{"type":"RESULT","streams":[]}')), { message: 'unknown control message type "RESULT"' });
   assert.throws(() => parseServerMessage(Buffer.from('{"type":"READY","cookie":"ab","data_ports":["x"]}')), { message: 'READY message with data_ports[0] "x" is not a whole number' });
 });
+
+test('a peer that opens with text is named for what it speaks, whole or a byte at a time; text after a good frame is only an oversized frame', () => {
+  const expectForeign = (chunks: Buffer[], message: string): void => {
+    const decoder = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
+    assert.throws(() => chunks.forEach((c) => decoder.push(c)), { code: 'E_FRAME_TOO_LARGE', message });
+  };
+  const http = Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
+  expectForeign([http], 'this is not a bench peer: it speaks HTTP ("HTTP/1.1 400 Bad Request") - check the host and port');
+  expectForeign([...http.subarray(0, 8)].map((b) => Buffer.from([b])), 'this is not a bench peer: it speaks HTTP ("HTTP") - check the host and port');
+  expectForeign([Buffer.from('220 mail.example.com ESMTP\r\n')], 'this is not a bench peer: it sent text ("220 mail.example.com ESMTP") - check the host and port');
+  // A long line is cut, and bytes past the first four that are not printable never reach a terminal.
+  expectForeign([Buffer.from(`HTTP/1.1 200 \x1b]0;pwned\x07${'x'.repeat(80)}`)], `this is not a bench peer: it speaks HTTP ("HTTP/1.1 200 ?]0;pwned?${'x'.repeat(17)}...") - check the host and port`);
+  const decoder = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
+  decoder.push(encodeFrame(Buffer.from('{}')));
+  assert.throws(() => decoder.push(Buffer.from('HTTP/1.1 200 OK\r\n')), { code: 'E_FRAME_TOO_LARGE', message: 'control frame of 1213486160 bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench' });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +21,8 @@ const token = randomBytes(32).toString('hex');
 const otherToken = randomBytes(32).toString('hex');
 const tokenFile = join(dir, 'token');
 const otherFile = join(dir, 'other');
-writeFileSync(tokenFile, `${token}\n`);
-writeFileSync(otherFile, otherToken);
+writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+writeFileSync(otherFile, otherToken, { mode: 0o600 });
 
 let server: ServeProcess;
 before(async () => {
@@ -167,11 +167,68 @@ test('unusable token files are refused before anything listens or connects, sayi
   const missing = join(dir, 'missing');
   const serve = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', '--token-file', short], { timeoutMs: 10_000 });
   assert.equal(serve.code, 2);
-  assert.equal(serve.stderr, `bench: token file '${short}' holds 7 characters; use at least 16 (e.g. openssl rand -hex 32 > ${short})\n`);
+  assert.equal(serve.stderr, `bench: token file '${short}' holds 7 characters; use at least 16 (e.g. (umask 077; openssl rand -hex 32 > ${short}))\n`);
   const serveMissing = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', '--token-file', missing], { timeoutMs: 10_000 });
   assert.equal(serveMissing.code, 2);
-  assert.equal(serveMissing.stderr, `bench: cannot read token file '${missing}': ENOENT - create it with a random secret, e.g. openssl rand -hex 32 > ${missing}\n`);
+  assert.equal(serveMissing.stderr, `bench: cannot read token file '${missing}': ENOENT - create it with a random secret, e.g. (umask 077; openssl rand -hex 32 > ${missing})\n`);
   const client = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${server.port}`, '--token-file', missing]);
   assert.equal(client.code, 1);
-  assert.equal(client.stderr, `bench: TCP_RR failed: cannot read token file '${missing}': ENOENT - create it with a random secret, e.g. openssl rand -hex 32 > ${missing}\n`);
+  assert.equal(client.stderr, `bench: TCP_RR failed: cannot read token file '${missing}': ENOENT - create it with a random secret, e.g. (umask 077; openssl rand -hex 32 > ${missing})\n`);
 });
+
+test('a token file other users can read is used, with a warning on both sides naming the mode and the fix', async () => {
+  const loose = join(dir, 'loose');
+  writeFileSync(loose, `${token}\n`, { mode: 0o600 });
+  chmodSync(loose, 0o644);
+  const warning = `token file '${loose}' can be read by other users (mode 0644): anyone who reads it can run tests - chmod 600 ${loose}`;
+  const looseServer = await startServeProcess(['--token-file', loose]);
+  try {
+    assert.match(looseServer.log(), new RegExp(`^\\S+ warning note=${escapeRegExp(JSON.stringify(warning))}$`, 'm'));
+    const r = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${looseServer.port}`, '--duration', '300ms', '--interval', '300ms', '--token-file', loose, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, `bench: warning: ${warning}\n`);
+  } finally {
+    await looseServer.stop();
+  }
+});
+
+test('a token file that never ends (/dev/zero) or is over 4 KiB is refused after reading at most 4 KiB, on both sides', async () => {
+  const big = join(dir, 'big');
+  writeFileSync(big, 'a'.repeat(4097), { mode: 0o600 });
+  const exact = join(dir, 'exact');
+  writeFileSync(exact, 'b'.repeat(4096), { mode: 0o600 });
+  for (const file of ['/dev/zero', big]) {
+    const serve = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', '--token-file', file], { timeoutMs: 10_000 });
+    assert.equal(serve.code, 2);
+    assert.equal(serve.stderr, `bench: token file '${file}' holds more than 4096 bytes; a token is one line of 16 or more characters - is this the right file?\n`);
+    const client = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${server.port}`, '--token-file', file], { timeoutMs: 10_000 });
+    assert.equal(client.code, 1);
+    assert.equal(client.stderr, `bench: TCP_RR failed: token file '${file}' holds more than 4096 bytes; a token is one line of 16 or more characters - is this the right file?\n`);
+  }
+  // Exactly at the limit is a token like any other.
+  const atLimit = await startServeProcess(['--token-file', exact]);
+  await atLimit.stop();
+});
+
+test('a client given a token is warned when the server did not ask for one: the test ran unauthenticated', async () => {
+  const open = await startServeProcess();
+  try {
+    const r = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${open.port}`, '--duration', '300ms', '--interval', '300ms', '--token-file', tokenFile, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(parseRun(r.stdout).status, 'ok');
+    assert.equal(
+      r.stderr,
+      `bench: warning: peer 127.0.0.1:${open.port} did not ask for a token (it runs without --token-file): this test ran unauthenticated, and anyone who can reach that server can run tests on it\n`,
+    );
+    // A client without a token hears nothing about it.
+    const plain = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${open.port}`, '--duration', '300ms', '--interval', '300ms', '--json']);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stderr, '');
+  } finally {
+    await open.stop();
+  }
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

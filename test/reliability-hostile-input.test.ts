@@ -42,11 +42,13 @@ test('random bytes, a huge claimed length, bad JSON and unknown types are each a
   const header = Buffer.alloc(4);
   header.writeUInt32BE(0xfffffff0);
   await expectRefusal(Buffer.concat([header, Buffer.from('x')]), 'E_FRAME_TOO_LARGE', 'control frame of 4294967280 bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench');
-  // What a web browser sends to the wrong port: its first 4 bytes read as a length of 1.2 GB.
-  await expectRefusal(Buffer.from('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'), 'E_FRAME_TOO_LARGE', 'control frame of 1195725856 bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench');
-  // Random bytes: any first byte over zero claims a frame of more than 16 MB.
+  // What a web browser sends to the wrong port: its first 4 bytes read as a length of 1.2 GB, and are text.
+  await expectRefusal(Buffer.from('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'), 'E_FRAME_TOO_LARGE', 'this is not a bench peer: it speaks HTTP ("GET / HTTP/1.1") - check the host and port');
+  await expectRefusal(Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'), 'E_FRAME_TOO_LARGE', 'this is not a bench peer: it speaks SSH ("SSH-2.0-OpenSSH_9.6") - check the host and port');
+  // Random bytes: any first byte over zero claims a frame of more than 16 MB; a control byte among the first 4 makes it no text.
   const noise = randomBytes(64);
   noise[0] |= 0x01;
+  noise[3] = 0x07;
   await expectRefusal(noise, 'E_FRAME_TOO_LARGE', `control frame of ${noise.readUInt32BE(0)} bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench`);
   await expectRefusal(frame('{"type":"HELLO",'), 'E_PROTOCOL', 'control frame is not valid JSON - the peer is not a compatible bench');
   await expectRefusal(frame('[1,2,3]'), 'E_PROTOCOL', 'control frame is not a JSON object');
@@ -89,7 +91,7 @@ test('silent and slow peers are cut at the deadline of the phase, not held open 
   try {
     for (const [raw, phase] of [[silent, 'waiting for HELLO'], [half, 'waiting for HELLO'], [slow, 'waiting for HELLO'], [afterHello, 'waiting for TEST_REQUEST']] as const) {
       await raw.waitClosed(TIMEOUT_S * 1000 + 2000);
-      const error = { type: 'ERROR', code: 'E_PEER_TIMEOUT', message: `client 127.0.0.1:${raw.localPort} sent nothing for ${TIMEOUT_S}s while ${phase} - is it still running?` };
+      const error = { type: 'ERROR', code: 'E_PEER_TIMEOUT', message: `client 127.0.0.1:${raw.localPort} did not finish the handshake within ${TIMEOUT_S}s (still ${phase}) - is it a bench client?` };
       assert.deepEqual(raw.received.filter((m) => m.type !== 'WELCOME'), [error]);
     }
   } finally {

@@ -44,7 +44,9 @@ test('the decoder, fed arbitrary bytes in arbitrary chunks, yields frames or ref
       if (refused || wholeRefused) {
         assert.ok(refused instanceof BenchError && refused.code === 'E_FRAME_TOO_LARGE', String(refused));
         assert.ok(wholeRefused instanceof BenchError && wholeRefused.code === 'E_FRAME_TOO_LARGE');
-        assert.equal(refused.message, wholeRefused.message);
+        // A peer that opens with text is quoted from what has arrived so far: less of its line when it comes in pieces.
+        const shape = (message: string): string => message.replace(/\(".*"\)/, '(quoted)');
+        assert.equal(shape(refused.message), shape(wholeRefused.message));
       } else {
         assert.deepEqual(frames, wholeFrames);
         // Every frame is one a correct encoder would have made from these bytes.
@@ -105,7 +107,8 @@ const TIMEOUT_S = 1;
 const DURATION_S = 0.3;
 let s: TestServer;
 before(async () => {
-  s = await startTestServer({ timeout_s: TIMEOUT_S, limits: { max_streams: 4 } });
+  // One line per connection is the property here: no rate limit folds a burst of failures into a count.
+  s = await startTestServer({ timeout_s: TIMEOUT_S, limits: { max_streams: 4 }, failure_lines_per_second: Infinity });
 });
 after(async () => {
   await s.close();

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { ClientAuth } from '../client/client-auth.js';
 import type { ClientControl } from '../client/connect-control.js';
 import { AuthError, BenchError, ProtocolError } from '../core/errors.js';
@@ -15,17 +15,53 @@ import type { ServerControl } from '../server/server-test-run.js';
 const NONCE_BYTES = 32;
 const DOMAIN = 'bench-auth-v1:';
 
-export async function readTokenFile(path: string): Promise<Buffer> {
-  let text: string;
+/** A token is one line of text: anything longer is the wrong file (or /dev/zero), and is not read whole. */
+export const MAX_TOKEN_FILE_BYTES = 4096;
+
+const CREATE_HINT = (path: string): string => `(umask 077; openssl rand -hex 32 > ${path})`;
+
+/**
+ * Reads the shared secret, at most MAX_TOKEN_FILE_BYTES of it. `warn` hears
+ * about a file other users can read: the token still works, but is no secret.
+ */
+export async function readTokenFile(path: string, warn: (message: string) => void): Promise<Buffer> {
+  const cannotRead = (err: unknown): BenchError =>
+    new BenchError('E_USAGE', `cannot read token file '${path}': ${(err as NodeJS.ErrnoException).code ?? 'error'} - create it with a random secret, e.g. ${CREATE_HINT(path)}`);
+  let handle;
   try {
-    text = await readFile(path, 'utf8');
+    handle = await open(path, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new BenchError('E_USAGE', `cannot read token file '${path}': ${code} - create it with a random secret, e.g. openssl rand -hex 32 > ${path}`);
+    throw cannotRead(err);
   }
-  const token = text.trim();
+  let bytes: Buffer;
+  let looseMode: number | null;
+  try {
+    // Not only regular files: a pipe (--token-file <(pass show bench)) is a fine way to hand over a secret.
+    const stat = await handle.stat();
+    // One byte more than allowed tells a file over the limit from one exactly at it.
+    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES + 1);
+    let filled = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null).catch((err: unknown) => {
+        throw cannotRead(err);
+      });
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      if (filled === buffer.length) {
+        throw new BenchError('E_USAGE', `token file '${path}' holds more than ${MAX_TOKEN_FILE_BYTES} bytes; a token is one line of 16 or more characters - is this the right file?`);
+      }
+    }
+    bytes = buffer.subarray(0, filled);
+    looseMode = stat.isFile() && (stat.mode & 0o077) !== 0 ? stat.mode & 0o777 : null;
+  } finally {
+    await handle.close();
+  }
+  const token = bytes.toString('utf8').trim();
   if (token.length < 16) {
-    throw new BenchError('E_USAGE', `token file '${path}' holds ${token.length} characters; use at least 16 (e.g. openssl rand -hex 32 > ${path})`);
+    throw new BenchError('E_USAGE', `token file '${path}' holds ${token.length} characters; use at least 16 (e.g. ${CREATE_HINT(path)})`);
+  }
+  if (looseMode !== null) {
+    warn(`token file '${path}' can be read by other users (mode ${looseMode.toString(8).padStart(4, '0')}): anyone who reads it can run tests - chmod 600 ${path}`);
   }
   return Buffer.from(token, 'utf8');
 }
@@ -34,8 +70,8 @@ function mac(token: Buffer, nonce: string): Buffer {
   return createHmac('sha256', token).update(DOMAIN + nonce).digest();
 }
 
-export async function createServerTokenAuth(path: string): Promise<ServerAuth> {
-  const token = await readTokenFile(path);
+export async function createServerTokenAuth(path: string, warn: (message: string) => void): Promise<ServerAuth> {
+  const token = await readTokenFile(path, warn);
   return {
     async verify(conn: ServerControl, timeoutMs: number) {
       const nonce = randomBytes(NONCE_BYTES).toString('hex');
@@ -53,9 +89,12 @@ export async function createServerTokenAuth(path: string): Promise<ServerAuth> {
   };
 }
 
-export async function createClientTokenAuth(path: string): Promise<ClientAuth> {
-  const token = await readTokenFile(path);
+export async function createClientTokenAuth(path: string, warn: (message: string) => void): Promise<ClientAuth> {
+  const token = await readTokenFile(path, warn);
   return {
+    notRequired(conn: ClientControl) {
+      warn(`${conn.peerName} did not ask for a token (it runs without --token-file): this test ran unauthenticated, and anyone who can reach that server can run tests on it`);
+    },
     async answer(conn: ClientControl, timeoutMs: number) {
       const challenge = await conn.next(timeoutMs, 'waiting for the token challenge');
       if (challenge.type === 'ERROR') throw new AuthError(`${conn.peerName}: ${challenge.message}`);

@@ -39,6 +39,9 @@ cli
   .option('--json-log', 'Log one JSON object per line instead of text')
   .option('--allow-remote', 'Run tests as the client for an orchestrator holding the token (needs --token-file)')
   .option('--name <name>', 'The name this server reports to clients (default: the host name)')
+  .option('--max-pending <n>', 'Most connections still in the handshake at once; the oldest idle one is closed beyond it (default 256)')
+  .option('--max-pending-per-address <n>', 'The same, per source address (default 32)')
+  .option('--handshake-timeout <duration>', 'Time a new connection has to send HELLO, the token and its request (default 5s)')
   .example('bench serve --port 7575')
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));

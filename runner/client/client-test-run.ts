@@ -7,7 +7,7 @@ import type { PeerAddress, RunEvent } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
 import type { ClientAuth } from './client-auth.js';
-import { connectControl, type ClientControl } from './connect-control.js';
+import { connectControl, peerVerdict, type ClientControl } from './connect-control.js';
 import { LiveIntervals } from './live-intervals.js';
 import { checkPeerFigures } from './peer-figures.js';
 
@@ -60,6 +60,8 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     if (welcome.auth_required) {
       if (!options.auth) throw new AuthError(`${conn.peerName} requires a token: pass --token-file (token_file on a scenario peer)`);
       await abortable(options.auth.answer(conn, timeoutMs), signal, 'authenticating to the server');
+    } else {
+      options.auth?.notRequired(conn);
     }
     conn.send({ type: 'TEST_REQUEST', params });
 
@@ -136,6 +138,8 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     checkPeerFigures(conn.peerName, params, client, result, clientWall);
     finished = true;
     return { client, server: result.streams, client_wall_s: clientWall, server_wall_s: result.wall_s, interrupted, server_name: welcome.hostname };
+  } catch (err) {
+    throw await peerVerdict(conn, err);
   } finally {
     // After a failure there is nothing left to say: a graceful close would wait on a
     // frozen server's answer and keep `bench test` from exiting.

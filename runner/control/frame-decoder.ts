@@ -16,6 +16,8 @@ export class FrameDecoder {
   private pendingBytes = 0;
   /** Length of the frame being read, once its header is complete. */
   private frameLength = -1;
+  /** Whether a frame header has been read yet: only the very first bytes can tell another protocol. */
+  private sawHeader = false;
 
   constructor(maxFrameBytes: number) {
     this.maxFrameBytes = maxFrameBytes;
@@ -31,8 +33,12 @@ export class FrameDecoder {
     for (;;) {
       if (this.frameLength < 0) {
         if (this.pendingBytes < FRAME_HEADER_BYTES) break;
+        const firstBytes = this.sawHeader ? null : this.peek(FIRST_LINE_SHOWN);
+        this.sawHeader = true;
         const length = this.consume(FRAME_HEADER_BYTES).readUInt32BE(0);
         if (length > this.maxFrameBytes) {
+          const foreign = firstBytes ? foreignProtocol(firstBytes) : null;
+          if (foreign) throw new FrameTooLargeError(foreign);
           throw new FrameTooLargeError(
             `control frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes - the peer is not a compatible bench`,
           );
@@ -49,6 +55,13 @@ export class FrameDecoder {
   /** Bytes held for a frame not yet complete. */
   get bufferedBytes(): number {
     return this.pendingBytes;
+  }
+
+  /** Up to `n` of the pending bytes, without consuming them. */
+  private peek(n: number): Buffer {
+    const first = this.pending[0];
+    if (first.length >= n || this.pending.length === 1) return first.subarray(0, n);
+    return Buffer.concat(this.pending).subarray(0, n);
   }
 
   private consume(n: number): Buffer {
@@ -77,6 +90,31 @@ export class FrameDecoder {
     this.pendingBytes -= n;
     return out;
   }
+}
+
+/** How much of a foreign peer's first line the error shows. */
+const FIRST_LINE_SHOWN = 60;
+/** HTTP's response line and its methods, by the 4 bytes that may be all a peer has sent yet. */
+const HTTP_START = /^(HTTP|GET |POST|HEAD|PUT |DELE|OPTI|PATC|CONN|TRAC|PRI )/;
+
+/**
+ * Another protocol, told from the first bytes a peer sent: any 4 printable
+ * ASCII bytes read as a length of half a gigabyte or more, which no bench sends,
+ * while text is what web, SSH, mail and most other servers open with.
+ */
+function foreignProtocol(first: Buffer): string | null {
+  for (let i = 0; i < FRAME_HEADER_BYTES; i++) {
+    if (first[i] < 0x20 || first[i] > 0x7e) return null;
+  }
+  // Its first line, printable characters only: the peer chose these bytes, and they reach a terminal.
+  let line = '';
+  for (const byte of first) {
+    if (byte === 0x0d || byte === 0x0a) break;
+    line += byte >= 0x20 && byte <= 0x7e ? String.fromCharCode(byte) : '?';
+  }
+  const text = line.slice(0, 40) + (line.length > 40 ? '...' : '');
+  const like = HTTP_START.test(line) ? 'it speaks HTTP' : line.startsWith('SSH-') ? 'it speaks SSH' : 'it sent text';
+  return `this is not a bench peer: ${like} (${JSON.stringify(text)}) - check the host and port`;
 }
 
 export function encodeFrame(payload: Buffer): Buffer {

@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { ControlConnection } from '../control/control-connection.js';
 import { PROTOCOL_VERSION, parseClientMessage, type StreamReport } from '../control/messages.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../core/defaults.js';
-import { BenchError, ListenError, ProtocolError, RefusedError, UsageError, VersionMismatchError, asBenchError } from '../core/errors.js';
+import { BenchError, ListenError, PeerTimeoutError, ProtocolError, RefusedError, UsageError, VersionMismatchError, asBenchError } from '../core/errors.js';
 import { benchVersion } from '../core/bench-version.js';
+import { DEFAULT_HANDSHAKE_LIMITS, HandshakeGuard, RateLimitedLog, type HandshakeLimits } from './handshake-guard.js';
 import { checkRequestLimits } from './request-limits.js';
 import { silentLog, type ServerLog } from './server-log.js';
 import { serveRemoteTest, type RemoteClientRunner } from './remote-run.js';
@@ -26,17 +29,27 @@ export interface BenchServerOptions {
    * serve --allow-remote); absent, remote requests are refused. Needs `auth`.
    */
   remote?: RemoteClientRunner | null;
+  /** Caps on connections that have not finished HELLO, the token and TEST_REQUEST. */
+  handshake?: Partial<HandshakeLimits>;
+  /** Lines a second about single failed handshakes before they are only counted (default 10). */
+  failure_lines_per_second?: number;
 }
 
 export interface BenchServer {
   readonly address: { host: string; port: number };
   /** Tests served since start, ok or failed. */
   readonly testsServed: number;
+  /** Connections accepted that have not finished the handshake yet. */
+  readonly pendingHandshakes: number;
   close(): Promise<void>;
 }
 
 /** How often a waiting client hears its position, at most (also its keep-alive). */
 const QUEUE_UPDATE_MAX_MS = 5000;
+/** Log lines a second about single failed connections, before they are only counted. */
+const FAILURE_LINES_PER_SECOND = 10;
+/** Descriptors kept free beyond the connections: listening socket, worker threads, data sockets, stdio. */
+const FD_HEADROOM = 64;
 
 /**
  * `bench serve`: accepts control connections, queues test requests, runs one
@@ -49,12 +62,25 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const name = options.name ?? hostname();
   const log = options.log ?? silentLog;
   const queue = new TestQueue(limits.max_queue);
+  const handshakeLimits: HandshakeLimits = { ...DEFAULT_HANDSHAKE_LIMITS, ...options.handshake };
+  const guard = new HandshakeGuard(handshakeLimits, log);
+  const failureLog = new RateLimitedLog(log, options.failure_lines_per_second ?? FAILURE_LINES_PER_SECOND);
+  const fdLimit = openFileLimit();
   const sockets = new Set<net.Socket>();
   let served = 0;
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    guard.admit(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      guard.leave(socket);
+    });
+    // Past the open-file limit the kernel's accept fails, and Node closes such connections without
+    // telling us (libuv's EMFILE handling): say so while it is still about to happen.
+    if (fdLimit !== null && sockets.size + FD_HEADROOM >= fdLimit) {
+      failureLog.info('open-files', { connections: sockets.size, limit: fdLimit, note: 'close to the open-file limit: new connections may be dropped unseen - raise it (ulimit -n, LimitNOFILE=)' });
+    }
     const who = `${socket.remoteAddress}:${socket.remotePort}`;
     const conn: ServerControl = new ControlConnection(socket, `client ${who}`, parseClientMessage);
     serveClient(conn, who).catch(() => {});
@@ -62,29 +88,46 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
 
   async function serveClient(conn: ServerControl, who: string): Promise<void> {
     const timeoutMs = options.timeout_s * 1000;
+    // One deadline for the whole handshake: a peer that has proved nothing gets seconds, not a timeout per phase.
+    const handshakeMs = Math.min(handshakeLimits.timeout_s, options.timeout_s) * 1000;
+    const handshakeEnds = performance.now() + handshakeMs;
+    let phase = 'waiting for HELLO';
+    const handshakeNext = (): ReturnType<ServerControl['next']> => conn.next(Math.max(1, handshakeEnds - performance.now()), phase);
     let ticket: ReturnType<TestQueue['enter']> | null = null;
     let keepAlive: NodeJS.Timeout | null = null;
     let test = '-';
     try {
-      const hello = await conn.next(timeoutMs, 'waiting for HELLO');
-      if (hello.type !== 'HELLO') throw new ProtocolError(`expected HELLO first, got ${hello.type}`);
-      if (hello.protocol !== PROTOCOL_VERSION) {
-        throw new VersionMismatchError(
-          `protocol version mismatch: this server (bench ${benchVersion}) speaks protocol ${PROTOCOL_VERSION}, the client (bench ${hello.bench_version}) speaks ${hello.protocol} - install the same bench version on both hosts`,
-        );
-      }
-      conn.send({
-        type: 'WELCOME',
-        protocol: PROTOCOL_VERSION,
-        bench_version: benchVersion,
-        hostname: name,
-        auth_required: Boolean(options.auth),
-        remote: Boolean(options.remote),
-      });
-      if (options.auth) await options.auth.verify(conn, timeoutMs);
+      let request;
+      try {
+        const hello = await handshakeNext();
+        if (hello.type !== 'HELLO') throw new ProtocolError(`expected HELLO first, got ${hello.type}`);
+        if (hello.protocol !== PROTOCOL_VERSION) {
+          throw new VersionMismatchError(
+            `protocol version mismatch: this server (bench ${benchVersion}) speaks protocol ${PROTOCOL_VERSION}, the client (bench ${hello.bench_version}) speaks ${hello.protocol} - install the same bench version on both hosts`,
+          );
+        }
+        guard.spoke(conn.socket);
+        conn.send({
+          type: 'WELCOME',
+          protocol: PROTOCOL_VERSION,
+          bench_version: benchVersion,
+          hostname: name,
+          auth_required: Boolean(options.auth),
+          remote: Boolean(options.remote),
+        });
+        phase = 'waiting for the answer to the token challenge';
+        if (options.auth) await options.auth.verify(conn, Math.max(1, handshakeEnds - performance.now()));
 
-      const request = await conn.next(timeoutMs, 'waiting for TEST_REQUEST');
-      if (request.type !== 'TEST_REQUEST' && request.type !== 'REMOTE_TEST_REQUEST') throw new ProtocolError(`expected TEST_REQUEST, got ${request.type}`);
+        phase = 'waiting for TEST_REQUEST';
+        request = await handshakeNext();
+        if (request.type !== 'TEST_REQUEST' && request.type !== 'REMOTE_TEST_REQUEST') throw new ProtocolError(`expected TEST_REQUEST, got ${request.type}`);
+      } catch (err) {
+        if (err instanceof PeerTimeoutError) {
+          throw new PeerTimeoutError(`${conn.peerName} did not finish the handshake within ${handshakeMs / 1000}s (still ${phase}) - is it a bench client?`);
+        }
+        throw err;
+      }
+      guard.leave(conn.socket);
       if (request.type === 'REMOTE_TEST_REQUEST' && !options.remote) {
         throw new RefusedError(`${name} does not run tests for others: start it with bench serve --allow-remote --token-file FILE`);
       }
@@ -124,7 +167,11 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     } catch (err) {
       const e = asBenchError(err);
       if (test !== '-') served++;
-      log.info('test', { client: who, test, status: 'failed', error: e.message });
+      // Connections closed to make room are counted in the guard's summary line instead.
+      if (!guard.closedForRoom(conn.socket)) {
+        // Before TEST_REQUEST anyone can fail at will: those lines are rate-limited, a test's are not.
+        (test === '-' ? failureLog : log).info('test', { client: who, test, status: 'failed', error: e.message });
+      }
       // Still writable after bad input or a deadline: tell the client why before closing.
       if (conn.writable) {
         conn.send({ type: 'ERROR', code: e.code, message: e.message });
@@ -133,6 +180,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         conn.destroy();
       }
     } finally {
+      // A failed handshake frees its place at once, not when the peer gets round to closing.
+      guard.leave(conn.socket);
       if (keepAlive) clearInterval(keepAlive);
       ticket?.release();
     }
@@ -145,19 +194,37 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const bound = server.address() as net.AddressInfo;
   // Once listening, an error on the listening socket (out of file descriptors on accept) is
   // logged, not thrown: a server left running on a lab network must not die of one.
-  server.on('error', (err: NodeJS.ErrnoException) => log.info('accept-error', { code: err.code ?? 'unknown', error: err.message }));
+  server.on('error', (err: NodeJS.ErrnoException) => failureLog.info('accept-error', { code: err.code ?? 'unknown', error: err.message }));
+  if (fdLimit !== null && fdLimit < handshakeLimits.max_pending + FD_HEADROOM) {
+    log.info('warning', { note: `the open-file limit (${fdLimit}) is below the pending-handshake cap (${handshakeLimits.max_pending}) plus ${FD_HEADROOM}: a flood of connections can lock out clients - raise it (ulimit -n, LimitNOFILE=)` });
+  }
 
   return {
     address: { host: bound.address, port: bound.port },
     get testsServed() {
       return served;
     },
+    get pendingHandshakes() {
+      return guard.pendingCount;
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        guard.stop();
+        failureLog.stop();
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
   };
+}
+
+/** The soft limit on open files (Linux), or null where it cannot be read. */
+function openFileLimit(): number | null {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): BenchError {

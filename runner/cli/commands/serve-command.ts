@@ -5,6 +5,7 @@ import { parseTestName } from '../../core/resolve-params.js';
 import { parseCount, parseDuration, parseRate, parseSize } from '../../core/units.js';
 import { startBenchServer } from '../../server/bench-server.js';
 import type { RemoteClientRunner } from '../../server/remote-run.js';
+import { DEFAULT_HANDSHAKE_LIMITS, type HandshakeLimits } from '../../server/handshake-guard.js';
 import { createServerLog } from '../../server/server-log.js';
 
 /** cac's options; an option not given is undefined and takes its default from core/defaults.ts. */
@@ -22,6 +23,9 @@ export interface ServeCommandOptions {
   jsonLog?: boolean;
   allowRemote?: boolean;
   name?: string;
+  maxPending?: string | number;
+  maxPendingPerAddress?: string | number;
+  handshakeTimeout?: string | number;
 }
 
 const PARSE: Record<'duration' | 'size' | 'rate' | 'count', (input: string | number, what: string) => number> = {
@@ -58,8 +62,11 @@ export function readServeOptions(options: ServeCommandOptions): { host: string; 
 /** `bench serve`: in the foreground until SIGINT or SIGTERM, fit for a service manager. */
 export async function serveCommand(options: ServeCommandOptions): Promise<number> {
   const { host, port, timeout_s, limits } = readServeOptions(options);
+  const handshake = handshakeLimits(options);
   const log = createServerLog(Boolean(options.jsonLog));
-  const auth = options.tokenFile ? await (await import('../../auth/token-auth.js')).createServerTokenAuth(options.tokenFile) : null;
+  const auth = options.tokenFile
+    ? await (await import('../../auth/token-auth.js')).createServerTokenAuth(options.tokenFile, (warning) => log.info('warning', { note: warning }))
+    : null;
   if (options.allowRemote && !options.tokenFile) {
     throw new UsageError('--allow-remote needs --token-file: only an orchestrator holding the token may make this server send traffic');
   }
@@ -68,7 +75,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     throw new UsageError(`--name '${name}' must be 1 to 253 letters, digits, dots, dashes, underscores or colons (a host name, a node name)`);
   }
   const remote = options.allowRemote ? await remoteClientRunner(options.tokenFile) : null;
-  const server = await startBenchServer({ host, port, timeout_s, log, auth, limits, name, remote });
+  const server = await startBenchServer({ host, port, timeout_s, log, auth, limits, name, remote, handshake });
   const { host: listening, port: bound } = server.address;
   log.info('listening', {
     address: listening.includes(':') ? `[${listening}]:${bound}` : `${listening}:${bound}`,
@@ -94,4 +101,21 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
 async function remoteClientRunner(tokenFile: string | undefined): Promise<RemoteClientRunner> {
   const { runTest } = await import('../../client/run-test.js');
   return ({ params, to, signal, onEvent }) => runTest({ params, peer: { host: to.host, port: to.port, token_file: tokenFile }, signal, onEvent });
+}
+
+function handshakeLimits(options: ServeCommandOptions): HandshakeLimits {
+  const atLeastOne = (value: string | number | undefined, fallback: number, option: string): number => {
+    if (value === undefined) return fallback;
+    const n = parseCount(value, option);
+    // At 0 every new connection would close the one before it, and no client could finish its handshake.
+    if (n < 1) throw new UsageError(`--${option} ${n} would let no client in: use 1 or more`);
+    return n;
+  };
+  const timeout_s = options.handshakeTimeout === undefined ? DEFAULT_HANDSHAKE_LIMITS.timeout_s : parseDuration(options.handshakeTimeout, 'handshake-timeout');
+  if (timeout_s < 0.1) throw new UsageError(`--handshake-timeout ${timeout_s}s is too short for any client to finish: use 1s or more`);
+  return {
+    max_pending: atLeastOne(options.maxPending, DEFAULT_HANDSHAKE_LIMITS.max_pending, 'max-pending'),
+    max_pending_per_address: atLeastOne(options.maxPendingPerAddress, DEFAULT_HANDSHAKE_LIMITS.max_pending_per_address, 'max-pending-per-address'),
+    timeout_s,
+  };
 }
