@@ -198,11 +198,17 @@ function blame(values: ReadonlyMap<SettingKey, PointValue>, keys: readonly Setti
  */
 function disambiguateLabels(spec: ScenarioSpec, groups: PlannedGroup[]): Problem[] {
   const problems: Problem[] = [];
+  // spec.runs holds only the valid runs, so a run's place in the file is not its place in that list.
+  const writtenLabel = new Set(spec.runs.filter((r) => r.label !== undefined).map((r) => r.index));
   const byLabel = new Map<string, PlannedGroup[]>();
-  for (const g of groups) byLabel.set(g.label, [...(byLabel.get(g.label) ?? []), g]);
+  for (const g of groups) {
+    const same = byLabel.get(g.label);
+    if (same) same.push(g);
+    else byLabel.set(g.label, [g]);
+  }
   for (const [label, clash] of byLabel) {
     if (clash.length < 2) continue;
-    const written = clash.filter((g) => spec.runs[g.scenario_index].label !== undefined);
+    const written = clash.filter((g) => writtenLabel.has(g.scenario_index));
     if (written.length > 0) {
       const runs = [...new Set(clash.map((g) => g.scenario_index + 1))];
       const last = written[written.length - 1];
