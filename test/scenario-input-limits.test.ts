@@ -96,3 +96,68 @@ test('more than 1000 anchors and aliases are refused at the 1001st', () => {
     'many.yaml:1003:10: this file has more than 1000 anchors and aliases: a scenario needs far fewer; share settings with defaults: instead',
   ]);
 });
+
+const list = (n: number, value: (i: number) => string) => `[${Array.from({ length: n }, (_, i) => value(i)).join(', ')}]`;
+
+test('a sweep of 10 million runs is refused from its count, with the count and the sweep\'s line:col, before any run is built', () => {
+  const text = [
+    'name: x',
+    'runs:',
+    '  - test: UDP_STREAM',
+    `    rate: ${list(1000, (i) => `${i + 1}M`)}`,
+    `    size: ${list(100, (i) => String(100 + i))}`,
+    `    duration: ${list(100, (i) => `${i + 1}s`)}`,
+  ].join('\n');
+  assert.deepEqual(problemsOf('big.yaml', text), [
+    'big.yaml:4:11: run 1 (UDP_STREAM) expands to 10,000,000 runs (rate: 1,000 values × size: 100 values × duration: 100 values), more than the 100,000 a scenario may hold: sweep fewer values, or split the sweep over several scenarios',
+  ]);
+});
+
+test('a 1000 x 1000 sweep gives exit 2 and the count, not a RangeError from the call stack', async () => {
+  const file = join(scratch, 'square.yaml');
+  writeFileSync(file, `name: x\nruns:\n  - test: UDP_STREAM\n    size: ${list(1000, (i) => String(100 + i))}\n    rate: ${list(1000, (i) => `${i + 1}M`)}\n`);
+  const r = await runCli(['validate', file], { cwd: ROOT });
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.stderr.split('\n')[1],
+    `${file}:4:11: run 1 (UDP_STREAM) expands to 1,000,000 runs (size: 1,000 values × rate: 1,000 values), more than the 100,000 a scenario may hold: sweep fewer values, or split the sweep over several scenarios`,
+  );
+});
+
+test('repeat counts toward the limit: alone, with a sweep from defaults, and summed over runs', () => {
+  assert.deepEqual(problemsOf('r.yaml', 'name: x\nruns:\n  - {test: TCP_RR, repeat: 10000000}\n'), [
+    'r.yaml:3:28: run 1 (TCP_RR) expands to 10,000,000 runs (repeat 10,000,000), more than the 100,000 a scenario may hold: sweep fewer values, or split the sweep over several scenarios',
+  ]);
+  assert.deepEqual(problemsOf('d.yaml', `name: x\ndefaults: {streams: ${list(100, (i) => String(i + 1))}}\nruns:\n  - {test: TCP_RR, repeat: 1001}\n`), [
+    'd.yaml:2:21: run 1 (TCP_RR) expands to 100,100 runs (repeat 1,001 × streams: 100 values), more than the 100,000 a scenario may hold: sweep fewer values, or split the sweep over several scenarios',
+  ]);
+  assert.deepEqual(problemsOf('s.yaml', 'name: x\nruns:\n  - {test: TCP_RR, repeat: 60000}\n  - {test: UDP_RR, repeat: 50000}\n  - {test: TCP_RR, label: z, repeat: 5}\n'), [
+    's.yaml:4:28: the runs of this scenario expand to 110,005 runs in all, more than the 100,000 a scenario may hold; run 2 passes the limit with 50,000: sweep fewer values, or split the runs over several scenarios',
+  ]);
+});
+
+test('exactly 100,000 runs are accepted and listed', () => {
+  const s = parseScenario('ok.yaml', 'name: x\nruns:\n  - {test: TCP_RR, repeat: 99999}\n  - {test: UDP_RR}\n', { env: {} });
+  assert.equal(s.runs.length, 100_000);
+  assert.equal(s.groups.length, 2);
+});
+
+test('100,000 unknown keys in one run: each reported once, at its line, with its suggestion', () => {
+  const lines = ['name: x', 'runs:', '  - test: TCP_RR'];
+  for (let i = 0; i < 100_000; i++) lines.push(`    k${i}: 1`);
+  lines.push('    duraton: 1s');
+  const problems = problemsOf('keys.yaml', `${lines.join('\n')}\n`);
+  assert.equal(problems.length, 100_001);
+  assert.match(problems[0], /^keys\.yaml:4:5: unknown key 'k0' in run 1: known keys are test, label, peer, /);
+  assert.match(problems[99_999], /^keys\.yaml:100003:5: unknown key 'k99999' in run 1: known keys are /);
+  assert.equal(problems[100_000], "keys.yaml:100004:5: unknown key 'duraton' in run 1: did you mean 'duration'?");
+});
+
+test('10,000 runs with a bad value each: 10,000 problems, one per run, none dropped or doubled', () => {
+  const lines = ['name: x', 'runs:'];
+  for (let i = 0; i < 10_000; i++) lines.push('  - {test: TCP_RR, streams: x}');
+  const problems = problemsOf('bad.yaml', `${lines.join('\n')}\n`);
+  assert.equal(problems.length, 10_000);
+  assert.equal(new Set(problems).size, 10_000);
+  assert.match(problems[9_999], /^bad\.yaml:10002:29: /);
+});

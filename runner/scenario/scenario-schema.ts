@@ -33,6 +33,7 @@ export function schemaProblems(data: unknown, checked: readonly DocPath[]): Prob
   const validate = scenarioSchemaValidator();
   if (validate(data)) return [];
   const problems: Problem[] = [];
+  const near = nearChecked(checked);
   for (const error of validate.errors ?? []) {
     const path = pointerToPath(error.instancePath);
     const structural = structuralProblem(error, path);
@@ -40,7 +41,7 @@ export function schemaProblems(data: unknown, checked: readonly DocPath[]): Prob
       if (structural !== null) problems.push(structural);
       continue;
     }
-    if (checked.some((c) => isPrefix(c, path) || isPrefix(path, c))) continue;
+    if (near(path)) continue;
     // The checker should have described this in words; this is a safety net.
     problems.push({ place: { kind: 'node', path, part: 'value' }, message: `${describePath(path)} ${error.message ?? 'is invalid'}` });
   }
@@ -110,6 +111,14 @@ function pointerToPath(pointer: string): DocPath {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function isPrefix(prefix: DocPath, path: DocPath): boolean {
-  return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+/**
+ * Whether a path is on the way to or inside a place the checker reported:
+ * every prefix of every checked path goes in one set, so each schema error
+ * costs its own length, not a scan of all the checker's problems.
+ */
+function nearChecked(checked: readonly DocPath[]): (path: DocPath) => boolean {
+  const id = (path: DocPath, length: number) => JSON.stringify(path.slice(0, length));
+  const exact = new Set(checked.map((c) => id(c, c.length)));
+  const prefixes = new Set(checked.flatMap((c) => c.map((_, i) => id(c, i + 1))));
+  return (path) => prefixes.has(id(path, path.length)) || path.some((_, i) => exact.has(id(path, i))) || exact.has(id(path, path.length));
 }
