@@ -161,3 +161,13 @@ test('10,000 runs with a bad value each: 10,000 problems, one per run, none drop
   assert.equal(new Set(problems).size, 10_000);
   assert.match(problems[9_999], /^bad\.yaml:10002:29: /);
 });
+
+test('!!binary, !!set and a %YAML 1.1 timestamp are read as plain YAML 1.2 values, not a Buffer, Set or Date checked as a mapping', () => {
+  assert.deepEqual(problemsOf('b.yaml', 'name: x\nruns:\n  - !!binary aGk=\n'), [
+    'b.yaml:3:14: run 1 must be a mapping, such as - { test: TCP_STREAM, duration: 10s }',
+  ]);
+  const problems = problemsOf('t.yaml', '%YAML 1.1\n---\nname: x\nruns:\n  - {test: TCP_RR, duration: 2026-01-01, label: !!set {a}}\n');
+  assert.equal(problems.length, 2);
+  assert.match(problems[0], /^t\.yaml:5:30: .*'2026-01-01'/);
+  assert.equal(problems[1], 't.yaml:5:55: label must be text, such as label: baseline-1G');
+});

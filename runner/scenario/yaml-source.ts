@@ -24,7 +24,12 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
   // merge: `<<: *anchor` lets runs share settings, as in docker-compose files.
   // uniqueKeys is checked below: the yaml package compares each key with every earlier one (quadratic).
   // logLevel: a key that is a list would otherwise be printed as a Node warning; the schema reports it as unknown.
-  const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+  // YAML 1.2 core, whatever a %YAML directive says, and no !!binary, !!set or !!timestamp: values are only
+  // text, numbers, booleans, null, lists and mappings, never a Buffer, Set or Date the checks do not expect.
+  const doc = parseDocument(text, {
+    lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: false, logLevel: 'error',
+    version: '1.2', schema: 'core', resolveKnownTags: false,
+  });
   // After the first real syntax error the parser reports mostly echoes of it; duplicate keys stand on their own.
   const problems: Problem[] = doc.errors.slice(0, 1).map((e) => ({
     place: { kind: 'offset', offset: e.pos[0] },
