@@ -171,3 +171,10 @@ test('!!binary, !!set and a %YAML 1.1 timestamp are read as plain YAML 1.2 value
   assert.match(problems[0], /^t\.yaml:5:30: .*'2026-01-01'/);
   assert.equal(problems[1], 't.yaml:5:55: label must be text, such as label: baseline-1G');
 });
+
+test('a figure named like a number (expect: {1: 10s}) is explained once, in words, not also as a raw schema pattern', () => {
+  const problems = problemsOf('n.yaml', 'name: x\nruns:\n  - {test: TCP_RR, expect: {1: 10s}}\n');
+  assert.equal(problems.length, 2);
+  assert.match(problems[0], /^n\.yaml:3:29: unknown figure '1'/);
+  assert.equal(problems[1], 'n.yaml:3:32: expectation \'10s\' for 1 is not a condition: write an operator and a number in quotes, such as ">= 900" (operators: <, <=, >, >=, ==)');
+});

@@ -117,7 +117,8 @@ function pointerToPath(pointer: string): DocPath {
  * costs its own length, not a scan of all the checker's problems.
  */
 function nearChecked(checked: readonly DocPath[]): (path: DocPath) => boolean {
-  const id = (path: DocPath, length: number) => JSON.stringify(path.slice(0, length));
+  // As text: the schema's pointer /expect/1 reads back as the number 1 where the checker wrote the key '1'.
+  const id = (path: DocPath, length: number) => JSON.stringify(path.slice(0, length).map(String));
   const exact = new Set(checked.map((c) => id(c, c.length)));
   const prefixes = new Set(checked.flatMap((c) => c.map((_, i) => id(c, i + 1))));
   return (path) => prefixes.has(id(path, path.length)) || path.some((_, i) => exact.has(id(path, i))) || exact.has(id(path, path.length));
