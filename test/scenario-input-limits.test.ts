@@ -178,3 +178,50 @@ test('a figure named like a number (expect: {1: 10s}) is explained once, in word
   assert.match(problems[0], /^n\.yaml:3:29: unknown figure '1'/);
   assert.equal(problems[1], 'n.yaml:3:32: expectation \'10s\' for 1 is not a condition: write an operator and a number in quotes, such as ">= 900" (operators: <, <=, >, >=, ==)');
 });
+
+test('runs the embedded server would refuse every time are invalid on peer: local, each blamed on its key', () => {
+  const text = [
+    'name: x',
+    'runs:',
+    '  - {test: TCP_STREAM, streams: 100}',
+    '  - {test: TCP_STREAM, size: 100GiB}',
+    '  - {test: TCP_RR, duration: 2h}',
+    '  - {test: TCP_RR, peer: local, response_size: 17MiB}',
+    '  - {test: TCP_STREAM, streams: 64, size: 16MiB, duration: 1h}',
+  ].join('\n');
+  assert.deepEqual(problemsOf('l.yaml', text), [
+    'l.yaml:3:33: streams 100 is more than the embedded server (peer: local) allows: 64 streams, the bench serve default; use 64 or fewer, or run it against a peer started with bench serve --max-streams 100',
+    'l.yaml:4:30: size 100GiB is more than the embedded server (peer: local) allows: 16MiB per message, the bench serve default; use 16MiB or less, or run it against a peer started with bench serve --max-size',
+    'l.yaml:5:30: duration 2h is more than the embedded server (peer: local) allows: 1h per test, the bench serve default; use 1h or less, or run it against a peer started with bench serve --max-duration',
+    'l.yaml:6:48: response_size 17MiB is more than the embedded server (peer: local) allows: 16MiB per message, the bench serve default; use 16MiB or less, or run it against a peer started with bench serve --max-size',
+  ]);
+});
+
+test('a duration or timeout past the longest Node timer is refused for any peer, not left to fire at once', () => {
+  const text = 'name: x\npeers: {lab-b: {host: 10.0.0.2}}\nruns:\n  - {test: TCP_RR, peer: lab-b, duration: 9999999h}\n  - {test: TCP_RR, timeout: 700h}\n';
+  assert.deepEqual(problemsOf('t.yaml', text), [
+    't.yaml:4:43: duration 9999999h is longer than bench can time (596h, the longest wait a Node timer holds): use 596h or less',
+    't.yaml:5:29: timeout 700h is longer than bench can time (596h, the longest wait a Node timer holds): use 596h or less',
+  ]);
+});
+
+test('bench validate warns, once per peer and limit, when runs on a named peer exceed the default bench serve limits', async () => {
+  const file = join(scratch, 'peer-limits.yaml');
+  writeFileSync(file, [
+    'name: x',
+    'peers: {lab-b: {host: 10.0.0.2}}',
+    'defaults: {peer: lab-b, duration: 5s}',
+    'runs:',
+    '  - {test: TCP_STREAM, streams: [1, 100, 120]}',
+    '  - {test: TCP_STREAM, label: big, size: 100GiB}',
+    '  - {test: TCP_RR, streams: 65}',
+    '',
+  ].join('\n'));
+  const r = await runCli(['validate', file], { cwd: ROOT });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, [
+    'warning: peer lab-b may refuse runs 1, 3: the default bench serve limit is 64 streams, and they ask for up to streams 120; start it with bench serve --max-streams 120',
+    'warning: peer lab-b may refuse run 2: the default bench serve limit is 16MiB per message, and it asks for size 100GiB; start it with bench serve --max-size',
+    '',
+  ].join('\n'));
+});

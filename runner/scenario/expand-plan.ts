@@ -6,6 +6,7 @@ import { formatDuration, formatRate } from '../core/units.js';
 import { appliesTo, parseSettingValue, settingSpec, type SettingKey } from './run-keys.js';
 import { LOCAL_PEER, type PlannedGroup, type PlannedRun, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
 import type { Problem, ProblemPlace } from './scenario-problem.js';
+import { checkRunnable } from './server-limits-check.js';
 
 /**
  * Turns a validated scenario into the runs to execute, in order.
@@ -180,6 +181,10 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
     } catch (err) {
       problems.push({ place: { kind: 'node', path: ['runs', run.index], part: 'value' }, message: `${context}: ${(err as Error).message}` });
     }
+  }
+
+  if (problems.length === before) {
+    checkRunnable(params, peerName, problem, (key, fallback) => (values.has(key) ? String(values.get(key)?.value) : fallback));
   }
 
   let peer: PeerAddress | undefined;

@@ -1,4 +1,5 @@
 import { loadScenario } from '../../scenario/load-scenario.js';
+import { peerLimitWarnings } from '../../scenario/server-limits-check.js';
 import { planWarnings } from '../../scenario/shaky-figures.js';
 import { planHeadline, planLines } from '../scenario-output/plan-listing.js';
 
@@ -11,6 +12,6 @@ export async function validateCommand(file: string, options: { set?: string | st
   const loaded = await loadScenario(file, { set: options.set });
   const lines = [`${file}: valid scenario '${loaded.spec.name}': ${planHeadline(loaded.groups, loaded.runs)}`, ...planLines(loaded)];
   process.stdout.write(`${lines.join('\n')}\n`);
-  for (const w of planWarnings(loaded.groups)) process.stderr.write(`warning: ${w}\n`);
+  for (const w of [...planWarnings(loaded.groups), ...peerLimitWarnings(loaded.groups)]) process.stderr.write(`warning: ${w}\n`);
   return 0;
 }
