@@ -225,3 +225,13 @@ test('bench validate warns, once per peer and limit, when runs on a named peer e
     '',
   ].join('\n'));
 });
+
+test('schema problems in a long runs list keep their run number, and a top-level one is reported once', () => {
+  const lines = ['name: x', 'extra: 1', 'runs:'];
+  for (let i = 1; i <= 450; i++) lines.push(i === 450 || i === 201 ? `  - {test: TCP_RR, label: r${i}, bogus: 1}` : `  - {test: TCP_RR, label: r${i}}`);
+  assert.deepEqual(problemsOf('long.yaml', `${lines.join('\n')}\n`), [
+    "long.yaml:2:1: unknown top-level key 'extra': known keys are name, description, peers, defaults, runs and report",
+    "long.yaml:204:33: unknown key 'bogus' in run 201: known keys are test, label, peer, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, timeout, wait, repeat, pause and expect",
+    "long.yaml:453:33: unknown key 'bogus' in run 450: known keys are test, label, peer, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, timeout, wait, repeat, pause and expect",
+  ]);
+});

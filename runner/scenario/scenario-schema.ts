@@ -30,11 +30,9 @@ const REPORT_KEYS = ['formats', 'title'];
 
 /** Problems from the schema that the checker (which produced `checked`) did not already report. */
 export function schemaProblems(data: unknown, checked: readonly DocPath[]): Problem[] {
-  const validate = scenarioSchemaValidator();
-  if (validate(data)) return [];
   const problems: Problem[] = [];
   const near = nearChecked(checked);
-  for (const error of validate.errors ?? []) {
+  for (const error of schemaErrors(data)) {
     const path = pointerToPath(error.instancePath);
     const structural = structuralProblem(error, path);
     if (structural !== undefined) {
@@ -46,6 +44,25 @@ export function schemaProblems(data: unknown, checked: readonly DocPath[]): Prob
     problems.push({ place: { kind: 'node', path, part: 'value' }, message: `${describePath(path)} ${error.message ?? 'is invalid'}` });
   }
   return problems;
+}
+
+/** Runs validated at a time: ajv joins each run's errors onto all before them (concat), so one pass costs errors squared. */
+const RUNS_PER_PASS = 200;
+
+/** The schema's errors, a few hundred runs per pass; top-level errors repeat per pass and are dropped as duplicates later. */
+function schemaErrors(data: unknown): ErrorObject[] {
+  const validate = scenarioSchemaValidator();
+  const runs = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>).runs : undefined;
+  if (!Array.isArray(runs) || runs.length <= RUNS_PER_PASS) return validate(data) ? [] : [...(validate.errors ?? [])];
+  const errors: ErrorObject[] = [];
+  for (let start = 0; start < runs.length; start += RUNS_PER_PASS) {
+    if (validate({ ...(data as Record<string, unknown>), runs: runs.slice(start, start + RUNS_PER_PASS) })) continue;
+    for (const e of validate.errors ?? []) {
+      const instancePath = e.instancePath.replace(/^\/runs\/(\d+)/, (_, i: string) => `/runs/${Number(i) + start}`);
+      errors.push({ ...e, instancePath });
+    }
+  }
+  return errors;
 }
 
 /** A sentence for unknown and missing keys; undefined for value errors; null to drop. */
