@@ -154,3 +154,15 @@ test('expectations are parsed once per run and shared by every group its sweep m
     ]);
   }
 });
+
+test('--only with many stars matches like the glob it is, without the regular-expression backtracking that hung on *a*a*a...b', () => {
+  const group = (label: string) => ({ label }) as Parameters<typeof filterGroups>[0][number];
+  const long = group(`${'a'.repeat(5000)}c`);
+  const groups = [group('UDP_STREAM local rate=1G'), group('TCP_RR local'), long];
+  assert.deepEqual(filterGroups(groups, '*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c').map((g) => g.label.length), [5001]);
+  assert.throws(() => filterGroups([long], `*${'a*'.repeat(20)}b`), { code: 'E_USAGE' });
+  assert.deepEqual(filterGroups(groups, 'udp*1?').map((g) => g.label), ['UDP_STREAM local rate=1G']);
+  assert.deepEqual(filterGroups(groups, '*RR*').map((g) => g.label), ['TCP_RR local']);
+  assert.deepEqual(filterGroups(groups, 'tcp_rr local').map((g) => g.label), ['TCP_RR local']);
+  assert.throws(() => filterGroups(groups, 'TCP?RR'), { code: 'E_USAGE' });
+});

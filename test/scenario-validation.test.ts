@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -193,4 +193,17 @@ test('any document at all: either a scenario or ScenarioError sentences, never a
     }),
     { numRuns: 800, seed: 42 },
   );
+});
+
+test('an invalid run before two runs sharing a label: both problems reported, no TypeError (issue 16)', async () => {
+  const text = 'name: x\nruns:\n  - {test: TCP_RR, duration: 0s}\n  - {test: TCP_RR, label: d}\n  - {test: TCP_RR, label: d}\n';
+  const problems = problemsOf('t.yaml', text);
+  assert.equal(problems.length, 2);
+  assert.match(problems[0], /^t\.yaml:3:30: duration /);
+  assert.equal(problems[1], "t.yaml:5:27: label 'd' is also used by run 2: labels name result groups, so give each run its own");
+  const file = join(scratch, 't.yaml');
+  writeFileSync(file, text);
+  const r = await runCli(['validate', file], { cwd: ROOT });
+  assert.equal(r.code, 2);
+  assert.doesNotMatch(r.stderr, /internal error/);
 });

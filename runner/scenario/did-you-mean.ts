@@ -5,37 +5,81 @@
  */
 export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
   const folded = fold(input);
-  const exact = candidates.find((c) => fold(c) === folded);
+  const known = foldedCandidates(candidates);
+  const exact = known.exact.get(folded);
   if (exact !== undefined) return exact;
   const limit = Math.max(1, Math.floor(folded.length / 3));
   let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(folded, fold(c));
+  let bestDistance = limit + 1;
+  let compared = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = known.folded[i];
+    // The distance is at least the difference in length: most candidates are ruled out without computing it.
+    if (Math.abs(c.length - folded.length) >= bestDistance) continue;
+    // Among thousands of close names a guess is noise; stop before the work grows with the list.
+    if (++compared > MAX_COMPARED) return undefined;
+    const d = editDistance(folded, c, bestDistance);
     if (d < bestDistance) {
-      best = c;
+      best = candidates[i];
       bestDistance = d;
     }
   }
-  return bestDistance <= limit ? best : undefined;
+  return best;
+}
+
+const MAX_COMPARED = 1000;
+
+interface FoldedCandidates {
+  folded: string[];
+  exact: Map<string, string>;
+}
+
+/** Candidate lists are mostly constants, asked about once per mistyped word: fold each list once. */
+const foldedLists = new WeakMap<readonly string[], FoldedCandidates>();
+
+function foldedCandidates(candidates: readonly string[]): FoldedCandidates {
+  let known = foldedLists.get(candidates);
+  if (known !== undefined && known.folded.length === candidates.length) return known;
+  known = { folded: candidates.map(fold), exact: new Map() };
+  for (let i = candidates.length - 1; i >= 0; i--) known.exact.set(known.folded[i], candidates[i]);
+  foldedLists.set(candidates, known);
+  return known;
 }
 
 function fold(s: string): string {
   return s.toLowerCase().replace(/-/g, '_');
 }
 
-/** Optimal string alignment distance: Levenshtein plus swapping two neighbours (`druation`). */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+/**
+ * Optimal string alignment distance: Levenshtein plus swapping two neighbours (`druation`).
+ * With `cap`, any distance of cap or more may be returned as cap: a row whose
+ * every cell has reached it cannot lead below it.
+ */
+let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
+export function editDistance(a: string, b: string, cap = Infinity): number {
+  const width = b.length + 1;
+  // Three rows reused from call to call: a file with many mistyped keys asks thousands of times.
+  if (rows[0].length < width) rows = [new Int32Array(width), new Int32Array(width), new Int32Array(width)];
+  let [before, previous, current] = rows;
+  for (let j = 0; j < width; j++) previous[j] = j;
+  let previousMin = 0;
   for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      let d = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      current[j] = d;
+      if (d < rowMin) rowMin = d;
     }
+    // A swap reaches back two rows, so stop only when two rows in a row are at the cap.
+    if (rowMin >= cap && previousMin >= cap) return cap;
+    previousMin = rowMin;
+    [before, previous, current] = [previous, current, before];
   }
-  return d[a.length][b.length];
+  return previous[b.length];
 }
 
 /** `a, b and c` for messages. */

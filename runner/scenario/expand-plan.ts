@@ -4,6 +4,7 @@ import type { TestParams } from '../core/test-params.js';
 import { appliesTo, parseSettingValue, settingSpec, type SettingKey } from './run-keys.js';
 import { LOCAL_PEER, type PlannedGroup, type PlannedRun, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
 import type { Problem, ProblemPlace } from './scenario-problem.js';
+import { checkRunnable } from './server-limits-check.js';
 
 /**
  * Turns a validated scenario into the runs to execute, in order.
@@ -18,8 +19,25 @@ import type { Problem, ProblemPlace } from './scenario-problem.js';
 export function expandPlan(spec: ScenarioSpec, overrides: readonly Setting[]): { groups: PlannedGroup[]; problems: Problem[] } {
   const groups: PlannedGroup[] = [];
   const problems: Problem[] = [];
-  for (const run of spec.runs) {
+  // Counted before anything is built: a few short lists can cross into millions of runs.
+  const sized = spec.runs.map((run) => {
     const winners = winningSettings(run, [...spec.defaults, ...run.settings, ...overrides]);
+    return { run, winners, size: planSize(winners) };
+  });
+  const total = sized.reduce((sum, r) => sum + r.size.runs, 0);
+  let planned = 0;
+  for (const { run, winners, size } of sized) {
+    if (size.runs > MAX_PLANNED_RUNS) {
+      problems.push(tooManyRuns(run, size));
+      continue;
+    }
+    if (planned + size.runs > MAX_PLANNED_RUNS) {
+      // Reported once, at the run that crosses the limit; the runs before it are still checked.
+      if (planned <= MAX_PLANNED_RUNS) problems.push(tooManyInAll(run, size, total));
+      planned = Infinity;
+      continue;
+    }
+    planned += size.runs;
     for (const point of crossSweeps(winners)) {
       const group = buildGroup(spec, run, point, problems);
       if (group) groups.push(group);
@@ -27,6 +45,58 @@ export function expandPlan(spec: ScenarioSpec, overrides: readonly Setting[]): {
   }
   problems.push(...disambiguateLabels(spec, groups));
   return { groups, problems };
+}
+
+/** Most runs one scenario may plan; each is at least a second of measuring, so this is days. */
+export const MAX_PLANNED_RUNS = 100_000;
+
+interface PlanSize {
+  /** Groups times repeats. */
+  runs: number;
+  /** The swept settings, longest list first, and the repeat setting when above 1. */
+  factors: { setting: Setting; count: number }[];
+}
+
+/** How many runs a run of the file expands to: the product of its sweep lengths, times repeat. */
+function planSize(winners: readonly Setting[]): PlanSize {
+  const factors: PlanSize['factors'] = [];
+  let runs = 1;
+  for (const s of winners) {
+    let count = 1;
+    if (Array.isArray(s.value)) count = s.value.length;
+    else if (s.key === 'repeat') count = parseSettingValue(settingSpec('repeat') as NonNullable<ReturnType<typeof settingSpec>>, s.value) as number;
+    if (count === 1) continue;
+    runs *= count;
+    factors.push({ setting: s, count });
+  }
+  factors.sort((a, b) => b.count - a.count);
+  return { runs, factors };
+}
+
+function sizeText(size: PlanSize): string {
+  return size.factors
+    .map(({ setting, count }) => (Array.isArray(setting.value) ? `${setting.key}: ${count.toLocaleString('en-US')} values` : `repeat ${count.toLocaleString('en-US')}`))
+    .join(' × ');
+}
+
+/** The place of the longest sweep (of repeat when nothing is swept), the thing to shorten. */
+function sizePlace(run: RunSpec, size: PlanSize): ProblemPlace {
+  const sweep = size.factors.find((f) => Array.isArray(f.setting.value)) ?? size.factors[0];
+  return sweep?.setting.place ?? { kind: 'node', path: ['runs', run.index], part: 'value' };
+}
+
+function tooManyRuns(run: RunSpec, size: PlanSize): Problem {
+  return {
+    place: sizePlace(run, size),
+    message: `run ${run.index + 1} (${run.test}) expands to ${size.runs.toLocaleString('en-US')} runs (${sizeText(size)}), more than the ${MAX_PLANNED_RUNS.toLocaleString('en-US')} a scenario may hold: sweep fewer values, or split the sweep over several scenarios`,
+  };
+}
+
+function tooManyInAll(run: RunSpec, size: PlanSize, total: number): Problem {
+  return {
+    place: sizePlace(run, size),
+    message: `the runs of this scenario expand to ${total.toLocaleString('en-US')} runs in all, more than the ${MAX_PLANNED_RUNS.toLocaleString('en-US')} a scenario may hold; run ${run.index + 1} passes the limit with ${size.runs.toLocaleString('en-US')}: sweep fewer values, or split the runs over several scenarios`,
+  };
 }
 
 /** The runs in execution order: each group's repeats back to back. */
@@ -111,6 +181,10 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
   // The same check as `bench test` and the server's: each problem blamed on the key written last.
   for (const found of checkParams(params)) problem(found.keys, found.message);
 
+  if (problems.length === before) {
+    checkRunnable(params, peerName, problem, (key, fallback) => (values.has(key) ? String(values.get(key)?.value) : fallback));
+  }
+
   let peer: PeerAddress | undefined;
   if (peerName !== LOCAL_PEER) {
     const p = spec.peers.get(peerName);
@@ -157,11 +231,17 @@ function blame(values: ReadonlyMap<SettingKey, PointValue>, keys: readonly Setti
  */
 function disambiguateLabels(spec: ScenarioSpec, groups: PlannedGroup[]): Problem[] {
   const problems: Problem[] = [];
+  // spec.runs holds only the valid runs, so a run's place in the file is not its place in that list.
+  const writtenLabel = new Set(spec.runs.filter((r) => r.label !== undefined).map((r) => r.index));
   const byLabel = new Map<string, PlannedGroup[]>();
-  for (const g of groups) byLabel.set(g.label, [...(byLabel.get(g.label) ?? []), g]);
+  for (const g of groups) {
+    const same = byLabel.get(g.label);
+    if (same) same.push(g);
+    else byLabel.set(g.label, [g]);
+  }
   for (const [label, clash] of byLabel) {
     if (clash.length < 2) continue;
-    const written = clash.filter((g) => spec.runs[g.scenario_index].label !== undefined);
+    const written = clash.filter((g) => writtenLabel.has(g.scenario_index));
     if (written.length > 0) {
       const runs = [...new Set(clash.map((g) => g.scenario_index + 1))];
       const last = written[written.length - 1];

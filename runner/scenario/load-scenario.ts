@@ -10,7 +10,7 @@ import { ScenarioError } from './scenario-error.js';
 import type { DocPath, Problem } from './scenario-problem.js';
 import { schemaProblems } from './scenario-schema.js';
 import { parseSetOverrides } from './set-overrides.js';
-import { locateAll, parseYamlSource, problemOffset, type YamlSource } from './yaml-source.js';
+import { documentData, locateAll, parseYamlSource, problemOffset, type YamlSource } from './yaml-source.js';
 
 /** A scenario ready to run: validated, expanded, nothing sent yet. */
 export interface LoadedScenario {
@@ -51,7 +51,9 @@ export function parseScenario(file: string, text: string, options: LoadOptions =
   if (syntax.length > 0) throw new ScenarioError(file, locateAll(source, syntax));
 
   const env = substituteEnvironment(source, options.env ?? process.env);
-  const data: unknown = source.doc.toJS({ maxAliasCount: 1000 });
+  const read = documentData(source);
+  if (read.problems.length > 0) fail(source, [...env.problems, ...read.problems]);
+  const data = read.data;
   const check = checkScenario(data, dirname(file));
   const checked: DocPath[] = check.problems.flatMap((p) => (p.place.kind === 'node' ? [p.place.path] : []));
   // When the file is not a mapping at all, the checker's one sentence says it all.
@@ -84,10 +86,23 @@ function fail(source: YamlSource, problems: readonly Problem[]): never {
 
 function quietOnUnresolved(source: YamlSource, problems: readonly Problem[], unresolved: readonly [number, number][]): Problem[] {
   if (unresolved.length === 0) return [...problems];
+  // Values do not overlap, so sorted by start a binary search finds the one a problem may fall in.
+  const spans = [...unresolved].sort((a, b) => a[0] - b[0]);
+  const inSpan = (at: number): boolean => {
+    let lo = 0;
+    let hi = spans.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (spans[mid][0] > at) hi = mid - 1;
+      else if (at >= spans[mid][1]) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  };
   return problems.filter((p) => {
     if (p.place.kind !== 'node' || p.place.part !== 'value') return true;
     const at = problemOffset(source, p);
-    return at === null || !unresolved.some(([start, end]) => at >= start && at < end);
+    return at === null || !inSpan(at);
   });
 }
 

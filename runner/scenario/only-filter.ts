@@ -21,10 +21,33 @@ function matcher(pattern: string): (label: string) => boolean {
     const needle = pattern.toLowerCase();
     return (label) => label.toLowerCase().includes(needle);
   }
-  const source = pattern
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  const re = new RegExp(`^${source}$`, 'i');
-  return (label) => re.test(label);
+  const glob = pattern.toLowerCase();
+  return (label) => globMatches(glob, label.toLowerCase());
+}
+
+/**
+ * Whole-string glob match, `*` any run of characters, `?` one character.
+ * Not a RegExp: `.*` repeated backtracks for minutes on a pattern such as
+ * `*a*a*a*a*a*a*b`; this backs up only to the last `*`, so it costs at
+ * most pattern length times label length.
+ */
+function globMatches(glob: string, text: string): boolean {
+  let g = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (g < glob.length && (glob[g] === '?' || (glob[g] !== '*' && glob[g] === text[t]))) {
+      g++;
+      t++;
+    } else if (g < glob.length && glob[g] === '*') {
+      star = g++;
+      resume = t;
+    } else if (star >= 0) {
+      g = star + 1;
+      t = ++resume;
+    } else return false;
+  }
+  while (g < glob.length && glob[g] === '*') g++;
+  return g === glob.length;
 }

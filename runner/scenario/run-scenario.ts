@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { unmeasuredRun } from '../client/run-test.js';
 import { asBenchError } from '../core/errors.js';
+import { sleep } from '../core/long-timer.js';
 import type { RunEvent, RunTestOptions } from '../core/run-events.js';
 import type { RunObject } from '../core/run-object.js';
 import type { RunLog } from './results-folder.js';
@@ -46,7 +46,7 @@ export async function executeRuns(runs: readonly PlannedRun[], options: ExecuteO
     if (pause > 0 && i < runs.length - 1) {
       observer?.pausing?.(pause);
       try {
-        await sleep(pause * 1000, undefined, { signal });
+        await sleep(pause * 1000, { signal });
       } catch {
         break;
       }

@@ -30,21 +30,39 @@ const REPORT_KEYS = ['formats', 'title'];
 
 /** Problems from the schema that the checker (which produced `checked`) did not already report. */
 export function schemaProblems(data: unknown, checked: readonly DocPath[]): Problem[] {
-  const validate = scenarioSchemaValidator();
-  if (validate(data)) return [];
   const problems: Problem[] = [];
-  for (const error of validate.errors ?? []) {
+  const near = nearChecked(checked);
+  for (const error of schemaErrors(data)) {
     const path = pointerToPath(error.instancePath);
     const structural = structuralProblem(error, path);
     if (structural !== undefined) {
       if (structural !== null) problems.push(structural);
       continue;
     }
-    if (checked.some((c) => isPrefix(c, path) || isPrefix(path, c))) continue;
+    if (near(path)) continue;
     // The checker should have described this in words; this is a safety net.
     problems.push({ place: { kind: 'node', path, part: 'value' }, message: `${describePath(path)} ${error.message ?? 'is invalid'}` });
   }
   return problems;
+}
+
+/** Runs validated at a time: ajv joins each run's errors onto all before them (concat), so one pass costs errors squared. */
+const RUNS_PER_PASS = 200;
+
+/** The schema's errors, a few hundred runs per pass; top-level errors repeat per pass and are dropped as duplicates later. */
+function schemaErrors(data: unknown): ErrorObject[] {
+  const validate = scenarioSchemaValidator();
+  const runs = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>).runs : undefined;
+  if (!Array.isArray(runs) || runs.length <= RUNS_PER_PASS) return validate(data) ? [] : [...(validate.errors ?? [])];
+  const errors: ErrorObject[] = [];
+  for (let start = 0; start < runs.length; start += RUNS_PER_PASS) {
+    if (validate({ ...(data as Record<string, unknown>), runs: runs.slice(start, start + RUNS_PER_PASS) })) continue;
+    for (const e of validate.errors ?? []) {
+      const instancePath = e.instancePath.replace(/^\/runs\/(\d+)/, (_, i: string) => `/runs/${Number(i) + start}`);
+      errors.push({ ...e, instancePath });
+    }
+  }
+  return errors;
 }
 
 /** A sentence for unknown and missing keys; undefined for value errors; null to drop. */
@@ -110,6 +128,15 @@ function pointerToPath(pointer: string): DocPath {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function isPrefix(prefix: DocPath, path: DocPath): boolean {
-  return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+/**
+ * Whether a path is on the way to or inside a place the checker reported:
+ * every prefix of every checked path goes in one set, so each schema error
+ * costs its own length, not a scan of all the checker's problems.
+ */
+function nearChecked(checked: readonly DocPath[]): (path: DocPath) => boolean {
+  // As text: the schema's pointer /expect/1 reads back as the number 1 where the checker wrote the key '1'.
+  const id = (path: DocPath, length: number) => JSON.stringify(path.slice(0, length).map(String));
+  const exact = new Set(checked.map((c) => id(c, c.length)));
+  const prefixes = new Set(checked.flatMap((c) => c.map((_, i) => id(c, i + 1))));
+  return (path) => prefixes.has(id(path, path.length)) || path.some((_, i) => exact.has(id(path, i))) || exact.has(id(path, path.length));
 }

@@ -1,5 +1,6 @@
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { printable } from '../../core/terminal-text.js';
+import { peerLimitWarnings } from '../../scenario/server-limits-check.js';
 import { planWarnings } from '../../scenario/shaky-figures.js';
 import { planHeadline, planLines } from '../scenario-output/plan-listing.js';
 
@@ -12,6 +13,6 @@ export async function validateCommand(file: string, options: { set?: string | st
   const loaded = await loadScenario(file, { set: options.set });
   const lines = [`${printable(file)}: valid scenario '${printable(loaded.spec.name)}': ${planHeadline(loaded.groups, loaded.runs)}`, ...planLines(loaded)];
   process.stdout.write(`${lines.join('\n')}\n`);
-  for (const w of planWarnings(loaded.groups)) process.stderr.write(`warning: ${printable(w)}\n`);
+  for (const w of [...planWarnings(loaded.groups), ...peerLimitWarnings(loaded.groups)]) process.stderr.write(`warning: ${printable(w)}\n`);
   return 0;
 }

@@ -17,7 +17,8 @@ export function planHeadline(groups: readonly PlannedGroup[], runs: readonly Pla
 
 /** One line per group, in the order they will run. */
 export function planLines(loaded: LoadedScenario, groups: readonly PlannedGroup[] = loaded.groups): string[] {
-  const width = Math.max(...groups.map((g) => g.label.length));
+  // A loop, not Math.max(...): a spread of 100,000 widths overflows the call stack.
+  const width = groups.reduce((w, g) => Math.max(w, g.label.length), 0);
   return groups.map((g, i) => {
     const repeat = g.repeat > 1 ? `  ×${g.repeat}` : '';
     const where = g.peer ? `${g.peer.host}:${g.peer.port}` : 'embedded server';
