@@ -39,11 +39,6 @@ function groupCharts(html: string, groupAnchor: string): string[] {
   return Array.from(section.matchAll(/<svg[\s\S]*?<\/svg>/g), (m) => m[0]);
 }
 
-function chartById(html: string, runAnchor: string): string[] {
-  const start = html.indexOf(`<article class="run" id="${runAnchor}">`);
-  const article = html.slice(start, html.indexOf('</article>', start));
-  return Array.from(article.matchAll(/<svg[\s\S]*?<\/svg>/g), (m) => m[0]);
-}
 
 test('the HTML report shows the title from report.title, the date, the host and the versions', async () => {
   const { main, files } = await renderReport(await readFixture('lab-baseline.json'), 'html');
@@ -166,7 +161,9 @@ test('a rate sweep whose sender fell short: a warning in its group, and each fig
 
 test('each expanded run has throughput over time, per stream, with the omitted interval shaded', async () => {
   const { main } = await renderReport(await readFixture('lab-baseline.json'), 'html');
-  assert.equal(count(main, '<article class="run"'), 18);
+  // The Runs section lists every run, one row each; its charts are its group's.
+  assert.equal(count(main, /<tr id="run-\d+"/g), 18);
+  assert.equal(count(main.slice(main.indexOf('<section id="runs">'), main.indexOf('<section id="failed">')), '<svg'), 0);
   const [single] = groupCharts(main, 'group-01');
   assert.match(single, /aria-label="tcp-single: throughput over time"/);
   // Its three repeats, one line each.
@@ -176,12 +173,13 @@ test('each expanded run has throughput over time, per stream, with the omitted i
   assert.match(single, />omitted</);
   assert.match(single, />time \(s\)</);
   assert.match(single, />throughput \(Mbit\/s\)</);
-  // A run of a group has no charts of its own: its group's charts show it.
-  assert.equal(chartById(main, 'run-01').length, 0);
   const [four] = groupCharts(main, 'group-04');
   assert.equal(count(four, 'class="series"'), 5);
   for (const name of ['total', 'stream 1', 'stream 2', 'stream 3', 'stream 4']) assert.match(four, new RegExp(`>${name}</text>`));
-  assert.deepEqual(tableAfter(main, 'id="run-06"'), [['Throughput Mbit/s', 'Sender throughput Mbit/s'], ['15566', '15600']]);
+  const row = main.slice(main.indexOf('<tr id="run-06"'), main.indexOf('</tr>', main.indexOf('<tr id="run-06"')));
+  assert.deepEqual(Array.from(row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g), (m) => textOf(m[1])), [
+    '6. tcp-streams streams=4 r7k2-006', 'TCP_STREAM to lab-b (10.20.0.2:7575)', 'ok', '2026-11-24 14:04:09 UTC', '10.01s', '48.2 % / 30.5 %', 'Throughput 15566 Mbit/s (1 of 10 intervals omitted)',
+  ]);
 });
 
 test('UDP runs show loss over time and RR runs their latency percentiles', async () => {
@@ -220,10 +218,9 @@ test('failed runs are listed with their error code and message', async () => {
     ['Run', 'Test', 'Error', 'Message'],
     ['18. udp-jumbo', 'UDP_STREAM', 'E_REFUSED', message],
   ]);
-  const run = main.slice(main.indexOf('id="run-18"'), main.indexOf('</article>', main.indexOf('id="run-18"')));
-  assert.match(run, /<span class="badge failed">failed<\/span>/);
-  assert.equal(textOf(/<p class="error">([\s\S]*?)<\/p>/.exec(run)?.[1] ?? ''), `E_REFUSED ${message}`);
-  assert.equal(count(run, '<svg'), 0);
+  const run = main.slice(main.indexOf('<tr id="run-18"'), main.indexOf('</tr>', main.indexOf('id="run-18"')));
+  assert.match(run, /<span class="badge failed">failed<\/span> <code>E_REFUSED<\/code>/);
+  assert.equal(textOf(run.slice(run.lastIndexOf('<td>'))), message);
 });
 
 test('the scenario text as it ran and the environment are in the report', async () => {
@@ -282,13 +279,17 @@ test('results without expectations or groups, from an interrupted scenario, stil
   assert.match(main, /<section id="verdict" class="verdict none">/);
   assert.match(main, /<p class="verdict-headline">No expectations were set<\/p>/);
   assert.match(main, /<strong>Interrupted:<\/strong> the scenario was stopped before its last run\./);
-  assert.match(main, /<h3>1\. r7k2-013 <span class="badge ok">ok<\/span><\/h3>/);
-  assert.match(main, /TCP_RR to embedded loopback server \(\[::1\]:7575\)/);
-  assert.match(main, /Interrupted: the figures cover only the part that ran\./);
+  assert.match(main, /<tr id="run-01">\s*<td>1\. r7k2-013<span class="id"><code>r7k2-013<\/code><\/span><\/td>/);
+  assert.match(main, /TCP_RR<span class="id">to embedded loopback server \(\[::1\]:7575\)<\/span>/);
+  assert.match(main, /interrupted: the figures cover only the part that ran/);
+  // A run in no group keeps its own charts.
+  assert.match(main, /<article class="run" id="run-01-charts">\s*<h3>1\. r7k2-013<\/h3>/);
+  assert.equal(count(main, '<svg'), 2);
   assert.doesNotMatch(main, /id="sweeps"|id="failed"/);
   const md = await renderReport(results, 'md');
   assert.match(md.main, /^\*\*No expectations were set\*\*$/m);
-  assert.match(md.main, /^### 1\. r7k2-013: ok$/m);
+  assert.ok(md.main.includes('\n| 1. r7k2-013 | TCP\\_RR to embedded loopback server (\\[::1\\]:7575) | ok (interrupted: the figures cover only the part that ran) |'));
+  assert.match(md.main, /^### 1\. r7k2-013$/m);
 });
 
 /** The loss chart of the udp-rate sweep. */

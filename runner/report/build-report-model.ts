@@ -144,6 +144,7 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
           return { name, label: info.label, unit: info.unit, value, value_text: formatNumber(value) };
         })
     : [];
+  const headline = HEADLINE_FIGURES[run.test].flatMap((name) => figures.filter((f) => f.name === name));
   return {
     index,
     anchor: `run-${padIndex(index)}`,
@@ -169,6 +170,7 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
     interval_count: run.intervals.length,
     omitted_count: run.intervals.filter((r) => r.omitted).length,
     figures,
+    headline_text: headline.length > 0 ? headline.map((f) => `${f.label} ${f.value_text} ${f.unit}`.trim()).join(', ') : 'no result',
     // A run of a group is charted with its repeats, in the group's charts.
     charts: group ? [] : runCharts([run], `run-${padIndex(index)}`, label),
   };

@@ -161,6 +161,8 @@ export interface RunView {
   interval_count: number;
   omitted_count: number;
   figures: RunFigureView[];
+  /** Its headline figures in words, as a group's: `Throughput 14234 Mbit/s`, or `no result`. */
+  headline_text: string;
   /** Empty for a run of a group (its group's charts show it); the run's own charts when it belongs to none. */
   charts: ChartView[];
 }
