@@ -14,8 +14,8 @@ const RIGHT = 16;
 const BOTTOM = 46;
 const LEGEND_ROW = 16;
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
-/** Longest title line that fits the width at the title's font size. */
-export const TITLE_CHARS = 54;
+/** Longest title line that fits the width at the title's bold 15 px (about 9 px a character with digits and "="). */
+export const TITLE_CHARS = 48;
 const TITLE_LINE = 18;
 const CAPTION_LINE = 15;
 
