@@ -83,13 +83,13 @@ test('the percentile chart marks each percentile of the summary and the mean', (
   assert.match(narrow, />latency \(µs\)</);
 });
 
-test('a sweep chart draws whiskers only where repeats differ, and categories when values are words', () => {
+test('a sweep chart draws whiskers only where there is an interval, and categories when values are words', () => {
   const svg = renderSweepChart({
     title: 's',
     xLabel: 'congestion control',
     yLabel: 'throughput (Mbit/s)',
     categories: ['cubic', 'bbr'],
-    series: [{ name: 's', points: [{ x: 0, mean: 9000, min: 8800, max: 9100 }, { x: 1, mean: 9400, min: 9400, max: 9400 }] }],
+    series: [{ name: 's', points: [{ x: 0, mean: 9000, ci95: 150 }, { x: 1, mean: 9400, ci95: null }] }],
   });
   assert.equal((svg.match(/class="whisker"/g) ?? []).length, 1);
   assert.match(svg, />cubic<\/text>/);
@@ -99,4 +99,39 @@ test('a sweep chart draws whiskers only where repeats differ, and categories whe
 test('Markdown cells escape what would break a table or become HTML; fences outgrow the text', () => {
   assert.equal(escapeMarkdownCell('a|b `c` <d> *e* [f]\nnext'), 'a\\|b \\`c\\` &lt;d&gt; \\*e\\* \\[f\\] next');
   assert.equal(markdownFence('x\n```\ny\n', 'yaml'), '````yaml\nx\n```\ny\n````');
+});
+
+function titleOf(svg: string): string[] {
+  return Array.from(svg.matchAll(/<text class="chart-title"[^>]*>([^<]*)<\/text>/g), (m) => m[1]);
+}
+
+// Issue 16: "...: throughput over tim", a title cut mid-word at a fixed number of characters.
+test('a chart title too long for one line wraps at a space onto two, never cut mid-word', () => {
+  const chart = (title: string): string =>
+    renderLineChart({ title, xLabel: 'time (s)', yLabel: 'y', series: [{ name: 'a', points: [{ x: 0, y: 1 }, { x: 1, y: 2 }] }] });
+  const long = 'udp-rate rate=1G size=1472 streams=4 #2: throughput over time';
+  assert.deepEqual(titleOf(chart(long)), ['udp-rate rate=1G size=1472 streams=4 #2:', 'throughput over time']);
+  // Too long for two lines: the run's label is shortened at a word, what the chart shows stays whole.
+  const longer = `${'lab link from the first rack to the second rack across the spine '.repeat(2)}#1: latency over time`;
+  const lines = titleOf(chart(longer));
+  assert.equal(lines.length, 2);
+  assert.ok(lines.join(' ').startsWith('lab link from the first rack'), lines.join(' '));
+  assert.ok(lines.join(' ').endsWith('…: latency over time'), lines.join(' '));
+  for (const line of lines) assert.ok(Array.from(line).length <= 48, line);
+  const words = (text: string): string[] => text.replace(/[…:]/g, '').split(' ');
+  for (const word of words(lines.join(' '))) assert.ok(words(longer).includes(word), `'${word}' is a whole word of the title`);
+  // The full title stays in the accessible name.
+  assert.match(chart(longer), new RegExp(`aria-label="${longer}"`));
+  // A short title is one line, as before.
+  assert.deepEqual(titleOf(chart('tcp-single: throughput over time')), ['tcp-single: throughput over time']);
+});
+
+// Issue 16: a streams axis had ticks at 0.5 and 1.5.
+test('an axis of counts (streams, sizes) gets whole-number ticks only', () => {
+  const counts = { zero: true, count: 6, integer: true };
+  assert.deepEqual(linearScale(1, 2, counts).ticks, [0, 1, 2]);
+  assert.deepEqual(linearScale(1, 3, counts).ticks, [0, 1, 2, 3]);
+  assert.deepEqual(linearScale(0, 8, counts).ticks, [0, 2, 4, 6, 8]);
+  // Rates are not counts: 0.5 Mbit/s is a fine tick.
+  assert.deepEqual(linearScale(1, 2, { zero: true, count: 6 }).ticks, [0, 0.5, 1, 1.5, 2]);
 });

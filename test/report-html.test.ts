@@ -31,11 +31,14 @@ function count(haystack: string, needle: string | RegExp): number {
   return typeof needle === 'string' ? haystack.split(needle).length - 1 : (haystack.match(needle) ?? []).length;
 }
 
-function chartById(html: string, runAnchor: string): string[] {
-  const start = html.indexOf(`<article class="run" id="${runAnchor}">`);
-  const article = html.slice(start, html.indexOf('</article>', start));
-  return Array.from(article.matchAll(/<svg[\s\S]*?<\/svg>/g), (m) => m[0]);
+/** The charts under a group's heading in the Summary. */
+function groupCharts(html: string, groupAnchor: string): string[] {
+  const start = html.indexOf(`<h3 id="${groupAnchor}">`);
+  const next = html.indexOf('<h3 id="group-', start + 1);
+  const section = html.slice(start, next === -1 ? html.indexOf('</section>', start) : next);
+  return Array.from(section.matchAll(/<svg[\s\S]*?<\/svg>/g), (m) => m[0]);
 }
+
 
 test('the HTML report shows the title from report.title, the date, the host and the versions', async () => {
   const { main, files } = await renderReport(await readFixture('lab-baseline.json'), 'html');
@@ -80,8 +83,12 @@ test('a summary table per group gives mean, 95% CI, min and max across repeats',
     ['Throughput', 'Mbit/s', '3', '14234', '± 1108', '13811', '14700', 'higher'],
     ['Sender throughput', 'Mbit/s', '3', '14265', '± 1129', '13834', '14740', 'higher'],
   ]);
-  // One repeat has no confidence interval.
-  assert.deepEqual(tableAfter(main, '<h3 id="group-04">')[1], ['Throughput', 'Mbit/s', '1', '15566', '—', '15566', '15566', 'higher']);
+  // Issue 16: one repeat has no interval, and Mean, Min and Max would be one number three times: one Value column.
+  assert.deepEqual(tableAfter(main, '<h3 id="group-04">'), [
+    ['Figure', 'Unit', 'Value', 'Better'],
+    ['Throughput', 'Mbit/s', '15566', 'higher'],
+    ['Sender throughput', 'Mbit/s', '15600', 'higher'],
+  ]);
   assert.deepEqual(tableAfter(main, '<h3 id="group-07">'), [
     header,
     ['Throughput', 'Mbit/s', '2', '966.1', '± 15.88', '964.9', '967.4', 'higher'],
@@ -144,7 +151,7 @@ test('a rate sweep whose sender fell short: a warning in its group, and each fig
   assert.deepEqual(tableAfter(main, 'id="sweep-02"')[3].slice(0, 3), ['1G', '564 ± 0', '966.1 ± 15.88']);
   const sweep = main.slice(main.indexOf('id="sweep-02"'), main.indexOf('id="runs"'));
   const loss = /<svg[^>]*aria-label="udp-rate: loss against offered rate"[\s\S]*?<\/svg>/.exec(sweep)?.[0] ?? '';
-  const points = [...loss.matchAll(/<circle class="point" cx="([\d.]+)"/g)].map((m) => Number(m[1]));
+  const points = [...loss.matchAll(/class="point"[^>]* data-x="([\d.]+)"/g)].map((m) => Number(m[1]));
   // Asked: 100, 500, 1000 Mbit/s; sent: 100, 500, 564. The last sent point sits left of the last asked one.
   assert.equal(points.length, 6);
   const [asked, sent] = [points.slice(0, 3), points.slice(3)];
@@ -152,31 +159,42 @@ test('a rate sweep whose sender fell short: a warning in its group, and each fig
   assert.ok(sent[2] < asked[2] && sent[2] > asked[1], `sent at x=${sent[2]}, asked at ${asked.join(', ')}`);
 });
 
-test('each run has throughput over time, per stream, with the omitted interval shaded', async () => {
+test('each expanded run has throughput over time, per stream, with the omitted interval shaded', async () => {
   const { main } = await renderReport(await readFixture('lab-baseline.json'), 'html');
-  assert.equal(count(main, '<article class="run"'), 18);
-  const [single] = chartById(main, 'run-01');
-  assert.match(single, /aria-label="tcp-single #1: throughput over time"/);
-  assert.equal(count(single, 'class="series"'), 1);
-  assert.equal(count(single, 'class="point"'), 10);
+  // The Runs section lists every run, one row each; its charts are its group's.
+  assert.equal(count(main, /<tr id="run-\d+"/g), 18);
+  assert.equal(count(main.slice(main.indexOf('<section id="runs">'), main.indexOf('<section id="failed">')), '<svg'), 0);
+  const [single] = groupCharts(main, 'group-01');
+  assert.match(single, /aria-label="tcp-single: throughput over time"/);
+  // Its three repeats, one line each.
+  assert.equal(count(single, 'class="series"'), 3);
+  assert.equal(count(single, 'class="point"'), 30);
+  for (const name of ['repeat 1', 'repeat 2', 'repeat 3']) assert.match(single, new RegExp(`>${name}</text>`));
   assert.match(single, />omitted</);
   assert.match(single, />time \(s\)</);
   assert.match(single, />throughput \(Mbit\/s\)</);
-  const [four] = chartById(main, 'run-06');
+  const [four] = groupCharts(main, 'group-04');
   assert.equal(count(four, 'class="series"'), 5);
   for (const name of ['total', 'stream 1', 'stream 2', 'stream 3', 'stream 4']) assert.match(four, new RegExp(`>${name}</text>`));
-  assert.deepEqual(tableAfter(main, 'id="run-06"'), [['Throughput Mbit/s', 'Sender throughput Mbit/s'], ['15566', '15600']]);
+  const row = main.slice(main.indexOf('<tr id="run-06"'), main.indexOf('</tr>', main.indexOf('<tr id="run-06"')));
+  assert.deepEqual(Array.from(row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g), (m) => textOf(m[1])), [
+    '6. tcp-streams streams=4 r7k2-006', 'TCP_STREAM to lab-b (10.20.0.2:7575)', 'ok', '2026-11-24 14:04:09 UTC', '10.01s', '48.2 % / 30.5 %', 'Throughput 15566 Mbit/s (1 of 10 intervals omitted)',
+  ]);
 });
 
 test('UDP runs show loss over time and RR runs their latency percentiles', async () => {
   const { main } = await renderReport(await readFixture('lab-baseline.json'), 'html');
-  const udp = chartById(main, 'run-11');
+  const udp = groupCharts(main, 'group-07');
   assert.deepEqual(udp.map((svg) => /aria-label="([^"]*)"/.exec(svg)?.[1]), [
-    'udp-rate rate=1G #1: throughput over time',
-    'udp-rate rate=1G #1: loss over time',
+    'udp-rate rate=1G: throughput over time',
+    'udp-rate rate=1G: loss over time',
   ]);
   assert.match(udp[1], />loss \(%\)</);
-  const rr = chartById(main, 'run-13');
+  const results = await readFixture('lab-baseline.json');
+  // One repeat: its percentiles labelled at their markers.
+  results.groups[7].run_ids = ['r7k2-013'];
+  results.runs = results.runs.filter((r) => r.id !== 'r7k2-014' && r.id !== 'r7k2-015');
+  const rr = groupCharts((await renderReport(results, 'html')).main, 'group-08');
   const [distribution] = rr;
   assert.match(distribution, /data-kind="percentile"/);
   for (const label of ['min', 'p50', 'p90', 'p99', 'p99.9', 'max']) assert.match(distribution, new RegExp(`>${label.replace('.', '\\.')}</text>`));
@@ -184,8 +202,12 @@ test('UDP runs show loss over time and RR runs their latency percentiles', async
   for (const value of ['19.9', '37.5', '52.3', '92.9', '376', '2137']) assert.match(distribution, new RegExp(`font-weight="600">${value.replace('.', '\\.')}</text>`));
   assert.match(distribution, />mean 42 µs</);
   assert.match(distribution, />latency \(µs, log scale\)</);
-  assert.match(rr[1], /aria-label="tcp-rr #1: latency over time"/);
-  assert.equal(chartById(main, 'run-16').length, 3);
+  assert.match(rr[1], /aria-label="tcp-rr: latency over time"/);
+  // Three repeats: a distribution each, and the p99 of each over time.
+  const three = groupCharts(main, 'group-08');
+  assert.equal(count(three[0], 'class="series"'), 3);
+  assert.deepEqual(Array.from(three[1].matchAll(/>(repeat \d p99)<\/text>/g), (m) => m[1]), ['repeat 1 p99', 'repeat 2 p99', 'repeat 3 p99']);
+  assert.equal(groupCharts(main, 'group-09').length, 3);
 });
 
 test('failed runs are listed with their error code and message', async () => {
@@ -196,10 +218,9 @@ test('failed runs are listed with their error code and message', async () => {
     ['Run', 'Test', 'Error', 'Message'],
     ['18. udp-jumbo', 'UDP_STREAM', 'E_REFUSED', message],
   ]);
-  const run = main.slice(main.indexOf('id="run-18"'), main.indexOf('</article>', main.indexOf('id="run-18"')));
-  assert.match(run, /<span class="badge failed">failed<\/span>/);
-  assert.equal(textOf(/<p class="error">([\s\S]*?)<\/p>/.exec(run)?.[1] ?? ''), `E_REFUSED ${message}`);
-  assert.equal(count(run, '<svg'), 0);
+  const run = main.slice(main.indexOf('<tr id="run-18"'), main.indexOf('</tr>', main.indexOf('id="run-18"')));
+  assert.match(run, /<span class="badge failed">failed<\/span> <code>E_REFUSED<\/code>/);
+  assert.equal(textOf(run.slice(run.lastIndexOf('<td>'))), message);
 });
 
 test('the scenario text as it ran and the environment are in the report', async () => {
@@ -229,7 +250,8 @@ test('the HTML is one self-contained file: no script, nothing to fetch, readable
   assert.match(main, /@media print \{/);
   assert.match(main, /svg\.chart \{ display: block; width: 100%; height: auto;/);
   const charts = main.match(/<svg [^>]*>/g) ?? [];
-  assert.equal(charts.length, 33);
+  // One chart set per expanded run, the repeats overlaid: 3 sweep charts and 15 of groups, not 33 (issue 16).
+  assert.equal(charts.length, 18);
   for (const svg of charts) assert.match(svg, /viewBox="0 0 480 \d+"/);
 });
 
@@ -257,11 +279,124 @@ test('results without expectations or groups, from an interrupted scenario, stil
   assert.match(main, /<section id="verdict" class="verdict none">/);
   assert.match(main, /<p class="verdict-headline">No expectations were set<\/p>/);
   assert.match(main, /<strong>Interrupted:<\/strong> the scenario was stopped before its last run\./);
-  assert.match(main, /<h3>1\. r7k2-013 <span class="badge ok">ok<\/span><\/h3>/);
-  assert.match(main, /TCP_RR to embedded loopback server \(\[::1\]:7575\)/);
-  assert.match(main, /Interrupted: the figures cover only the part that ran\./);
+  assert.match(main, /<tr id="run-01">\s*<td>1\. r7k2-013<span class="id"><code>r7k2-013<\/code><\/span><\/td>/);
+  assert.match(main, /TCP_RR<span class="id">to embedded loopback server \(\[::1\]:7575\)<\/span>/);
+  assert.match(main, /interrupted: the figures cover only the part that ran/);
+  // A run in no group keeps its own charts.
+  assert.match(main, /<article class="run" id="run-01-charts">\s*<h3>1\. r7k2-013<\/h3>/);
+  assert.equal(count(main, '<svg'), 2);
   assert.doesNotMatch(main, /id="sweeps"|id="failed"/);
   const md = await renderReport(results, 'md');
   assert.match(md.main, /^\*\*No expectations were set\*\*$/m);
-  assert.match(md.main, /^### 1\. r7k2-013: ok$/m);
+  assert.ok(md.main.includes('\n| 1. r7k2-013 | TCP\\_RR to embedded loopback server (\\[::1\\]:7575) | ok (interrupted: the figures cover only the part that ran) |'));
+  assert.match(md.main, /^### 1\. r7k2-013$/m);
+});
+
+/** The loss chart of the udp-rate sweep. */
+function sweepLossChart(html: string): string {
+  const sweep = html.slice(html.indexOf('id="sweep-02"'), html.indexOf('id="runs"'));
+  return /<svg[^>]*aria-label="udp-rate: loss against offered rate"[\s\S]*?<\/svg>/.exec(sweep)?.[0] ?? '';
+}
+
+// Issue 16: two equal sweep series (asked and sent, when the sender reached its rate) hid each other.
+test('equal sweep series stay distinguishable: each has its own marker shape and dash as well as colour', async () => {
+  const loss = sweepLossChart((await renderReport(await readFixture('lab-baseline.json'), 'html')).main);
+  const lines = Array.from(loss.matchAll(/<path class="series"[^>]*>/g), (m) => m[0]);
+  assert.equal(lines.length, 2);
+  const style = (tag: string): string => `${/stroke="([^"]*)"/.exec(tag)?.[1]} ${/stroke-dasharray="([^"]*)"/.exec(tag)?.[1] ?? 'solid'}`;
+  assert.deepEqual(lines.map(style), ['#0072B2 solid', '#D55E00 7 4']);
+  const markers = Array.from(loss.matchAll(/<(circle|path) class="point"[^>]*>/g), (m) => (m[1] === 'circle' ? 'circle' : /d="M[\d.]+ [\d.]+h10v10h-10Z"/.test(m[0]) ? 'square' : 'other'));
+  assert.deepEqual(markers, ['circle', 'circle', 'circle', 'square', 'square', 'square']);
+  // The legend shows each series' marker on its swatch.
+  assert.equal(count(loss, 'class="legend-marker"'), 2);
+});
+
+// Issue 16: the whiskers showed min-max while the table beside them gave the 95% CI.
+test('sweep whiskers show the 95% confidence interval the table gives, and the chart says so', async () => {
+  const { main } = await renderReport(await readFixture('lab-baseline.json'), 'html');
+  const loss = sweepLossChart(main);
+  assert.match(loss, /<text class="chart-caption"[^>]*>mean of the repeats; whiskers: 95% confidence interval \(2\+ repeats\)<\/text>/);
+  assert.match(main, /mean of the repeats; whiskers show its 95% confidence interval, as the table does/);
+  // Pixels per percent from two y ticks, then the 1G whisker's length in percent: 2 × 1.633 (the CI), not 3.513 − 3.256 (min-max).
+  const tick = (v: string): number => Number(new RegExp(`<text x="54" y="([\\d.]+)" text-anchor="end">${v}</text>`).exec(loss)?.[1]);
+  const perUnit = (tick('0') - tick('2')) / 2;
+  const whiskers = Array.from(loss.matchAll(/class="whisker" d="M[\d.]+ ([\d.]+)V([\d.]+)/g), (m) => (Number(m[2]) - Number(m[1])) / perUnit);
+  assert.ok(perUnit > 0, `ticks: ${perUnit}`);
+  // 500M (0.018 ± 0.006, drawn from 0.012) and 1G (3.385 ± 1.633), each at the rate asked and at the rate sent.
+  assert.deepEqual(whiskers.map((w) => Math.round(w * 100) / 100), [0.01, 3.27, 0.01, 3.27]);
+  // And the point's tooltip gives the same figure as the table.
+  assert.match(loss, /<title>3\.385 ± 1\.633<\/title>/);
+});
+
+// Issue 16: repeats of one run got different x ranges, one chart each.
+test('repeats of one run share one chart and one time axis, covering the longest repeat', async () => {
+  const results = await readFixture('lab-baseline.json');
+  // The second repeat was stopped after 6 of its 10 intervals.
+  const second = results.runs.find((r) => r.id === 'r7k2-002')!;
+  second.intervals = second.intervals.slice(0, 6);
+  const { main } = await renderReport(results, 'html');
+  const charts = groupCharts(main, 'group-01');
+  assert.equal(charts.length, 1);
+  const ticks = Array.from(charts[0].matchAll(/<text x="[\d.]+" y="[\d.]+" text-anchor="middle">([\d.]+)<\/text>/g), (m) => m[1]);
+  assert.deepEqual(ticks, ['0', '2', '4', '6', '8', '10']);
+  assert.equal(count(charts[0], 'class="point"'), 26);
+});
+
+// Issue 16: a streams axis had ticks at 0.5 and 1.5.
+test('a sweep over streams has whole-number ticks on its axis', async () => {
+  const results = await readFixture('lab-baseline.json');
+  results.groups = results.groups.filter((g) => g.label !== 'tcp-streams streams=4');
+  results.runs = results.runs.filter((r) => r.id !== 'r7k2-006');
+  const { main } = await renderReport(results, 'html');
+  const sweep = main.slice(main.indexOf('id="sweep-01"'), main.indexOf('id="sweep-02"'));
+  const chart = /<svg[\s\S]*?<\/svg>/.exec(sweep)?.[0] ?? '';
+  const ticks = Array.from(chart.matchAll(/<text x="[\d.]+" y="[\d.]+" text-anchor="middle">([\d.]+)<\/text>/g), (m) => m[1]);
+  assert.deepEqual(ticks, ['0', '1', '2']);
+});
+
+/** Every run of the baseline failed, refused by its peer, as a results file records it. */
+async function allFailed(): Promise<Awaited<ReturnType<typeof readFixture>>> {
+  const results = await readFixture('lab-baseline.json');
+  results.expectations = [];
+  results.runs = results.runs.map((r, i) => ({
+    ...r,
+    status: 'failed' as const,
+    error: { code: 'E_CONNECT', message: `cannot connect to 10.20.0.2:7575 (run ${i + 1}): connection refused - start bench serve on the peer` },
+    summary: null,
+    intervals: [],
+    duration_s: 0,
+  }));
+  for (const g of results.groups) g.figures = {};
+  return results;
+}
+
+// Issue 16: an all-failed report showed a grey verdict box and a sweep table that said "repeats 2".
+test('a report where every run failed says so plainly, with the first error, and counts no repeat', async () => {
+  const { main } = await renderReport(await allFailed(), 'html');
+  assert.match(main, /<section id="verdict" class="verdict fail">/);
+  assert.match(main, /<p class="verdict-headline">✗ No run succeeded: 18 of 18 failed<\/p>/);
+  assert.equal(
+    textOf(/<section id="verdict"[\s\S]*?<p class="error">([\s\S]*?)<\/p>/.exec(main)?.[1] ?? ''),
+    'First error: tcp-single: E_CONNECT cannot connect to 10.20.0.2:7575 (run 1): connection refused - start bench serve on the peer',
+  );
+  assert.deepEqual(tableAfter(main, 'id="sweep-02"'), [
+    ['rate', 'repeats'],
+    ['100M', '0 (2 failed)'],
+    ['500M', '0 (2 failed)'],
+    ['1G', '0 (2 failed)'],
+  ]);
+  assert.equal(count(main, '<svg'), 0);
+});
+
+// Issue 16: the quickstart listed four "embedded" peers, one per run (each on its own port).
+test('runs against the embedded server name it once', async () => {
+  const results = await readFixture('lab-baseline.json');
+  results.runs = results.runs.map((r, i) => ({ ...r, peer: { host: '127.0.0.1', port: 40000 + i, embedded: true } }));
+  const { main } = await renderReport(results, 'html');
+  const facts = textOf(main.slice(main.indexOf('<dl class="facts">'), main.indexOf('</dl>')));
+  assert.match(facts, / Peers all runs against the embedded loopback server \(127\.0\.0\.1\) Runs /);
+  assert.deepEqual(tableAfter(main, '<h3>Peers</h3>'), [
+    ['Peer', 'Address', 'Runs'],
+    ['embedded loopback server', '127.0.0.1', '18'],
+  ]);
 });

@@ -68,9 +68,13 @@ test('the Markdown report is GitHub-flavoured tables with the right headers and 
   assert.match(main, /\*\*❌ 2 of 4 expectations not met\*\*/);
 
   const groupTables = findTable(main, ['Figure', 'Unit', 'n', 'Mean', '95% CI', 'Min', 'Max', 'Better']);
-  assert.equal(groupTables.length, 9, 'one per group that produced a result');
+  assert.equal(groupTables.length, 6, 'one per group that produced a result with more than one repeat');
   assert.deepEqual(rows(groupTables[0])[1], ['Throughput', 'Mbit/s', '3', '14234', '± 1108', '13811', '14700', 'higher']);
-  assert.deepEqual(rows(groupTables[6])[3], ['Loss', '%', '2', '3.385', '± 1.633', '3.256', '3.513', 'lower']);
+  assert.deepEqual(rows(groupTables[3])[3], ['Loss', '%', '2', '3.385', '± 1.633', '3.256', '3.513', 'lower']);
+  // Issue 16: a group of one repeat shows one Value column, not Mean, Min and Max all alike.
+  const single = findTable(main, ['Figure', 'Unit', 'Value', 'Better']);
+  assert.equal(single.length, 3);
+  assert.deepEqual(rows(single[2]), [['Figure', 'Unit', 'Value', 'Better'], ['Throughput', 'Mbit/s', '15566', 'higher'], ['Sender throughput', 'Mbit/s', '15600', 'higher']]);
 
   const [sweep] = findTable(main, ['rate']);
   assert.deepEqual(rows(sweep), [
@@ -91,15 +95,16 @@ test('the Markdown charts are SVG files beside it, linked by relative path', asy
   const results = await readFixture('lab-baseline.json');
   const { main, files } = await renderReport(results, 'md');
   const images = allTokens(marked.lexer(main)).filter((t): t is Tokens.Image => t.type === 'image');
-  assert.equal(images.length, 33);
+  // One set of charts per expanded run, its repeats overlaid (issue 16).
+  assert.equal(images.length, 18);
   assert.deepEqual(images.map((i) => i.href).sort(), Object.keys(files).sort());
   assert.deepEqual(
-    images.slice(0, 4).map((i) => [i.href, i.text]),
+    images.filter((i) => i.href.includes('sweep-') || i.href.includes('group-01')).map((i) => [i.href, i.text]),
     [
+      ['charts/group-01-throughput.svg', 'tcp-single: throughput over time'],
       ['charts/sweep-01-throughput-mbps.svg', 'tcp-streams: throughput against streams'],
       ['charts/sweep-02-throughput-mbps.svg', 'udp-rate: throughput against offered rate'],
       ['charts/sweep-02-loss-percent.svg', 'udp-rate: loss against offered rate'],
-      ['charts/run-01-throughput.svg', 'tcp-single #1: throughput over time'],
     ],
   );
   for (const [path, svg] of Object.entries(files)) {
@@ -111,9 +116,9 @@ test('the Markdown charts are SVG files beside it, linked by relative path', asy
   const dir = await tempDir('md');
   const written = await writeReport(results, 'md', dir);
   assert.equal(written[0], join(dir, 'report.md'));
-  assert.equal(written.length, 34);
+  assert.equal(written.length, 19);
   assert.equal(await readFile(join(dir, 'report.md'), 'utf8'), main);
-  assert.equal(await readFile(join(dir, 'charts/run-13-latency.svg'), 'utf8'), files['charts/run-13-latency.svg']);
+  assert.equal(await readFile(join(dir, 'charts/group-08-latency.svg'), 'utf8'), files['charts/group-08-latency.svg']);
 });
 
 test('a hostile scenario renders as text in the Markdown report: no HTML, no broken table', async () => {
@@ -143,4 +148,18 @@ test('a hostile scenario renders as text in the Markdown report: no HTML, no bro
   assert.doesNotMatch(html, /<script|<iframe|<svg|<b>|onerror="|<img src="x"/);
   for (const m of html.matchAll(/<img src="([^"]+)"/g)) assert.match(m[1], /^charts\//);
   for (const svg of Object.values(files)) assert.doesNotMatch(svg, /<script|<img|<svg onload/);
+});
+
+// Issue 16: an all-failed report read as a neutral one.
+test('the Markdown report of a scenario where every run failed says so, with the first error', async () => {
+  const results = await readFixture('lab-baseline.json');
+  results.expectations = [];
+  results.runs = results.runs.map((r) => ({ ...r, status: 'failed' as const, error: { code: 'E_CONNECT', message: 'connection refused' }, summary: null, intervals: [] }));
+  for (const g of results.groups) g.figures = {};
+  const { main, files } = await renderReport(results, 'md');
+  assert.match(main, /^\*\*❌ No run succeeded: 18 of 18 failed\*\*$/m);
+  assert.match(main, /^First error: tcp-single: E\\_CONNECT connection refused$/m);
+  const [sweep] = findTable(main, ['rate']);
+  assert.deepEqual(rows(sweep).map((r) => r[r.length - 1]), ['repeats', '0 (2 failed)', '0 (2 failed)', '0 (2 failed)']);
+  assert.deepEqual(files, {});
 });

@@ -18,12 +18,15 @@ export function buildReportModel(results: ResultsFile, format: 'html' | 'md', ve
 
   const groups = results.groups.map((g, i) => groupView(g, i + 1, results.runs));
   const runs = results.runs.map((r, i) => runView(r, i + 1, groupOfRun.get(r.id)));
-  const sweeps = findSweepFamilies(results).map((family, i) => buildSweep(family, i + 1));
-  const charts = [...sweeps.flatMap((s) => s.charts), ...runs.flatMap((r) => r.charts)];
+  const okRuns = new Set(results.runs.filter((r) => r.status === 'ok').map((r) => r.id));
+  const runsOk = (g: RunGroup): number => g.run_ids.filter((id) => okRuns.has(id)).length;
+  const sweeps = findSweepFamilies(results).map((family, i) => buildSweep(family, i + 1, runsOk));
+  const charts = [...sweeps.flatMap((s) => s.charts), ...groups.flatMap((g) => g.charts), ...runs.flatMap((r) => r.charts)];
   const failed = runs.filter((r) => !r.ok);
   const started = Date.parse(results.started_at);
   const finished = Date.parse(results.finished_at);
   const elapsed = Number.isFinite(finished - started) ? Math.max(0, (finished - started) / 1000) : 0;
+  const peers = peerViews(results, groupOfRun);
 
   return {
     format,
@@ -45,9 +48,10 @@ export function buildReportModel(results: ResultsFile, format: 'html' | 'md', ve
     elapsed_s: elapsed,
     elapsed_text: formatElapsed(elapsed),
     host: results.host,
-    peers: peerViews(results, groupOfRun),
+    peers,
+    peers_text: peersText(peers),
     counts: { runs: runs.length, ok: runs.length - failed.length, failed: failed.length, groups: groups.length, sweeps: sweeps.length, charts: charts.length },
-    verdict: verdictView(results),
+    verdict: verdictView(results, runs),
     groups,
     sweeps,
     runs,
@@ -101,6 +105,8 @@ function groupView(g: RunGroup, index: number, allRuns: RunObject[]): GroupView 
   const members = allRuns.filter((r) => g.run_ids.includes(r.id));
   const ok = members.filter((r) => r.status === 'ok').length;
   const headline = HEADLINE_FIGURES[g.test].flatMap((name) => figures.filter((f) => f.name === name));
+  // Members in the order they ran, so repeat 1 is the first line of each chart.
+  const chartRuns = [...members].sort((a, b) => (a.repeat_index ?? 0) - (b.repeat_index ?? 0));
   const shortfall = rateShortfall({ sender_mbps: g.figures.sender_mbps?.mean, target_mbps: g.figures.target_mbps?.mean });
   return {
     index,
@@ -120,6 +126,9 @@ function groupView(g: RunGroup, index: number, allRuns: RunObject[]): GroupView 
     headline,
     figures,
     warnings: shortfall ? [`Rate not reached: ${shortfall}.`] : [],
+    // Issue 16: with one repeat, Mean, Min and Max are the same number three times.
+    single_repeat: figures.length > 0 && figures.every((f) => f.n === 1),
+    charts: runCharts(chartRuns, `group-${padIndex(index)}`, g.label),
   };
 }
 
@@ -127,7 +136,6 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
   const label = run.label ?? group?.label ?? run.id;
   const repeats = group?.run_ids.length ?? 1;
   const repeatText = run.repeat_index !== undefined && repeats > 1 ? `repeat ${run.repeat_index + 1} of ${repeats}` : '';
-  const chartName = repeatText ? `${label} #${(run.repeat_index ?? 0) + 1}` : label;
   const figures = run.summary
     ? figureValues(run.summary)
         .filter(([name]) => !isCounter(name))
@@ -136,6 +144,7 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
           return { name, label: info.label, unit: info.unit, value, value_text: formatNumber(value) };
         })
     : [];
+  const headline = HEADLINE_FIGURES[run.test].flatMap((name) => figures.filter((f) => f.name === name));
   return {
     index,
     anchor: `run-${padIndex(index)}`,
@@ -161,7 +170,9 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
     interval_count: run.intervals.length,
     omitted_count: run.intervals.filter((r) => r.omitted).length,
     figures,
-    charts: runCharts(run, index, chartName),
+    headline_text: headline.length > 0 ? headline.map((f) => `${f.label} ${f.value_text} ${f.unit}`.trim()).join(', ') : 'no result',
+    // A run of a group is charted with its repeats, in the group's charts.
+    charts: group ? [] : runCharts([run], `run-${padIndex(index)}`, label),
   };
 }
 
@@ -181,20 +192,33 @@ function peerText(run: RunObject, group: RunGroup | undefined): string {
   return group && group.peer !== where ? `${group.peer} (${where})` : where;
 }
 
+/**
+ * The embedded server listens on a new port for every run: it is one peer, named once, by its host
+ * alone when the ports differ (issue 16: the quickstart listed four "embedded" peers).
+ */
 function peerViews(results: ResultsFile, groupOfRun: Map<string, RunGroup>): PeerView[] {
   const peers = new Map<string, PeerView>();
   for (const run of results.runs) {
     const where = address(run.peer.host, run.peer.port);
     const name = run.peer.embedded ? 'embedded' : groupOfRun.get(run.id)?.peer ?? where;
-    const key = `${name} ${where}`;
+    const key = run.peer.embedded ? `embedded ${run.peer.host}` : `${name} ${where}`;
     const peer = peers.get(key) ?? { name, address: where, embedded: run.peer.embedded, runs: 0 };
+    if (peer.address !== where) peer.address = run.peer.host.includes(':') ? `[${run.peer.host}]` : run.peer.host;
     peer.runs++;
     peers.set(key, peer);
   }
   return [...peers.values()];
 }
 
-function verdictView(results: ResultsFile): VerdictView {
+/** `all runs against the embedded loopback server (127.0.0.1)`, or each peer with its address: `lab-b (10.20.0.2:7575)`. */
+function peersText(peers: PeerView[]): string {
+  if (peers.length === 0) return 'none';
+  const text = (p: PeerView): string => (p.embedded ? `embedded loopback server (${p.address})` : `${p.name} (${p.address})`);
+  if (peers.length === 1 && peers[0].embedded) return `all runs against the ${text(peers[0])}`;
+  return peers.map(text).join('; ');
+}
+
+function verdictView(results: ResultsFile, runs: RunView[]): VerdictView {
   const expectations: ExpectationView[] = results.expectations.map((e) => {
     const info = figureInfo(e.figure);
     return {
@@ -212,14 +236,21 @@ function verdictView(results: ResultsFile): VerdictView {
   });
   const met = expectations.filter((e) => e.ok).length;
   const unmet = expectations.length - met;
-  const status = expectations.length === 0 ? 'none' : unmet === 0 ? 'pass' : 'fail';
-  const headline =
-    status === 'none'
+  // Issue 16: with every run failed there is nothing to judge, and a grey "no expectations" box hid it.
+  const noneSucceeded = runs.length > 0 && runs.every((r) => !r.ok);
+  const firstFailure = runs.find((r) => !r.ok);
+  const firstError = noneSucceeded && firstFailure
+    ? `${firstFailure.label}: ${firstFailure.error ? `${firstFailure.error.code} ${firstFailure.error.message}` : 'no error was recorded'}`
+    : null;
+  const status = noneSucceeded ? 'fail' : expectations.length === 0 ? 'none' : unmet === 0 ? 'pass' : 'fail';
+  const headline = noneSucceeded
+    ? `No run succeeded: ${runs.length} of ${runs.length} failed`
+    : status === 'none'
       ? 'No expectations were set'
       : status === 'pass'
         ? expectations.length === 1
           ? 'The one expectation was met'
           : `All ${expectations.length} expectations met`
         : `${unmet} of ${expectations.length} expectation${expectations.length === 1 ? '' : 's'} not met`;
-  return { status, passed: status !== 'fail', headline, total: expectations.length, met, unmet, expectations };
+  return { status, passed: status !== 'fail', headline, first_error: firstError, total: expectations.length, met, unmet, expectations };
 }

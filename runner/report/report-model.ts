@@ -24,6 +24,8 @@ export interface ReportModel {
   elapsed_text: string;
   host: ResultsFile['host'];
   peers: PeerView[];
+  /** The peers in words: `all runs against the embedded loopback server (127.0.0.1)`, or `lab-b (10.20.0.2:7575); …`. */
+  peers_text: string;
   counts: { runs: number; ok: number; failed: number; groups: number; sweeps: number; charts: number };
   verdict: VerdictView;
   groups: GroupView[];
@@ -46,6 +48,8 @@ export interface VerdictView {
   status: 'pass' | 'fail' | 'none';
   passed: boolean;
   headline: string;
+  /** When no run succeeded: the first failed run's label and error (`tcp: E_REFUSED …`); null otherwise. */
+  first_error: string | null;
   total: number;
   met: number;
   unmet: number;
@@ -96,6 +100,10 @@ export interface GroupView {
   figures: FigureView[];
   /** What to distrust in these figures, in sentences: a UDP sender that reached less than 95% of its target rate. */
   warnings: string[];
+  /** Every figure has n = 1: one repeat, so a Value column says it all (mean, min and max are the same). */
+  single_repeat: boolean;
+  /** Its runs over time, the repeats overlaid: one line per repeat. */
+  charts: ChartView[];
 }
 
 export interface TableView {
@@ -153,6 +161,9 @@ export interface RunView {
   interval_count: number;
   omitted_count: number;
   figures: RunFigureView[];
+  /** Its headline figures in words, as a group's: `Throughput 14234 Mbit/s`, or `no result`. */
+  headline_text: string;
+  /** Empty for a run of a group (its group's charts show it); the run's own charts when it belongs to none. */
   charts: ChartView[];
 }
 

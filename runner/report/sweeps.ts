@@ -16,16 +16,18 @@ interface SweepAxis {
   unit: string;
   param: keyof TestParams;
   factor: number;
+  /** Counts (streams, bytes): the axis gets whole-number ticks. */
+  integer: boolean;
 }
 
 /** Scenario sweep keys (and the params they resolve to) whose values are read from params, in a named unit. */
 const AXES: Record<string, SweepAxis> = {
-  rate: { label: 'offered rate', unit: 'Mbit/s', param: 'rate_bps', factor: 1e-6 },
-  streams: { label: 'streams', unit: '', param: 'streams', factor: 1 },
-  size: { label: 'message size', unit: 'bytes', param: 'size_bytes', factor: 1 },
-  request_size: { label: 'request size', unit: 'bytes', param: 'request_size_bytes', factor: 1 },
-  response_size: { label: 'response size', unit: 'bytes', param: 'response_size_bytes', factor: 1 },
-  duration: { label: 'duration', unit: 's', param: 'duration_s', factor: 1 },
+  rate: { label: 'offered rate', unit: 'Mbit/s', param: 'rate_bps', factor: 1e-6, integer: false },
+  streams: { label: 'streams', unit: '', param: 'streams', factor: 1, integer: true },
+  size: { label: 'message size', unit: 'bytes', param: 'size_bytes', factor: 1, integer: true },
+  request_size: { label: 'request size', unit: 'bytes', param: 'request_size_bytes', factor: 1, integer: true },
+  response_size: { label: 'response size', unit: 'bytes', param: 'response_size_bytes', factor: 1, integer: true },
+  duration: { label: 'duration', unit: 's', param: 'duration_s', factor: 1, integer: false },
 };
 for (const axis of Object.values(AXES)) AXES[axis.param] = axis;
 
@@ -61,7 +63,12 @@ function unsweptParams(params: TestParams, keys: string[]): Partial<TestParams> 
   return copy;
 }
 
-export function buildSweep(family: RunGroup[], index: number): SweepView {
+/**
+ * `runsOk` gives how many of a group's runs finished: the table's `repeats` counts those, the
+ * runs that count in its figures, not the runs that were tried (issue 16: an all-failed sweep read
+ * "repeats 2").
+ */
+export function buildSweep(family: RunGroup[], index: number, runsOk: (g: RunGroup) => number): SweepView {
   const first = family[0];
   const keys = Object.keys(first.sweep);
   const xKey = keys[0];
@@ -86,9 +93,9 @@ export function buildSweep(family: RunGroup[], index: number): SweepView {
     .map((name) => {
       const info = figureInfo(name);
       const bySeries = new Map<string, SweepSeries>();
-      const add = (key: string, x: number, stats: { mean: number; min: number; max: number }): void => {
+      const add = (key: string, x: number, stats: { mean: number; ci95: number | null; n: number }): void => {
         const series = bySeries.get(key) ?? { name: key, points: [] };
-        series.points.push({ x, mean: stats.mean, min: stats.min, max: stats.max });
+        series.points.push({ x, mean: stats.mean, ci95: stats.n >= 2 ? stats.ci95 : null });
         bySeries.set(key, series);
       };
       for (const g of ordered) {
@@ -107,6 +114,7 @@ export function buildSweep(family: RunGroup[], index: number): SweepView {
         xLabel: xUnit ? `${xLabel} (${xUnit})` : xLabel,
         yLabel: `${info.label.toLowerCase()} (${info.unit})`,
         categories,
+        xInteger: axis?.integer ?? (numeric && rawValues.every((v) => Number.isInteger(Number(v)))),
         series: [...bySeries.values()],
       });
       return makeChart(`sweep-${padIndex(index)}-${name.replace(/[^a-z0-9]+/g, '-')}`, 'sweep', title, svg);
@@ -121,7 +129,7 @@ export function buildSweep(family: RunGroup[], index: number): SweepView {
       const s = g.figures[n];
       return s && s.n > 0 ? (s.ci95 === null ? formatNumber(s.mean) : `${formatNumber(s.mean)} ${formatCi(s.ci95)}`) : '—';
     }),
-    String(g.run_ids.length),
+    repeatsText(runsOk(g), g.run_ids.length),
   ]);
 
   return {
@@ -138,6 +146,11 @@ export function buildSweep(family: RunGroup[], index: number): SweepView {
     charts,
     table: { header, rows },
   };
+}
+
+/** `2`; `1 (1 failed)` when some repeats failed. */
+function repeatsText(ok: number, total: number): string {
+  return ok === total ? String(ok) : `${ok} (${total - ok} failed)`;
 }
 
 /** The label prefix the groups share, cut back to a separator: `udp-rate` from `udp-rate[rate=100M]` and `udp-rate[rate=1G]`. */

@@ -64,11 +64,16 @@ test('report.html opens from file:// offline: no request, no error, every chart 
       return { title: svg.getAttribute('aria-label'), paths: drawn.length, points: svg.querySelectorAll('circle.point').length, width: box.width, height: box.height };
     }),
   );
-  assert.equal(charts.length, 33);
+  // One set of charts per expanded run, the repeats overlaid (issue 16: 18 runs made 33 charts here).
+  assert.equal(charts.length, 18);
   for (const c of charts) {
     assert.ok(c.paths >= 1 && c.points >= 1, `chart '${c.title}' has ${c.paths} drawn paths and ${c.points} points`);
     assert.ok(c.width > 300 && c.height > 150, `chart '${c.title}' is ${c.width}x${c.height}`);
   }
+  // Issue 16: 18 runs made a page of 15,700 px and more (17,574 px here before the repeats were overlaid and
+  // the Runs section became a table); it is about 11,900 px now, with room for fonts that set wider.
+  const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+  assert.ok(height < 13500, `the report is ${height}px tall at 1280px`);
   // A full-page screenshot of this long report takes seconds; the top and the first charts show what a reader sees.
   await mkdir(join(repoRoot, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(repoRoot, 'test-artifacts/report.png'), clip: { x: 0, y: 0, width: 1280, height: 2400 }, fullPage: true });
@@ -101,6 +106,25 @@ test('report.html opens from file:// offline: no request, no error, every chart 
   }
 });
 
+// Issue 16: an all-failed report showed a grey verdict box.
+test('a report where every run failed opens with a red verdict that says so and the first error', async (t) => {
+  if (!browser) return t.skip(MISSING);
+  const results = await readFixture('lab-baseline.json');
+  results.expectations = [];
+  results.runs = results.runs.map((r) => ({ ...r, status: 'failed' as const, error: { code: 'E_CONNECT', message: 'connection refused' }, summary: null, intervals: [] }));
+  for (const g of results.groups) g.figures = {};
+  const dir = await tempDir('failed');
+  const [reportPath] = await writeReport(results, 'html', dir);
+  await visit(reportPath, 375);
+  assert.deepEqual(problems, []);
+  assert.equal(await page.textContent('.verdict-headline'), '✗ No run succeeded: 18 of 18 failed');
+  assert.equal(await page.textContent('#verdict .error'), 'First error: tcp-single: E_CONNECT connection refused');
+  // The box is the failure red (#fdecec), not the neutral grey of "no expectations".
+  assert.equal(await page.evaluate("getComputedStyle(document.querySelector('#verdict')).backgroundColor"), 'rgb(253, 236, 236)');
+  const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
+  assert.ok(width <= 375, `the page is ${width}px wide in a 375px viewport`);
+});
+
 test('a hostile scenario runs no script in the browser and shows its name as text', async (t) => {
   if (!browser) return t.skip(MISSING);
   const dir = await tempDir('hostile');
@@ -118,7 +142,7 @@ test('the SVG files beside report.md open on their own as well-formed SVG', asyn
   if (!browser) return t.skip(MISSING);
   const dir = await tempDir('svg');
   const written = await writeReport(await readFixture('hostile-names.json'), 'md', dir);
-  const files = written.filter((p) => /sweep-01-loss-percent|run-01-throughput/.test(p));
+  const files = written.filter((p) => /sweep-01-loss-percent|group-01-throughput/.test(p));
   assert.equal(files.length, 2);
   for (const file of files) {
     const url = await visit(file, 800);

@@ -1,5 +1,5 @@
 import { categoryPositions, type Scale } from './scale.js';
-import { element, escapeXml, textElement } from './svg.js';
+import { coord, element, escapeXml, textElement, type Attributes } from './svg.js';
 
 /**
  * What every chart shares: the SVG root (viewBox, so it scales to any width),
@@ -14,8 +14,10 @@ const RIGHT = 16;
 const BOTTOM = 46;
 const LEGEND_ROW = 16;
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
-/** Longest title that fits the width at the title's font size. */
-const TITLE_CHARS = 54;
+/** Longest title line that fits the width at the title's bold 15 px (about 9 px a character with digits and "="). */
+export const TITLE_CHARS = 48;
+const TITLE_LINE = 18;
+const CAPTION_LINE = 15;
 
 /** Okabe-Ito colours: told apart by readers with colour-vision deficiencies, and in greyscale print by their order. */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#7A5195', '#999999'];
@@ -25,6 +27,37 @@ export interface LegendItem {
   name: string;
   color: string;
   dashed?: boolean;
+  /** A stroke-dasharray of its own, so series that coincide stay told apart (overrides `dashed`). */
+  dash?: string;
+  /** The series' marker, drawn on the legend swatch. */
+  marker?: MarkerShape;
+}
+
+/** Marker shapes, one per series, so series drawn on top of each other stay visible (issue 16). */
+export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond' | 'cross';
+export const MARKER_SHAPES: MarkerShape[] = ['circle', 'square', 'triangle', 'diamond', 'cross'];
+/** Line dashes in the same order: solid first. */
+export const DASHES: Array<string | undefined> = [undefined, '7 4', '2 3', '9 3 2 3', '4 4'];
+
+/**
+ * A marker centred on (cx, cy). The first shape is filled; the others are
+ * hollow and larger, so a filled circle under them still shows through.
+ */
+export function marker(shape: MarkerShape, cx: number, cy: number, color: string, extra: Attributes = {}, children = ''): string {
+  const common = { ...extra, 'data-x': cx, 'data-y': cy };
+  const hollow = { fill: 'none', stroke: color, 'stroke-width': 1.6 };
+  switch (shape) {
+    case 'circle':
+      return element('circle', { ...common, cx, cy, r: 4, fill: color }, children);
+    case 'square':
+      return element('path', { ...common, d: `M${coord(cx - 5)} ${coord(cy - 5)}h10v10h-10Z`, ...hollow }, children);
+    case 'triangle':
+      return element('path', { ...common, d: `M${coord(cx)} ${coord(cy - 7)}L${coord(cx + 6.5)} ${coord(cy + 4.5)}H${coord(cx - 6.5)}Z`, ...hollow }, children);
+    case 'diamond':
+      return element('path', { ...common, d: `M${coord(cx)} ${coord(cy - 7)}L${coord(cx + 7)} ${coord(cy)}L${coord(cx)} ${coord(cy + 7)}L${coord(cx - 7)} ${coord(cy)}Z`, ...hollow }, children);
+    case 'cross':
+      return element('path', { ...common, d: `M${coord(cx - 5)} ${coord(cy - 5)}l10 10M${coord(cx - 5)} ${coord(cy + 5)}l10 -10`, ...hollow, 'stroke-width': 2 }, children);
+  }
 }
 
 export type XAxis = { kind: 'scale'; scale: Scale; label: string } | { kind: 'categories'; categories: string[]; label: string };
@@ -35,6 +68,8 @@ export interface FrameSpec {
   x: XAxis;
   y: { scale: Scale; label: string };
   legend: LegendItem[];
+  /** A short grey line under the title, such as what the whiskers show. */
+  caption?: string;
 }
 
 export interface Frame {
@@ -52,8 +87,11 @@ export interface Frame {
 export function chartFrame(spec: FrameSpec): Frame {
   const legendRows = layoutLegend(spec.legend);
   const rowCount = legendRows.length;
-  const height = BASE_HEIGHT + Math.max(0, rowCount - 1) * LEGEND_ROW;
-  const top = rowCount > 0 ? 38 + rowCount * LEGEND_ROW : 36;
+  const title = titleLines(spec.title, TITLE_CHARS);
+  // Below the title: a second title line and the caption, when there are, push the legend and the plot down.
+  const headExtra = (title.length - 1) * TITLE_LINE + (spec.caption ? CAPTION_LINE : 0);
+  const height = BASE_HEIGHT + Math.max(0, rowCount - 1) * LEGEND_ROW + headExtra;
+  const top = (rowCount > 0 ? 38 + rowCount * LEGEND_ROW : 36) + headExtra;
   const left = LEFT;
   const right = CHART_WIDTH - RIGHT;
   const bottom = height - BOTTOM;
@@ -72,16 +110,22 @@ export function chartFrame(spec: FrameSpec): Frame {
   );
   parts.push(`<title>${escapeXml(spec.title)}</title>`);
   parts.push(element('rect', { x: 0, y: 0, width: CHART_WIDTH, height, fill: '#ffffff' }));
-  parts.push(textElement(truncate(spec.title, TITLE_CHARS), { x: 12, y: 21, 'font-size': 15, 'font-weight': 600 }));
+  title.forEach((line, i) => {
+    parts.push(textElement(line, { class: 'chart-title', x: 12, y: 21 + i * TITLE_LINE, 'font-size': 15, 'font-weight': 600 }));
+  });
+  if (spec.caption) {
+    parts.push(textElement(spec.caption, { class: 'chart-caption', x: 12, y: 21 + (title.length - 1) * TITLE_LINE + CAPTION_LINE, 'font-size': 11, fill: '#4b5563' }));
+  }
   legendRows.forEach((row, r) => {
     for (const item of row) {
-      const ly = 38 + r * LEGEND_ROW;
+      const ly = 38 + headExtra + r * LEGEND_ROW;
       parts.push(
         element('line', {
-          x1: item.x, y1: ly - 4, x2: item.x + 16, y2: ly - 4, stroke: item.color, 'stroke-width': 3,
-          'stroke-dasharray': item.dashed ? '5 3' : undefined,
+          x1: item.x, y1: ly - 4, x2: item.x + 16, y2: ly - 4, stroke: item.color, 'stroke-width': item.marker ? 2 : 3,
+          'stroke-dasharray': item.dash ?? (item.dashed ? '5 3' : undefined),
         }),
       );
+      if (item.marker) parts.push(marker(item.marker, item.x + 8, ly - 4, item.color, { class: 'legend-marker' }));
       parts.push(textElement(item.label, { x: item.x + 21, y: ly }));
     }
   });
@@ -136,6 +180,59 @@ function layoutLegend(items: LegendItem[]): PlacedLegendItem[][] {
     x += width;
   }
   return rows;
+}
+
+/**
+ * The title on one line, else wrapped at spaces onto two (issue 16: titles were cut mid-word,
+ * "...: throughput over tim"). When two lines are not enough, the part before the first ': '
+ * (the run's label) is shortened and what the chart shows is kept whole. Only a single word longer
+ * than a line is ever broken.
+ */
+export function titleLines(title: string, max: number): string[] {
+  const lines = wrapWords(title, max);
+  if (lines.length <= 2) return lines;
+  const colon = title.indexOf(': ');
+  if (colon > 0) {
+    const what = title.slice(colon + 2);
+    const room = 2 * max - Array.from(what).length - 3;
+    if (room >= 4) {
+      const shortened = wrapWords(`${shortenWords(title.slice(0, colon), room)}: ${what}`, max);
+      if (shortened.length <= 2) return shortened;
+    }
+  }
+  const kept = wrapWords(title, max);
+  return [kept[0], shortenWords(kept.slice(1).join(' '), max)];
+}
+
+function wrapWords(text: string, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if (Array.from(candidate).length <= max) {
+      line = candidate;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    // A word longer than a whole line has to be broken somewhere.
+    let rest = Array.from(word);
+    while (rest.length > max) {
+      lines.push(rest.slice(0, max).join(''));
+      rest = rest.slice(max);
+    }
+    line = rest.join('');
+  }
+  if (line !== '') lines.push(line);
+  return lines.length > 0 ? lines : [''];
+}
+
+/** At most `max` characters, cut back to the last whole word with an ellipsis (mid-word only when there is a single word). */
+function shortenWords(text: string, max: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  const head = chars.slice(0, max - 1).join('');
+  const space = head.lastIndexOf(' ');
+  return `${space > 0 ? head.slice(0, space) : head}…`;
 }
 
 export function truncate(text: string, max: number): string {

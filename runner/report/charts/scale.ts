@@ -25,8 +25,11 @@ function decimalsOf(step: number): number {
   return Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
 }
 
-/** A linear scale over [min, max] with about `count` ticks; includes zero when asked. */
-export function linearScale(dataMin: number, dataMax: number, options: { count?: number; zero?: boolean } = {}): Scale {
+/**
+ * A linear scale over [min, max] with about `count` ticks; includes zero when asked. An `integer`
+ * axis (streams, sizes: counts of things) gets whole-number ticks only, never 0.5 streams.
+ */
+export function linearScale(dataMin: number, dataMax: number, options: { count?: number; zero?: boolean; integer?: boolean } = {}): Scale {
   const count = options.count ?? 5;
   let lo = options.zero ? Math.min(0, dataMin) : dataMin;
   let hi = options.zero ? Math.max(0, dataMax) : dataMax;
@@ -36,7 +39,7 @@ export function linearScale(dataMin: number, dataMax: number, options: { count?:
     hi = lo === 0 ? 1 : hi + Math.abs(hi) * 0.5;
     lo = lo === 0 || options.zero ? Math.min(0, lo) : lo - Math.abs(lo) * 0.5;
   }
-  const step = niceStep((hi - lo) / Math.max(1, count - 1));
+  const step = options.integer ? Math.max(1, niceStep((hi - lo) / Math.max(1, count - 1))) : niceStep((hi - lo) / Math.max(1, count - 1));
   const decimals = decimalsOf(step);
   const min = Math.floor(lo / step + 1e-9) * step;
   const max = Math.ceil(hi / step - 1e-9) * step;
