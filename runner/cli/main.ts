@@ -35,6 +35,7 @@ cli
   .option('--json-log', 'Log one JSON object per line instead of text')
   .option('--allow-remote', 'Run tests as the client for an orchestrator holding the token (needs --token-file)')
   .option('--name <name>', 'The name this server reports to clients (default: the host name)')
+  .option('--health-port <port>', 'Answer GET /healthz over HTTP on this port, outside the test queue (default: off)')
   .example('bench serve --port 7575')
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(() => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));

@@ -32,6 +32,10 @@ export interface BenchServer {
   readonly address: { host: string; port: number };
   /** Tests served since start, ok or failed. */
   readonly testsServed: number;
+  /** The name it reports in handshakes; with busy and waiting, what its health endpoint shows. */
+  readonly name: string;
+  readonly busy: boolean;
+  readonly waiting: number;
   close(): Promise<void>;
 }
 
@@ -151,6 +155,13 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     address: { host: bound.address, port: bound.port },
     get testsServed() {
       return served;
+    },
+    name,
+    get busy() {
+      return queue.busy;
+    },
+    get waiting() {
+      return queue.waitingCount;
     },
     close: () =>
       new Promise<void>((resolve) => {
