@@ -42,6 +42,7 @@ cli
   .option('--max-pending <n>', 'Most connections still in the handshake at once; the oldest idle one is closed beyond it (default 256)')
   .option('--max-pending-per-address <n>', 'The same, per source address (default 32)')
   .option('--handshake-timeout <duration>', 'Time a new connection has to send HELLO, the token and its request (default 5s)')
+  .option('--health-port <port>', 'Answer GET /healthz over HTTP on this port, outside the test queue (default: off)')
   .example('bench serve --port 7575')
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));

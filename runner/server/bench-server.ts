@@ -41,6 +41,10 @@ export interface BenchServer {
   readonly testsServed: number;
   /** Connections accepted that have not finished the handshake yet. */
   readonly pendingHandshakes: number;
+  /** The name it reports in handshakes; with busy and waiting, what its health endpoint shows. */
+  readonly name: string;
+  readonly busy: boolean;
+  readonly waiting: number;
   close(): Promise<void>;
 }
 
@@ -206,6 +210,13 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     },
     get pendingHandshakes() {
       return guard.pendingCount;
+    },
+    name,
+    get busy() {
+      return queue.busy;
+    },
+    get waiting() {
+      return queue.waitingCount;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { showValue, type ParamKind } from '../../core/params.js';
 import { parseTestName } from '../../core/resolve-params.js';
 import { parseCount, parseDuration, parseRate, parseSize } from '../../core/units.js';
 import { startBenchServer } from '../../server/bench-server.js';
+import { startHealthEndpoint } from '../../server/health-endpoint.js';
 import type { RemoteClientRunner } from '../../server/remote-run.js';
 import { DEFAULT_HANDSHAKE_LIMITS, type HandshakeLimits } from '../../server/handshake-guard.js';
 import { createServerLog } from '../../server/server-log.js';
@@ -26,6 +27,7 @@ export interface ServeCommandOptions {
   maxPending?: string | number;
   maxPendingPerAddress?: string | number;
   handshakeTimeout?: string | number;
+  healthPort?: string | number;
 }
 
 const PARSE: Record<'duration' | 'size' | 'rate' | 'count', (input: string | number, what: string) => number> = {
@@ -72,13 +74,32 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
   }
   const name = options.name === undefined ? undefined : String(options.name).trim();
   if (name !== undefined && !/^[A-Za-z0-9._:-]{1,253}$/.test(name)) {
-    throw new UsageError(`--name '${name}' must be 1 to 253 letters, digits, dots, dashes, underscores or colons (a host name, a node name)`);
+    throw new UsageError(
+      `--name '${name}' must be 1 to 253 letters, digits, dots, dashes, underscores or colons (a host name, a node name)`,
+    );
   }
+  // Checked before anything listens, so a bad value never leaves a server running.
+  const healthPort = options.healthPort === undefined ? null : serveOption(options.healthPort, 'health-port', 'count', 0, 0, 65535);
   const remote = options.allowRemote ? await remoteClientRunner(options.tokenFile) : null;
   const server = await startBenchServer({ host, port, timeout_s, log, auth, limits, name, remote, handshake });
   const { host: listening, port: bound } = server.address;
+  // Probes read the server's state over HTTP, never through the control port or the queue.
+  const health =
+    healthPort === null
+      ? null
+      : await startHealthEndpoint({
+          host,
+          port: healthPort,
+          status: () => ({ name: server.name, busy: server.busy, waiting: server.waiting, tests_served: server.testsServed }),
+        }).catch(async (err: unknown) => {
+          await server.close();
+          throw err;
+        });
   log.info('listening', {
     address: listening.includes(':') ? `[${listening}]:${bound}` : `${listening}:${bound}`,
+    ...(health
+      ? { health: `${health.address.host.includes(':') ? `[${health.address.host}]` : health.address.host}:${health.address.port}` }
+      : {}),
     auth: auth ? 'token' : 'none',
     remote: remote ? 'allowed' : 'refused',
     ...(name ? { name } : {}),
@@ -86,7 +107,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info('stopping', { signal, tests_served: server.testsServed });
-      void server.close().then(resolve);
+      void Promise.all([server.close(), health?.close()]).then(() => resolve());
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -100,7 +121,8 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
  */
 async function remoteClientRunner(tokenFile: string | undefined): Promise<RemoteClientRunner> {
   const { runTest } = await import('../../client/run-test.js');
-  return ({ params, to, signal, onEvent }) => runTest({ params, peer: { host: to.host, port: to.port, token_file: tokenFile }, signal, onEvent });
+  return ({ params, to, signal, onEvent }) =>
+    runTest({ params, peer: { host: to.host, port: to.port, token_file: tokenFile }, signal, onEvent });
 }
 
 function handshakeLimits(options: ServeCommandOptions): HandshakeLimits {
