@@ -4,6 +4,7 @@ import type { ScenarioObserver } from '../../scenario/run-scenario.js';
 import type { PlannedRun } from '../../scenario/scenario-model.js';
 import type { Palette } from './palette.js';
 import { figureText, paramsText } from '../figure-text.js';
+import { formatDuration } from '../../core/units.js';
 import { formatClock } from './format-figure.js';
 
 export interface ProgressStream {
@@ -72,10 +73,11 @@ export class ScenarioProgress implements ScenarioObserver {
   }
 
   pausing(seconds: number): void {
+    // A pause is written in scenarios as 200ms or 2s: show it so, not rounded to whole seconds.
     if (this.live) {
-      this.liveText = `pause ${formatClock(seconds)}`;
+      this.liveText = `pause ${formatDuration(seconds)}`;
       this.out.write(`\r\x1b[2K${this.liveText}`);
-    } else this.line(`pause ${formatClock(seconds)}`);
+    } else this.line(`pause ${formatDuration(seconds)}`);
   }
 
   /** Leaves the terminal on a fresh line (after Ctrl-C, before the summary). */
