@@ -10,6 +10,7 @@ import { silentLog, type ServerLog } from './server-log.js';
 import { serveRemoteTest, type RemoteClientRunner } from './remote-run.js';
 import { runServerTest, type ServerControl } from './server-test-run.js';
 import { TestQueue } from './test-queue.js';
+import { formatHostPort } from '../core/host-port.js';
 import type { ServerAuth } from './server-auth.js';
 
 export interface BenchServerOptions {
@@ -55,7 +56,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    const who = `${socket.remoteAddress}:${socket.remotePort}`;
+    const who = formatHostPort(socket.remoteAddress ?? 'unknown address', socket.remotePort ?? '?');
     const conn: ServerControl = new ControlConnection(socket, `client ${who}`, parseClientMessage);
     serveClient(conn, who).catch(() => {});
   });
