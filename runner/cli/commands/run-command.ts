@@ -10,6 +10,7 @@ import { DEFAULT_REPORT_FORMATS, type ReportFormat } from '../../scenario/scenar
 import { scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
 import { useColor } from '../color.js';
+import { terminalWidth } from '../terminal-width.js';
 import { palette } from '../scenario-output/palette.js';
 import { renderFinalSummary } from '../scenario-output/final-summary.js';
 import { planHeadline } from '../scenario-output/plan-listing.js';
@@ -87,7 +88,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   if (!(options.json && options.quiet)) {
     const ran = groups.filter((g) => results.groups.some((r) => r.label === g.label));
     const warnings = [...planWarnings(ran), ...resultWarnings(results.groups)];
-    human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports], colours));
+    human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports], colours, terminalWidth(human)));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   return scenarioExitCode(results);
