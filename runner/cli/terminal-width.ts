@@ -68,15 +68,27 @@ export function wrapWords(text: string, width: number | undefined, indent = ''):
 
 /**
  * Text for a table cell `width` wide: wrapped at spaces, and a word longer
- * than the cell (a label without spaces) cut into pieces that fit. Plain text only.
+ * than the cell (a label without spaces) cut into pieces that fit, after a
+ * punctuation mark where one is near the end. Plain text only.
  */
 export function wrapCell(text: string, width: number | undefined): string[] {
   if (width === undefined) return [text];
   return wrapWords(text, width).flatMap((line) => {
-    const chars = [...line];
-    if (chars.length <= width) return [line];
+    let chars = [...line];
     const pieces: string[] = [];
-    for (let i = 0; i < chars.length; i += width) pieces.push(chars.slice(i, i + width).join(''));
+    while (chars.length > width) {
+      // After a - _ = / or . in the second half of the piece when there is one: `uplink-through-the-` reads better than `uplink-through-the-l`.
+      let cut = width;
+      for (let i = width - 1; i >= Math.ceil(width / 2); i--) {
+        if ('-_=/.'.includes(chars[i])) {
+          cut = i + 1;
+          break;
+        }
+      }
+      pieces.push(chars.slice(0, cut).join(''));
+      chars = chars.slice(cut);
+    }
+    pieces.push(chars.join(''));
     return pieces;
   });
 }

@@ -63,8 +63,8 @@ export function renderSummaryTable(groups: readonly RunGroup[], planned: readonl
   for (const layout of LAYOUTS) {
     let labelWidth: number | undefined;
     if (layout.minLabel !== undefined) {
-      // The other columns' width: the table drawn with a run column one character wide.
-      const others = widestLine(draw(rows, layout, 1, colours)) - 1;
+      // The other columns' width: the table drawn with labels one character wide, in a column as wide as its heading.
+      const others = widestLine(draw(rows, layout, 1, colours)) - 'run'.length;
       labelWidth = width - others;
       if (labelWidth < layout.minLabel) continue;
     }
@@ -137,8 +137,9 @@ function list(rows: readonly GroupRow[], width: number, colours: Palette): strin
   const lines: string[] = [];
   for (const row of rows) {
     const ok = row.allOk ? `${row.okText} ok` : colours.red(`${row.okText} ok`);
-    lines.push(...wrapWords(`${colours.bold(row.label)}  ${ok}`, width, '  '));
-    if (row.where !== null) lines.push(...wrapWords(colours.dim(row.where), width, ''));
+    if (row.label.length + 2 + row.okText.length + 3 <= width) lines.push(`${colours.bold(row.label)}  ${ok}`);
+    else lines.push(...wrapCell(row.label, width).map((l) => colours.bold(l)), `  ${ok}`);
+    if (row.where !== null) lines.push(...wrapCell(row.where, width).map((l) => colours.dim(l)));
     if (row.figures.length === 0) lines.push(`  ${row.why}`);
     for (const f of row.figures) lines.push(...wrapWords(`  ${f.name} ${ARROW[f.better]} ${formatNumber(f.mean)} ${intervalShare(f.mean, f.ci95)}`, width, '    '));
   }

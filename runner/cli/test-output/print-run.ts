@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { headlineText } from '../../core/figure-catalog.js';
 import type { IntervalRecord, RunObject } from '../../core/run-object.js';
 import type { TestName } from '../../core/test-params.js';
-import { widestLine, wrapCell, wrapLines } from '../terminal-width.js';
+import { visibleLength, widestLine, wrapCell, wrapLines } from '../terminal-width.js';
 import { summaryRows, summaryWarnings } from './format-figures.js';
 
 /** Live output of `bench test`: a line per interval, then the summary table. */
@@ -29,16 +29,19 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
   const warnings = summaryWarnings(run).map((w) => wrapLines(`warning: ${w}`, width, '  '));
   let table = draw(rows, color, undefined);
   if (width !== undefined && widestLine(table) > width) {
-    const others = widestLine(draw(rows, color, 1)) - 1;
-    const unitWidth = width - others;
+    // Four borders, and each column's widest text with a space either side.
+    const widest = (i: number) => Math.max(HEAD[i].length, ...rows.map((r) => visibleLength(r[i])));
+    const unitWidth = width - 4 - (widest(0) + 2) - (widest(1) + 2) - 2;
     table = unitWidth >= MIN_UNIT_COLUMN ? draw(rows, color, unitWidth) : rows.map(([f, v, u]) => wrapLines(`${f}  ${v}  ${u}`, width, '    ')).join('\n');
   }
   return [table, ...warnings].join('\n');
 }
 
+const HEAD = ['figure', 'value', 'unit'] as const;
+
 function draw(rows: ReadonlyArray<[string, string, string]>, color: boolean, unitWidth: number | undefined): string {
   const table = new Table({
-    head: ['figure', 'value', 'unit (who counts)'],
+    head: [HEAD[0], HEAD[1], wrapCell('unit (who counts)', unitWidth).join('\n')],
     style: color ? undefined : { head: [], border: [] },
   });
   for (const [figure, value, unit] of rows) table.push([figure, value, wrapCell(unit, unitWidth).join('\n')]);
