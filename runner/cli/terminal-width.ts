@@ -77,9 +77,9 @@ export function wrapCell(text: string, width: number | undefined): string[] {
     let chars = [...line];
     const pieces: string[] = [];
     while (chars.length > width) {
-      // After a - _ = / or . in the second half of the piece when there is one: `uplink-through-the-` reads better than `uplink-through-the-l`.
+      // After a - _ = / or . in the last two thirds of the piece when there is one: `uplink-through-the-` reads better than `uplink-through-the-l`.
       let cut = width;
-      for (let i = width - 1; i >= Math.ceil(width / 2); i--) {
+      for (let i = width - 1; i >= Math.ceil(width / 3); i--) {
         if ('-_=/.'.includes(chars[i])) {
           cut = i + 1;
           break;
