@@ -33,8 +33,8 @@ function screenLines(raw: string): string[] {
   return raw.replace(/\x1b\[[0-9;]*[mK]/g, '').split(/\r\n|\r|\n/);
 }
 
-function runInTerminal(columns: number, out: string): Promise<string> {
-  const command = `stty cols ${columns} rows 40; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run w.yaml --out ${JSON.stringify(out)}`;
+function runInTerminal(columns: number, args: string): Promise<string> {
+  const command = `stty cols ${columns} rows 40; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${args}`;
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '1', TERM: 'xterm' } });
     let text = '';
@@ -46,7 +46,7 @@ function runInTerminal(columns: number, out: string): Promise<string> {
 
 for (const columns of [70, 120]) {
   test(`bench run in a ${columns}-column terminal: no line is wider than the terminal; figures, units and time left are on screen`, { skip: hasScript ? false : 'util-linux script is not installed' }, async () => {
-    const lines = screenLines(await runInTerminal(columns, join(dir, `out-${columns}`)));
+    const lines = screenLines(await runInTerminal(columns, `run w.yaml --out ${JSON.stringify(join(dir, `out-${columns}`))}`));
     const over = lines.filter((l) => [...l].length > columns);
     assert.deepEqual(over, [], `lines wider than ${columns} columns`);
     // The live line: the interval's figure with its unit, and the time left.
@@ -62,3 +62,11 @@ for (const columns of [70, 120]) {
     else assert.ok(lines.some((l) => /│ request-response-on-loopback-with-a-long-label │ +2\/2 │ transactions_per_sec +│ +[\d.]+ │ .* │ higher │/.test(l)), 'at 120 columns the whole table');
   });
 }
+
+test('bench test in a 70-column terminal: the summary table (90 wide in full) fits, its unit column wrapped', { skip: hasScript ? false : 'util-linux script is not installed' }, async () => {
+  const lines = screenLines(await runInTerminal(70, 'test TCP_STREAM --duration 1s'));
+  // The first line, what is about to run, is runner/cli/commands/test-command.ts's and not fitted here.
+  assert.deepEqual(lines.filter((l) => !l.startsWith('bench TCP_STREAM ') && [...l].length > 70), []);
+  assert.ok(lines.some((l) => /^│ throughput_mbps +│ [\d.]+ +│ Mbit\/s \(receiver\) +│$/.test(l)), 'throughput with its unit');
+  assert.ok(lines.some((l) => /^│ data path client \/ server │ \w+ \/ \w+ +│ native: C socket +│$/.test(l)), 'the long unit text wrapped');
+});
