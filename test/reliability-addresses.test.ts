@@ -41,7 +41,7 @@ test('IPv6: bench serve --host ::1 serves all four tests to bench test --peer [:
       assert.equal(run.status, 'ok', `${name}: ${JSON.stringify(run.error)}`);
       assert.deepEqual(run.peer, { host: '::1', port: server.port, embedded: false });
     }
-    const served = server.log().split('\n').filter((l) => / test client=::1:\d+ test=\S+ streams=1 reverse=false seconds=\S+ status=ok/.test(l));
+    const served = server.log().split('\n').filter((l) => / test client=\[::1\]:\d+ test=\S+ streams=1 reverse=false seconds=\S+ status=ok/.test(l));
     assert.equal(served.length, 4, server.log());
   } finally {
     await server.stop();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunObject } from '../runner/core/run-object.js';
+import type { RunEvent } from '../runner/core/run-events.js';
 import type { ExpectationResult } from '../runner/core/results-file.js';
 import { renderExpectations } from '../runner/cli/scenario-output/expectations-list.js';
 import { formatClock, formatInterval } from '../runner/cli/scenario-output/format-figure.js';
@@ -125,7 +126,7 @@ test('progress without a terminal: one plain line per event, the last interval f
   ].join('\n'));
 });
 
-test('progress on a terminal: one live line rewritten in place, with params and time left, cut to the width', () => {
+test('progress on a terminal: one live line rewritten in place, the figure and time left first, fitted to the width', () => {
   const written: string[] = [];
   const progress = new ScenarioProgress({ write: (t: string) => written.push(t), columns: 120 }, true, plain, loaded.runs);
   const run = loaded.runs[0];
@@ -134,7 +135,7 @@ test('progress on a terminal: one live line rewritten in place, with params and 
   progress.runEvent(run, { type: 'interval', index: 3, record });
   progress.runFinished(run, streamRun(up, 0, 941.27));
   // 6s left of this run, then five more 10s runs.
-  assert.equal(written[1], '\r\x1b[2K[1/6] uplink (repeat 1/3) (10s, 64KiB writes)  3.0-4.0s  941.3 Mbit/s  6s left, about 56s in all');
+  assert.equal(written[1], '\r\x1b[2K[1/6] 941.3 Mbit/s  6s left (about 56s in all)  uplink (repeat 1/3) (10s, 64KiB writes)  3.0-4.0s');
   assert.equal(written.slice(-2).join(''), '\r\x1b[2K[1/6] uplink (repeat 1/3): ok  941.3 Mbit/s\n');
   assert.ok(written.every((w) => !w.includes('\n') || w.endsWith('\n')));
 
@@ -142,5 +143,24 @@ test('progress on a terminal: one live line rewritten in place, with params and 
   const small = new ScenarioProgress({ write: (t: string) => narrow.push(t), columns: 40 }, true, palette(true), loaded.runs);
   small.runStarting(run, 1, 6);
   small.runEvent(run, { type: 'interval', index: 3, record });
-  assert.equal(narrow[1], '\r\x1b[2K[1/6] uplink (repeat 1/3) (10s, 64KiB w\x1b[2m\x1b[22m');
+  // Issue 16: at 40 columns the line was cut to its label and parameters, losing the figure and the time left.
+  assert.equal(narrow[1], '\r\x1b[2K[1/6] 941.3 Mbit/s  \x1b[2m6s left\x1b[22m  uplink (r…');
+  const at = (columns: number, status: RunEvent): string => {
+    const out: string[] = [];
+    const p = new ScenarioProgress({ write: (t: string) => out.push(t), columns }, true, plain, loaded.runs);
+    p.runStarting(loaded.runs[3], 4, 6);
+    p.runEvent(loaded.runs[3], status);
+    return out[1].replace('\r\x1b[2K', '');
+  };
+  const rrRecord = { start_s: 0, end_s: 1, omitted: false, figures: rrRun(rr, 0, 200).summary! };
+  assert.deepEqual([100, 70, 50, 30, 20].map((c) => at(c, { type: 'interval', index: 0, record: rrRecord })), [
+    '[4/6] 2000 trans/s  p99 200 µs  9s left (about 29s in all)  TCP_RR local (repeat 1/3)  0.0-1.0s',
+    '[4/6] 2000 trans/s  p99 200 µs  9s left  TCP_RR local (repeat 1/3)',
+    '[4/6] 2000 trans/s  p99 200 µs  9s left  TCP_RR …',
+    // Whole figures are dropped, never a number cut short.
+    '[4/6] 2000 trans/s  9s left',
+    '[4/6] 2000 trans/s',
+  ]);
+  // A terminal that reports no width is taken as 80 columns, not left unlimited.
+  assert.equal(at(0, { type: 'queued', position: 2 }), '[4/6] queued at the server, position 2  10s left  TCP_RR local (repeat 1/3)');
 });

@@ -65,7 +65,7 @@ cli
   .option('--out <dir>', 'Results folder (default: results/<name>-<UTC timestamp>)')
   .option('--quiet', 'No progress output')
   .option('--json', 'Print the final results JSON on stdout and nothing else there')
-  .option('--only <pattern>', 'Run only runs whose label matches this pattern')
+  .option('--only <pattern>', 'Run only runs whose label contains this pattern, case ignored; * matches any text, ? one character (rate=1* keeps rate=1G and rate=100M)')
   .option('--set <key=value>', 'Override a default for every run (repeatable)')
   .option('--note <text>', 'A note stored with the results')
   .option('--no-color', 'No colour in output')

@@ -81,12 +81,36 @@ export function formatDuration(seconds: number): string {
   return `${Number(seconds.toFixed(3))}s`;
 }
 
+/**
+ * A duration in the largest unit that writes it exactly, as a user would:
+ * 7200 is `2h`, 5400 is `90m`, 3601 is `3601s`, 0.2 is `200ms`.
+ */
+export function formatDurationExact(seconds: number): string {
+  for (const [unit, f] of [['h', 3600], ['m', 60]] as const) {
+    if (seconds >= f && seconds % f === 0) return `${seconds / f}${unit}`;
+  }
+  return formatDuration(seconds);
+}
+
 export function formatRate(bps: number): string {
   if (bps === 0) return 'unpaced';
   for (const [unit, f] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
     if (bps >= f) return `${Number((bps / f).toFixed(3))}${unit}bit/s`;
   }
   return `${bps}bit/s`;
+}
+
+/**
+ * A size in the largest unit that writes it exactly: `16MiB`, `2KiB`, `1MB`;
+ * decimal units only from MB up, as 1000 is more often written bytes than kB.
+ */
+export function formatSizeExact(n: number): string {
+  const binary = formatBytes(n);
+  if (binary !== `${n}B`) return binary;
+  for (const [unit, f] of [['GB', 1000 ** 3], ['MB', 1000 ** 2]] as const) {
+    if (n >= f && n % f === 0) return `${n / f}${unit}`;
+  }
+  return `${n} bytes`;
 }
 
 export function formatBytes(n: number): string {

@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DataPathError, PeerTimeoutError } from '../core/errors.js';
 import { errnoName, type NativeIo } from '../native/native-io.js';
+import { formatHostPort } from '../core/host-port.js';
 import { COOKIE_BYTES, HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from './udp-datagram.js';
 
 /**
@@ -77,7 +78,7 @@ async function numericAddress(host: string, what: string): Promise<string> {
 export async function connectNativeTcp(io: NativeIo, host: string, port: number, cookie: Buffer, timeoutMs: number): Promise<NativeSocket> {
   const what = `cannot open the data connection to ${host} port ${port}`;
   const address = await numericAddress(host, what);
-  const refused = (call: string, status: number) => new DataPathError(`${what}: ${call} ${errnoName(status)} ${address}:${port} - is a firewall in the way?`);
+  const refused = (call: string, status: number) => new DataPathError(`${what}: ${call} ${errnoName(status)} ${formatHostPort(address, port)} - is a firewall in the way?`);
   const fd = io.tcpConnect(address, port);
   if (fd < 0) throw refused('connect', fd);
   const socket = new NativeSocket(io, fd);

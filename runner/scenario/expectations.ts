@@ -44,7 +44,8 @@ export function checkFigure(test: TestName, figure: string): string | null {
     // Guessing between p90 and p99 for p95 would be a coin toss: list what there is.
     return `unknown figure '${figure}' for ${test}: latency_us has ${listWords(latency.map((f) => f.slice('latency_us.'.length)))}`;
   }
-  const guess = didYouMean(figure, own) ?? didYouMean(figure, ALL_FIGURES);
+  // Only the test's own figures: suggesting loss_percent for TCP_STREAM would trade a typo for a refusal.
+  const guess = didYouMean(figure, own);
   return guess !== undefined
     ? `unknown figure '${figure}' for ${test}: did you mean '${guess}'?`
     : `unknown figure '${figure}' for ${test}: its figures are ${listWords(own)}`;

@@ -2,9 +2,11 @@ import { UsageError } from '../core/errors.js';
 import type { PlannedGroup } from './scenario-model.js';
 
 /**
- * `--only PATTERN` keeps the groups whose label matches: with `*` or `?` the
- * pattern is a glob over the whole label, otherwise a substring; case is
- * ignored either way (`--only udp` picks every UDP test).
+ * `--only PATTERN` keeps the groups whose label contains a match of the
+ * pattern anywhere, `*` standing for any text and `?` for one character, case
+ * ignored: `--only udp` picks every UDP test, and `rate=1*` matches
+ * `UDP_STREAM far-end rate=1G` as `rate=1` does. A glob is not anchored so that
+ * adding a `*` never makes a pattern match less than the plain string would.
  */
 export function filterGroups(groups: readonly PlannedGroup[], pattern: string | undefined): PlannedGroup[] {
   if (pattern === undefined || pattern === '') return [...groups];
@@ -17,11 +19,8 @@ export function filterGroups(groups: readonly PlannedGroup[], pattern: string | 
 }
 
 function matcher(pattern: string): (label: string) => boolean {
-  if (!/[*?]/.test(pattern)) {
-    const needle = pattern.toLowerCase();
-    return (label) => label.toLowerCase().includes(needle);
-  }
-  const glob = pattern.toLowerCase();
+  // Anywhere in the label, as a plain pattern matches: adding a * never makes a pattern match less.
+  const glob = `*${pattern.toLowerCase()}*`;
   return (label) => globMatches(glob, label.toLowerCase());
 }
 

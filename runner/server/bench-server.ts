@@ -13,6 +13,7 @@ import { silentLog, type ServerLog } from './server-log.js';
 import { serveRemoteTest, type RemoteClientRunner } from './remote-run.js';
 import { runServerTest, type ServerControl } from './server-test-run.js';
 import { TestQueue } from './test-queue.js';
+import { formatHostPort } from '../core/host-port.js';
 import type { ServerAuth } from './server-auth.js';
 
 export interface BenchServerOptions {
@@ -85,7 +86,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     if (fdLimit !== null && sockets.size + FD_HEADROOM >= fdLimit) {
       failureLog.info('open-files', { connections: sockets.size, limit: fdLimit, note: 'close to the open-file limit: new connections may be dropped unseen - raise it (ulimit -n, LimitNOFILE=)' });
     }
-    const who = `${socket.remoteAddress}:${socket.remotePort}`;
+    const who = formatHostPort(socket.remoteAddress ?? 'unknown address', socket.remotePort ?? '?');
     const conn: ServerControl = new ControlConnection(socket, `client ${who}`, parseClientMessage);
     serveClient(conn, who).catch(() => {});
   });

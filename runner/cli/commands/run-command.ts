@@ -11,6 +11,7 @@ import { RUN_EXIT, scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
 import { printable } from '../../core/terminal-text.js';
 import { useColor } from '../color.js';
+import { terminalWidth } from '../terminal-width.js';
 import { palette } from '../scenario-output/palette.js';
 import { renderFinalSummary } from '../scenario-output/final-summary.js';
 import { planHeadline } from '../scenario-output/plan-listing.js';
@@ -93,7 +94,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   if (!(options.json && options.quiet)) {
     const ran = groups.filter((g) => results.groups.some((r) => r.label === g.label));
     const warnings = [...planWarnings(ran), ...resultWarnings(results.groups)];
-    human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports.written], colours));
+    human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports.written], colours, terminalWidth(human)));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   const code = scenarioExitCode(results);

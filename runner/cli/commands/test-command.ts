@@ -7,6 +7,7 @@ import { runRemoteTest } from '../../client/remote-test.js';
 import { formatPeer, parsePeer } from '../../client/peer-address.js';
 import { runTest } from '../../client/run-test.js';
 import { useColor } from '../color.js';
+import { terminalWidth } from '../terminal-width.js';
 import { EXIT } from '../report-failure.js';
 import { paramsText } from '../figure-text.js';
 import { intervalLine, summaryTable } from '../test-output/print-run.js';
@@ -68,8 +69,8 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     out.write(`${JSON.stringify(run, null, 2)}\n`);
   } else if (run.status === 'ok') {
     // The last interval closes at the stream's end, after the live samples: print it from the result.
-    for (const record of run.intervals.slice(shown)) say(intervalLine(params.test, record));
-    say(summaryTable(run, useColor(out, options.color)));
+    for (const record of run.intervals.slice(shown)) say(intervalLine(run.test, record));
+    say(summaryTable(run, useColor(out, options.color), terminalWidth(out)));
   }
   if (run.status !== 'ok' || run.interrupted) {
     process.stderr.write(`bench: ${run.params.test} ${run.interrupted ? 'interrupted' : 'failed'}: ${printable(run.error?.message ?? 'unknown error', { multiline: true })}\n`);

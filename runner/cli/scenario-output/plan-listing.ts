@@ -1,6 +1,7 @@
 import type { LoadedScenario } from '../../scenario/load-scenario.js';
 import type { PlannedGroup, PlannedRun } from '../../scenario/scenario-model.js';
 import { paramsText } from '../figure-text.js';
+import { formatHostPort } from '../../core/host-port.js';
 import { formatClock } from './format-figure.js';
 import { printable } from '../../core/terminal-text.js';
 
@@ -21,7 +22,7 @@ export function planLines(loaded: LoadedScenario, groups: readonly PlannedGroup[
   const width = groups.reduce((w, g) => Math.max(w, g.label.length), 0);
   return groups.map((g, i) => {
     const repeat = g.repeat > 1 ? `  ×${g.repeat}` : '';
-    const where = g.peer ? `${g.peer.host}:${g.peer.port}` : 'embedded server';
+    const where = g.peer ? formatHostPort(g.peer.host, g.peer.port) : 'embedded server';
     const expect = g.expect.length > 0 ? `  expect ${g.expect.map((e) => `${e.figure} ${e.condition}`).join(', ')}` : '';
     return `  ${String(i + 1).padStart(String(groups.length).length)}. ${printable(g.label).padEnd(width)}  ${paramsText(g.params)}  → ${printable(where)}${repeat}${expect}`;
   });

@@ -4,8 +4,10 @@ import type { ScenarioObserver } from '../../scenario/run-scenario.js';
 import type { PlannedRun } from '../../scenario/scenario-model.js';
 import type { Palette } from './palette.js';
 import { figureText, paramsText } from '../figure-text.js';
+import { formatDuration } from '../../core/units.js';
 import { formatClock } from './format-figure.js';
 import { printable } from '../../core/terminal-text.js';
+import { FALLBACK_COLUMNS, truncateVisible, visibleLength, wrapLines } from '../terminal-width.js';
 
 export interface ProgressStream {
   write(text: string): unknown;
@@ -52,7 +54,8 @@ export class ScenarioProgress implements ScenarioObserver {
         const r = event.record;
         this.current.shown++;
         this.current.runLeft = Math.max(0, this.current.run.group.params.duration_s - r.end_s);
-        if (this.live) this.showLive(intervalText(r));
+        // Each figure a part of its own (`941.3 Mbit/s`, `loss 0%`), so that a narrow line drops a whole one rather than cut a number short.
+        if (this.live) this.showLive([...figureText(r.figures).split(/ {2,}/), ...(r.omitted ? ['(omitted)'] : [])], `${r.start_s.toFixed(1)}-${r.end_s.toFixed(1)}s`);
         else this.line(`${this.prefix()}  ${intervalText(r)}`);
         break;
       }
@@ -68,15 +71,18 @@ export class ScenarioProgress implements ScenarioObserver {
         ? `${this.colours.red('failed')}: ${printable(result.error?.message ?? 'no reason given')}`
         : `${this.colours.green('ok')}  ${result.summary ? figureText(result.summary) : ''}`.trimEnd();
     this.clearLive();
-    this.line(`${this.prefix()}: ${outcome}`);
+    // On a terminal the line stays on screen: wrapped to its width rather than left to the terminal to fold.
+    const done = `${this.prefix()}: ${outcome}`;
+    this.line(this.live ? wrapLines(done, this.width(), '    ') : done);
     this.current = null;
   }
 
   pausing(seconds: number): void {
+    // A pause is written in scenarios as 200ms or 2s: show it so, not rounded to whole seconds.
     if (this.live) {
-      this.liveText = `pause ${formatClock(seconds)}`;
+      this.liveText = `pause ${formatDuration(seconds)}`;
       this.out.write(`\r\x1b[2K${this.liveText}`);
-    } else this.line(`pause ${formatClock(seconds)}`);
+    } else this.line(`pause ${formatDuration(seconds)}`);
   }
 
   /** Leaves the terminal on a fresh line (after Ctrl-C, before the summary). */
@@ -92,16 +98,39 @@ export class ScenarioProgress implements ScenarioObserver {
     return `[${c.position}/${c.total}] ${printable(group.label)}${repeat}`;
   }
 
-  private showLive(status: string): void {
+  /**
+   * The live line, fitted to the terminal and never wrapped (a wrapped line
+   * cannot be rewritten in place): the figure (or what is happening) and the
+   * time left come first; as the width shrinks the interval's span, the
+   * parameters, the time left in all and then the label give way, the label
+   * cut short before it goes.
+   */
+  private showLive(status: string | readonly string[], span?: string): void {
     const c = this.current;
     if (!c) return;
-    const left = `${formatClock(c.runLeft)} left, about ${formatClock(this.scenarioLeft())} in all`;
-    const text = `${this.prefix()} (${paramsText(c.run.group.params)})  ${status}  ${this.colours.dim(left)}`;
-    // A pseudo-terminal may report 0 columns: then assume a common width rather than cut everything.
-    const columns = this.out.columns !== undefined && this.out.columns >= 20 ? this.out.columns : 100;
-    const width = columns - 1;
-    this.liveText = truncate(text, width);
+    const { group, repeat_index } = c.run;
+    const repeat = group.repeat > 1 ? ` (repeat ${repeat_index + 1}/${group.repeat})` : '';
+    // The last column stays empty: writing into it makes some terminals wrap.
+    const width = this.width() - 1;
+    const parts: LinePart[] = [
+      { order: 0, keep: 0, text: `[${c.position}/${c.total}]` },
+      // What is happening, or the interval's first figure, stays longest; the other figures go just before the time left would.
+      ...(typeof status === 'string'
+        ? [{ order: 1, keep: 1, text: status, glue: true, shortenTo: 12 }]
+        : status.map((text, i) => ({ order: 1 + i / 10, keep: i === 0 ? 1 : 2 + i / 10, text, glue: i === 0 }))),
+      { order: 2, keep: 2, text: this.colours.dim(`${formatClock(c.runLeft)} left`) },
+      { order: 3, keep: 4, text: this.colours.dim(`(about ${formatClock(this.scenarioLeft())} in all)`), glue: true },
+      { order: 4, keep: 3, text: `${group.label}${repeat}`, shortenTo: 8 },
+      { order: 5, keep: 5, text: `(${paramsText(group.params)})`, glue: true },
+      ...(span === undefined ? [] : [{ order: 6, keep: 6, text: span }]),
+    ];
+    this.liveText = truncateVisible(fitParts(parts, width), width);
     this.out.write(`\r\x1b[2K${this.liveText}`);
+  }
+
+  private width(): number {
+    // A pseudo-terminal may report 0 columns: then assume a common width rather than cut everything.
+    return this.out.columns !== undefined && this.out.columns >= 20 ? this.out.columns : FALLBACK_COLUMNS;
   }
 
   private clearLive(): void {
@@ -127,22 +156,32 @@ function intervalText(r: IntervalRecord): string {
   return `${r.start_s.toFixed(1)}-${r.end_s.toFixed(1)}s  ${figureText(r.figures)}${r.omitted ? '  (omitted)' : ''}`;
 }
 
-/** Cuts visible characters to `width`, keeping colour codes whole. */
-function truncate(text: string, width: number): string {
-  let visible = 0;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\x1b') {
-      const end = text.indexOf('m', i);
-      if (end > 0) {
-        out += text.slice(i, end + 1);
-        i = end;
-        continue;
-      }
+interface LinePart {
+  /** Place on the line, left to right. */
+  order: number;
+  /** Which goes last as the width shrinks: 0 stays longest. */
+  keep: number;
+  text: string;
+  /** Joined to the part before it by one space, not two. */
+  glue?: boolean;
+  /** May be cut short, with …, down to this many characters, before it is dropped. */
+  shortenTo?: number;
+}
+
+/** The parts that fit in `width`, most kept first, written in their order. */
+function fitParts(parts: readonly LinePart[], width: number): string {
+  const chosen: LinePart[] = [];
+  const lengthOf = (list: readonly LinePart[]) => list.reduce((n, p, i) => n + visibleLength(p.text) + (i === 0 ? 0 : p.glue ? 1 : 2), 0);
+  const ordered = (list: readonly LinePart[]) => [...list].sort((a, b) => a.order - b.order);
+  for (const part of [...parts].sort((a, b) => a.keep - b.keep)) {
+    // A glued part reads only beside its neighbour: `(10s, 64KiB)` after the label, not after the time left.
+    if (part.glue && !chosen.some((p) => p.order === part.order - 1)) continue;
+    const trial = ordered([...chosen, part]);
+    const over = lengthOf(trial) - width;
+    if (over <= 0) chosen.push(part);
+    else if (part.shortenTo !== undefined && visibleLength(part.text) - over >= part.shortenTo) {
+      chosen.push({ ...part, text: truncateVisible(part.text, visibleLength(part.text) - over) });
     }
-    if (visible >= width) continue;
-    out += text[i];
-    visible++;
   }
-  return out;
+  return ordered(chosen).map((p, i) => (i === 0 ? '' : p.glue ? ' ' : '  ') + p.text).join('');
 }

@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { headlineText } from '../../core/figure-catalog.js';
 import type { IntervalRecord, RunObject } from '../../core/run-object.js';
 import type { TestName } from '../../core/test-params.js';
+import { visibleLength, widestLine, wrapCell, wrapLines } from '../terminal-width.js';
 import { summaryRows, summaryWarnings } from './format-figures.js';
 
 /** Live output of `bench test`: a line per interval, then the summary table. */
@@ -10,14 +11,39 @@ export function intervalLine(test: TestName, record: IntervalRecord): string {
   return `[${span}] ${headlineText(test, record.figures)}${record.omitted ? '  (omitted)' : ''}`;
 }
 
-export function summaryTable(run: RunObject, color: boolean): string {
+/** Narrowest the `unit (who counts)` column is wrapped to before the table becomes a list. */
+const MIN_UNIT_COLUMN = 12;
+
+/**
+ * The summary: figure, value, unit (who counts). With a `width` (the
+ * terminal's) the table fits it: the unit column wraps, and where even that
+ * does not fit, each figure becomes a line of its own.
+ */
+export function summaryTable(run: RunObject, color: boolean, width?: number): string {
+  const rows: Array<[string, string, string]> = [
+    ...summaryRows(run),
+    ['duration_s', String(run.duration_s), 's measured' + (run.params.omit_s > 0 ? ' after omit' : '')],
+    ['cpu client / server', `${run.client.cpu_percent ?? '-'} / ${run.server.cpu_percent ?? '-'}`, '% of one core (data threads)'],
+    ['data path client / server', `${run.client.data_path ?? '-'} / ${run.server.data_path ?? '-'}`, 'native: C socket loops; js: Node sockets'],
+  ];
+  const warnings = summaryWarnings(run).map((w) => wrapLines(`warning: ${w}`, width, '  '));
+  let table = draw(rows, color, undefined);
+  if (width !== undefined && widestLine(table) > width) {
+    // Four borders, and each column's widest text with a space either side.
+    const widest = (i: number) => Math.max(HEAD[i].length, ...rows.map((r) => visibleLength(r[i])));
+    const unitWidth = width - 4 - (widest(0) + 2) - (widest(1) + 2) - 2;
+    table = unitWidth >= MIN_UNIT_COLUMN ? draw(rows, color, unitWidth) : rows.map(([f, v, u]) => wrapLines(`${f}  ${v}  ${u}`, width, '    ')).join('\n');
+  }
+  return [table, ...warnings].join('\n');
+}
+
+const HEAD = ['figure', 'value', 'unit'] as const;
+
+function draw(rows: ReadonlyArray<[string, string, string]>, color: boolean, unitWidth: number | undefined): string {
   const table = new Table({
-    head: ['figure', 'value', 'unit (who counts)'],
+    head: [HEAD[0], HEAD[1], wrapCell('unit (who counts)', unitWidth).join('\n')],
     style: color ? undefined : { head: [], border: [] },
   });
-  for (const row of summaryRows(run)) table.push(row);
-  table.push(['duration_s', String(run.duration_s), 's measured' + (run.params.omit_s > 0 ? ' after omit' : '')]);
-  table.push(['cpu client / server', `${run.client.cpu_percent ?? '-'} / ${run.server.cpu_percent ?? '-'}`, '% of one core (data threads)']);
-  table.push(['data path client / server', `${run.client.data_path ?? '-'} / ${run.server.data_path ?? '-'}`, 'native: C socket loops; js: Node sockets']);
-  return [table.toString(), ...summaryWarnings(run).map((w) => `warning: ${w}`)].join('\n');
+  for (const [figure, value, unit] of rows) table.push([figure, value, wrapCell(unit, unitWidth).join('\n')]);
+  return table.toString();
 }
