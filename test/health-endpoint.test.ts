@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, describe, test } from 'node:test';
-import { runTest } from '../runner/client/run-test.js';
+import { runTestOrEmbedded as runTest } from '../runner/cli/local-run.js';
 import { resolveParams } from '../runner/core/resolve-params.js';
 import { startHealthEndpoint, type HealthStatus } from '../runner/server/health-endpoint.js';
 import { runCli, startServeProcess } from './helpers/cli.js';

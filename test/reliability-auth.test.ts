@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { FrameDecoder } from '../runner/control/frame-decoder.js';
-import { runTest } from '../runner/client/run-test.js';
+import { runTestOrEmbedded as runTest } from '../runner/cli/local-run.js';
 import { resolveParams } from '../runner/core/resolve-params.js';
 import { parseRun, runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';
 import { hello, RawControl, testRequest } from './helpers/raw-control.js';

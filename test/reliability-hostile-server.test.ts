@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runTest } from '../runner/client/run-test.js';
+import { runTestOrEmbedded as runTest } from '../runner/cli/local-run.js';
 import { resolveParams } from '../runner/core/resolve-params.js';
 import type { RunObject, StreamFigures } from '../runner/core/run-object.js';
 import { runCli } from './helpers/cli.js';

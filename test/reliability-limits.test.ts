@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runTest } from '../runner/client/run-test.js';
+import { runTestOrEmbedded as runTest } from '../runner/cli/local-run.js';
 import { resolveParams, type RawTestOptions } from '../runner/core/resolve-params.js';
 import { startTestServer } from './helpers/in-process-server.js';
 import { parseRun, runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';

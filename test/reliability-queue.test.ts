@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { runTest } from '../runner/client/run-test.js';
+import { runTestOrEmbedded as runTest } from '../runner/cli/local-run.js';
 import { resolveParams } from '../runner/core/resolve-params.js';
 import type { RunEvent } from '../runner/core/run-events.js';
 import { normalTest, startTestServer } from './helpers/in-process-server.js';

@@ -1,10 +1,23 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import type { ClientAuth } from '../client/client-auth.js';
-import type { ClientControl } from '../client/connect-control.js';
 import { AuthError, BenchError, ProtocolError } from '../core/errors.js';
-import type { ServerAuth } from '../server/server-auth.js';
-import type { ServerControl } from '../server/server-test-run.js';
+import type { ControlConnection } from '../control/control-connection.js';
+import type { ClientMessage, ServerMessage } from '../control/messages.js';
+
+type ClientControl = ControlConnection<ServerMessage, ClientMessage>;
+type ServerControl = ControlConnection<ClientMessage, ServerMessage>;
+
+/** Answers the server's challenge with proof of the shared secret (bench test --token-file). */
+export interface ClientAuth {
+  answer(conn: ClientControl, timeoutMs: number): Promise<void>;
+  /** The server did not ask for the token: the user, who gave one, believes the test is authenticated. */
+  notRequired(conn: ClientControl): void;
+}
+
+/** Checks a client's proof that it holds the shared secret (bench serve --token-file). */
+export interface ServerAuth {
+  verify(conn: ServerControl, timeoutMs: number): Promise<void>;
+}
 
 /**
  * Shared-token authentication on the control channel: the server sends a

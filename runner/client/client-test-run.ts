@@ -6,7 +6,7 @@ import { AuthError, BenchError, InterruptedError, ProtocolError, PeerTimeoutErro
 import type { PeerAddress, RunEvent } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
-import type { ClientAuth } from './client-auth.js';
+import type { ClientAuth } from '../auth/token-auth.js';
 import { connectControl, peerVerdict, type ClientControl } from './connect-control.js';
 import { LiveIntervals } from './live-intervals.js';
 import { checkPeerFigures } from './peer-figures.js';

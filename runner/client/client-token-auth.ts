@@ -1,5 +1,5 @@
 import type { PeerAddress } from '../core/run-events.js';
-import type { ClientAuth } from './client-auth.js';
+import type { ClientAuth } from '../auth/token-auth.js';
 
 /** Each warning once per process: a scenario of a hundred runs against one peer says it once, not a hundred times. */
 const warned = new Set<string>();

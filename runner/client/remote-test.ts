@@ -5,11 +5,10 @@ import { PROTOCOL_VERSION, type ServerMessage } from '../control/messages.js';
 import { AuthError, BenchError, ProtocolError, RefusedError, asBenchError, errorFromWire } from '../core/errors.js';
 import { packagePath } from '../core/package-paths.js';
 import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
-import type { IntervalRecord, RunObject } from '../core/run-object.js';
+import { unmeasuredRun, type IntervalRecord, type RunObject } from '../core/run-object.js';
 import { loadClientAuth } from './client-token-auth.js';
 import { connectControl, type ClientControl } from './connect-control.js';
 import { formatPeer } from './peer-address.js';
-import { unmeasuredRun } from './run-test.js';
 
 /**
  * A run between two remote hosts: this process (the orchestrator) asks the

@@ -1,34 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import { asBenchError } from '../core/errors.js';
 import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
-import type { RunObject, SideFacts } from '../core/run-object.js';
+import { unmeasuredRun, type RunObject, type SideFacts } from '../core/run-object.js';
 import type { StreamReport } from '../control/messages.js';
-import type { TestParams } from '../core/test-params.js';
 import { computeFigures } from '../measure/run-figures.js';
 import { useDataPath } from '../native/native-io.js';
-import type { BenchServer } from '../server/bench-server.js';
 import { loadClientAuth } from './client-token-auth.js';
 import { runClientTest, type ClientTestOutcome } from './client-test-run.js';
-import { startEmbeddedServer } from './embedded-server.js';
 
 /**
  * One run, start to finish, as `bench test` and every scenario run do it.
  * Never throws for a measurement failure: the run object says `failed` and why.
  */
-export async function runTest(options: RunTestOptions): Promise<RunObject> {
-  const { params } = options;
+export async function runTest(options: RunTestOptions & { peer: PeerAddress }): Promise<RunObject> {
+  const { params, peer } = options;
   const startedAt = new Date().toISOString();
-  let embedded: BenchServer | null = null;
-  let peer: PeerAddress = options.peer ?? { host: '127.0.0.1', port: 0 };
-  const run = unmeasuredRun(params, options.peer, startedAt);
+  const run = unmeasuredRun(params, peer, startedAt);
   try {
     useDataPath(options.data_path);
-    if (!options.peer) {
-      embedded = await startEmbeddedServer(params.timeout_s);
-      peer = { host: '127.0.0.1', port: embedded.address.port, name: 'embedded server' };
-      run.peer.port = peer.port;
-      run.to = { host: peer.host, port: peer.port };
-    }
     const auth = await loadClientAuth(peer);
     const outcome = await runClientTest({ peer, params, signal: options.signal, onEvent: options.onEvent, wait_s: options.wait_s, auth });
     fillFigures(run, outcome);
@@ -38,29 +26,8 @@ export async function runTest(options: RunTestOptions): Promise<RunObject> {
     run.status = 'failed';
     run.error = { code: e.code, message: e.message };
     if (options.signal?.aborted) run.interrupted = true;
-  } finally {
-    await embedded?.close();
   }
   return run;
-}
-
-/** A run object before anything is measured: failed until figures fill it. */
-export function unmeasuredRun(params: TestParams, peer: PeerAddress | undefined, startedAt: string): RunObject {
-  return {
-    id: randomUUID(),
-    test: params.test,
-    peer: peer ? { host: peer.host, port: peer.port, embedded: false } : { host: '127.0.0.1', port: 0, embedded: true },
-    from: null,
-    to: peer ? { host: peer.host, port: peer.port } : { host: '127.0.0.1', port: 0 },
-    params,
-    status: 'failed',
-    started_at: startedAt,
-    duration_s: 0,
-    summary: null,
-    intervals: [],
-    client: { cpu_percent: null, data_path: null },
-    server: { cpu_percent: null, data_path: null },
-  };
 }
 
 function fillFigures(run: RunObject, outcome: ClientTestOutcome): void {

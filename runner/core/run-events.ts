@@ -10,6 +10,8 @@ export interface PeerAddress {
   name?: string;
   /** Path of a file holding the shared secret for `bench serve --token-file`. */
   token_file?: string;
+  /** The server started in this process on loopback (no peer named). */
+  embedded?: boolean;
 }
 
 /** Progress of one run, for live output. */

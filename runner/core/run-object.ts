@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { PeerAddress } from './run-events.js';
 import type { TestName, TestParams } from './test-params.js';
 
 /**
@@ -112,4 +114,23 @@ export interface RunObject {
 
 export function isRrFigures(f: Figures): f is RrFigures {
   return 'transactions' in f;
+}
+
+/** A run object before anything is measured: failed until figures fill it. */
+export function unmeasuredRun(params: TestParams, peer: PeerAddress | undefined, startedAt: string): RunObject {
+  return {
+    id: randomUUID(),
+    test: params.test,
+    peer: peer ? { host: peer.host, port: peer.port, embedded: peer.embedded === true } : { host: '127.0.0.1', port: 0, embedded: true },
+    from: null,
+    to: peer ? { host: peer.host, port: peer.port } : { host: '127.0.0.1', port: 0 },
+    params,
+    status: 'failed',
+    started_at: startedAt,
+    duration_s: 0,
+    summary: null,
+    intervals: [],
+    client: { cpu_percent: null, data_path: null },
+    server: { cpu_percent: null, data_path: null },
+  };
 }

@@ -1,8 +1,7 @@
-import { unmeasuredRun } from '../client/run-test.js';
 import { asBenchError } from '../core/errors.js';
 import { sleep } from '../core/long-timer.js';
 import type { RunEvent, RunTestOptions } from '../core/run-events.js';
-import type { RunObject } from '../core/run-object.js';
+import { unmeasuredRun, type RunObject } from '../core/run-object.js';
 import type { RunLog } from './results-folder.js';
 import type { PlannedRun } from './scenario-model.js';
 

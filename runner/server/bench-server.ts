@@ -14,7 +14,7 @@ import { serveRemoteTest, type RemoteClientRunner } from './remote-run.js';
 import { runServerTest, type ServerControl } from './server-test-run.js';
 import { TestQueue } from './test-queue.js';
 import { formatHostPort } from '../core/host-port.js';
-import type { ServerAuth } from './server-auth.js';
+import type { ServerAuth } from '../auth/token-auth.js';
 
 export interface BenchServerOptions {
   host: string;

@@ -1,4 +1,4 @@
-import { runTest } from '../../runner/client/run-test.js';
+import { runTestOrEmbedded as runTest } from '../../runner/cli/local-run.js';
 import { resolveParams, type RawTestOptions } from '../../runner/core/resolve-params.js';
 import type { RunObject } from '../../runner/core/run-object.js';
 import { startBenchServer, type BenchServer, type BenchServerOptions } from '../../runner/server/bench-server.js';

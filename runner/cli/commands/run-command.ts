@@ -68,7 +68,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
       process.stderr.write(`${printable(loaded.spec.name)}: ${planHeadline(groups, runs)}\nResults go to ${printable(dir)}\n`);
     }
     try {
-      const { runTest } = await import('../../client/run-test.js');
+      const { runTestOrEmbedded: runTest } = await import('../local-run.js');
       outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer: progress });
     } finally {
       await log.close();

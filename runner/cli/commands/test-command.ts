@@ -5,7 +5,7 @@ import type { PeerAddress, RunTestOptions } from '../../core/run-events.js';
 import { printable } from '../../core/terminal-text.js';
 import { runRemoteTest } from '../../client/remote-test.js';
 import { formatPeer, parsePeer } from '../../client/peer-address.js';
-import { runTest } from '../../client/run-test.js';
+import { runTestOrEmbedded } from '../local-run.js';
 import { useColor } from '../color.js';
 import { terminalWidth } from '../terminal-width.js';
 import { EXIT } from '../report-failure.js';
@@ -62,7 +62,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
       }
     },
   };
-  const run = from && peer ? await runRemoteTest({ ...runOptions, peer, from }) : await runTest(runOptions);
+  const run = from && peer ? await runRemoteTest({ ...runOptions, peer, from }) : await runTestOrEmbedded(runOptions);
   process.off('SIGINT', onSigint);
 
   if (options.json) {
