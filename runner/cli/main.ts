@@ -57,6 +57,7 @@ for (const param of PARAM_LIST) {
 testCommand
   .option('--token-file <file>', 'Secret shared with a server started with --token-file')
   .option('--json', 'Print exactly one run object as JSON on stdout')
+  .option('--json-stream', 'Print JSON Lines events on stdout as they happen: run_start, interval, run_end (docs/exports.md)')
   .example('bench test TCP_STREAM --peer 10.0.0.2 --duration 30s --omit 2s')
   .action((test, options) => dispatch(options, () => import('./commands/test-command.js').then((m) => m.testCommand(test, options))));
 
@@ -65,6 +66,8 @@ cli
   .option('--out <dir>', 'Results folder (default: results/<name>-<UTC timestamp>)')
   .option('--quiet', 'No progress output')
   .option('--json', 'Print the final results JSON on stdout and nothing else there')
+  .option('--json-stream', 'Print JSON Lines events on stdout as they happen: run_start, interval, run_end, scenario_end (docs/exports.md)')
+  .option('--push <url>', 'Push each run\'s metrics to a Prometheus Pushgateway as it ends; a failed push never fails the scenario')
   .option('--only <pattern>', 'Run only runs whose label contains this pattern, case ignored; * matches any text, ? one character (rate=1* keeps rate=1G and rate=100M)')
   .option('--set <key=value>', 'Override a default for every run (repeatable)')
   .option('--note <text>', 'A note stored with the results')

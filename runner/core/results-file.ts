@@ -50,6 +50,14 @@ export interface ResultsFile {
   groups: RunGroup[];
   expectations: ExpectationResult[];
   interrupted?: boolean;
+  /** bench run --push: where the metrics went, how many pushes the gateway took, and each that failed. */
+  push?: PushRecord;
+}
+
+export interface PushRecord {
+  url: string;
+  pushed: number;
+  failures: Array<{ label: string; error: string }>;
 }
 
 /** Figures across the repeats of one expanded run. */

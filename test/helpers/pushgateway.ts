@@ -1,5 +1,4 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** A real Prometheus Pushgateway (Debian's prometheus-pushgateway) on a free loopback port. */
 export interface Pushgateway {
@@ -16,23 +15,10 @@ export function pushgatewayMissing(): string | false {
   return spawnSync('sh', ['-c', `command -v ${PUSHGATEWAY}`]).status === 0 ? false : `${PUSHGATEWAY} not installed (Debian: prometheus-pushgateway)`;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts the gateway and resolves once it logs that it listens. */
+/** Starts the gateway on a port the kernel picks, and resolves once it logs where it listens. */
 export async function startPushgateway(): Promise<Pushgateway> {
-  const port = await freePort();
-  const child = spawn(PUSHGATEWAY, [`--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = `http://127.0.0.1:${port}`;
-  await new Promise<void>((resolve, reject) => {
+  const child = spawn(PUSHGATEWAY, ['--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await new Promise<number>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -40,9 +26,10 @@ export async function startPushgateway(): Promise<Pushgateway> {
     }, 15_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       log += chunk.toString();
-      if (log.includes('msg="Listening on"')) {
+      const listening = /msg="Listening on" address=127\.0\.0\.1:(\d+)/.exec(log);
+      if (listening) {
         clearTimeout(timer);
-        resolve();
+        resolve(Number(listening[1]));
       }
     });
     child.once('exit', (code) => {
@@ -50,6 +37,7 @@ export async function startPushgateway(): Promise<Pushgateway> {
       reject(new Error(`the Pushgateway exited with ${code}: ${log}`));
     });
   });
+  const url = `http://127.0.0.1:${port}`;
   return {
     url,
     process: child,

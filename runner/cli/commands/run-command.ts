@@ -4,7 +4,10 @@ import { buildResults } from '../../scenario/build-results.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { filterGroups } from '../../scenario/only-filter.js';
 import { createResultsFolder, RunLog, writeResultsFile } from '../../scenario/results-folder.js';
-import { executeRuns } from '../../scenario/run-scenario.js';
+import { executeRuns, type ScenarioObserver } from '../../scenario/run-scenario.js';
+import { UsageError } from '../../core/errors.js';
+import { JsonEventStream } from '../event-stream.js';
+import { MetricsPusher } from '../metrics-push.js';
 import { planRuns } from '../../scenario/expand-plan.js';
 import { DEFAULT_REPORT_FORMATS, type ReportFormat } from '../../scenario/scenario-model.js';
 import { RUN_EXIT, scenarioExitCode } from '../../scenario/scenario-outcome.js';
@@ -21,6 +24,8 @@ export interface RunCommandOptions {
   out?: string;
   quiet?: boolean;
   json?: boolean;
+  jsonStream?: boolean;
+  push?: string;
   only?: string;
   /** A string, or an array when repeated (as cac gives it). */
   set?: string | string[];
@@ -36,12 +41,16 @@ export interface RunCommandOptions {
  * the current run, keeps what was measured, and exits 130.
  */
 export async function runCommand(file: string, options: RunCommandOptions = {}): Promise<number> {
+  if (options.json && options.jsonStream) throw new UsageError('--json and --json-stream both write stdout: choose one (--json-stream ends with every run object, in run_end events)');
   const loaded = await loadScenario(file, { set: options.set });
   const groups = filterGroups(loaded.groups, options.only === undefined ? undefined : String(options.only));
   const runs = planRuns(groups);
+  // A typo in --push is a usage error now, not one failed push per run later.
+  const pusher = options.push === undefined ? null : new MetricsPusher(String(options.push), loaded.spec.name, (line) => process.stderr.write(`${line}\n`));
 
-  // With --json, stdout carries the results JSON and nothing else; people read stderr.
-  const human = options.json ? process.stderr : process.stdout;
+  // With --json or --json-stream, stdout carries JSON and nothing else; people read stderr.
+  const stream = options.jsonStream ? new JsonEventStream(process.stdout) : null;
+  const human = options.json || stream ? process.stderr : process.stdout;
   const colours = palette(useColor(human, options.color));
   const progressColours = palette(useColor(process.stderr, options.color));
   const live = process.stderr.isTTY === true && process.env.TERM !== 'dumb';
@@ -69,7 +78,8 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
     }
     try {
       const { runTestOrEmbedded: runTest } = await import('../local-run.js');
-      outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer: progress });
+      const observer = combineObservers([progress, stream?.scenarioObserver(), pusher?.observer()]);
+      outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer });
     } finally {
       await log.close();
     }
@@ -87,6 +97,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
     finishedAt: new Date(),
     note: options.note === undefined ? undefined : String(options.note),
   });
+  if (pusher) results.push = await pusher.finish();
   const resultsPath = await writeResultsFile(dir, results);
   const formats = loaded.spec.report?.formats ?? DEFAULT_REPORT_FORMATS;
   const reports = await renderScenarioReports(results, formats, dir, (line) => process.stderr.write(`${line}\n`));
@@ -97,9 +108,43 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
     human.write(renderFinalSummary(results, groups, warnings, [resultsPath, ...reports.written], colours, terminalWidth(human)));
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  const code = scenarioExitCode(results);
+  const scenarioCode = scenarioExitCode(results);
   // A report the disk did not take is a failure to deliver, even when every run went well.
-  return reports.failed && code !== RUN_EXIT.interrupted ? RUN_EXIT.runFailed : code;
+  const code = reports.failed && scenarioCode !== RUN_EXIT.interrupted ? RUN_EXIT.runFailed : scenarioCode;
+  stream?.emit({
+    event: 'scenario_end',
+    scenario: loaded.spec.name,
+    verdict: {
+      runs: results.runs.length,
+      ok: results.runs.filter((r) => r.status === 'ok' && r.interrupted !== true).length,
+      failed: results.runs.filter((r) => r.status === 'failed').length,
+      interrupted: results.interrupted === true,
+      expectations_met: results.expectations.filter((e) => e.ok).length,
+      expectations: results.expectations.length,
+      exit_code: code,
+    },
+    results: resultsPath,
+  });
+  return code;
+}
+
+/** Several observers as one: the progress display, the event stream and the metrics push each hear every run. */
+function combineObservers(observers: ReadonlyArray<ScenarioObserver | undefined>): ScenarioObserver {
+  const present = observers.filter((o): o is ScenarioObserver => o !== undefined);
+  return {
+    runStarting: (...args) => {
+      for (const o of present) o.runStarting?.(...args);
+    },
+    runEvent: (...args) => {
+      for (const o of present) o.runEvent?.(...args);
+    },
+    runFinished: (...args) => {
+      for (const o of present) o.runFinished?.(...args);
+    },
+    pausing: (...args) => {
+      for (const o of present) o.pausing?.(...args);
+    },
+  };
 }
 
 /**

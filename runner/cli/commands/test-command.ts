@@ -6,6 +6,7 @@ import { printable } from '../../core/terminal-text.js';
 import { runRemoteTest } from '../../client/remote-test.js';
 import { formatPeer, parsePeer } from '../../client/peer-address.js';
 import { runTestOrEmbedded } from '../local-run.js';
+import { JsonEventStream, type RunRef } from '../event-stream.js';
 import { useColor } from '../color.js';
 import { terminalWidth } from '../terminal-width.js';
 import { EXIT } from '../report-failure.js';
@@ -17,6 +18,7 @@ export interface TestCommandOptions {
   [option: string]: unknown;
   tokenFile?: string;
   json?: boolean;
+  jsonStream?: boolean;
   color?: boolean;
 }
 
@@ -34,9 +36,13 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     from = { ...parsePeer(fromText), token_file: options.tokenFile };
   }
 
+  if (options.json && options.jsonStream) throw new UsageError('--json and --json-stream both write stdout: choose one (--json-stream ends with the same run object, in run_end)');
   const out = process.stdout;
+  // With --json-stream, stdout carries the events and nothing else (schemas/events.schema.json).
+  const stream = options.jsonStream ? new JsonEventStream(out) : null;
+  const ref: RunRef = { label: params.test, test: params.test, position: 1, total: 1, repeat: 1 };
   const say = (line: string): void => {
-    if (!options.json) out.write(`${line}\n`);
+    if (!options.json && !stream) out.write(`${line}\n`);
   };
   const abort = new AbortController();
   const onSigint = (): void => {
@@ -48,6 +54,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   let shown = 0;
   const ends = from && peer ? `from ${printable(formatPeer(from))} to ${printable(formatPeer(peer))}` : `with ${peer ? printable(formatPeer(peer)) : 'the embedded server on loopback'}`;
   say(`bench ${params.test} ${ends}: ${paramsText(params)}`);
+  stream?.emit({ event: 'run_start', run: ref, peer: from && peer ? `${formatPeer(from)} -> ${formatPeer(peer)}` : peer ? formatPeer(peer) : 'local', params });
   const runOptions: RunTestOptions = {
     params,
     peer,
@@ -55,6 +62,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     data_path,
     signal: abort.signal,
     onEvent: (event) => {
+      stream?.runEvent(ref, event);
       if (event.type === 'queued') process.stderr.write(`bench: queued behind ${event.position} test${event.position === 1 ? '' : 's'} on the server; waiting\n`);
       if (event.type === 'interval') {
         say(intervalLine(params.test, event.record));
@@ -65,7 +73,9 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   const run = from && peer ? await runRemoteTest({ ...runOptions, peer, from }) : await runTestOrEmbedded(runOptions);
   process.off('SIGINT', onSigint);
 
-  if (options.json) {
+  if (stream) {
+    stream.runEnd(ref, run);
+  } else if (options.json) {
     out.write(`${JSON.stringify(run, null, 2)}\n`);
   } else if (run.status === 'ok') {
     // The last interval closes at the stream's end, after the live samples: print it from the result.

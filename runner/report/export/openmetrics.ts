@@ -57,7 +57,10 @@ const QUANTILES: Array<[string, keyof import('../../core/run-object.js').Latency
   ['0.999', 'p999'],
 ];
 
-export function renderMetrics(results: ResultsFile, format: MetricsFormat = 'openmetrics'): string {
+/** What the metrics are made of: a results file, or the runs of one expanded run so far (bench run --push). */
+export type MetricsSource = Pick<ResultsFile, 'groups' | 'runs'> & { scenario: { name: string } };
+
+export function renderMetrics(results: MetricsSource, format: MetricsFormat = 'openmetrics'): string {
   const families = new Map<string, { help: string; type: string; unit?: string; samples: string[] }>();
   const family = (name: string, type: string, help: string, unit?: string) => {
     let f = families.get(name);
@@ -113,7 +116,7 @@ export function renderMetrics(results: ResultsFile, format: MetricsFormat = 'ope
 }
 
 /** Labels that name one expanded run: stable across scheduled runs of the same scenario. */
-export function groupLabels(results: ResultsFile, group: RunGroup, runs: readonly RunObject[]): Record<string, string> {
+export function groupLabels(results: MetricsSource, group: RunGroup, runs: readonly RunObject[]): Record<string, string> {
   const labels: Record<string, string> = {
     scenario: results.scenario.name,
     test: group.test,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { UsageError } from '../../core/errors.js';
 import https from 'node:https';
 
 /**
@@ -28,18 +29,18 @@ export interface PushTarget {
   timeoutMs?: number;
 }
 
-/** Checks a --push URL before any run starts: a typo is a usage error, not 40 failed pushes. */
+/** Checks a --push URL before any run starts: a typo is a usage error (exit 2), not 40 failed pushes. */
 export function parsePushUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new PushError(`--push '${text}' is not a URL: give the Pushgateway's address, such as http://pushgateway:9091`, text);
+    throw new UsageError(`--push '${text}' is not a URL: give the Pushgateway's address, such as http://pushgateway:9091`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new PushError(`--push '${text}' must be an http:// or https:// URL of a Prometheus Pushgateway`, text);
+    throw new UsageError(`--push '${text}' must be an http:// or https:// URL of a Prometheus Pushgateway`);
   }
-  if (url.search || url.hash) throw new PushError(`--push '${text}' must not carry a query or a fragment`, text);
+  if (url.search || url.hash) throw new UsageError(`--push '${text}' must not carry a query or a fragment`);
   return url;
 }
 
