@@ -40,7 +40,7 @@ const CREATE_HINT = (path: string): string => `(umask 077; openssl rand -hex 32 
 export async function readTokenFile(path: string, warn: (message: string) => void): Promise<Buffer> {
   const cannotRead = (err: unknown): BenchError =>
     new BenchError('E_USAGE', `cannot read token file '${path}': ${(err as NodeJS.ErrnoException).code ?? 'error'} - create it with a random secret, e.g. ${CREATE_HINT(path)}`);
-  let handle;
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, 'r');
   } catch (err) {

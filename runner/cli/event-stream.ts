@@ -69,8 +69,10 @@ export class JsonEventStream {
   scenarioObserver(): ScenarioObserver {
     const refs = new Map<PlannedRun, RunRef>();
     const refOf = (run: PlannedRun, position: number, total: number): RunRef => {
-      let ref = refs.get(run);
-      if (!ref) refs.set(run, (ref = { label: run.group.label, test: run.group.test, position, total, repeat: run.repeat_index + 1 }));
+      const known = refs.get(run);
+      if (known) return known;
+      const ref = { label: run.group.label, test: run.group.test, position, total, repeat: run.repeat_index + 1 };
+      refs.set(run, ref);
       return ref;
     };
     return {

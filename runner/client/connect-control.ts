@@ -68,7 +68,7 @@ export async function peerVerdict(conn: ClientControl, err: unknown): Promise<Be
   for (;;) {
     const left = ends - performance.now();
     if (left <= 0) break;
-    let m;
+    let m: ServerMessage;
     try {
       m = await conn.next(left, 'reading what the server said before failing');
     } catch {

@@ -117,8 +117,14 @@ function schemaValidators(): NonNullable<typeof validators> {
   if (!run || !interval) throw new BenchError('E_INTERNAL', 'schemas/results.schema.json has no run or interval definition');
   const current = { run, interval, last: run };
   validators = {
-    run: (v) => ((current.last = run), run(v) as boolean),
-    interval: (v) => ((current.last = interval), interval(v) as boolean),
+    run: (v) => {
+      current.last = run;
+      return run(v) as boolean;
+    },
+    interval: (v) => {
+      current.last = interval;
+      return interval(v) as boolean;
+    },
     errors: () => {
       const first = current.last.errors?.[0];
       return first ? `${first.instancePath || '(top)'} ${first.message ?? 'is invalid'}` : 'is invalid';

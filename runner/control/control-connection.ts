@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { BenchError, PeerClosedError, PeerTimeoutError, ProtocolError, asBenchError } from '../core/errors.js';
+import { type BenchError, PeerClosedError, PeerTimeoutError, ProtocolError, asBenchError } from '../core/errors.js';
 import { FrameDecoder, encodeFrame } from './frame-decoder.js';
 import { MAX_CONTROL_FRAME_BYTES, encodeMessage, type ControlMessage } from './messages.js';
 

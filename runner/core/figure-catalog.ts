@@ -83,7 +83,7 @@ export function figuresOf(test: TestName): string[] {
 
 export function betterOf(test: TestName, figure: string): Better | undefined {
   const f = BY_NAME.get(figure);
-  return f && f.tests.includes(test) ? f.better : undefined;
+  return f?.tests.includes(test) ? f.better : undefined;
 }
 
 /** Every figure any test produces: the names expectations accept, for the scenario schema's list and did-you-mean. */

@@ -36,7 +36,7 @@ export function readTestOptions(testName: string, raw: RawTestOptions): TestOpti
       result.problems.push({ keys: [param.key], message: `${param.key} is given ${value.length} times (${value.map(String).join(', ')}): give it once` });
       continue;
     }
-    let parsed;
+    let parsed: ReturnType<typeof parseParamValue>;
     try {
       parsed = parseParamValue(param, value);
     } catch (err) {

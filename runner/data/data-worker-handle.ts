@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { StreamReport, StreamSample } from '../control/messages.js';
-import { BenchError, DataPathError, errorFromWire } from '../core/errors.js';
+import { type BenchError, DataPathError, errorFromWire } from '../core/errors.js';
 import type { DataWorkerConfig, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 const WORKER_URL = new URL('./data-worker.js', import.meta.url);

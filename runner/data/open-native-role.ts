@@ -1,7 +1,7 @@
 import { isUdpTest } from '../core/test-params.js';
 import type { NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
-import { NativeSocket, bindNativeUdp, connectNativeTcp, connectNativeUdp, listenNativeTcp } from './native-socket.js';
+import { type NativeSocket, bindNativeUdp, connectNativeTcp, connectNativeUdp, listenNativeTcp } from './native-socket.js';
 import type { DataWorkerConfig } from './worker-messages.js';
 
 /**

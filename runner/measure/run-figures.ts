@@ -289,7 +289,7 @@ export function computeFigures(params: TestParams, client: StreamReport[], serve
   return { summary, intervals, duration_s: round(duration) };
 }
 
-function computeRr(params: TestParams, udp: boolean, omitted: number, client: StreamReport[]): ComputedFigures {
+function computeRr(_params: TestParams, udp: boolean, omitted: number, client: StreamReport[]): ComputedFigures {
   const reports = [...client].sort((a, b) => a.stream - b.stream);
   const samples = alignedSamples(reports);
   const intervals: IntervalRecord[] = [];

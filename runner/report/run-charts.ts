@@ -29,7 +29,9 @@ export function runCharts(group: RunObject[], prefix: string, name: string): Cha
   if (isStreamTest(runs[0].test)) {
     const series: LineSeries[] = [];
     if (several) {
-      runs.forEach((run, i) => series.push({ name: repeatName(run, i), points: points(run.intervals, (f) => num(f, 'throughput_mbps')), color: color(i) }));
+      runs.forEach((run, i) => {
+        series.push({ name: repeatName(run, i), points: points(run.intervals, (f) => num(f, 'throughput_mbps')), color: color(i) });
+      });
     } else {
       const intervals = runs[0].intervals;
       let streamCount = 0;

@@ -51,7 +51,10 @@ export function disjointRounds<T>(pairs: ReadonlyArray<OrderedPair<T>>): Array<A
   const rounds: Array<{ busy: Set<T>; pairs: Array<OrderedPair<T>> }> = [];
   for (const pair of pairs) {
     let round = rounds.find((r) => !r.busy.has(pair.from) && !r.busy.has(pair.to));
-    if (!round) rounds.push((round = { busy: new Set(), pairs: [] }));
+    if (!round) {
+      round = { busy: new Set(), pairs: [] };
+      rounds.push(round);
+    }
     round.busy.add(pair.from);
     round.busy.add(pair.to);
     round.pairs.push(pair);

@@ -3,9 +3,9 @@ import net from 'node:net';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ControlConnection } from '../control/control-connection.js';
-import { PROTOCOL_VERSION, parseClientMessage, type StreamReport } from '../control/messages.js';
+import { PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type StreamReport } from '../control/messages.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../core/defaults.js';
-import { BenchError, ListenError, PeerTimeoutError, ProtocolError, RefusedError, UsageError, VersionMismatchError, asBenchError } from '../core/errors.js';
+import { type BenchError, ListenError, PeerTimeoutError, ProtocolError, RefusedError, UsageError, VersionMismatchError, asBenchError } from '../core/errors.js';
 import { benchVersion } from '../core/bench-version.js';
 import { DEFAULT_HANDSHAKE_LIMITS, HandshakeGuard, RateLimitedLog, type HandshakeLimits } from './handshake-guard.js';
 import { checkRequestLimits } from './request-limits.js';
@@ -92,7 +92,6 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   });
 
   async function serveClient(conn: ServerControl, who: string): Promise<void> {
-    const timeoutMs = options.timeout_s * 1000;
     // One deadline for the whole handshake: a peer that has proved nothing gets seconds, not a timeout per phase.
     const handshakeMs = Math.min(handshakeLimits.timeout_s, options.timeout_s) * 1000;
     const handshakeEnds = performance.now() + handshakeMs;
@@ -102,7 +101,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     let keepAlive: NodeJS.Timeout | null = null;
     let test = '-';
     try {
-      let request;
+      let request: ClientMessage;
       try {
         const hello = await handshakeNext();
         if (hello.type !== 'HELLO') throw new ProtocolError(`expected HELLO first, got ${hello.type}`);

@@ -22,7 +22,6 @@ export interface KubeObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are plain data; each test checks the fields it reads.
   [field: string]: any;
 }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { DataClock } from '../../runner/data/data-role.js';
-import { NativeSocket, connectNativeTcp, listenNativeTcp } from '../../runner/data/native-socket.js';
+import { type NativeSocket, connectNativeTcp, listenNativeTcp } from '../../runner/data/native-socket.js';
 import { NativeTcpRrClient } from '../../runner/data/native-tcp-rr-client.js';
 import { NativeTcpRrResponder } from '../../runner/data/native-tcp-rr-responder.js';
 import { NativeTcpStreamReceiver } from '../../runner/data/native-tcp-stream-receiver.js';

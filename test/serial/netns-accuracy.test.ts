@@ -135,7 +135,7 @@ test('TCP_STREAM shows a mid-run rate change (1gbit to 100mbit) in its interval 
     // so the change really fell a little earlier. One second either side keeps the queue's drain out.
     const change_s = (changedAt - Date.parse(run.started_at)) / 1000;
     const rateOf = (figures: Figures): number => (figures as StreamFigures).throughput_mbps;
-    const series = `rate changed at ~${change_s.toFixed(2)} s; ` + run.intervals.map((i) => `${i.start_s}-${i.end_s} s: ${mbps(rateOf(i.figures))}`).join('; ');
+    const series = `rate changed at ~${change_s.toFixed(2)} s; ${run.intervals.map((i) => `${i.start_s}-${i.end_s} s: ${mbps(rateOf(i.figures))}`).join('; ')}`;
     const early = run.intervals.filter((i) => i.end_s <= change_s - 1).map((i) => rateOf(i.figures));
     const late = run.intervals.filter((i) => i.start_s >= change_s + 1).map((i) => rateOf(i.figures));
     t.diagnostic(series);

@@ -22,7 +22,7 @@ const MIN_UNIT_COLUMN = 12;
 export function summaryTable(run: RunObject, color: boolean, width?: number): string {
   const rows: Array<[string, string, string]> = [
     ...summaryRows(run),
-    ['duration_s', String(run.duration_s), 's measured' + (run.params.omit_s > 0 ? ' after omit' : '')],
+    ['duration_s', String(run.duration_s), `s measured${run.params.omit_s > 0 ? ' after omit' : ''}`],
     ['cpu client / server', `${run.client.cpu_percent ?? '-'} / ${run.server.cpu_percent ?? '-'}`, '% of one core (data threads)'],
     ['data path client / server', `${run.client.data_path ?? '-'} / ${run.server.data_path ?? '-'}`, 'native: C socket loops; js: Node sockets'],
   ];

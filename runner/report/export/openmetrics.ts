@@ -63,8 +63,10 @@ export type MetricsSource = Pick<ResultsFile, 'groups' | 'runs'> & { scenario: {
 export function renderMetrics(results: MetricsSource, format: MetricsFormat = 'openmetrics'): string {
   const families = new Map<string, { help: string; type: string; unit?: string; samples: string[] }>();
   const family = (name: string, type: string, help: string, unit?: string) => {
-    let f = families.get(name);
-    if (!f) families.set(name, (f = { help, type, unit, samples: [] }));
+    const known = families.get(name);
+    if (known) return known;
+    const f = { help, type, unit, samples: [] as string[] };
+    families.set(name, f);
     return f;
   };
 
@@ -147,7 +149,9 @@ function mergedBuckets(runs: readonly RunObject[]): MergedHistogram | null {
     const summary = run.summary as { latency_buckets?: { le_us: number[]; counts: number[] }; transactions: number; latency_us: { mean: number } };
     const b = summary.latency_buckets;
     if (!b || b.le_us.length !== b.counts.length) return null;
-    b.le_us.forEach((le, i) => merged.set(le, (merged.get(le) ?? 0) + b.counts[i]));
+    b.le_us.forEach((le, i) => {
+      merged.set(le, (merged.get(le) ?? 0) + b.counts[i]);
+    });
     count += summary.transactions;
     sum += summary.latency_us.mean * 1e-6 * summary.transactions;
   }
