@@ -95,7 +95,8 @@ test('native receiver: datagrams that queue while it is busy keep their own arri
       while (performance.now() < at + 1);
     }
     await waitUntil(() => (receiver.syncCounters(), receiver.counters.packets === 20), 3000, '20 datagrams');
-    assert.ok(receiver.counters.jitterMs < 0.2, `jitter ${receiver.counters.jitterMs} ms for datagrams sent 1 ms apart over an idle loopback`);
+    // Half of what batch stamping gives (~0.7 ms): a loaded machine adds some, never that much.
+    assert.ok(receiver.counters.jitterMs < 0.35, `jitter ${receiver.counters.jitterMs} ms for datagrams sent 1 ms apart over an idle loopback`);
   } finally {
     receiver.close();
     peer.close();
