@@ -133,7 +133,26 @@ test('OpenMetrics: passes promtool, one series per expanded run, base units', { 
     assert.equal(Number(line.split(' ').pop()), group.figures.throughput_mbps.mean * 125_000);
     assert.match(line, /scenario="exports",test="UDP_STREAM",from="local",to="embedded"/);
   }
-  assert.match(text, /^# TYPE bench_rr_latency_seconds (histogram|summary)$/m);
+  // RR latency is a real histogram, from the HDR histograms' counts: cumulative, ending at +Inf with every round trip.
+  assert.match(text, /^# TYPE bench_rr_latency_seconds histogram$/m);
+  const buckets = text.split('\n').filter((l) => l.startsWith('bench_rr_latency_seconds_bucket{'));
+  const counts = buckets.map((l) => Number(l.split(' ').pop()));
+  assert.equal(buckets.length, 23, '22 bounds from 1 µs to 10 s, then +Inf');
+  assert.deepEqual([...counts].sort((a, b) => a - b), counts, 'cumulative counts never fall');
+  const total = Number(text.split('\n').find((l) => l.startsWith('bench_rr_latency_seconds_count{'))?.split(' ').pop());
+  assert.equal(counts.at(-1), total);
+  const rr = results.runs.filter((r) => r.test === 'TCP_RR');
+  assert.equal(total, rr.reduce((sum, r) => sum + (r.latency_buckets?.counts.at(-1) ?? 0), 0));
+  assert.ok(total > 0);
+});
+
+test('OpenMetrics from results written before latency buckets: a summary of the percentiles, still valid', { skip: !hasTool('promtool') && 'promtool not installed' }, () => {
+  const older = structuredClone(results);
+  for (const run of older.runs) delete run.latency_buckets;
+  const text = renderMetrics(older, 'openmetrics');
+  assert.match(text, /^# TYPE bench_rr_latency_seconds summary$/m);
+  const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
 });
 
 test('Pushgateway: each expanded run pushed as its own group reads back from /metrics', { skip: pushgatewayMissing() }, async () => {

@@ -105,6 +105,11 @@ export interface RunObject {
   intervals: IntervalRecord[];
   client: SideFacts;
   server: SideFacts;
+  /**
+   * RR tests: the round trips after --omit counted in fixed buckets (1-2-5 steps from 1 µs to 10 s),
+   * cumulative, from the client's HDR histograms; what the OpenMetrics export's histogram is made of.
+   */
+  latency_buckets?: { le_us: number[]; counts: number[] } | null;
   /** Scenario runs carry their place in the scenario. */
   label?: string;
   scenario_index?: number;

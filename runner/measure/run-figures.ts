@@ -1,6 +1,7 @@
 import type { LatencyStats, StreamReport, StreamSample } from '../control/messages.js';
 import type { Figures, IntervalRecord, LatencySummary, RrFigures, StreamFigures } from '../core/run-object.js';
 import type { TestParams } from '../core/test-params.js';
+import { latencyBuckets, type LatencyBuckets } from './latency-buckets.js';
 import { latencyStatsUs, mergeHistograms } from './latency-histogram.js';
 
 /**
@@ -241,6 +242,8 @@ export interface ComputedFigures {
   intervals: IntervalRecord[];
   /** The measured time the summary covers, seconds. */
   duration_s: number;
+  /** RR tests: every round trip after --omit in fixed buckets (for exports that want a histogram); null when none. */
+  latency_buckets?: LatencyBuckets | null;
 }
 
 /**
@@ -308,5 +311,5 @@ function computeRr(_params: TestParams, udp: boolean, omitted: number, client: S
   const parts = reports.map((r) => rrFigures(udp, omitted > 0 ? r.omit_sample ?? ZERO : ZERO, r.final, null));
   const summary = sumRrFigures(udp, parts, merged ?? parts[0].latency_us);
   const start = omitted > 0 ? reports[0].omit_sample?.t ?? 0 : 0;
-  return { summary, intervals, duration_s: round(Math.max(...reports.map((r) => r.final.t)) - start) };
+  return { summary, intervals, duration_s: round(Math.max(...reports.map((r) => r.final.t)) - start), latency_buckets: latencyBuckets(histograms) };
 }

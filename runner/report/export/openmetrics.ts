@@ -146,8 +146,8 @@ function mergedBuckets(runs: readonly RunObject[]): MergedHistogram | null {
   let count = 0;
   let sum = 0;
   for (const run of runs) {
-    const summary = run.summary as { latency_buckets?: { le_us: number[]; counts: number[] }; transactions: number; latency_us: { mean: number } };
-    const b = summary.latency_buckets;
+    const summary = run.summary as { transactions: number; latency_us: { mean: number } };
+    const b = run.latency_buckets;
     if (!b || b.le_us.length !== b.counts.length) return null;
     b.le_us.forEach((le, i) => {
       merged.set(le, (merged.get(le) ?? 0) + b.counts[i]);
