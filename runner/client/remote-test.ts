@@ -5,7 +5,7 @@ import { PROTOCOL_VERSION, type ServerMessage } from '../control/messages.js';
 import { AuthError, BenchError, ProtocolError, RefusedError, asBenchError, errorFromWire } from '../core/errors.js';
 import { packagePath } from '../core/package-paths.js';
 import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
-import { unmeasuredRun, type IntervalRecord, type RunObject } from '../core/run-object.js';
+import { markFailed, unmeasuredRun, type IntervalRecord, type RunObject } from '../core/run-object.js';
 import { loadClientAuth } from './client-token-auth.js';
 import { connectControl, type ClientControl } from './connect-control.js';
 import { formatPeer } from './peer-address.js';
@@ -82,10 +82,7 @@ export async function runRemoteTest(options: RemoteTestOptions): Promise<RunObje
       options.signal?.removeEventListener('abort', stop);
     }
   } catch (err) {
-    const e = asBenchError(err);
-    run.status = 'failed';
-    run.error = { code: e.code, message: e.message };
-    if (options.signal?.aborted) run.interrupted = true;
+    markFailed(run, asBenchError(err), options.signal);
     return run;
   } finally {
     conn?.destroy();

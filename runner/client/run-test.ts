@@ -1,6 +1,6 @@
 import { asBenchError } from '../core/errors.js';
 import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
-import { unmeasuredRun, type RunObject, type SideFacts } from '../core/run-object.js';
+import { markFailed, unmeasuredRun, type RunObject, type SideFacts } from '../core/run-object.js';
 import type { StreamReport } from '../control/messages.js';
 import { computeFigures } from '../measure/run-figures.js';
 import { useDataPath } from '../native/native-io.js';
@@ -22,10 +22,7 @@ export async function runTest(options: RunTestOptions & { peer: PeerAddress }): 
     fillFigures(run, outcome);
     run.to = { host: peer.host, port: peer.port, name: outcome.server_name.slice(0, 253) };
   } catch (err) {
-    const e = asBenchError(err);
-    run.status = 'failed';
-    run.error = { code: e.code, message: e.message };
-    if (options.signal?.aborted) run.interrupted = true;
+    markFailed(run, asBenchError(err), options.signal);
   }
   return run;
 }

@@ -139,3 +139,10 @@ export function unmeasuredRun(params: TestParams, peer: PeerAddress | undefined,
     server: { cpu_percent: null, data_path: null },
   };
 }
+
+/** Marks a run failed with what went wrong, and interrupted when that was a Ctrl-C. */
+export function markFailed(run: RunObject, error: { code: string; message: string }, signal?: AbortSignal): void {
+  run.status = 'failed';
+  run.error = { code: error.code, message: error.message };
+  if (signal?.aborted) run.interrupted = true;
+}

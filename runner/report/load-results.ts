@@ -8,6 +8,7 @@ import { packagePath } from '../core/package-paths.js';
 import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
 import { findJsonError, findJsonValue } from './json-error-place.js';
+import { jsonPointerSteps } from '../core/json-pointer.js';
 
 const WHAT_TO_DO = 'pass the results.json that bench run wrote';
 /** The two files a `bench run` folder holds; results.jsonl alone after a crash. */
@@ -168,7 +169,7 @@ type PathStep = string | number;
 /** The first problem ajv found, as `FILE:LINE:COL: runs[3].status should be 'ok' or 'failed', not "done"`. */
 function schemaError(errors: ErrorObject[], data: unknown, text: string, path: string, lineOffset: number): ResultsFileError {
   const error = firstRelevant(errors, data);
-  const steps = pointerToSteps(error.instancePath);
+  const steps = jsonPointerSteps(error.instancePath);
   const params = error.params as Record<string, unknown>;
   let problem: string;
   let placeSteps = steps;
@@ -203,7 +204,7 @@ function firstRelevant(errors: ErrorObject[], data: unknown): ErrorObject {
 }
 
 function otherFigureKind(pointer: string, data: unknown): string | null {
-  const steps = pointerToSteps(pointer);
+  const steps = jsonPointerSteps(pointer);
   // A run is at runs/N in results.json, or the top level of a results.jsonl line.
   const runSteps = steps[0] === 'runs' && typeof steps[1] === 'number' ? steps.slice(0, 2) : steps[0] === 'groups' ? null : [];
   if (runSteps === null) return null;
@@ -262,15 +263,6 @@ function listValues(values: unknown[]): string {
   if (shown.length <= 1) return shown.join('');
   if (shown.length === 2) return `${shown[0]} or ${shown[1]}`;
   return `one of ${shown.join(', ')}`;
-}
-
-function pointerToSteps(pointer: string): PathStep[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 /** `runs[3].status`, as a user finds it in the file. */

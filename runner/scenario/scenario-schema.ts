@@ -4,6 +4,7 @@ import { didYouMean, listWords } from './did-you-mean.js';
 import { RUN_KEYS, RUN_ONLY_KEYS, SETTING_KEYS } from './run-keys.js';
 import { buildScenarioSchema } from './scenario-schema-source.js';
 import type { DocPath, Problem } from './scenario-problem.js';
+import { jsonPointerSteps } from '../core/json-pointer.js';
 
 /**
  * The scenario schema, compiled once (schemas/scenario.schema.json is the
@@ -33,7 +34,7 @@ export function schemaProblems(data: unknown, checked: readonly DocPath[]): Prob
   const problems: Problem[] = [];
   const near = nearChecked(checked);
   for (const error of schemaErrors(data)) {
-    const path = pointerToPath(error.instancePath);
+    const path = jsonPointerSteps(error.instancePath);
     const structural = structuralProblem(error, path);
     if (structural !== undefined) {
       if (structural !== null) problems.push(structural);
@@ -117,15 +118,6 @@ export function describePath(path: DocPath): string {
   else if (head === 'peers' && second !== undefined) base = `peer '${second}'`;
   else return path.join('.');
   return rest.length === 0 ? base : `${base}, ${rest.join('.')}`;
-}
-
-function pointerToPath(pointer: string): DocPath {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 /**

@@ -1,0 +1,13 @@
+/**
+ * A JSON Pointer (RFC 6901, as ajv's instancePath gives it) as the steps of a
+ * path: `/runs/0/peer/host` is ['runs', 0, 'peer', 'host']. Array indexes come
+ * back as numbers, so the steps can locate a value in the parsed document.
+ */
+export function jsonPointerSteps(pointer: string): Array<string | number> {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
