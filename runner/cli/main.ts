@@ -7,6 +7,7 @@ import { packageRoot } from '../core/package-paths.js';
 import { DEFAULT_FLOORS, DEFAULT_THRESHOLD, floorsText } from '../report/compare/compare-defaults.js';
 import { cliOption, PARAM_LIST, showValue } from '../core/params.js';
 import { reportFailure } from './report-failure.js';
+import { didYouMean } from '../scenario/did-you-mean.js';
 
 /**
  * The command table. Each command imports its work lazily (as Vite's cli.ts
@@ -129,15 +130,62 @@ function singleValues(options: Record<string, unknown>, repeatable: readonly str
   }
 }
 
+/**
+ * `--duration -1s` would read as a flag `-1`: a value that looks like a
+ * negative number is joined to the option before it, so the option's own check
+ * says what is wrong with it (duration must be more than 0s, not '-1s').
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (/^--[a-z][\w-]*$/.test(argv[i]) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
+/** cac's words for a mistyped option, with the nearest real one and the command's own help. */
+function usageFromCac(err: Error): UsageError {
+  const name = cli.matchedCommandName ?? cli.args[0];
+  const help = name ? `bench ${name} --help` : 'bench --help';
+  const unknown = /^Unknown option `(-{1,2}[^`]+)`/.exec(err.message);
+  if (unknown) {
+    const known = (cli.matchedCommand?.options ?? []).flatMap((o) => o.names.map((n) => (n.length === 1 ? `-${n}` : `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)));
+    const suggestion = didYouMean(unknown[1], [...new Set(known)].filter((f) => f.startsWith('--')));
+    return new UsageError(`unknown option '${unknown[1]}'${suggestion ? `: did you mean '${suggestion}'?` : ''} - see ${help}`);
+  }
+  return new UsageError(`${err.message.replace(/\.$/, '')} - see ${help}`);
+}
+
 try {
-  cli.parse(process.argv, { run: false });
+  try {
+    cli.parse(joinNegativeValues(process.argv), { run: false });
+  } catch (err) {
+    throw err instanceof Error && err.name === 'CACError' ? usageFromCac(err) : err;
+  }
   if (!cli.matchedCommand && cli.args.length > 0) {
     throw new UsageError(`unknown command '${cli.args[0]}': see bench --help`);
+  }
+  if (cli.matchedCommand) {
+    // An argument the command does not take is a mistake (a stray word, a missing --): never ignored silently.
+    const declared = cli.matchedCommand.args.length;
+    if (cli.args.length > declared) {
+      throw new UsageError(`bench ${cli.matchedCommand.name} takes ${declared} argument${declared === 1 ? '' : 's'}; '${cli.args[declared]}' is one too many - see bench ${cli.matchedCommand.name} --help`);
+    }
   }
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
     cli.outputHelp();
   } else {
-    await cli.runMatchedCommand();
+    try {
+      await cli.runMatchedCommand();
+    } catch (err) {
+      throw err instanceof Error && err.name === 'CACError' ? usageFromCac(err) : err;
+    }
   }
 } catch (err) {
   process.exitCode = reportFailure(err);

@@ -50,6 +50,8 @@ export interface ParamDecl {
   testLimits?: Partial<Record<TestName, Limits>>;
   /** False: a scenario key only, not a `bench test` option. */
   cli: boolean;
+  /** A one-letter flag, where iperf3's habit gives one (-t, -P, -R, -b, -c, -i, -l). */
+  short?: string;
   /** One line for `bench test --help` and the scenario schema. */
   help: string;
   /** How a run's description names the value (`omit 1s`, `4 streams`); absent or null: not named. */
@@ -67,7 +69,7 @@ export type DataPath = (typeof DATA_PATHS)[number];
 
 export const PARAMS = {
   peer: {
-    kind: 'peer', tests: ALL, sweepable: false, limits: {}, cli: true,
+    kind: 'peer', short: 'c', tests: ALL, sweepable: false, limits: {}, cli: true,
     defaultText: "the embedded server on loopback, named 'local' in a scenario",
     help: 'A host running bench serve: HOST[:PORT] on the command line, a name under peers in a scenario',
   },
@@ -77,13 +79,13 @@ export const PARAMS = {
     help: 'Run the client side on this bench server (started with --allow-remote) instead of here: HOST[:PORT], or a peer name in a scenario',
   },
   duration: {
-    kind: 'duration', tests: ALL, sweepable: true, field: 'duration_s', default: 10, cli: true,
+    kind: 'duration', short: 't', tests: ALL, sweepable: true, field: 'duration_s', default: 10, cli: true,
     limits: { min: 0, exclusive: true, ...TIMER },
     help: 'How long to send (STREAM) or keep transactions going (RR)',
     describe: (v) => formatDuration(v as number),
   },
   interval: {
-    kind: 'duration', tests: ALL, sweepable: false, field: 'interval_s', cli: true,
+    kind: 'duration', short: 'i', tests: ALL, sweepable: false, field: 'interval_s', cli: true,
     // A run shorter than a second is one interval: an interval nobody wrote must not make it invalid.
     default: (_test, before) => Math.min(1, before.duration_s as number),
     defaultText: '1s, or the whole duration when shorter',
@@ -97,7 +99,7 @@ export const PARAMS = {
     describe: (v) => (v as number) > 0 ? `omit ${formatDuration(v as number)}` : null,
   },
   size: {
-    kind: 'size', tests: STREAM, sweepable: true, field: 'size_bytes', cli: true,
+    kind: 'size', short: 'l', tests: STREAM, sweepable: true, field: 'size_bytes', cli: true,
     default: (test) => (test === 'TCP_STREAM' || test === 'UDP_STREAM' ? DEFAULT_STREAM_SIZE[test] : 0),
     defaultText: `${formatBytes(DEFAULT_STREAM_SIZE.TCP_STREAM)} for TCP_STREAM, ${DEFAULT_STREAM_SIZE.UDP_STREAM} for UDP_STREAM`,
     limits: { min: 1 },
@@ -118,20 +120,20 @@ export const PARAMS = {
     describe: (v) => `${sizeText(v as number)} response`,
   },
   rate: {
-    kind: 'rate', tests: ['UDP_STREAM'], sweepable: true, field: 'rate_bps', default: 0, cli: true,
+    kind: 'rate', short: 'b', tests: ['UDP_STREAM'], sweepable: true, field: 'rate_bps', default: 0, cli: true,
     limits: { min: 0 },
     defaultText: '0, unpaced',
     help: 'UDP_STREAM target rate in bit/s, such as 100M or 1G',
     describe: (v) => `rate ${formatRate(v as number)}`,
   },
   streams: {
-    kind: 'count', tests: ALL, sweepable: true, field: 'streams', default: 1, cli: true,
+    kind: 'count', short: 'P', tests: ALL, sweepable: true, field: 'streams', default: 1, cli: true,
     limits: { min: 1, max: 128, maxWhy: 'each stream is a thread on both hosts' },
     help: 'Parallel data connections, one worker thread each',
     describe: (v) => ((v as number) > 1 ? `${v as number} streams` : null),
   },
   reverse: {
-    kind: 'boolean', tests: STREAM, sweepable: true, field: 'reverse', default: false, cli: true, limits: {},
+    kind: 'boolean', short: 'R', tests: STREAM, sweepable: true, field: 'reverse', default: false, cli: true, limits: {},
     help: 'STREAM tests: the server sends, the client receives',
     describe: (v) => (v === true ? 'reverse' : null),
   },
@@ -250,7 +252,8 @@ export function defaultText(param: Param): string | undefined {
 
 /** `--request-size` for request_size. */
 export function cliFlag(param: Param): string {
-  return `--${param.key.replace(/_/g, '-')}`;
+  const long = `--${param.key.replace(/_/g, '-')}`;
+  return param.short ? `-${param.short}, ${long}` : long;
 }
 
 /** The key cac files an option's value under: requestSize for --request-size. */
