@@ -67,11 +67,13 @@ export function checkScenario(data: unknown, scenarioDir: string): CheckResult {
 
 type At = (path: DocPath, message: string, part?: 'key' | 'value') => void;
 
-/** False when the run goes to a peer that is written down but has a problem of its own. */
+/** False when the run goes to or from a peer that is written down but has a problem of its own. */
 function peersUsable(run: RunSpec, defaults: readonly Setting[], peers: ReadonlyMap<string, PeerSpec>): boolean {
-  const setting = run.settings.find((s) => s.key === 'peer') ?? defaults.find((s) => s.key === 'peer');
-  const name = setting === undefined ? LOCAL_PEER : String(setting.value);
-  return name === LOCAL_PEER || peers.has(name);
+  return (['peer', 'to', 'from'] as const).every((key) => {
+    const setting = run.settings.find((s) => s.key === key) ?? defaults.find((s) => s.key === key);
+    const name = setting === undefined ? LOCAL_PEER : String(setting.value);
+    return name === LOCAL_PEER || peers.has(name);
+  });
 }
 
 function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, PeerSpec> {

@@ -1,12 +1,14 @@
 import { unmeasuredRun } from '../client/run-test.js';
-import { asBenchError } from '../core/errors.js';
+import { asBenchError, BenchError } from '../core/errors.js';
 import { sleep } from '../core/long-timer.js';
-import type { RunEvent, RunTestOptions } from '../core/run-events.js';
+import type { PeerAddress, RunEvent, RunTestOptions } from '../core/run-events.js';
 import type { RunObject } from '../core/run-object.js';
 import type { RunLog } from './results-folder.js';
 import type { PlannedRun } from './scenario-model.js';
 
 export type RunTestFn = (options: RunTestOptions) => Promise<RunObject>;
+/** A run whose client side another bench server plays (client/remote-test.ts), injected like RunTestFn. */
+export type RemoteTestFn = (options: RunTestOptions & { from: PeerAddress; peer: PeerAddress }) => Promise<RunObject>;
 
 /** What the progress display hears about; every hook is optional. */
 export interface ScenarioObserver {
@@ -18,6 +20,8 @@ export interface ScenarioObserver {
 
 export interface ExecuteOptions {
   runTest: RunTestFn;
+  /** For runs with a `from:` peer; without it they fail, saying so. */
+  runRemoteTest?: RemoteTestFn;
   log: RunLog;
   /** Aborting stops the current run (recorded, marked interrupted) and starts no more. */
   signal: AbortSignal;
@@ -30,13 +34,13 @@ export interface ExecuteOptions {
  * scenario goes on; each result is on disk before the next run starts.
  */
 export async function executeRuns(runs: readonly PlannedRun[], options: ExecuteOptions): Promise<{ results: RunObject[]; interrupted: boolean }> {
-  const { runTest, log, signal, observer } = options;
+  const { log, signal, observer } = options;
   const results: RunObject[] = [];
   for (let i = 0; i < runs.length; i++) {
     if (signal.aborted) break;
     const run = runs[i];
     observer?.runStarting?.(run, i + 1, runs.length);
-    const result = tagged(run, await runOne(run, runTest, signal, observer));
+    const result = tagged(run, await runOne(run, options));
     if (signal.aborted) result.interrupted = true;
     await log.append(result);
     results.push(result);
@@ -55,7 +59,7 @@ export async function executeRuns(runs: readonly PlannedRun[], options: ExecuteO
   return { results, interrupted: signal.aborted };
 }
 
-async function runOne(run: PlannedRun, runTest: RunTestFn, signal: AbortSignal, observer?: ScenarioObserver): Promise<RunObject> {
+async function runOne(run: PlannedRun, { runTest, runRemoteTest, signal, observer }: ExecuteOptions): Promise<RunObject> {
   const { group } = run;
   const options: RunTestOptions = {
     params: group.params,
@@ -67,7 +71,10 @@ async function runOne(run: PlannedRun, runTest: RunTestFn, signal: AbortSignal, 
   if (group.data_path) options.data_path = group.data_path;
   const startedAt = new Date().toISOString();
   try {
-    return await runTest(options);
+    if (!group.from) return await runTest(options);
+    const { from, peer } = group;
+    if (!runRemoteTest || !peer) throw new BenchError('E_INTERNAL', `run ${group.label} has a from: peer but no way to run it remotely`);
+    return await runRemoteTest({ ...options, from, peer });
   } catch (err) {
     // runTest reports measurement failures in the object; a throw is a bug, but one run's bug must not lose the others.
     return failedRun(run, startedAt, err);
@@ -75,7 +82,10 @@ async function runOne(run: PlannedRun, runTest: RunTestFn, signal: AbortSignal, 
 }
 
 function failedRun(run: PlannedRun, startedAt: string, err: unknown): RunObject {
-  return { ...unmeasuredRun(run.group.params, run.group.peer, startedAt), error: asBenchError(err).toJSON() };
+  const { from } = run.group;
+  const failed = unmeasuredRun(run.group.params, run.group.peer, startedAt);
+  if (from) failed.from = { host: from.host, port: from.port };
+  return { ...failed, error: asBenchError(err).toJSON() };
 }
 
 function tagged(run: PlannedRun, result: RunObject): RunObject {

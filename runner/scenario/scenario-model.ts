@@ -58,10 +58,14 @@ export interface PlannedGroup {
   label: string;
   scenario_index: number;
   test: TestName;
-  /** The peer's name in the scenario, or 'local' for the embedded server. */
+  /** The peer's name in the scenario (`to:`, or its alias `peer:`), or 'local' for the embedded server. */
   peer_name: string;
   /** Undefined for the embedded loopback server. */
   peer?: PeerAddress;
+  /** The name of the peer that runs the client side (`from:`), or 'local' for this machine. */
+  from_name: string;
+  /** Undefined when this machine runs the client side. */
+  from?: PeerAddress;
   params: TestParams;
   sweep: Record<string, string | number>;
   repeat: number;

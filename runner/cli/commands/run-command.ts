@@ -69,7 +69,8 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
     }
     try {
       const { runTest } = await import('../../client/run-test.js');
-      outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer: progress });
+      const { runRemoteTest } = await import('../../client/remote-test.js');
+      outcome = await executeRuns(runs, { runTest, runRemoteTest, log, signal: controller.signal, observer: progress });
     } finally {
       await log.close();
     }

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ResultsFile } from '../runner/core/results-file.js';
+import type { RunObject } from '../runner/core/run-object.js';
+import { parseScenario } from '../runner/scenario/load-scenario.js';
+import { ScenarioError } from '../runner/scenario/scenario-error.js';
+import { runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';
+
+/**
+ * Both ends of a scenario run: `from:` names the peer that plays the client
+ * side, `to:` (or its older name `peer:`) the other end. Checked at
+ * expansion, then run through `bench run` between two servers on loopback.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-scenario-'));
+const tokenFile = join(dir, 'token');
+writeFileSync(tokenFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+
+function load(text: string) {
+  return parseScenario(join(dir, 't.yaml'), text, { env: {} });
+}
+
+function problems(text: string): string[] {
+  try {
+    load(text);
+  } catch (err) {
+    assert.ok(err instanceof ScenarioError, String(err));
+    return err.problems.map((p) => `${p.where}: ${p.message}`);
+  }
+  assert.fail('the scenario was accepted');
+}
+
+const PEERS = ['peers:', '  lab-a: { host: 10.0.0.1 }', '  lab-b: { host: 10.0.0.2, port: 7000 }'];
+
+test('from: and to: name both ends; labels show them; peer: stays as to\'s alias', () => {
+  const s = load(['name: ends', ...PEERS, 'runs:', '  - { test: TCP_STREAM, from: lab-a, to: lab-b }', '  - { test: TCP_RR, from: lab-b, peer: lab-a }', '  - { test: UDP_RR, to: lab-b }'].join('\n'));
+  assert.deepEqual(s.groups.map((g) => [g.label, g.from_name, g.peer_name, g.from?.host, g.from?.port, g.peer?.host]), [
+    ['TCP_STREAM lab-a->lab-b', 'lab-a', 'lab-b', '10.0.0.1', 7575, '10.0.0.2'],
+    ['TCP_RR lab-b->lab-a', 'lab-b', 'lab-a', '10.0.0.2', 7000, '10.0.0.1'],
+    ['UDP_RR lab-b', 'local', 'lab-b', undefined, undefined, '10.0.0.2'],
+  ]);
+});
+
+test('a run\'s to: overrides a peer: in defaults, and the other way round', () => {
+  const s = load(['name: layers', ...PEERS, 'defaults: { peer: lab-a, from: lab-b }', 'runs:', '  - { test: TCP_STREAM }', '  - { test: TCP_RR, to: lab-a, from: local }'].join('\n'));
+  assert.deepEqual(s.groups.map((g) => g.label), ['TCP_STREAM lab-b->lab-a', 'TCP_RR lab-a']);
+});
+
+test('to: and peer: together, from: equal to to:, from: without a to:, an unknown from: are each refused at their place', () => {
+  assert.deepEqual(problems(['name: both', ...PEERS, 'runs:', '  - { test: TCP_STREAM, to: lab-a, peer: lab-b }'].join('\n')), [
+    `${join(dir, 't.yaml')}:6:29: to: and peer: name the same thing (peer is its older name): give one of them`,
+  ]);
+  assert.deepEqual(problems(['name: same', ...PEERS, 'runs:', '  - test: TCP_STREAM', '    from: lab-a', '    to: lab-a'].join('\n')), [
+    `${join(dir, 't.yaml')}:8:9: from: and to: are both 'lab-a': a run needs two different hosts`,
+  ]);
+  assert.deepEqual(problems(['name: nowhere', ...PEERS, 'runs:', '  - test: TCP_STREAM', '    from: lab-a'].join('\n')), [
+    `${join(dir, 't.yaml')}:7:11: a run from 'lab-a' needs a to: peer: the embedded server ('local') is reachable from this machine only`,
+  ]);
+  assert.deepEqual(problems(['name: unknown', ...PEERS, 'runs:', '  - { test: TCP_STREAM, from: lab-c, to: lab-a }'].join('\n')), [
+    `${join(dir, 't.yaml')}:6:31: peer 'lab-c' is not defined under peers: did you mean 'lab-a'?`,
+  ]);
+});
+
+let labA: ServeProcess;
+let labB: ServeProcess;
+before(async () => {
+  [labA, labB] = await Promise.all([
+    startServeProcess(['--token-file', tokenFile, '--allow-remote', '--name', 'lab-a']),
+    startServeProcess(['--token-file', tokenFile, '--allow-remote', '--name', 'lab-b']),
+  ]);
+});
+after(async () => {
+  await Promise.all([labA?.stop(), labB?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('bench run: a run from one server to another, both ways; the run objects name both ends as the servers report themselves', async () => {
+  const file = join(dir, 'both-ways.yaml');
+  writeFileSync(file, [
+    'name: both-ways',
+    'peers:',
+    `  lab-a: { host: 127.0.0.1, port: ${labA.port}, token_file: token }`,
+    `  lab-b: { host: 127.0.0.1, port: ${labB.port}, token_file: token }`,
+    'defaults: { duration: 1s, interval: 500ms }',
+    'runs:',
+    '  - { test: TCP_STREAM, from: lab-a, to: lab-b }',
+    '  - { test: TCP_RR, from: lab-b, to: lab-a }',
+    'report: { formats: [] }',
+  ].join('\n'));
+  const out = join(dir, 'out');
+  const r = await runCli(['run', file, '--out', out, '--quiet', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(r.stdout) as ResultsFile;
+  assert.deepEqual(results.groups.map((g) => g.label), ['TCP_STREAM lab-a->lab-b', 'TCP_RR lab-b->lab-a']);
+  const lines = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunObject);
+  assert.deepEqual(lines.map((run) => [run.label, run.status, run.from, run.to]), [
+    ['TCP_STREAM lab-a->lab-b', 'ok', { host: '127.0.0.1', port: labA.port, name: 'lab-a' }, { host: '127.0.0.1', port: labB.port, name: 'lab-b' }],
+    ['TCP_RR lab-b->lab-a', 'ok', { host: '127.0.0.1', port: labB.port, name: 'lab-b' }, { host: '127.0.0.1', port: labA.port, name: 'lab-a' }],
+  ]);
+  assert.equal(lines[0].intervals.length, 2);
+  assert.match(labA.log(), new RegExp(`test client=\\S+ test=TCP_STREAM role=client to=127\\.0\\.0\\.1:${labB.port} status=ok`));
+  assert.match(labB.log(), new RegExp(`test client=\\S+ test=TCP_RR role=client to=127\\.0\\.0\\.1:${labA.port} status=ok`));
+});
