@@ -104,3 +104,57 @@ test('bench run: a run from one server to another, both ways; the run objects na
   assert.match(labA.log(), new RegExp(`test client=\\S+ test=TCP_STREAM role=client to=127\\.0\\.0\\.1:${labB.port} status=ok`));
   assert.match(labB.log(), new RegExp(`test client=\\S+ test=TCP_RR role=client to=127\\.0\\.0\\.1:${labA.port} status=ok`));
 });
+
+const RACK = ['peers:', '  lab-a: { host: 10.0.0.1 }', '  lab-b: { host: 10.0.0.2 }', '  lab-c: { host: 10.0.0.3 }', '  rack: [lab-a, lab-b, lab-c]'];
+
+test('mesh: GROUP expands to one group per ordered pair, N x (N-1), each naming both ends; sweeps cross with it', () => {
+  const s = load(['name: mesh', ...RACK, 'runs:', '  - { test: TCP_STREAM, mesh: rack, streams: [1, 4] }'].join('\n'));
+  assert.equal(s.groups.length, 12);
+  assert.deepEqual(s.groups.slice(0, 6).map((g) => g.label), [
+    'TCP_STREAM lab-a->lab-b streams=1', 'TCP_STREAM lab-a->lab-c streams=1', 'TCP_STREAM lab-b->lab-a streams=1',
+    'TCP_STREAM lab-b->lab-c streams=1', 'TCP_STREAM lab-c->lab-a streams=1', 'TCP_STREAM lab-c->lab-b streams=1',
+  ]);
+  assert.deepEqual(s.groups.map((g) => [g.from?.host, g.peer?.host, g.mesh, g.parallel]).slice(0, 2), [
+    ['10.0.0.1', '10.0.0.2', 'rack', undefined],
+    ['10.0.0.1', '10.0.0.3', 'rack', undefined],
+  ]);
+});
+
+test('pairs: lists the pairs to run; parallel: disjoint orders a mesh round by round', () => {
+  const s = load(['name: pairs', ...RACK, 'runs:', '  - { test: TCP_RR, pairs: [[lab-a, lab-b], [lab-c, lab-a]], label: rr }', '  - { test: TCP_STREAM, mesh: rack, parallel: disjoint }'].join('\n'));
+  assert.deepEqual(s.groups.map((g) => g.label), [
+    'rr lab-a->lab-b', 'rr lab-c->lab-a',
+    // Three hosts: in each round one sits out, and each round is followed by its reverse.
+    'TCP_STREAM lab-b->lab-c', 'TCP_STREAM lab-c->lab-b', 'TCP_STREAM lab-c->lab-a', 'TCP_STREAM lab-a->lab-c', 'TCP_STREAM lab-a->lab-b', 'TCP_STREAM lab-b->lab-a',
+  ]);
+  assert.deepEqual(s.groups.map((g) => g.parallel ?? '-'), ['-', '-', 'disjoint', 'disjoint', 'disjoint', 'disjoint', 'disjoint', 'disjoint']);
+});
+
+test('groups, mesh:, pairs: and parallel: are checked at their place', () => {
+  const file = join(dir, 't.yaml');
+  assert.deepEqual(problems(['name: bad', 'peers:', '  lab-a: { host: 10.0.0.1 }', '  lab-b: { host: 10.0.0.2 }', '  rack: [lab-a, lab-d, lab-a, local]', '  solo: [lab-a]', 'runs:', '  - { test: TCP_STREAM, mesh: rak }'].join('\n')), [
+    `${file}:5:17: peer 'lab-d' is not defined under peers: did you mean 'lab-a'?`,
+    `${file}:5:24: peer 'lab-a' is listed twice in this group: list it once`,
+    `${file}:5:31: 'local' cannot be a group member: a remote server cannot reach this machine's embedded server`,
+    `${file}:6:9: group 'solo' has one member: a mesh needs at least two peers`,
+    `${file}:8:31: group 'rak' is not defined under peers: did you mean 'rack'?`,
+  ]);
+  assert.deepEqual(problems(['name: bad', ...RACK, 'runs:', '  - { test: TCP_STREAM, mesh: lab-a }', '  - { test: TCP_STREAM, mesh: rack, to: lab-b }', '  - { test: TCP_STREAM, pairs: [[lab-a, lab-a], [lab-b, lab-x], [lab-b]] }', '  - { test: TCP_STREAM, to: lab-a, parallel: disjoint }', '  - { test: TCP_STREAM, mesh: rack, parallel: yes }'].join('\n')), [
+    `${file}:8:31: 'lab-a' is a peer, not a group: define a group under peers as a list of peer names, such as rack: [lab-a, lab-b, lab-c]`,
+    `${file}:9:37: to: does not go with mesh:, which names both ends of each run: remove it`,
+    `${file}:10:33: pair [lab-a, lab-a] has the same peer at both ends: a run needs two different hosts`,
+    `${file}:10:57: peer 'lab-x' is not defined under peers: did you mean 'lab-a'?`,
+    `${file}:10:65: each pair must be [from, to], two peer names, such as pairs: [[lab-a, lab-b], [lab-c, lab-d]]`,
+    `${file}:11:36: parallel: disjoint needs mesh: or pairs: in the same run: it runs their pairs that share no host at once`,
+    `${file}:12:47: parallel must be disjoint (runs that share no host run at once), not "yes"; leave it out to run one at a time`,
+  ]);
+});
+
+test('bench validate shows how many runs a mesh expands to', async () => {
+  const file = join(dir, 'mesh.yaml');
+  writeFileSync(file, ['name: mesh', ...RACK, 'runs:', '  - { test: TCP_STREAM, mesh: rack, duration: 2s }'].join('\n'));
+  const r = await runCli(['validate', file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /: valid scenario 'mesh': 6 runs, about 12s of measuring\n/);
+  assert.match(r.stdout, /\nrun 1: mesh rack: 3 hosts, 6 runs \(every ordered pair\), one at a time\n/);
+});

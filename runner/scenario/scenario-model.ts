@@ -30,6 +30,18 @@ export interface PeerSpec {
   token_file?: string;
 }
 
+/** A named list of peers under `peers:` (`rack: [lab-a, lab-b, lab-c]`), for `mesh:`. */
+export interface PeerGroupSpec {
+  name: string;
+  /** Names of peers defined under peers, in the order written. */
+  members: string[];
+}
+
+/** Both ends of each run a run of the file expands to, instead of its from:/to:. */
+export type RunEnds =
+  | { kind: 'mesh'; group: string; place: ProblemPlace }
+  | { kind: 'pairs'; pairs: Array<[string, string]>; place: ProblemPlace };
+
 export interface RunSpec {
   /** Position in the file's runs list, 0-based. */
   index: number;
@@ -37,6 +49,9 @@ export interface RunSpec {
   label?: string;
   settings: Setting[];
   expect: Expectation[];
+  ends?: RunEnds;
+  /** `parallel: disjoint`: runs sharing no host run at once, in rounds. */
+  parallel?: 'disjoint';
 }
 
 export type { ReportFormat } from '../core/results-file.js';
@@ -48,6 +63,7 @@ export interface ScenarioSpec {
   name: string;
   description?: string;
   peers: Map<string, PeerSpec>;
+  groups: Map<string, PeerGroupSpec>;
   defaults: Setting[];
   runs: RunSpec[];
   report?: { formats: ReportFormat[]; title?: string };
@@ -74,6 +90,10 @@ export interface PlannedGroup {
   /** The data path asked for; absent: native where it is built. */
   data_path?: DataPath;
   expect: Expectation[];
+  /** Set for the runs of a `mesh:` or `pairs:` run with `parallel: disjoint`. */
+  parallel?: 'disjoint';
+  /** The group of a `mesh:` run, for the report's matrix. */
+  mesh?: string;
 }
 
 /** One run to execute: a group and which repeat of it. */

@@ -33,9 +33,10 @@ export function buildScenarioSchema(): Record<string, unknown> {
       description: { type: 'string' },
       peers: {
         type: 'object',
-        description: 'Hosts running `bench serve`, by the name runs use in `peer:`. The name `local` is reserved for the embedded loopback server.',
+        description:
+          'Hosts running `bench serve`, by the name runs use in `to:` and `from:`, and groups of them (a list of peer names) for `mesh:`. The name `local` is reserved for the embedded loopback server.',
         propertyNames: { type: 'string', pattern: PEER_NAME_PATTERN, not: { const: 'local' } },
-        additionalProperties: { $ref: '#/$defs/peer' },
+        additionalProperties: { anyOf: [{ $ref: '#/$defs/peer' }, { $ref: '#/$defs/peer-group' }] },
       },
       defaults: { $ref: '#/$defs/defaults' },
       runs: { type: 'array', minItems: 1, items: { $ref: '#/$defs/run' }, description: 'Runs, executed one after another in this order.' },
@@ -72,6 +73,13 @@ export function buildScenarioSchema(): Record<string, unknown> {
         },
         additionalProperties: false,
       },
+      'peer-group': {
+        type: 'array',
+        description: 'A group: the names of peers defined under peers, for `mesh:`.',
+        minItems: 2,
+        uniqueItems: true,
+        items: { type: 'string', pattern: PEER_NAME_PATTERN },
+      },
       settings: { type: 'object', properties: settings },
       defaults: {
         description: 'Settings for every run; a run\'s own keys override them, and `bench run --set key=value` overrides both.',
@@ -86,6 +94,17 @@ export function buildScenarioSchema(): Record<string, unknown> {
         properties: {
           test: { type: 'string', enum: [...TEST_NAMES] },
           label: { type: 'string', minLength: 1, description: 'Name of this run in results and reports (default: test, peer and swept values).' },
+          mesh: { type: 'string', minLength: 1, description: 'A group under peers: one run per ordered pair of its members (N × (N-1)), instead of from: and to:.' },
+          pairs: {
+            type: 'array',
+            minItems: 1,
+            description: 'The [from, to] pairs of peer names to run, instead of from: and to:.',
+            items: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'string', minLength: 1 } },
+          },
+          parallel: {
+            enum: ['disjoint'],
+            description: 'With mesh: or pairs:, run pairs that share no host at the same time, in rounds. Default: one run at a time, since runs sharing a switch disturb each other.',
+          },
           expect: {
             type: 'object',
             description: 'Conditions on summary figures, checked against the mean across repeats, such as throughput_mbps: ">= 900".',
