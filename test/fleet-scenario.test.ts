@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ResultsFile } from '../runner/core/results-file.js';
@@ -66,14 +67,15 @@ test('to: and peer: together, from: equal to to:, from: without a to:, an unknow
 
 let labA: ServeProcess;
 let labB: ServeProcess;
+let labC: ServeProcess;
+let labD: ServeProcess;
 before(async () => {
-  [labA, labB] = await Promise.all([
-    startServeProcess(['--token-file', tokenFile, '--allow-remote', '--name', 'lab-a']),
-    startServeProcess(['--token-file', tokenFile, '--allow-remote', '--name', 'lab-b']),
-  ]);
+  [labA, labB, labC, labD] = await Promise.all(
+    ['lab-a', 'lab-b', 'lab-c', 'lab-d'].map((name) => startServeProcess(['--token-file', tokenFile, '--allow-remote', '--name', name])),
+  );
 });
 after(async () => {
-  await Promise.all([labA?.stop(), labB?.stop()]);
+  await Promise.all([labA?.stop(), labB?.stop(), labC?.stop(), labD?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -158,3 +160,84 @@ test('bench validate shows how many runs a mesh expands to', async () => {
   assert.match(r.stdout, /: valid scenario 'mesh': 6 runs, about 12s of measuring\n/);
   assert.match(r.stdout, /\nrun 1: mesh rack: 3 hosts, 6 runs \(every ordered pair\), one at a time\n/);
 });
+
+function rackFile(name: string, extraPeers: string[], runs: string[]): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, [
+    `name: ${name}`,
+    'peers:',
+    ...[labA, labB, labC, labD].map((server, i) => `  lab-${'abcd'[i]}: { host: 127.0.0.1, port: ${server.port}, token_file: token }`),
+    ...extraPeers,
+    'defaults: { duration: 1s, interval: 500ms }',
+    'runs:',
+    ...runs,
+    'report: { formats: [] }',
+  ].join('\n'));
+  return file;
+}
+
+function runLines(out: string): RunObject[] {
+  return readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunObject);
+}
+
+test('bench run, parallel: disjoint: a 4-host mesh in 6 rounds of 2 runs, no host in two runs at once, every run ok', async () => {
+  const file = rackFile('disjoint', ['  rack: [lab-a, lab-b, lab-c, lab-d]'], ['  - { test: TCP_RR, mesh: rack, parallel: disjoint }']);
+  const out = join(dir, 'out-disjoint');
+  const r = await runCli(['run', file, '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const runs = runLines(out);
+  assert.equal(runs.length, 12);
+  assert.deepEqual(runs.map((run) => `${run.label} ${run.status}`).sort(), [
+    'ab', 'ac', 'ad', 'ba', 'bc', 'bd', 'ca', 'cb', 'cd', 'da', 'db', 'dc',
+  ].map(([f, t]) => `TCP_RR lab-${f}->lab-${t} ok`));
+  for (const run of runs) assert.equal(run.label, `TCP_RR ${run.from?.name}->${run.to?.name}`);
+  const spans = runs.map((run) => {
+    const start = Date.parse(run.started_at);
+    return { hosts: [run.from?.name, run.to?.name], start, end: start + run.duration_s * 1000 };
+  });
+  for (const a of spans) {
+    for (const b of spans) {
+      if (a === b || !a.hosts.some((h) => b.hosts.includes(h))) continue;
+      assert.ok(a.end <= b.start || b.end <= a.start, `${a.hosts.join('->')} and ${b.hosts.join('->')} overlap in time`);
+    }
+  }
+  // Runs that overlap in time form a round: rounds follow one another, so this counts them.
+  spans.sort((a, b) => a.start - b.start);
+  const rounds: number[] = [];
+  let roundEnd = -Infinity;
+  for (const span of spans) {
+    if (span.start < roundEnd) rounds[rounds.length - 1]++;
+    else rounds.push(1);
+    roundEnd = Math.max(roundEnd, span.end);
+  }
+  assert.deepEqual(rounds, [2, 2, 2, 2, 2, 2]);
+});
+
+test('bench run: a mesh with a member no server answers: its runs fail with their errors, the others are ok, exit code 1', async () => {
+  const gone = await freePort();
+  const file = rackFile('gone', [`  lab-x: { host: 127.0.0.1, port: ${gone}, token_file: token }`, '  trio: [lab-a, lab-b, lab-x]'], ['  - { test: TCP_RR, mesh: trio }']);
+  const out = join(dir, 'out-gone');
+  const r = await runCli(['run', file, '--out', out, '--quiet']);
+  assert.equal(r.code, 1, r.stderr);
+  const runs = runLines(out);
+  assert.deepEqual(runs.map((run) => [run.label, run.status, run.error?.message]), [
+    ['TCP_RR lab-a->lab-b', 'ok', undefined],
+    // Towards lab-x, the from server says it could not reach it; from lab-x, the orchestrator does.
+    ['TCP_RR lab-a->lab-x', 'failed', `cannot reach peer 127.0.0.1:${gone}: connection refused - is 'bench serve' running there?`],
+    ['TCP_RR lab-b->lab-a', 'ok', undefined],
+    ['TCP_RR lab-b->lab-x', 'failed', `cannot reach peer 127.0.0.1:${gone}: connection refused - is 'bench serve' running there?`],
+    ['TCP_RR lab-x->lab-a', 'failed', `cannot reach peer lab-x (127.0.0.1:${gone}): connection refused - is 'bench serve' running there?`],
+    ['TCP_RR lab-x->lab-b', 'failed', `cannot reach peer lab-x (127.0.0.1:${gone}): connection refused - is 'bench serve' running there?`],
+  ]);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -3,6 +3,7 @@ import { asBenchError, BenchError } from '../core/errors.js';
 import { sleep } from '../core/long-timer.js';
 import type { PeerAddress, RunEvent, RunTestOptions } from '../core/run-events.js';
 import type { RunObject } from '../core/run-object.js';
+import { disjointRounds, type OrderedPair } from './mesh-rounds.js';
 import type { RunLog } from './results-folder.js';
 import type { PlannedRun } from './scenario-model.js';
 
@@ -29,25 +30,34 @@ export interface ExecuteOptions {
 }
 
 /**
- * Runs the plan one run at a time, never in parallel: two tests sharing a
- * link would measure each other. A run that fails is recorded and the
- * scenario goes on; each result is on disk before the next run starts.
+ * Runs the plan one run at a time: two tests sharing a link would measure
+ * each other. The one exception is the runs of a mesh or pairs with
+ * `parallel: disjoint`, which go in rounds of runs that share no host, each
+ * round's runs at once. A run that fails is recorded and the scenario goes
+ * on; each result is on disk as soon as its run ends.
  */
 export async function executeRuns(runs: readonly PlannedRun[], options: ExecuteOptions): Promise<{ results: RunObject[]; interrupted: boolean }> {
   const { log, signal, observer } = options;
   const results: RunObject[] = [];
-  for (let i = 0; i < runs.length; i++) {
-    if (signal.aborted) break;
-    const run = runs[i];
-    observer?.runStarting?.(run, i + 1, runs.length);
+  let started = 0;
+  // Runs of one round end in any order; their lines go to results.jsonl one after another.
+  let appending: Promise<void> = Promise.resolve();
+  const runAndRecord = async (run: PlannedRun): Promise<void> => {
+    const position = ++started;
+    observer?.runStarting?.(run, position, runs.length);
     const result = tagged(run, await runOne(run, options));
     if (signal.aborted) result.interrupted = true;
-    await log.append(result);
+    appending = appending.then(() => log.append(result));
+    await appending;
     results.push(result);
-    observer?.runFinished?.(run, result, i + 1, runs.length);
+    observer?.runFinished?.(run, result, position, runs.length);
+  };
+  for (const step of steps(runs)) {
     if (signal.aborted) break;
-    const pause = run.group.pause_s;
-    if (pause > 0 && i < runs.length - 1) {
+    await Promise.all(step.map(runAndRecord));
+    if (signal.aborted) break;
+    const pause = step[step.length - 1].group.pause_s;
+    if (pause > 0 && started < runs.length) {
       observer?.pausing?.(pause);
       try {
         await sleep(pause * 1000, { signal });
@@ -57,6 +67,31 @@ export async function executeRuns(runs: readonly PlannedRun[], options: ExecuteO
     }
   }
   return { results, interrupted: signal.aborted };
+}
+
+/**
+ * The plan cut into what runs at once: one run, or a round of a
+ * `parallel: disjoint` block (the consecutive runs of one run of the file),
+ * where no host, at either end, is in two runs.
+ */
+function* steps(runs: readonly PlannedRun[]): Generator<PlannedRun[]> {
+  for (let i = 0; i < runs.length; ) {
+    const first = runs[i].group;
+    if (first.parallel !== 'disjoint') {
+      yield [runs[i++]];
+      continue;
+    }
+    let end = i;
+    while (end < runs.length && runs[end].group.parallel === 'disjoint' && runs[end].group.scenario_index === first.scenario_index) end++;
+    const byPair = new Map<OrderedPair<string>, PlannedRun>();
+    const pairs = runs.slice(i, end).map((run) => {
+      const pair = { from: run.group.from_name, to: run.group.peer_name };
+      byPair.set(pair, run);
+      return pair;
+    });
+    for (const round of disjointRounds(pairs)) yield round.map((pair) => byPair.get(pair) as PlannedRun);
+    i = end;
+  }
 }
 
 async function runOne(run: PlannedRun, { runTest, runRemoteTest, signal, observer }: ExecuteOptions): Promise<RunObject> {
