@@ -2,14 +2,18 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ResultsFile } from '../runner/core/results-file.js';
 import type { RunObject } from '../runner/core/run-object.js';
-import { parseScenario } from '../runner/scenario/load-scenario.js';
+import { loadScenario, parseScenario } from '../runner/scenario/load-scenario.js';
+import { fleetLines, resolveDnsGroups } from '../runner/scenario/fleet-plan.js';
+import { probePeer } from '../runner/client/probe-peer.js';
 import { ScenarioError } from '../runner/scenario/scenario-error.js';
-import { runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';
+import { CLI, runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';
 
 /**
  * Both ends of a scenario run: `from:` names the peer that plays the client
@@ -241,3 +245,45 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** `bench serve` on one loopback address and a given port, as the members of a DNS group share a port. */
+function serveAt(host: string, port: number, name: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--host', host, '--port', String(port), '--name', name, '--token-file', tokenFile, '--allow-remote'], { env: { ...process.env, NO_COLOR: '1' } });
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (/listening address=/.test(log)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`bench serve exited with ${code}: ${log}`)));
+  });
+}
+
+test('a DNS group resolves when bench run starts: every address a member, named as its server reports itself; one that does not answer is named by its address', async () => {
+  const port = await freePort();
+  const servers = await Promise.all([['127.0.0.2', 'node-2'], ['127.0.0.3', 'node-3']].map(([host, name]) => serveAt(host, port, name)));
+  try {
+    const file = join(dir, 'dns.yaml');
+    writeFileSync(file, ['name: dns', 'peers:', `  nodes: { dns: cluster.test, port: ${port}, token_file: token }`, 'runs:', '  - { test: TCP_RR, mesh: nodes, parallel: disjoint, duration: 1s }'].join('\n'));
+    const loaded = await loadScenario(file, { env: {} });
+    assert.deepEqual(loaded.runs, []);
+    assert.deepEqual(fleetLines(loaded.spec, loaded.groups), ['run 1: mesh nodes: every ordered pair of the hosts cluster.test resolves to, resolved at run time, in rounds of runs that share no host']);
+    const said: string[] = [];
+    // The records a DNS server would give for cluster.test (dnsmasq answers them in the namespace test).
+    const resolved = await resolveDnsGroups(loaded, probePeer, (line) => said.push(line), async () => ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+    assert.deepEqual(said, ['peer group nodes: cluster.test resolves to 3 hosts: node-2, node-3, 127.0.0.4 (no answer from 127.0.0.4: their runs will fail)']);
+    assert.deepEqual(resolved.groups.map((g) => [g.label, g.from?.host, g.peer?.host, g.peer?.port, g.peer?.token_file]).slice(0, 2), [
+      ['TCP_RR node-3->127.0.0.4', '127.0.0.3', '127.0.0.4', port, tokenFile],
+      ['TCP_RR 127.0.0.4->node-3', '127.0.0.4', '127.0.0.3', port, tokenFile],
+    ]);
+    assert.equal(resolved.runs.length, 6);
+    await assert.rejects(resolveDnsGroups(loaded, probePeer, () => {}, async () => ['127.0.0.2']), {
+      message: 'peer group \'nodes\': cluster.test resolves to one address (127.0.0.2): a mesh needs at least two hosts',
+    });
+    await assert.rejects(resolveDnsGroups(loaded, probePeer, () => {}, (name) => lookup(name, { all: true }).then((r) => r.map((a) => a.address))), {
+      message: /^peer group 'nodes': cannot resolve cluster\.test \((ENOTFOUND|EAI_AGAIN)\): check the name and the DNS server this machine uses$/,
+    });
+  } finally {
+    for (const s of servers) s.kill('SIGTERM');
+  }
+});

@@ -50,9 +50,9 @@ export function checkScenario(data: unknown, scenarioDir: string): CheckResult {
 
   const peers = checkPeers(data.peers, scenarioDir, at);
   // References are checked against every peer written down; one with its own problem is reported there, once.
-  const peerNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => n !== LOCAL_PEER && !Array.isArray((data.peers as Record<string, unknown>)[n])) : [];
-  const groups = checkGroups(data.peers, peerNames, at);
-  const groupNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => Array.isArray((data.peers as Record<string, unknown>)[n])) : [];
+  const peerNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => n !== LOCAL_PEER && !isGroup((data.peers as Record<string, unknown>)[n])) : [];
+  const groups = checkGroups(data.peers, peerNames, scenarioDir, at);
+  const groupNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => isGroup((data.peers as Record<string, unknown>)[n])) : [];
   const defaults = 'defaults' in data ? checkSettings(['defaults'], data.defaults, undefined, peerNames, problems) : [];
   const runs = checkRuns(data.runs, { peers: peerNames, groups: groupNames }, problems, at);
   const report = checkReport(data.report, at);
@@ -97,7 +97,7 @@ function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, Pe
       at(path, `peer name '${name}' may hold only letters, digits, '.', '_' and '-', starting with a letter or digit`, 'key');
       continue;
     }
-    if (Array.isArray(peer)) continue;
+    if (isGroup(peer)) continue;
     if (!isMapping(peer)) {
       at(path, `peer '${name}' must be a mapping, such as { host: 10.0.0.2, port: 7575 }, or a group: a list of peer names, such as [lab-a, lab-b, lab-c]`);
       continue;
@@ -135,12 +135,17 @@ function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, Pe
 }
 
 /** Groups of peers: lists of names under peers, each a peer with a host of its own, at least two, none twice. */
-function checkGroups(value: unknown, peerNames: readonly string[], at: At): Map<string, PeerGroupSpec> {
+function checkGroups(value: unknown, peerNames: readonly string[], scenarioDir: string, at: At): Map<string, PeerGroupSpec> {
   const groups = new Map<string, PeerGroupSpec>();
   if (!isMapping(value)) return groups;
   for (const [name, members] of Object.entries(value)) {
-    if (!Array.isArray(members) || name === LOCAL_PEER || !PEER_NAME.test(name)) continue;
+    if (!isGroup(members) || name === LOCAL_PEER || !PEER_NAME.test(name)) continue;
     const path = ['peers', name];
+    if (!Array.isArray(members)) {
+      const dns = checkDnsGroup(path, members as Record<string, unknown>, scenarioDir, at);
+      if (dns) groups.set(name, { name, members: [], dns });
+      continue;
+    }
     let ok = true;
     const seen = new Set<string>();
     members.forEach((member: unknown, i) => {
@@ -158,6 +163,45 @@ function checkGroups(value: unknown, peerNames: readonly string[], at: At): Map<
     if (ok) groups.set(name, { name, members: members as string[] });
   }
   return groups;
+}
+
+/** A peer entry that is a group: a list of names, or a mapping with dns:. */
+function isGroup(value: unknown): boolean {
+  return Array.isArray(value) || (isMapping(value) && 'dns' in value);
+}
+
+function checkDnsGroup(path: DocPath, group: Record<string, unknown>, scenarioDir: string, at: At): PeerGroupSpec['dns'] {
+  let ok = true;
+  if (typeof group.dns !== 'string' || !/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(group.dns.trim())) {
+    at([...path, 'dns'], `dns must be a host name whose A/AAAA records are the group's members, such as bench.bench.svc.cluster.local, not ${JSON.stringify(group.dns)}`);
+    ok = false;
+  }
+  if ('host' in group) {
+    at([...path, 'host'], 'a DNS group has dns:, not host:: its members are the addresses dns: resolves to', 'key');
+    ok = false;
+  }
+  const port = typeof group.port === 'string' && /^\d+$/.test(group.port.trim()) ? Number(group.port) : (group.port ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
+    at([...path, 'port'], `port must be a whole number from 1 to 65535, not ${JSON.stringify(port)}`);
+    ok = false;
+  }
+  let tokenFile: string | undefined;
+  if ('token_file' in group) {
+    if (typeof group.token_file !== 'string' || group.token_file === '') {
+      at([...path, 'token_file'], 'token_file must be the path of a file holding the secret');
+      ok = false;
+    } else {
+      tokenFile = resolvePath(scenarioDir, group.token_file);
+      if (!existsSync(tokenFile)) {
+        at([...path, 'token_file'], `token_file ${tokenFile} does not exist: create it with the secret bench serve was given, or fix the path (relative paths start at the scenario's folder)`);
+        ok = false;
+      }
+    }
+  }
+  if (!ok) return undefined;
+  const dns: NonNullable<PeerGroupSpec['dns']> = { name: (group.dns as string).trim(), port: port as number };
+  if (tokenFile !== undefined) dns.token_file = tokenFile;
+  return dns;
 }
 
 function groupMemberProblem(member: unknown, peerNames: readonly string[], seen: ReadonlySet<string>): string | null {

@@ -33,8 +33,10 @@ export interface PeerSpec {
 /** A named list of peers under `peers:` (`rack: [lab-a, lab-b, lab-c]`), for `mesh:`. */
 export interface PeerGroupSpec {
   name: string;
-  /** Names of peers defined under peers, in the order written. */
+  /** Names of peers defined under peers, in the order written; for a DNS group, empty until resolved. */
   members: string[];
+  /** `{ dns: NAME, port, token_file }`: every A/AAAA record of NAME is a member, found when `bench run` starts. */
+  dns?: { name: string; port: number; token_file?: string };
 }
 
 /** Both ends of each run a run of the file expands to, instead of its from:/to:. */

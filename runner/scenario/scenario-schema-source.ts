@@ -36,7 +36,12 @@ export function buildScenarioSchema(): Record<string, unknown> {
         description:
           'Hosts running `bench serve`, by the name runs use in `to:` and `from:`, and groups of them (a list of peer names) for `mesh:`. The name `local` is reserved for the embedded loopback server.',
         propertyNames: { type: 'string', pattern: PEER_NAME_PATTERN, not: { const: 'local' } },
-        additionalProperties: { anyOf: [{ $ref: '#/$defs/peer' }, { $ref: '#/$defs/peer-group' }] },
+        // if/then rather than anyOf: a mistake in a peer is then reported against the peer alone, not against each shape.
+        additionalProperties: {
+          if: { type: 'array' },
+          then: { $ref: '#/$defs/peer-group' },
+          else: { if: { type: 'object', properties: { dns: true }, required: ['dns'] }, then: { $ref: '#/$defs/dns-group' }, else: { $ref: '#/$defs/peer' } },
+        },
       },
       defaults: { $ref: '#/$defs/defaults' },
       runs: { type: 'array', minItems: 1, items: { $ref: '#/$defs/run' }, description: 'Runs, executed one after another in this order.' },
@@ -79,6 +84,17 @@ export function buildScenarioSchema(): Record<string, unknown> {
         minItems: 2,
         uniqueItems: true,
         items: { type: 'string', pattern: PEER_NAME_PATTERN },
+      },
+      'dns-group': {
+            type: 'object',
+            description: 'A DNS group: every A/AAAA record of `dns` is a member, found when `bench run` starts, named by the name its server reports.',
+            required: ['dns'],
+            properties: {
+              dns: { type: 'string', minLength: 1 },
+              port: { default: DEFAULT_PORT, anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\s*\\d+\\s*$' }] },
+              token_file: { type: 'string', minLength: 1 },
+            },
+            additionalProperties: false,
       },
       settings: { type: 'object', properties: settings },
       defaults: {

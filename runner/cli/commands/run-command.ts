@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ResultsFile } from '../../core/results-file.js';
 import { buildResults } from '../../scenario/build-results.js';
+import { resolveDnsGroups } from '../../scenario/fleet-plan.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { filterGroups } from '../../scenario/only-filter.js';
 import { createResultsFolder, RunLog, writeResultsFile } from '../../scenario/results-folder.js';
@@ -36,7 +37,11 @@ export interface RunCommandOptions {
  * the current run, keeps what was measured, and exits 130.
  */
 export async function runCommand(file: string, options: RunCommandOptions = {}): Promise<number> {
-  const loaded = await loadScenario(file, { set: options.set });
+  const { probePeer } = await import('../../client/probe-peer.js');
+  // DNS groups are resolved before anything runs: the plan, its count and --only then see every member.
+  const loaded = await resolveDnsGroups(await loadScenario(file, { set: options.set }), probePeer, (line) => {
+    if (!options.quiet) process.stderr.write(`${printable(line)}\n`);
+  });
   const groups = filterGroups(loaded.groups, options.only === undefined ? undefined : String(options.only));
   const runs = planRuns(groups);
 
