@@ -165,7 +165,7 @@ test('bench validate shows how many runs a mesh expands to', async () => {
   assert.match(r.stdout, /\nrun 1: mesh rack: 3 hosts, 6 runs \(every ordered pair\), one at a time\n/);
 });
 
-function rackFile(name: string, extraPeers: string[], runs: string[]): string {
+function rackFile(name: string, extraPeers: string[], runs: string[], report = 'report: { formats: [] }'): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, [
     `name: ${name}`,
@@ -175,7 +175,7 @@ function rackFile(name: string, extraPeers: string[], runs: string[]): string {
     'defaults: { duration: 1s, interval: 500ms }',
     'runs:',
     ...runs,
-    'report: { formats: [] }',
+    report,
   ].join('\n'));
   return file;
 }
@@ -219,7 +219,7 @@ test('bench run, parallel: disjoint: a 4-host mesh in 6 rounds of 2 runs, no hos
 
 test('bench run: a mesh with a member no server answers: its runs fail with their errors, the others are ok, exit code 1', async () => {
   const gone = await freePort();
-  const file = rackFile('gone', [`  lab-x: { host: 127.0.0.1, port: ${gone}, token_file: token }`, '  trio: [lab-a, lab-b, lab-x]'], ['  - { test: TCP_RR, mesh: trio }']);
+  const file = rackFile('gone', [`  lab-x: { host: 127.0.0.1, port: ${gone}, token_file: token }`, '  trio: [lab-a, lab-b, lab-x]'], ['  - { test: TCP_RR, mesh: trio }'], 'report: { formats: [html, md] }');
   const out = join(dir, 'out-gone');
   const r = await runCli(['run', file, '--out', out, '--quiet']);
   assert.equal(r.code, 1, r.stderr);
@@ -233,6 +233,23 @@ test('bench run: a mesh with a member no server answers: its runs fail with thei
     ['TCP_RR lab-x->lab-a', 'failed', `cannot reach peer lab-x (127.0.0.1:${gone}): connection refused - is 'bench serve' running there?`],
     ['TCP_RR lab-x->lab-b', 'failed', `cannot reach peer lab-x (127.0.0.1:${gone}): connection refused - is 'bench serve' running there?`],
   ]);
+  // The report's matrix: a cell per pair, named as the servers reported themselves (lab-x by its address).
+  const x = `127.0.0.1:${gone}`;
+  const tps = (label: string) => (runs.find((run) => run.label === label)?.summary as { transactions_per_sec: number }).transactions_per_sec;
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  const cells = [...html.matchAll(/<g class="cell" data-from="([^"]*)" data-to="([^"]*)"(?: data-failed="true"| data-value="([^"]*)")>/g)].map((m) => [m[1], m[2], m[3] === undefined ? 'failed' : Number(m[3])]);
+  assert.deepEqual(cells.sort(), [
+    ['lab-a', 'lab-b', tps('TCP_RR lab-a->lab-b')],
+    ['lab-a', x, 'failed'],
+    ['lab-b', 'lab-a', tps('TCP_RR lab-b->lab-a')],
+    ['lab-b', x, 'failed'],
+    [x, 'lab-a', 'failed'],
+    [x, 'lab-b', 'failed'],
+  ].sort());
+  assert.match(html, /<ol class="worst-pairs"><li>127\.0\.0\.1:\d+ → lab-a: failed<\/li>/);
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.ok(md.includes(`| from / to | ${x} | lab-a | lab-b |\n| --- | ---: | ---: | ---: |\n| ${x} | - | failed | failed |\n`), md);
+  assert.match(md, /\n\| lab-a \| failed \| - \| [\d,.]+ \|\n\| lab-b \| failed \| [\d,.]+ \| - \|\n/);
 });
 
 function freePort(): Promise<number> {
