@@ -192,3 +192,19 @@ test('results files with group data paths follow schemas/results.schema.json', (
     assert.equal(validate(results), true, JSON.stringify(validate.errors));
   }
 });
+
+test('compare matches on the from host as well: the same test to the same peer from another host is another measurement', async () => {
+  const base = await readFixture('lab-baseline.json');
+  const withFrom = (file: ResultsFile, name: string): ResultsFile => {
+    const copy = structuredClone(file);
+    const ids = new Set(copy.groups[0].run_ids);
+    for (const run of copy.runs) if (ids.has(run.id)) run.from = { host: '10.0.0.9', port: 7575, name };
+    return copy;
+  };
+  const same = compare(base, structuredClone(base));
+  const fromA = compare(base, withFrom(base, 'lab-a'));
+  // (The fixture's first group measures what another group does, so which base group is left over is the other's.)
+  assert.deepEqual([fromA.matched.length, fromA.only_in_base.length, fromA.only_in_new.map((g) => g.label)], [same.matched.length - 1, 1, [base.groups[0].label]]);
+  assert.equal(compare(withFrom(base, 'lab-a'), withFrom(base, 'lab-a')).matched.length, same.matched.length);
+  assert.equal(compare(withFrom(base, 'lab-a'), withFrom(base, 'lab-b')).matched.length, same.matched.length - 1);
+});

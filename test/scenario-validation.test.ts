@@ -130,7 +130,7 @@ test('--set mistakes name the --set they came from; a bad value from --set is bl
   assert.deepEqual(problemsOf('x.yaml', text, { set: ['duraton=1s', 'streams', 'label=a', 'peer=lab-z', 'omit=10s'] }), [
     "--set duraton=1s: unknown key 'duraton': did you mean 'duration'?",
     '--set streams: write key=value, such as --set duration=1s',
-    '--set label=a: label cannot be set for every run: --set takes peer, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, timeout, wait, repeat, pause or data_path',
+    '--set label=a: label cannot be set for every run: --set takes peer, to, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, timeout, wait, repeat, pause or data_path',
     "--set peer=lab-z: peer 'lab-z' is not defined: add it under peers: with its host, or use 'local' for the embedded server",
     '--set omit=10s: run 1 (TCP_STREAM): omit 10s leaves nothing to measure in a 5s run: make omit shorter than duration',
   ]);

@@ -73,6 +73,12 @@ export const PARAMS = {
     defaultText: "the embedded server on loopback, named 'local' in a scenario",
     help: 'A host running bench serve: HOST[:PORT] on the command line, a name under peers in a scenario',
   },
+  // A scenario's name for peer, read as the other end of from: (the command line keeps --peer).
+  to: {
+    kind: 'peer', tests: ALL, sweepable: false, limits: {}, cli: false,
+    defaultText: "the embedded server on loopback, named 'local' in a scenario",
+    help: 'The other end of the run, the same as peer (give one of them): a name under peers, or \'local\' for the embedded server',
+  },
   from: {
     kind: 'peer', tests: ALL, sweepable: false, limits: {}, cli: true,
     defaultText: "this machine, named 'local' in a scenario",

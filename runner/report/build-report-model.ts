@@ -8,6 +8,7 @@ import { describeParams, formatCi, formatElapsed, formatNumber, formatUtc } from
 import type {
   ExpectationView, FigureView, GroupView, PeerView, ReportModel, RunView, VerdictView,
 } from './report-model.js';
+import { meshViews } from './mesh-matrices.js';
 import { runCharts } from './run-charts.js';
 import { buildSweep, findSweepFamilies } from './sweeps.js';
 
@@ -57,6 +58,7 @@ export function buildReportModel(results: ResultsFile, format: 'html' | 'md', ve
     runs,
     failed_runs: failed,
     charts,
+    meshes: meshViews(results, format),
   };
 }
 

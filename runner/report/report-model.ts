@@ -34,6 +34,28 @@ export interface ReportModel {
   failed_runs: RunView[];
   /** Every chart of the report, in the order it appears. */
   charts: ChartView[];
+  /** One per run of the scenario that went between remote hosts (a mesh, pairs, from:/to:). */
+  meshes: MeshView[];
+}
+
+/** A mesh's headline figure as a matrix (HTML) or a table (Markdown), with its worst pairs. */
+export interface MeshView {
+  index: number;
+  anchor: string;
+  title: string;
+  test: TestName;
+  figure: string;
+  figure_label: string;
+  unit: string;
+  /** As the servers named themselves, sorted. */
+  hosts: string[];
+  pairs: number;
+  failed: number;
+  /** Inline SVG (HTML only). */
+  svg: string;
+  /** At most ten, failed first, then the worst figure first. */
+  worst: Array<{ from: string; to: string; value_text: string }>;
+  table: { header: string[]; rows: string[][] };
 }
 
 export interface PeerView {

@@ -7,8 +7,8 @@ import { checkAnyFigure, checkFigure, parseCondition, type Expectation } from '.
 import { appliesTo, settingSpec, type SettingSpec } from './run-keys.js';
 import { checkSettingValue } from './setting-check.js';
 import { REPORT_FORMATS } from '../core/results-file.js';
-import { DEFAULT_REPORT_FORMATS, LOCAL_PEER, PEER_NAME_PATTERN, type PeerSpec, type ReportFormat, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
-import type { DocPath, Problem } from './scenario-problem.js';
+import { DEFAULT_REPORT_FORMATS, LOCAL_PEER, PEER_NAME_PATTERN, type PeerGroupSpec, type PeerSpec, type ReportFormat, type RunEnds, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
+import type { DocPath, Problem, ProblemPlace } from './scenario-problem.js';
 
 export interface CheckResult {
   /**
@@ -50,15 +50,17 @@ export function checkScenario(data: unknown, scenarioDir: string): CheckResult {
 
   const peers = checkPeers(data.peers, scenarioDir, at);
   // References are checked against every peer written down; one with its own problem is reported there, once.
-  const peerNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => n !== LOCAL_PEER) : [];
+  const peerNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => n !== LOCAL_PEER && !isGroup((data.peers as Record<string, unknown>)[n])) : [];
+  const groups = checkGroups(data.peers, peerNames, scenarioDir, at);
+  const groupNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => isGroup((data.peers as Record<string, unknown>)[n])) : [];
   const defaults = 'defaults' in data ? checkSettings(['defaults'], data.defaults, undefined, peerNames, problems) : [];
-  const runs = checkRuns(data.runs, peerNames, problems, at);
+  const runs = checkRuns(data.runs, { peers: peerNames, groups: groupNames }, problems, at);
   const report = checkReport(data.report, at);
 
   const name = typeof data.name === 'string' ? data.name.trim() : '';
   // Defaults with a problem would make every run's later checks misleading: check no run then.
-  const usable = defaults === null ? [] : runs.valid.filter((r) => peersUsable(r, defaults, peers));
-  const spec: ScenarioSpec = { name, peers, defaults: defaults ?? [], runs: usable };
+  const usable = defaults === null ? [] : runs.valid.filter((r) => peersUsable(r, defaults, peers, groups));
+  const spec: ScenarioSpec = { name, peers, groups, defaults: defaults ?? [], runs: usable };
   if (typeof data.description === 'string') spec.description = data.description;
   if (report) spec.report = report;
   const complete = problems.length === 0 && name !== '' && runs.complete && defaults !== null;
@@ -67,11 +69,15 @@ export function checkScenario(data: unknown, scenarioDir: string): CheckResult {
 
 type At = (path: DocPath, message: string, part?: 'key' | 'value') => void;
 
-/** False when the run goes to a peer that is written down but has a problem of its own. */
-function peersUsable(run: RunSpec, defaults: readonly Setting[], peers: ReadonlyMap<string, PeerSpec>): boolean {
-  const setting = run.settings.find((s) => s.key === 'peer') ?? defaults.find((s) => s.key === 'peer');
-  const name = setting === undefined ? LOCAL_PEER : String(setting.value);
-  return name === LOCAL_PEER || peers.has(name);
+/** False when the run goes to or from a peer that is written down but has a problem of its own. */
+function peersUsable(run: RunSpec, defaults: readonly Setting[], peers: ReadonlyMap<string, PeerSpec>, groups: ReadonlyMap<string, PeerGroupSpec>): boolean {
+  if (run.ends?.kind === 'mesh') return groups.has(run.ends.group);
+  if (run.ends?.kind === 'pairs') return run.ends.pairs.every((pair) => pair.every((name) => peers.has(name)));
+  return (['peer', 'to', 'from'] as const).every((key) => {
+    const setting = run.settings.find((s) => s.key === key) ?? defaults.find((s) => s.key === key);
+    const name = setting === undefined ? LOCAL_PEER : String(setting.value);
+    return name === LOCAL_PEER || peers.has(name);
+  });
 }
 
 function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, PeerSpec> {
@@ -91,8 +97,9 @@ function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, Pe
       at(path, `peer name '${name}' may hold only letters, digits, '.', '_' and '-', starting with a letter or digit`, 'key');
       continue;
     }
+    if (isGroup(peer)) continue;
     if (!isMapping(peer)) {
-      at(path, `peer '${name}' must be a mapping, such as { host: 10.0.0.2, port: 7575 }`);
+      at(path, `peer '${name}' must be a mapping, such as { host: 10.0.0.2, port: 7575 }, or a group: a list of peer names, such as [lab-a, lab-b, lab-c]`);
       continue;
     }
     let ok = true;
@@ -127,6 +134,85 @@ function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, Pe
   return peers;
 }
 
+/** Groups of peers: lists of names under peers, each a peer with a host of its own, at least two, none twice. */
+function checkGroups(value: unknown, peerNames: readonly string[], scenarioDir: string, at: At): Map<string, PeerGroupSpec> {
+  const groups = new Map<string, PeerGroupSpec>();
+  if (!isMapping(value)) return groups;
+  for (const [name, members] of Object.entries(value)) {
+    if (!isGroup(members) || name === LOCAL_PEER || !PEER_NAME.test(name)) continue;
+    const path = ['peers', name];
+    if (!Array.isArray(members)) {
+      const dns = checkDnsGroup(path, members as Record<string, unknown>, scenarioDir, at);
+      if (dns) groups.set(name, { name, members: [], dns });
+      continue;
+    }
+    let ok = true;
+    const seen = new Set<string>();
+    members.forEach((member: unknown, i) => {
+      const problem = groupMemberProblem(member, peerNames, seen);
+      if (problem !== null) {
+        at([...path, i], problem);
+        ok = false;
+      }
+      if (typeof member === 'string') seen.add(member);
+    });
+    if (ok && members.length < 2) {
+      at(path, `group '${name}' has ${members.length === 0 ? 'no members' : 'one member'}: a mesh needs at least two peers`);
+      ok = false;
+    }
+    if (ok) groups.set(name, { name, members: members as string[] });
+  }
+  return groups;
+}
+
+/** A peer entry that is a group: a list of names, or a mapping with dns:. */
+function isGroup(value: unknown): boolean {
+  return Array.isArray(value) || (isMapping(value) && 'dns' in value);
+}
+
+function checkDnsGroup(path: DocPath, group: Record<string, unknown>, scenarioDir: string, at: At): PeerGroupSpec['dns'] {
+  let ok = true;
+  if (typeof group.dns !== 'string' || !/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(group.dns.trim())) {
+    at([...path, 'dns'], `dns must be a host name whose A/AAAA records are the group's members, such as bench.bench.svc.cluster.local, not ${JSON.stringify(group.dns)}`);
+    ok = false;
+  }
+  if ('host' in group) {
+    at([...path, 'host'], 'a DNS group has dns:, not host:: its members are the addresses dns: resolves to', 'key');
+    ok = false;
+  }
+  const port = typeof group.port === 'string' && /^\d+$/.test(group.port.trim()) ? Number(group.port) : (group.port ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
+    at([...path, 'port'], `port must be a whole number from 1 to 65535, not ${JSON.stringify(port)}`);
+    ok = false;
+  }
+  let tokenFile: string | undefined;
+  if ('token_file' in group) {
+    if (typeof group.token_file !== 'string' || group.token_file === '') {
+      at([...path, 'token_file'], 'token_file must be the path of a file holding the secret');
+      ok = false;
+    } else {
+      tokenFile = resolvePath(scenarioDir, group.token_file);
+      if (!existsSync(tokenFile)) {
+        at([...path, 'token_file'], `token_file ${tokenFile} does not exist: create it with the secret bench serve was given, or fix the path (relative paths start at the scenario's folder)`);
+        ok = false;
+      }
+    }
+  }
+  if (!ok) return undefined;
+  const dns: NonNullable<PeerGroupSpec['dns']> = { name: (group.dns as string).trim(), port: port as number };
+  if (tokenFile !== undefined) dns.token_file = tokenFile;
+  return dns;
+}
+
+function groupMemberProblem(member: unknown, peerNames: readonly string[], seen: ReadonlySet<string>): string | null {
+  if (typeof member !== 'string' || member.trim() === '') return 'a group member must be the name of a peer defined under peers, such as lab-a';
+  if (member === LOCAL_PEER) return `'${LOCAL_PEER}' cannot be a group member: a remote server cannot reach this machine's embedded server`;
+  if (seen.has(member)) return `peer '${member}' is listed twice in this group: list it once`;
+  if (peerNames.includes(member)) return null;
+  const guess = didYouMean(member, peerNames);
+  return guess !== undefined ? `peer '${member}' is not defined under peers: did you mean '${guess}'?` : `peer '${member}' is not defined under peers: add it there with its host`;
+}
+
 /** The settings in one mapping (defaults, or a run), in the order written. */
 function checkSettings(path: DocPath, value: unknown, test: TestName | undefined, peers: readonly string[], problems: Problem[]): Setting[] | null {
   if (!isMapping(value)) {
@@ -157,7 +243,12 @@ function checkSettingValueAt(spec: SettingSpec, value: unknown, path: DocPath, p
   return checkSettingValue(spec, value, (i) => ({ kind: 'node', path: i === undefined ? path : [...path, i], part: 'value' }), peers);
 }
 
-function checkRuns(value: unknown, peers: readonly string[], problems: Problem[], at: At): { valid: RunSpec[]; complete: boolean } {
+interface KnownNames {
+  peers: readonly string[];
+  groups: readonly string[];
+}
+
+function checkRuns(value: unknown, names: KnownNames, problems: Problem[], at: At): { valid: RunSpec[]; complete: boolean } {
   if (value === undefined) return { valid: [], complete: false };
   if (!Array.isArray(value)) {
     at(['runs'], 'runs must be a list of runs, each starting with - test: TCP_STREAM (or UDP_STREAM, TCP_RR, UDP_RR)');
@@ -169,13 +260,14 @@ function checkRuns(value: unknown, peers: readonly string[], problems: Problem[]
   }
   const valid: RunSpec[] = [];
   value.forEach((run: unknown, index) => {
-    const spec = checkRun(run, index, peers, problems, at);
+    const spec = checkRun(run, index, names, problems, at);
     if (spec) valid.push(spec);
   });
   return { valid, complete: valid.length === value.length };
 }
 
-function checkRun(run: unknown, index: number, peers: readonly string[], problems: Problem[], at: At): RunSpec | null {
+function checkRun(run: unknown, index: number, names: KnownNames, problems: Problem[], at: At): RunSpec | null {
+  const peers = names.peers;
   const path = ['runs', index];
   if (!isMapping(run)) {
     at(path, `run ${index + 1} must be a mapping, such as - { test: TCP_STREAM, duration: 10s }`);
@@ -193,10 +285,92 @@ function checkRun(run: unknown, index: number, peers: readonly string[], problem
   // Without a known test, which keys apply is unknown: check values only.
   const settings = checkSettings(path, run, test, peers, problems);
   const expect = 'expect' in run ? checkExpect([...path, 'expect'], run.expect, test, at) : [];
+  const ends = checkEnds(path, run, names, at);
+  if ('parallel' in run && run.parallel !== 'disjoint') {
+    at([...path, 'parallel'], `parallel must be disjoint (runs that share no host run at once), not ${JSON.stringify(run.parallel)}; leave it out to run one at a time`);
+  } else if ('parallel' in run && ends === undefined) {
+    at([...path, 'parallel'], 'parallel: disjoint needs mesh: or pairs: in the same run: it runs their pairs that share no host at once', 'key');
+  }
   if (problems.length > before || test === undefined || settings === null || expect === null) return null;
   const spec: RunSpec = { index, test, settings, expect };
+  if (ends) spec.ends = ends;
+  if (run.parallel === 'disjoint') spec.parallel = 'disjoint';
   if (typeof run.label === 'string') spec.label = run.label.trim();
   return spec;
+}
+
+/** `mesh: GROUP` or `pairs: [[a, b], ...]`, which replace the run's from:, to: and peer:. */
+function checkEnds(path: DocPath, run: Record<string, unknown>, names: KnownNames, at: At): RunEnds | undefined {
+  const hasMesh = 'mesh' in run;
+  const hasPairs = 'pairs' in run;
+  if (!hasMesh && !hasPairs) return undefined;
+  if (hasMesh && hasPairs) {
+    at([...path, 'pairs'], 'give mesh: or pairs:, not both: mesh runs every ordered pair of a group, pairs lists them', 'key');
+    return undefined;
+  }
+  for (const key of ['from', 'to', 'peer']) {
+    if (key in run) {
+      at([...path, key], `${key}: does not go with ${hasMesh ? 'mesh' : 'pairs'}:, which names both ends of each run: remove it`, 'key');
+      return undefined;
+    }
+  }
+  if (hasMesh) {
+    const group = run.mesh;
+    const place: ProblemPlace = { kind: 'node', path: [...path, 'mesh'], part: 'value' };
+    if (typeof group === 'string' && names.groups.includes(group)) return { kind: 'mesh', group, place };
+    if (typeof group === 'string' && names.peers.includes(group)) {
+      at([...path, 'mesh'], `'${group}' is a peer, not a group: define a group under peers as a list of peer names, such as rack: [lab-a, lab-b, lab-c]`);
+    } else if (typeof group !== 'string') at([...path, 'mesh'], 'mesh must be the name of a group under peers, such as mesh: rack');
+    else {
+      const guess = didYouMean(group, names.groups);
+      const defined = names.groups.length === 0 ? 'no group is defined: add one under peers as a list of peer names, such as rack: [lab-a, lab-b, lab-c]' : `defined groups: ${names.groups.join(', ')}`;
+      at([...path, 'mesh'], guess !== undefined ? `group '${group}' is not defined under peers: did you mean '${guess}'?` : `group '${group}' is not defined under peers (${defined})`);
+    }
+    return undefined;
+  }
+  const pairs = run.pairs;
+  const example = 'such as pairs: [[lab-a, lab-b], [lab-c, lab-d]]';
+  if (!Array.isArray(pairs) || pairs.length === 0) {
+    at([...path, 'pairs'], `pairs must be a list of [from, to] pairs of peer names, ${example}`);
+    return undefined;
+  }
+  const out: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  let ok = true;
+  pairs.forEach((pair: unknown, i) => {
+    const pairPath = [...path, 'pairs', i];
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      at(pairPath, `each pair must be [from, to], two peer names, ${example}`);
+      ok = false;
+      return;
+    }
+    pair.forEach((name: unknown, j) => {
+      const problem = typeof name === 'string' ? pairMemberProblem(name, names.peers) : 'a pair names two peers defined under peers';
+      if (problem !== null) {
+        at([...pairPath, j], problem);
+        ok = false;
+      }
+    });
+    if (!ok) return;
+    const [from, to] = pair as [string, string];
+    const id = JSON.stringify([from, to]);
+    if (from === to) at(pairPath, `pair [${from}, ${to}] has the same peer at both ends: a run needs two different hosts`);
+    else if (seen.has(id)) at(pairPath, `pair [${from}, ${to}] is listed twice: list it once (repeat: runs it again)`);
+    else {
+      seen.add(id);
+      out.push([from, to]);
+      return;
+    }
+    ok = false;
+  });
+  return ok ? { kind: 'pairs', pairs: out, place: { kind: 'node', path: [...path, 'pairs'], part: 'value' } } : undefined;
+}
+
+function pairMemberProblem(name: string, peers: readonly string[]): string | null {
+  if (peers.includes(name)) return null;
+  if (name === LOCAL_PEER) return `'${LOCAL_PEER}' cannot be in a pair: a remote server cannot reach this machine's embedded server`;
+  const guess = didYouMean(name, peers);
+  return guess !== undefined ? `peer '${name}' is not defined under peers: did you mean '${guess}'?` : `peer '${name}' is not defined under peers: add it there with its host`;
 }
 
 function unknownTestMessage(value: unknown): string {

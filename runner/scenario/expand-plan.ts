@@ -1,9 +1,10 @@
 import { checkParams, paramsFrom, type DataPath } from '../core/params.js';
 import type { PeerAddress } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
-import { appliesTo, parseSettingValue, settingSpec, type SettingKey } from './run-keys.js';
-import { LOCAL_PEER, type PlannedGroup, type PlannedRun, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
+import { appliesTo, parseSettingValue, settingSpec, type SettingKey, type SettingSpec } from './run-keys.js';
+import { LOCAL_PEER, type PeerSpec, type PlannedGroup, type PlannedRun, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
 import type { Problem, ProblemPlace } from './scenario-problem.js';
+import { disjointMeshRounds, disjointRounds, meshPairs, type OrderedPair } from './mesh-rounds.js';
 import { checkRunnable } from './server-limits-check.js';
 
 /**
@@ -22,11 +23,14 @@ export function expandPlan(spec: ScenarioSpec, overrides: readonly Setting[]): {
   // Counted before anything is built: a few short lists can cross into millions of runs.
   const sized = spec.runs.map((run) => {
     const winners = winningSettings(run, [...spec.defaults, ...run.settings, ...overrides]);
-    return { run, winners, size: planSize(winners) };
+    const ends = runEnds(spec, run);
+    const size = planSize(winners);
+    if (ends) size.runs *= ends.length;
+    return { run, winners, size, ends };
   });
   const total = sized.reduce((sum, r) => sum + r.size.runs, 0);
   let planned = 0;
-  for (const { run, winners, size } of sized) {
+  for (const { run, winners, size, ends } of sized) {
     if (size.runs > MAX_PLANNED_RUNS) {
       problems.push(tooManyRuns(run, size));
       continue;
@@ -39,12 +43,29 @@ export function expandPlan(spec: ScenarioSpec, overrides: readonly Setting[]): {
     }
     planned += size.runs;
     for (const point of crossSweeps(winners)) {
-      const group = buildGroup(spec, run, point, problems);
-      if (group) groups.push(group);
+      for (const pair of ends ?? [undefined]) {
+        const group = buildGroup(spec, run, point, problems, pair);
+        if (group) groups.push(group);
+      }
     }
   }
   problems.push(...disambiguateLabels(spec, groups));
   return { groups, problems };
+}
+
+/**
+ * The ordered pairs of a `mesh:` or `pairs:` run. With `parallel: disjoint`
+ * they come round by round, so that cutting the runs where a host would
+ * repeat (disjointRounds, as the runner does) gives back these rounds.
+ */
+function runEnds(spec: ScenarioSpec, run: RunSpec): Array<OrderedPair<string>> | undefined {
+  if (!run.ends) return undefined;
+  if (run.ends.kind === 'pairs') {
+    const pairs = run.ends.pairs.map(([from, to]) => ({ from, to }));
+    return run.parallel === 'disjoint' ? disjointRounds(pairs).flat() : pairs;
+  }
+  const members = spec.groups.get(run.ends.group)?.members ?? [];
+  return run.parallel === 'disjoint' ? disjointMeshRounds(members).flat() : meshPairs(members);
 }
 
 /** Most runs one scenario may plan; each is at least a second of measuring, so this is days. */
@@ -141,10 +162,11 @@ function* crossSweeps(settings: readonly Setting[], i = 0, acc: PointValue[] = [
   }
 }
 
-function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue[], problems: Problem[]): PlannedGroup | null {
+function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue[], problems: Problem[], pair?: OrderedPair<string>): PlannedGroup | null {
   const fields: Record<string, unknown> = {};
   const values = new Map<SettingKey, PointValue>();
   let peerName = LOCAL_PEER;
+  let fromName = LOCAL_PEER;
   let repeat = 1;
   let pause_s = 0;
   let wait_s = 0;
@@ -157,7 +179,7 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
     values.set(key, pv);
     const parsed = parseSettingValue(setting, pv.value);
     if (setting.field) fields[setting.field] = parsed;
-    else if (key === 'peer') peerName = parsed as string;
+    else if (key === 'from') fromName = parsed as string;
     else if (key === 'repeat') repeat = parsed as number;
     else if (key === 'pause') pause_s = parsed as number;
     else if (key === 'wait') wait_s = parsed as number;
@@ -181,6 +203,25 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
   // The same check as `bench test` and the server's: each problem blamed on the key written last.
   for (const found of checkParams(params)) problem(found.keys, found.message);
 
+  // to: and its alias peer: are one setting: the one written at the higher layer wins; both in one place contradict.
+  const to = values.get('to');
+  const alias = values.get('peer');
+  const toKey: SettingKey = alias && (!to || alias.setting.layer > to.setting.layer) ? 'peer' : 'to';
+  const toValue = toKey === 'to' ? to : alias;
+  if (toValue) peerName = parseSettingValue(settingSpec('peer') as SettingSpec, toValue.value) as string;
+  if (pair) {
+    // mesh: and pairs: name both ends; a from: or to: in defaults does not apply to such a run.
+    fromName = pair.from;
+    peerName = pair.to;
+  } else if (to && alias && to.setting.layer === alias.setting.layer) {
+    problem(['to'], 'to: and peer: name the same thing (peer is its older name): give one of them');
+  }
+  if (fromName !== LOCAL_PEER && fromName === peerName) {
+    problem([toKey, 'from'], `from: and ${toKey}: are both '${peerName}': a run needs two different hosts`);
+  } else if (fromName !== LOCAL_PEER && peerName === LOCAL_PEER) {
+    problem(['from'], `a run from '${fromName}' needs a ${toKey}: peer: the embedded server ('${LOCAL_PEER}') is reachable from this machine only`);
+  }
+
   if (problems.length === before) {
     checkRunnable(params, peerName, problem, (key, fallback) => (values.has(key) ? String(values.get(key)?.value) : fallback));
   }
@@ -188,21 +229,25 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
   let peer: PeerAddress | undefined;
   if (peerName !== LOCAL_PEER) {
     const p = spec.peers.get(peerName);
-    if (!p) problem(['peer'], `peer '${peerName}' is not defined under peers`);
-    else {
-      peer = { host: p.host, port: p.port, name: p.name };
-      if (p.token_file !== undefined) peer.token_file = p.token_file;
-    }
+    if (!p) problem([toKey], `peer '${peerName}' is not defined under peers`);
+    else peer = peerAddress(p);
+  }
+  let from: PeerAddress | undefined;
+  if (fromName !== LOCAL_PEER) {
+    const p = spec.peers.get(fromName);
+    if (!p) problem(['from'], `peer '${fromName}' is not defined under peers`);
+    else from = peerAddress(p);
   }
   if (problems.length > before) return null;
 
-  const base = run.label ?? `${run.test} ${peerName}`;
+  const base = pair ? `${run.label ?? run.test} ${fromName}->${peerName}` : (run.label ?? (from ? `${run.test} ${fromName}->${peerName}` : `${run.test} ${peerName}`));
   const sweepText = Object.entries(sweep).map(([k, v]) => `${k}=${v}`).join(' ');
   const group: PlannedGroup = {
     label: sweepText === '' ? base : `${base} ${sweepText}`,
     scenario_index: run.index,
     test: run.test,
     peer_name: peerName,
+    from_name: fromName,
     params,
     sweep,
     repeat,
@@ -211,8 +256,17 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
     expect: run.expect,
   };
   if (peer) group.peer = peer;
+  if (from) group.from = from;
+  if (run.parallel) group.parallel = run.parallel;
+  if (run.ends?.kind === 'mesh') group.mesh = run.ends.group;
   if (dataPath) group.data_path = dataPath;
   return group;
+}
+
+function peerAddress(p: PeerSpec): PeerAddress {
+  const address: PeerAddress = { host: p.host, port: p.port, name: p.name };
+  if (p.token_file !== undefined) address.token_file = p.token_file;
+  return address;
 }
 
 /** Of the keys involved, the one set at the highest layer: the last word, so the one to change. */

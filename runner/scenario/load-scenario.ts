@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { checkScenario } from './check-scenario.js';
 import { substituteEnvironment } from './env-substitution.js';
 import { expandPlan, planRuns } from './expand-plan.js';
-import type { PlannedGroup, PlannedRun, ScenarioSpec } from './scenario-model.js';
+import type { PlannedGroup, PlannedRun, ScenarioSpec, Setting } from './scenario-model.js';
 import { ScenarioError } from './scenario-error.js';
 import type { DocPath, Problem } from './scenario-problem.js';
 import { schemaProblems } from './scenario-schema.js';
@@ -21,6 +21,8 @@ export interface LoadedScenario {
   spec: ScenarioSpec;
   groups: PlannedGroup[];
   runs: PlannedRun[];
+  /** `--set`, kept for expanding again once DNS groups are resolved. */
+  overrides: Setting[];
 }
 
 export interface LoadOptions {
@@ -77,6 +79,7 @@ export function parseScenario(file: string, text: string, options: LoadOptions =
     spec,
     groups: plan.groups,
     runs: planRuns(plan.groups),
+    overrides: overrides.settings,
   };
 }
 

@@ -8,11 +8,11 @@ export type SettingKey = ParamKey;
 export type SettingSpec = Param;
 
 /** Keys only a run may hold: defaults and --set cannot. */
-export const RUN_ONLY_KEYS = ['test', 'label', 'expect'] as const;
+export const RUN_ONLY_KEYS = ['test', 'label', 'mesh', 'pairs', 'parallel', 'expect'] as const;
 
 export const SETTING_KEYS: readonly SettingKey[] = PARAM_KEYS;
 export const SWEEPABLE_KEYS: readonly SettingKey[] = PARAM_LIST.filter((s) => s.sweepable).map((s) => s.key);
-export const RUN_KEYS: readonly string[] = ['test', 'label', ...SETTING_KEYS, 'expect'];
+export const RUN_KEYS: readonly string[] = ['test', 'label', ...SETTING_KEYS, 'mesh', 'pairs', 'parallel', 'expect'];
 
 export function settingSpec(key: string): SettingSpec | undefined {
   return paramOf(key);

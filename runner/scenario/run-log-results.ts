@@ -50,6 +50,7 @@ function plannedGroups(runs: RunObject[]): PlannedGroup[] {
       scenario_index: run.scenario_index ?? groups.size,
       test: run.test,
       peer_name: run.peer.embedded ? 'local' : `${run.peer.host}:${run.peer.port}`,
+      from_name: run.from ? `${run.from.host}:${run.from.port}` : 'local',
       params: run.params,
       sweep: {},
       repeat: 1,

@@ -1,11 +1,14 @@
-import { asBenchError } from '../core/errors.js';
+import { asBenchError, BenchError } from '../core/errors.js';
 import { sleep } from '../core/long-timer.js';
-import type { RunEvent, RunTestOptions } from '../core/run-events.js';
+import type { PeerAddress, RunEvent, RunTestOptions } from '../core/run-events.js';
 import { unmeasuredRun, type RunObject } from '../core/run-object.js';
+import { disjointRounds, type OrderedPair } from './mesh-rounds.js';
 import type { RunLog } from './results-folder.js';
 import type { PlannedRun } from './scenario-model.js';
 
 export type RunTestFn = (options: RunTestOptions) => Promise<RunObject>;
+/** A run whose client side another bench server plays (client/remote-test.ts), injected like RunTestFn. */
+export type RemoteTestFn = (options: RunTestOptions & { from: PeerAddress; peer: PeerAddress }) => Promise<RunObject>;
 
 /** What the progress display hears about; every hook is optional. */
 export interface ScenarioObserver {
@@ -17,6 +20,8 @@ export interface ScenarioObserver {
 
 export interface ExecuteOptions {
   runTest: RunTestFn;
+  /** For runs with a `from:` peer; without it they fail, saying so. */
+  runRemoteTest?: RemoteTestFn;
   log: RunLog;
   /** Aborting stops the current run (recorded, marked interrupted) and starts no more. */
   signal: AbortSignal;
@@ -24,25 +29,34 @@ export interface ExecuteOptions {
 }
 
 /**
- * Runs the plan one run at a time, never in parallel: two tests sharing a
- * link would measure each other. A run that fails is recorded and the
- * scenario goes on; each result is on disk before the next run starts.
+ * Runs the plan one run at a time: two tests sharing a link would measure
+ * each other. The one exception is the runs of a mesh or pairs with
+ * `parallel: disjoint`, which go in rounds of runs that share no host, each
+ * round's runs at once. A run that fails is recorded and the scenario goes
+ * on; each result is on disk as soon as its run ends.
  */
 export async function executeRuns(runs: readonly PlannedRun[], options: ExecuteOptions): Promise<{ results: RunObject[]; interrupted: boolean }> {
-  const { runTest, log, signal, observer } = options;
+  const { log, signal, observer } = options;
   const results: RunObject[] = [];
-  for (let i = 0; i < runs.length; i++) {
-    if (signal.aborted) break;
-    const run = runs[i];
-    observer?.runStarting?.(run, i + 1, runs.length);
-    const result = tagged(run, await runOne(run, runTest, signal, observer));
+  let started = 0;
+  // Runs of one round end in any order; their lines go to results.jsonl one after another.
+  let appending: Promise<void> = Promise.resolve();
+  const runAndRecord = async (run: PlannedRun): Promise<void> => {
+    const position = ++started;
+    observer?.runStarting?.(run, position, runs.length);
+    const result = tagged(run, await runOne(run, options));
     if (signal.aborted) result.interrupted = true;
-    await log.append(result);
+    appending = appending.then(() => log.append(result));
+    await appending;
     results.push(result);
-    observer?.runFinished?.(run, result, i + 1, runs.length);
+    observer?.runFinished?.(run, result, position, runs.length);
+  };
+  for (const step of steps(runs)) {
     if (signal.aborted) break;
-    const pause = run.group.pause_s;
-    if (pause > 0 && i < runs.length - 1) {
+    await Promise.all(step.map(runAndRecord));
+    if (signal.aborted) break;
+    const pause = step[step.length - 1].group.pause_s;
+    if (pause > 0 && started < runs.length) {
       observer?.pausing?.(pause);
       try {
         await sleep(pause * 1000, { signal });
@@ -54,7 +68,32 @@ export async function executeRuns(runs: readonly PlannedRun[], options: ExecuteO
   return { results, interrupted: signal.aborted };
 }
 
-async function runOne(run: PlannedRun, runTest: RunTestFn, signal: AbortSignal, observer?: ScenarioObserver): Promise<RunObject> {
+/**
+ * The plan cut into what runs at once: one run, or a round of a
+ * `parallel: disjoint` block (the consecutive runs of one run of the file),
+ * where no host, at either end, is in two runs.
+ */
+function* steps(runs: readonly PlannedRun[]): Generator<PlannedRun[]> {
+  for (let i = 0; i < runs.length; ) {
+    const first = runs[i].group;
+    if (first.parallel !== 'disjoint') {
+      yield [runs[i++]];
+      continue;
+    }
+    let end = i;
+    while (end < runs.length && runs[end].group.parallel === 'disjoint' && runs[end].group.scenario_index === first.scenario_index) end++;
+    const byPair = new Map<OrderedPair<string>, PlannedRun>();
+    const pairs = runs.slice(i, end).map((run) => {
+      const pair = { from: run.group.from_name, to: run.group.peer_name };
+      byPair.set(pair, run);
+      return pair;
+    });
+    for (const round of disjointRounds(pairs)) yield round.map((pair) => byPair.get(pair) as PlannedRun);
+    i = end;
+  }
+}
+
+async function runOne(run: PlannedRun, { runTest, runRemoteTest, signal, observer }: ExecuteOptions): Promise<RunObject> {
   const { group } = run;
   const options: RunTestOptions = {
     params: group.params,
@@ -66,7 +105,10 @@ async function runOne(run: PlannedRun, runTest: RunTestFn, signal: AbortSignal, 
   if (group.data_path) options.data_path = group.data_path;
   const startedAt = new Date().toISOString();
   try {
-    return await runTest(options);
+    if (!group.from) return await runTest(options);
+    const { from, peer } = group;
+    if (!runRemoteTest || !peer) throw new BenchError('E_INTERNAL', `run ${group.label} has a from: peer but no way to run it remotely`);
+    return await runRemoteTest({ ...options, from, peer });
   } catch (err) {
     // runTest reports measurement failures in the object; a throw is a bug, but one run's bug must not lose the others.
     return failedRun(run, startedAt, err);
@@ -74,7 +116,10 @@ async function runOne(run: PlannedRun, runTest: RunTestFn, signal: AbortSignal, 
 }
 
 function failedRun(run: PlannedRun, startedAt: string, err: unknown): RunObject {
-  return { ...unmeasuredRun(run.group.params, run.group.peer, startedAt), error: asBenchError(err).toJSON() };
+  const { from } = run.group;
+  const failed = unmeasuredRun(run.group.params, run.group.peer, startedAt);
+  if (from) failed.from = { host: from.host, port: from.port };
+  return { ...failed, error: asBenchError(err).toJSON() };
 }
 
 function tagged(run: PlannedRun, result: RunObject): RunObject {

@@ -30,6 +30,20 @@ export interface PeerSpec {
   token_file?: string;
 }
 
+/** A named list of peers under `peers:` (`rack: [lab-a, lab-b, lab-c]`), for `mesh:`. */
+export interface PeerGroupSpec {
+  name: string;
+  /** Names of peers defined under peers, in the order written; for a DNS group, empty until resolved. */
+  members: string[];
+  /** `{ dns: NAME, port, token_file }`: every A/AAAA record of NAME is a member, found when `bench run` starts. */
+  dns?: { name: string; port: number; token_file?: string };
+}
+
+/** Both ends of each run a run of the file expands to, instead of its from:/to:. */
+export type RunEnds =
+  | { kind: 'mesh'; group: string; place: ProblemPlace }
+  | { kind: 'pairs'; pairs: Array<[string, string]>; place: ProblemPlace };
+
 export interface RunSpec {
   /** Position in the file's runs list, 0-based. */
   index: number;
@@ -37,6 +51,9 @@ export interface RunSpec {
   label?: string;
   settings: Setting[];
   expect: Expectation[];
+  ends?: RunEnds;
+  /** `parallel: disjoint`: runs sharing no host run at once, in rounds. */
+  parallel?: 'disjoint';
 }
 
 export type { ReportFormat } from '../core/results-file.js';
@@ -48,6 +65,7 @@ export interface ScenarioSpec {
   name: string;
   description?: string;
   peers: Map<string, PeerSpec>;
+  groups: Map<string, PeerGroupSpec>;
   defaults: Setting[];
   runs: RunSpec[];
   report?: { formats: ReportFormat[]; title?: string };
@@ -58,10 +76,14 @@ export interface PlannedGroup {
   label: string;
   scenario_index: number;
   test: TestName;
-  /** The peer's name in the scenario, or 'local' for the embedded server. */
+  /** The peer's name in the scenario (`to:`, or its alias `peer:`), or 'local' for the embedded server. */
   peer_name: string;
   /** Undefined for the embedded loopback server. */
   peer?: PeerAddress;
+  /** The name of the peer that runs the client side (`from:`), or 'local' for this machine. */
+  from_name: string;
+  /** Undefined when this machine runs the client side. */
+  from?: PeerAddress;
   params: TestParams;
   sweep: Record<string, string | number>;
   repeat: number;
@@ -70,6 +92,10 @@ export interface PlannedGroup {
   /** The data path asked for; absent: native where it is built. */
   data_path?: DataPath;
   expect: Expectation[];
+  /** Set for the runs of a `mesh:` or `pairs:` run with `parallel: disjoint`. */
+  parallel?: 'disjoint';
+  /** The group of a `mesh:` run, for the report's matrix. */
+  mesh?: string;
 }
 
 /** One run to execute: a group and which repeat of it. */

@@ -33,9 +33,15 @@ export function buildScenarioSchema(): Record<string, unknown> {
       description: { type: 'string' },
       peers: {
         type: 'object',
-        description: 'Hosts running `bench serve`, by the name runs use in `peer:`. The name `local` is reserved for the embedded loopback server.',
+        description:
+          'Hosts running `bench serve`, by the name runs use in `to:` and `from:`, and groups of them (a list of peer names) for `mesh:`. The name `local` is reserved for the embedded loopback server.',
         propertyNames: { type: 'string', pattern: PEER_NAME_PATTERN, not: { const: 'local' } },
-        additionalProperties: { $ref: '#/$defs/peer' },
+        // if/then rather than anyOf: a mistake in a peer is then reported against the peer alone, not against each shape.
+        additionalProperties: {
+          if: { type: 'array' },
+          then: { $ref: '#/$defs/peer-group' },
+          else: { if: { type: 'object', properties: { dns: true }, required: ['dns'] }, then: { $ref: '#/$defs/dns-group' }, else: { $ref: '#/$defs/peer' } },
+        },
       },
       defaults: { $ref: '#/$defs/defaults' },
       runs: { type: 'array', minItems: 1, items: { $ref: '#/$defs/run' }, description: 'Runs, executed one after another in this order.' },
@@ -72,6 +78,24 @@ export function buildScenarioSchema(): Record<string, unknown> {
         },
         additionalProperties: false,
       },
+      'peer-group': {
+        type: 'array',
+        description: 'A group: the names of peers defined under peers, for `mesh:`.',
+        minItems: 2,
+        uniqueItems: true,
+        items: { type: 'string', pattern: PEER_NAME_PATTERN },
+      },
+      'dns-group': {
+            type: 'object',
+            description: 'A DNS group: every A/AAAA record of `dns` is a member, found when `bench run` starts, named by the name its server reports.',
+            required: ['dns'],
+            properties: {
+              dns: { type: 'string', minLength: 1 },
+              port: { default: DEFAULT_PORT, anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\s*\\d+\\s*$' }] },
+              token_file: { type: 'string', minLength: 1 },
+            },
+            additionalProperties: false,
+      },
       settings: { type: 'object', properties: settings },
       defaults: {
         description: 'Settings for every run; a run\'s own keys override them, and `bench run --set key=value` overrides both.',
@@ -86,6 +110,17 @@ export function buildScenarioSchema(): Record<string, unknown> {
         properties: {
           test: { type: 'string', enum: [...TEST_NAMES] },
           label: { type: 'string', minLength: 1, description: 'Name of this run in results and reports (default: test, peer and swept values).' },
+          mesh: { type: 'string', minLength: 1, description: 'A group under peers: one run per ordered pair of its members (N × (N-1)), instead of from: and to:.' },
+          pairs: {
+            type: 'array',
+            minItems: 1,
+            description: 'The [from, to] pairs of peer names to run, instead of from: and to:.',
+            items: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'string', minLength: 1 } },
+          },
+          parallel: {
+            enum: ['disjoint'],
+            description: 'With mesh: or pairs:, run pairs that share no host at the same time, in rounds. Default: one run at a time, since runs sharing a switch disturb each other.',
+          },
           expect: {
             type: 'object',
             description: 'Conditions on summary figures, checked against the mean across repeats, such as throughput_mbps: ">= 900".',

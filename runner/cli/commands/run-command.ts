@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ResultsFile } from '../../core/results-file.js';
 import { buildResults } from '../../scenario/build-results.js';
+import { resolveDnsGroups } from '../../scenario/fleet-plan.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { filterGroups } from '../../scenario/only-filter.js';
 import { createResultsFolder, RunLog, writeResultsFile } from '../../scenario/results-folder.js';
@@ -42,7 +43,11 @@ export interface RunCommandOptions {
  */
 export async function runCommand(file: string, options: RunCommandOptions = {}): Promise<number> {
   if (options.json && options.jsonStream) throw new UsageError('--json and --json-stream both write stdout: choose one (--json-stream ends with every run object, in run_end events)');
-  const loaded = await loadScenario(file, { set: options.set });
+  const { probePeer } = await import('../../client/probe-peer.js');
+  // DNS groups are resolved before anything runs: the plan, its count and --only then see every member.
+  const loaded = await resolveDnsGroups(await loadScenario(file, { set: options.set }), probePeer, (line) => {
+    if (!options.quiet) process.stderr.write(`${printable(line)}\n`);
+  });
   const groups = filterGroups(loaded.groups, options.only === undefined ? undefined : String(options.only));
   const runs = planRuns(groups);
   // A typo in --push is a usage error now, not one failed push per run later.
@@ -78,8 +83,9 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
     }
     try {
       const { runTestOrEmbedded: runTest } = await import('../local-run.js');
+      const { runRemoteTest } = await import('../../client/remote-test.js');
       const observer = combineObservers([progress, stream?.scenarioObserver(), pusher?.observer()]);
-      outcome = await executeRuns(runs, { runTest, log, signal: controller.signal, observer });
+      outcome = await executeRuns(runs, { runTest, runRemoteTest, log, signal: controller.signal, observer });
     } finally {
       await log.close();
     }

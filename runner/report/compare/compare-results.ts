@@ -124,12 +124,29 @@ export interface CompareOptions {
 /** Parameters that change what a run measures; timeout_s only says when to give up on a silent peer. */
 const NOT_MATCHED: ReadonlySet<keyof TestParams> = new Set(['timeout_s']);
 
-export function matchKey(group: RunGroup): string {
+/** `from` is the host that ran the client side ('' for the machine running bench), as fromOfGroups gives it. */
+export function matchKey(group: RunGroup, from = ''): string {
   const params = Object.keys(group.params)
     .filter((k) => !NOT_MATCHED.has(k as keyof TestParams))
     .sort()
     .map((k) => [k, group.params[k as keyof TestParams]]);
-  return JSON.stringify([group.test, group.peer, params]);
+  return JSON.stringify([group.test, from, group.peer, params]);
+}
+
+/**
+ * Per group, the host that ran its client side, read from its runs: the name
+ * that host's server reported (stable where addresses are not, as a
+ * cluster's pods), else its address; '' for the machine that ran bench.
+ */
+function fromOfGroups(file: ResultsFile): (group: RunGroup) => string {
+  const byId = new Map(file.runs.map((r) => [r.id, r]));
+  return (group) => {
+    for (const id of group.run_ids) {
+      const from = byId.get(id)?.from;
+      if (from) return from.name ?? `${from.host}:${from.port}`;
+    }
+    return '';
+  };
 }
 
 export function compareResults(base: ResultsFile, next: ResultsFile, options: CompareOptions): Comparison {
@@ -140,15 +157,17 @@ export function compareResults(base: ResultsFile, next: ResultsFile, options: Co
   const threshold = options.thresholdPercent;
 
   const waiting = new Map<string, RunGroup[]>();
+  const baseFrom = fromOfGroups(base);
+  const nextFrom = fromOfGroups(next);
   for (const g of next.groups) {
-    const key = matchKey(g);
+    const key = matchKey(g, nextFrom(g));
     waiting.set(key, [...(waiting.get(key) ?? []), g]);
   }
   const matched: MatchedGroup[] = [];
   const onlyInBase: UnmatchedGroup[] = [];
   for (const b of base.groups) {
     // Two groups measuring the same thing in one file pair up in the order they ran.
-    const n = waiting.get(matchKey(b))?.shift();
+    const n = waiting.get(matchKey(b, baseFrom(b)))?.shift();
     if (!n) {
       onlyInBase.push(unmatched(b));
       continue;
