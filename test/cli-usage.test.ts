@@ -3,13 +3,13 @@ import { test } from 'node:test';
 import { parseRun, runCli } from './helpers/cli.js';
 
 /** What a mistyped command line gets (issue 16): the nearest option, the command's own help, nothing ignored. */
-test('a mistyped option gets the nearest real one and points at the command\'s help', async () => {
+test("a mistyped option gets the nearest real one and points at the command's help", async () => {
   const r = await runCli(['test', 'TCP_RR', '--duraton', '1s']);
   assert.equal(r.code, 2);
   assert.equal(r.stderr, "bench: unknown option '--duraton': did you mean '--duration'? - see bench test --help\n");
 });
 
-test('a negative value is that option\'s value, refused by its own check, not an unknown option -1', async () => {
+test("a negative value is that option's value, refused by its own check, not an unknown option -1", async () => {
   const r = await runCli(['test', 'TCP_RR', '--duration', '-1s']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^bench: .*duration.*-1s/);

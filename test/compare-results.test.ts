@@ -31,7 +31,10 @@ test('a change exactly at the threshold is not flagged; just beyond it, with the
   const at = compare(base, buildCompareResults(tcp(949, 950, 951)));
   assert.deepEqual([figure(at, 'tcp', 'throughput_mbps').flag, at.outcome], ['unchanged', 'ok']);
   const beyond = figure(compare(base, buildCompareResults(tcp(948, 949, 950))), 'tcp', 'throughput_mbps');
-  assert.deepEqual([beyond.flag, beyond.change_text, beyond.change_percent, beyond.base_text, beyond.new_text], ['regression', '-5.1%', -5.1, '1000 ± 2.484', '949 ± 2.484']);
+  assert.deepEqual(
+    [beyond.flag, beyond.change_text, beyond.change_percent, beyond.base_text, beyond.new_text],
+    ['regression', '-5.1%', -5.1, '1000 ± 2.484', '949 ± 2.484'],
+  );
 });
 
 test('a change beyond the threshold whose 95% intervals overlap is noise, not a regression', () => {
@@ -46,7 +49,10 @@ test('a change beyond the threshold whose 95% intervals overlap is noise, not a 
 test('with one repeat on either side the change is shown but not judged', () => {
   const c = compare(buildCompareResults(tcp(1000)), buildCompareResults(tcp(700, 700, 700)));
   const f = figure(c, 'tcp', 'throughput_mbps');
-  assert.deepEqual([f.flag, f.flag_text, f.base_text, f.new_text, f.change_text, f.regression], ['not_judged', 'not judged: 1 repeat', '1000', '700 ± 0', '-30.0%', false]);
+  assert.deepEqual(
+    [f.flag, f.flag_text, f.base_text, f.new_text, f.change_text, f.regression],
+    ['not_judged', 'not judged: 1 repeat', '1000', '700 ± 0', '-30.0%', false],
+  );
   assert.equal(c.outcome, 'ok');
   assert.equal(c.summary_text, '0 regressions, 0 improvements, 1 not judged (one repeat), 0 unchanged across 1 matched run.');
 });
@@ -55,38 +61,61 @@ test('headline figures only by default: latency max and stddev are left out unle
   const base = buildCompareResults({ rr: [{ max: 200 }, { max: 201 }, { max: 202 }] });
   const next = buildCompareResults({ rr: [{ max: 900 }, { max: 901 }, { max: 902 }] });
   const headline = compare(base, next);
-  assert.deepEqual(headline.matched[0].figures.map((f) => f.figure), ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99']);
+  assert.deepEqual(
+    headline.matched[0].figures.map((f) => f.figure),
+    ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99'],
+  );
   assert.equal(headline.outcome, 'ok');
   const chosen = compare(base, next, { figures: ['latency_us.max'] });
-  assert.deepEqual(chosen.matched[0].figures.map((f) => [f.figure, f.flag]), [['latency_us.max', 'regression']]);
+  assert.deepEqual(
+    chosen.matched[0].figures.map((f) => [f.figure, f.flag]),
+    [['latency_us.max', 'regression']],
+  );
   assert.equal(chosen.outcome, 'regression');
   const all = compare(base, next, { figures: 'all' });
-  assert.deepEqual(all.matched[0].figures.map((f) => f.figure), ['transactions_per_sec', ...['min', 'mean', 'stddev', 'p50', 'p90', 'p99', 'p999', 'max'].map((p) => `latency_us.${p}`)]);
+  assert.deepEqual(
+    all.matched[0].figures.map((f) => f.figure),
+    ['transactions_per_sec', ...['min', 'mean', 'stddev', 'p50', 'p90', 'p99', 'p999', 'max'].map((p) => `latency_us.${p}`)],
+  );
 });
 
 test('loss from 0 to 0.01% is within the floor; 0 to 0.5% is a regression shown as an absolute change, never +infinity', () => {
   const zero = buildCompareResults({ udp: [{ loss_percent: 0 }, { loss_percent: 0 }, { loss_percent: 0 }] });
   const tiny = compare(zero, buildCompareResults({ udp: [{ loss_percent: 0.01 }, { loss_percent: 0.01 }, { loss_percent: 0.01 }] }));
   const small = figure(tiny, 'udp', 'loss_percent');
-  assert.deepEqual([small.flag, small.flag_text, small.change_text, small.change_percent, small.floor], ['unchanged', 'within floor 0.1', '+0.01 from 0', null, 0.1]);
+  assert.deepEqual(
+    [small.flag, small.flag_text, small.change_text, small.change_percent, small.floor],
+    ['unchanged', 'within floor 0.1', '+0.01 from 0', null, 0.1],
+  );
   assert.equal(tiny.outcome, 'ok');
 
   // The floor is the user's to move: with none, the same 0.01% (intervals apart) is a regression.
-  const strict = compare(zero, buildCompareResults({ udp: [{ loss_percent: 0.01 }, { loss_percent: 0.01 }, { loss_percent: 0.01 }] }), { floors: { loss_percent: 0 } });
+  const strict = compare(zero, buildCompareResults({ udp: [{ loss_percent: 0.01 }, { loss_percent: 0.01 }, { loss_percent: 0.01 }] }), {
+    floors: { loss_percent: 0 },
+  });
   assert.deepEqual([figure(strict, 'udp', 'loss_percent').flag, strict.outcome], ['regression', 'regression']);
 
   const real = compare(zero, buildCompareResults({ udp: [{ loss_percent: 0.5 }, { loss_percent: 0.5 }, { loss_percent: 0.5 }] }));
   const lossy = figure(real, 'udp', 'loss_percent');
-  assert.deepEqual([lossy.flag, lossy.change, lossy.change_percent, lossy.change_text, lossy.base_text], ['regression', 0.5, null, '+0.5 from 0', '0 ± 0']);
+  assert.deepEqual(
+    [lossy.flag, lossy.change, lossy.change_percent, lossy.change_text, lossy.base_text],
+    ['regression', 0.5, null, '+0.5 from 0', '0 ± 0'],
+  );
   assert.equal(JSON.stringify(real).includes('Infinity'), false);
 });
 
 test('across data paths a difference is not compared, and the group says why', () => {
-  const c = compare(buildCompareResults(tcp(2990, 3000, 3010), { dataPath: 'native' }), buildCompareResults(tcp(990, 1000, 1010), { dataPath: 'js' }));
+  const c = compare(
+    buildCompareResults(tcp(2990, 3000, 3010), { dataPath: 'native' }),
+    buildCompareResults(tcp(990, 1000, 1010), { dataPath: 'js' }),
+  );
   const group = c.matched[0];
   assert.deepEqual([group.base_data_path, group.new_data_path], ['native', 'js']);
   assert.equal(group.data_path_note, 'data path differs: native vs js - the two paths measure 2-4x apart; compare like with like');
-  assert.deepEqual([group.figures[0].flag, group.figures[0].flag_text, group.figures[0].regression], ['data_path_differs', 'not compared: data path differs', false]);
+  assert.deepEqual(
+    [group.figures[0].flag, group.figures[0].flag_text, group.figures[0].regression],
+    ['data_path_differs', 'not compared: data path differs', false],
+  );
   assert.equal(c.outcome, 'ok');
   assert.equal(c.summary_text, '0 regressions, 0 improvements, 1 not compared (data path differs), 0 unchanged across 1 matched run.');
 });
@@ -103,8 +132,20 @@ test('results groups carry the data path their runs ran: one path, mixed, or nul
 });
 
 test('direction comes from the figure: latency up is a regression, transactions up an improvement', () => {
-  const base = buildCompareResults({ rr: [{ p99: 100, transactions_per_sec: 20000 }, { p99: 101, transactions_per_sec: 20010 }, { p99: 102, transactions_per_sec: 20020 }] });
-  const next = buildCompareResults({ rr: [{ p99: 130, transactions_per_sec: 24000 }, { p99: 131, transactions_per_sec: 24010 }, { p99: 132, transactions_per_sec: 24020 }] });
+  const base = buildCompareResults({
+    rr: [
+      { p99: 100, transactions_per_sec: 20000 },
+      { p99: 101, transactions_per_sec: 20010 },
+      { p99: 102, transactions_per_sec: 20020 },
+    ],
+  });
+  const next = buildCompareResults({
+    rr: [
+      { p99: 130, transactions_per_sec: 24000 },
+      { p99: 131, transactions_per_sec: 24010 },
+      { p99: 132, transactions_per_sec: 24020 },
+    ],
+  });
   const c = compare(base, next);
   assert.deepEqual(
     c.matched[0].figures.map((f) => [f.figure, f.change_text, f.flag_text]),
@@ -122,7 +163,10 @@ test('a figure the new file lost (its runs failed) is a regression', () => {
   const next = buildCompareResults(tcp(900, 910));
   next.groups[0].figures = {};
   const c = compare(base, next);
-  assert.deepEqual(c.matched[0].figures.map((f) => [f.figure, f.base_text, f.new_text, f.change_text, f.flag_text]), [['throughput_mbps', '905 ± 63.53', '—', '—', 'REGRESSION (no result)']]);
+  assert.deepEqual(
+    c.matched[0].figures.map((f) => [f.figure, f.base_text, f.new_text, f.change_text, f.flag_text]),
+    [['throughput_mbps', '905 ± 63.53', '—', '—', 'REGRESSION (no result)']],
+  );
   assert.equal(c.outcome, 'regression');
 });
 
@@ -171,7 +215,10 @@ test('no value in a group of a results file makes compare fail other than with a
         assert.ok(['ok', 'regression', 'nothing_compared'].includes(c.outcome));
       } catch (err) {
         assert.ok(err instanceof ResultsFileError, `expected a ResultsFileError, got ${String(err)}`);
-        assert.match(err.message, /^cannot compare 'b\.json': groups\[\d\](\.\w+|\.figures\[".*"\]|\.figures\.[\w.]+)+ should be .+ - pass the results\.json that bench run wrote$/s);
+        assert.match(
+          err.message,
+          /^cannot compare 'b\.json': groups\[\d\](\.\w+|\.figures\[".*"\]|\.figures\.[\w.]+)+ should be .+ - pass the results\.json that bench run wrote$/s,
+        );
         assert.doesNotMatch(err.message, /[\u0000-\u001f\u007f-\u009f]/);
       }
     }),
@@ -185,10 +232,15 @@ function isObject(v: unknown): boolean {
 
 test('results files with group data paths follow schemas/results.schema.json', () => {
   const ajv = new Ajv2020.default({ strict: true, allErrors: true });
-  const validate = ajv.compile(JSON.parse(readFileSync(fileURLToPath(new URL('../../schemas/results.schema.json', import.meta.url)), 'utf8')) as object);
+  const validate = ajv.compile(
+    JSON.parse(readFileSync(fileURLToPath(new URL('../../schemas/results.schema.json', import.meta.url)), 'utf8')) as object,
+  );
   for (const dataPath of ['native', 'js'] as const) {
     const results = buildCompareResults({ ...tcp(1, 2), rr: [{ p99: 90 }] }, { dataPath });
-    assert.deepEqual(results.groups.map((g) => g.data_path), [dataPath, dataPath]);
+    assert.deepEqual(
+      results.groups.map((g) => g.data_path),
+      [dataPath, dataPath],
+    );
     assert.equal(validate(results), true, JSON.stringify(validate.errors));
   }
 });
@@ -204,7 +256,10 @@ test('compare matches on the from host as well: the same test to the same peer f
   const same = compare(base, structuredClone(base));
   const fromA = compare(base, withFrom(base, 'lab-a'));
   // (The fixture's first group measures what another group does, so which base group is left over is the other's.)
-  assert.deepEqual([fromA.matched.length, fromA.only_in_base.length, fromA.only_in_new.map((g) => g.label)], [same.matched.length - 1, 1, [base.groups[0].label]]);
+  assert.deepEqual(
+    [fromA.matched.length, fromA.only_in_base.length, fromA.only_in_new.map((g) => g.label)],
+    [same.matched.length - 1, 1, [base.groups[0].label]],
+  );
   assert.equal(compare(withFrom(base, 'lab-a'), withFrom(base, 'lab-a')).matched.length, same.matched.length);
   assert.equal(compare(withFrom(base, 'lab-a'), withFrom(base, 'lab-b')).matched.length, same.matched.length - 1);
 });

@@ -15,7 +15,10 @@ const loss = (...values: number[]) => ({ udp: values.map((loss_percent) => ({ lo
 
 function lineOf(stdout: string, figure: string): string[] {
   const line = stdout.split('\n').find((l) => l.split('│')[2]?.trim() === figure) ?? '';
-  return line.split('│').slice(1, -1).map((c) => c.trim());
+  return line
+    .split('│')
+    .slice(1, -1)
+    .map((c) => c.trim());
 }
 
 test('two runs of the same scenario that differ within their intervals: no regression, exit 0', async () => {
@@ -24,7 +27,15 @@ test('two runs of the same scenario that differ within their intervals: no regre
   const r = await runCli(['compare', base, next]);
   assert.equal(r.stderr, '');
   assert.equal(r.code, 0);
-  assert.deepEqual(lineOf(r.stdout, 'Throughput'), ['tcp', 'Throughput', 'Mbit/s', '1000 ± 248.4', '900 ± 248.4', '-10.0%', 'noise: 95% CIs overlap']);
+  assert.deepEqual(lineOf(r.stdout, 'Throughput'), [
+    'tcp',
+    'Throughput',
+    'Mbit/s',
+    '1000 ± 248.4',
+    '900 ± 248.4',
+    '-10.0%',
+    'noise: 95% CIs overlap',
+  ]);
   assert.match(r.stdout, /^0 regressions, 0 improvements, 1 within noise, 0 unchanged across 1 matched run\.$/m);
 });
 
@@ -49,7 +60,15 @@ test('loss 0 -> 0.01% is within the default floor; --floor loss_percent=0 makes 
   const tiny = await writeCompareResults('floor-tiny', loss(0.01, 0.01, 0.01));
   const r = await runCli(['compare', base, tiny]);
   assert.equal(r.code, 0);
-  assert.deepEqual(lineOf(r.stdout, 'Loss'), ['UDP_STREAM, 5s, 1472B datagrams, rate 100Mbit/s', 'Loss', '%', '0 ± 0', '0.01 ± 0', '+0.01 from 0', 'within floor 0.1']);
+  assert.deepEqual(lineOf(r.stdout, 'Loss'), [
+    'UDP_STREAM, 5s, 1472B datagrams, rate 100Mbit/s',
+    'Loss',
+    '%',
+    '0 ± 0',
+    '0.01 ± 0',
+    '+0.01 from 0',
+    'within floor 0.1',
+  ]);
 
   const strict = await runCli(['compare', base, tiny, '--floor', 'loss_percent=0']);
   assert.equal(strict.code, 1);
@@ -93,18 +112,47 @@ test('--format json is one JSON document with the verdict, each figure and its i
   assert.deepEqual([c.regressions, c.improvements, c.unchanged], [1, 0, 3]);
   assert.deepEqual(c.floors, { loss_percent: 0.1, jitter_ms: 0.1 });
   assert.equal(c.figures, 'headline');
-  assert.deepEqual(c.matched.map((g) => [g.label, g.base_data_path, g.new_data_path, g.data_path_note]), [['tcp', 'native', 'native', null], ['udp', 'native', 'native', null]]);
+  assert.deepEqual(
+    c.matched.map((g) => [g.label, g.base_data_path, g.new_data_path, g.data_path_note]),
+    [
+      ['tcp', 'native', 'native', null],
+      ['udp', 'native', 'native', null],
+    ],
+  );
   const tput = c.matched[0].figures[0];
   assert.deepEqual(
-    { ...tput, base: { ...tput.base, ci95: Number(tput.base!.ci95!.toFixed(3)) }, new: { ...tput.new, ci95: Number(tput.new!.ci95!.toFixed(3)) } },
     {
-      figure: 'throughput_mbps', label: 'Throughput', unit: 'Mbit/s', better: 'higher',
-      base: { mean: 1000, ci95: 24.841, n: 3 }, new: { mean: 800, ci95: 24.841, n: 3 },
-      change: -200, change_percent: -20, floor: null, flag: 'regression',
-      base_text: '1000 ± 24.84', new_text: '800 ± 24.84', change_text: '-20.0%', flag_text: 'REGRESSION', regression: true, improvement: false,
+      ...tput,
+      base: { ...tput.base, ci95: Number(tput.base!.ci95!.toFixed(3)) },
+      new: { ...tput.new, ci95: Number(tput.new!.ci95!.toFixed(3)) },
+    },
+    {
+      figure: 'throughput_mbps',
+      label: 'Throughput',
+      unit: 'Mbit/s',
+      better: 'higher',
+      base: { mean: 1000, ci95: 24.841, n: 3 },
+      new: { mean: 800, ci95: 24.841, n: 3 },
+      change: -200,
+      change_percent: -20,
+      floor: null,
+      flag: 'regression',
+      base_text: '1000 ± 24.84',
+      new_text: '800 ± 24.84',
+      change_text: '-20.0%',
+      flag_text: 'REGRESSION',
+      regression: true,
+      improvement: false,
     },
   );
-  assert.deepEqual(c.matched[1].figures.map((f) => [f.figure, f.flag, f.change_percent]), [['throughput_mbps', 'unchanged', 0], ['loss_percent', 'unchanged', null], ['jitter_ms', 'unchanged', 0]]);
+  assert.deepEqual(
+    c.matched[1].figures.map((f) => [f.figure, f.flag, f.change_percent]),
+    [
+      ['throughput_mbps', 'unchanged', 0],
+      ['loss_percent', 'unchanged', null],
+      ['jitter_ms', 'unchanged', 0],
+    ],
+  );
 });
 
 test('--figures chooses what is compared; an unknown figure is a usage error with a suggestion', async () => {
@@ -113,7 +161,14 @@ test('--figures chooses what is compared; an unknown figure is a usage error wit
   assert.equal((await runCli(['compare', base, next])).code, 0);
   const chosen = await runCli(['compare', base, next, '--figures', 'latency_us.max,latency_us.p99']);
   assert.equal(chosen.code, 1);
-  assert.deepEqual(lineOf(chosen.stdout, 'Latency max').slice(1), ['Latency max', 'µs', '201 ± 2.484', '901 ± 2.484', '+348.3%', 'REGRESSION']);
+  assert.deepEqual(lineOf(chosen.stdout, 'Latency max').slice(1), [
+    'Latency max',
+    'µs',
+    '201 ± 2.484',
+    '901 ± 2.484',
+    '+348.3%',
+    'REGRESSION',
+  ]);
 
   const typo = await runCli(['compare', base, next, '--figures', 'latncy_us.p99']);
   assert.equal(typo.code, 2);
@@ -124,12 +179,18 @@ test('--figures chooses what is compared; an unknown figure is a usage error wit
   assert.equal(floor.code, 2);
   assert.equal(floor.stderr, "bench: unknown figure 'los_percent' in --floor: did you mean 'loss_percent'?\n");
   const badFloor = await runCli(['compare', base, next, '--floor', 'loss_percent']);
-  assert.equal(badFloor.stderr, "bench: invalid --floor 'loss_percent': write figure=value in the figure's unit, such as --floor loss_percent=0.1\n");
+  assert.equal(
+    badFloor.stderr,
+    "bench: invalid --floor 'loss_percent': write figure=value in the figure's unit, such as --floor loss_percent=0.1\n",
+  );
 
   // Figures none of the common runs produce: nothing was compared, which must not pass a gate.
   const absent = await runCli(['compare', base, next, '--figures', 'jitter_ms']);
   assert.equal(absent.code, 2);
-  assert.equal(absent.stderr, 'bench: nothing compared: the 1 run in common (TCP_RR) has none of the figures chosen with --figures - pick figures those tests produce, or leave out --figures for the headline ones\n');
+  assert.equal(
+    absent.stderr,
+    'bench: nothing compared: the 1 run in common (TCP_RR) has none of the figures chosen with --figures - pick figures those tests produce, or leave out --figures for the headline ones\n',
+  );
 });
 
 test('labels from a results file reach the terminal without their control characters', async () => {

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { FrameDecoder, encodeFrame } from '../runner/control/frame-decoder.js';
-import { MAX_CONTROL_FRAME_BYTES, encodeMessage, parseClientMessage, parseServerMessage, type ControlMessage } from '../runner/control/messages.js';
+import {
+  MAX_CONTROL_FRAME_BYTES,
+  encodeMessage,
+  parseClientMessage,
+  parseServerMessage,
+  type ControlMessage,
+} from '../runner/control/messages.js';
 import { defaultParams } from '../runner/core/params.js';
 
 const SEQUENCE: ControlMessage[] = [
@@ -47,7 +53,11 @@ test('fed one byte at a time, each frame comes out exactly when its last byte ar
 test('random splits of random message sequences round-trip (property)', () => {
   const message = fc.oneof(
     fc.record({ type: fc.constant('START' as const) }),
-    fc.record({ type: fc.constant('HELLO' as const), protocol: fc.integer({ min: 0, max: 9 }), bench_version: fc.string({ maxLength: 300 }) }),
+    fc.record({
+      type: fc.constant('HELLO' as const),
+      protocol: fc.integer({ min: 0, max: 9 }),
+      bench_version: fc.string({ maxLength: 300 }),
+    }),
   );
   fc.assert(
     fc.property(fc.array(message, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (messages, cuts) => {
@@ -78,20 +88,39 @@ test('a frame claiming more than the limit is refused on its 4 header bytes, bef
 test('a frame exactly at the limit is accepted', () => {
   const decoder = new FrameDecoder(8);
   const frames = decoder.push(encodeFrame(Buffer.from('12345678')));
-  assert.deepEqual(frames.map((f) => f.toString()), ['12345678']);
+  assert.deepEqual(
+    frames.map((f) => f.toString()),
+    ['12345678'],
+  );
 });
 
 test('malformed and unknown control messages are refused with what is wrong', () => {
-  assert.throws(() => parseClientMessage(Buffer.from('{not json')), { code: 'E_PROTOCOL', message: 'control frame is not valid JSON - the peer is not a compatible bench' });
+  assert.throws(() => parseClientMessage(Buffer.from('{not json')), {
+    code: 'E_PROTOCOL',
+    message: 'control frame is not valid JSON - the peer is not a compatible bench',
+  });
   assert.throws(() => parseClientMessage(Buffer.from('[1,2]')), { code: 'E_PROTOCOL', message: 'control frame is not a JSON object' });
-  assert.throws(() => parseClientMessage(Buffer.from('{"type":"SHUTDOWN"}')), { code: 'E_PROTOCOL', message: 'unknown control message type "SHUTDOWN"' });
-  assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":"1","bench_version":"0.1.0"}')), { message: "HELLO message without a numeric 'protocol'" });
-  assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":1}')), { message: "HELLO message without a string 'bench_version'" });
+  assert.throws(() => parseClientMessage(Buffer.from('{"type":"SHUTDOWN"}')), {
+    code: 'E_PROTOCOL',
+    message: 'unknown control message type "SHUTDOWN"',
+  });
+  assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":"1","bench_version":"0.1.0"}')), {
+    message: "HELLO message without a numeric 'protocol'",
+  });
+  assert.throws(() => parseClientMessage(Buffer.from('{"type":"HELLO","protocol":1}')), {
+    message: "HELLO message without a string 'bench_version'",
+  });
   const bad = { type: 'TEST_REQUEST', params: { ...defaultParams('TCP_STREAM'), duration_s: -1 } };
-  assert.throws(() => parseClientMessage(Buffer.from(JSON.stringify(bad))), { message: 'TEST_REQUEST with invalid params: duration must be more than 0s, not -1s' });
+  assert.throws(() => parseClientMessage(Buffer.from(JSON.stringify(bad))), {
+    message: 'TEST_REQUEST with invalid params: duration must be more than 0s, not -1s',
+  });
   // A server message is not a client message.
-  assert.throws(() => parseClientMessage(Buffer.from('{"type":"RESULT","streams":[]}')), { message: 'unknown control message type "RESULT"' });
-  assert.throws(() => parseServerMessage(Buffer.from('{"type":"READY","cookie":"ab","data_ports":["x"]}')), { message: 'READY message with data_ports[0] "x" is not a whole number' });
+  assert.throws(() => parseClientMessage(Buffer.from('{"type":"RESULT","streams":[]}')), {
+    message: 'unknown control message type "RESULT"',
+  });
+  assert.throws(() => parseServerMessage(Buffer.from('{"type":"READY","cookie":"ab","data_ports":["x"]}')), {
+    message: 'READY message with data_ports[0] "x" is not a whole number',
+  });
 });
 
 test('a peer that opens with text is named for what it speaks, whole or a byte at a time; text after a good frame is only an oversized frame', () => {
@@ -101,11 +130,23 @@ test('a peer that opens with text is named for what it speaks, whole or a byte a
   };
   const http = Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
   expectForeign([http], 'this is not a bench peer: it speaks HTTP ("HTTP/1.1 400 Bad Request") - check the host and port');
-  expectForeign([...http.subarray(0, 8)].map((b) => Buffer.from([b])), 'this is not a bench peer: it speaks HTTP ("HTTP") - check the host and port');
-  expectForeign([Buffer.from('220 mail.example.com ESMTP\r\n')], 'this is not a bench peer: it sent text ("220 mail.example.com ESMTP") - check the host and port');
+  expectForeign(
+    [...http.subarray(0, 8)].map((b) => Buffer.from([b])),
+    'this is not a bench peer: it speaks HTTP ("HTTP") - check the host and port',
+  );
+  expectForeign(
+    [Buffer.from('220 mail.example.com ESMTP\r\n')],
+    'this is not a bench peer: it sent text ("220 mail.example.com ESMTP") - check the host and port',
+  );
   // A long line is cut, and bytes past the first four that are not printable never reach a terminal.
-  expectForeign([Buffer.from(`HTTP/1.1 200 \x1b]0;pwned\x07${'x'.repeat(80)}`)], `this is not a bench peer: it speaks HTTP ("HTTP/1.1 200 ?]0;pwned?${'x'.repeat(17)}...") - check the host and port`);
+  expectForeign(
+    [Buffer.from(`HTTP/1.1 200 \x1b]0;pwned\x07${'x'.repeat(80)}`)],
+    `this is not a bench peer: it speaks HTTP ("HTTP/1.1 200 ?]0;pwned?${'x'.repeat(17)}...") - check the host and port`,
+  );
   const decoder = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
   decoder.push(encodeFrame(Buffer.from('{}')));
-  assert.throws(() => decoder.push(Buffer.from('HTTP/1.1 200 OK\r\n')), { code: 'E_FRAME_TOO_LARGE', message: 'control frame of 1213486160 bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench' });
+  assert.throws(() => decoder.push(Buffer.from('HTTP/1.1 200 OK\r\n')), {
+    code: 'E_FRAME_TOO_LARGE',
+    message: 'control frame of 1213486160 bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench',
+  });
 });

@@ -12,11 +12,28 @@ import { repoRoot } from './fixtures/results/load-fixture.js';
  * of start-up); it is checked here instead, strictly, once.
  */
 test('schemas/control-messages.schema.json is a valid, strict JSON Schema with one entry per message type', async () => {
-  const schema = JSON.parse(await readFile(join(repoRoot, 'schemas/control-messages.schema.json'), 'utf8')) as { $id: string; $defs: Record<string, { properties?: { type?: { const?: string } } }> };
+  const schema = JSON.parse(await readFile(join(repoRoot, 'schemas/control-messages.schema.json'), 'utf8')) as {
+    $id: string;
+    $defs: Record<string, { properties?: { type?: { const?: string } } }>;
+  };
   const ajv = new Ajv2020.default({ strict: true, allErrors: true });
   assert.equal(ajv.validateSchema(schema), true, JSON.stringify(ajv.errors));
   ajv.addSchema(schema);
-  const types = ['HELLO', 'AUTH_RESPONSE', 'TEST_REQUEST', 'START', 'STOP', 'WELCOME', 'AUTH_CHALLENGE', 'QUEUED', 'READY', 'ATTACHED', 'INTERVAL', 'RESULT', 'ERROR'];
+  const types = [
+    'HELLO',
+    'AUTH_RESPONSE',
+    'TEST_REQUEST',
+    'START',
+    'STOP',
+    'WELCOME',
+    'AUTH_CHALLENGE',
+    'QUEUED',
+    'READY',
+    'ATTACHED',
+    'INTERVAL',
+    'RESULT',
+    'ERROR',
+  ];
   for (const type of types) {
     assert.equal(schema.$defs[type]?.properties?.type?.const, type, `$defs/${type} declares its type`);
     assert.ok(ajv.getSchema(`${schema.$id}#/$defs/${type}`), `$defs/${type} compiles`);
@@ -33,7 +50,14 @@ test('a message may carry fields a later bench adds, up to a bound, and no more'
   assert.throws(() => parseClientMessage(Buffer.from(JSON.stringify({ type: 'HELLO', protocol: 1, bench_version: 'x'.repeat(65) }))), {
     message: 'HELLO message with bench_version longer than 64 characters',
   });
-  assert.throws(() => parseServerMessage(Buffer.from(JSON.stringify({ type: 'RESULT', wall_s: 1, streams: Array.from({ length: 129 }, () => ({})) })), 'peer 10.0.0.2:7575'), {
-    message: 'peer 10.0.0.2:7575 sent an impossible RESULT: streams of more than 128 entries - is it a compatible bench server?',
-  });
+  assert.throws(
+    () =>
+      parseServerMessage(
+        Buffer.from(JSON.stringify({ type: 'RESULT', wall_s: 1, streams: Array.from({ length: 129 }, () => ({})) })),
+        'peer 10.0.0.2:7575',
+      ),
+    {
+      message: 'peer 10.0.0.2:7575 sent an impossible RESULT: streams of more than 128 entries - is it a compatible bench server?',
+    },
+  );
 });

@@ -64,7 +64,9 @@ for (const [clientPath, serverPath] of [
   ['native', 'js'],
   ['js', 'native'],
 ] as const) {
-  test(`a ${clientPath} client and a ${serverPath} server run every test type together, each on its own path`, { skip: nativeSkip }, async () => {
+  test(`a ${clientPath} client and a ${serverPath} server run every test type together, each on its own path`, {
+    skip: nativeSkip,
+  }, async () => {
     const server = await serveOn(serverPath);
     try {
       for (const [name, extra] of [

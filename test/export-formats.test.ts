@@ -58,7 +58,9 @@ function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }
 
-test('JUnit: valid against the Ant JUnit schema, one failing case for the one unmet expectation', { skip: !hasTool('xmllint') && 'xmllint not installed (Debian: libxml2-utils)' }, () => {
+test('JUnit: valid against the Ant JUnit schema, one failing case for the one unmet expectation', {
+  skip: !hasTool('xmllint') && 'xmllint not installed (Debian: libxml2-utils)',
+}, () => {
   const xml = renderJunit(results);
   const file = join(scratch, 'junit.xml');
   writeFileSync(file, xml);
@@ -73,7 +75,9 @@ test('JUnit: valid against the Ant JUnit schema, one failing case for the one un
 });
 
 test('JUnit: the schema refuses what CI parsers would (it can fail)', { skip: !hasTool('xmllint') && 'xmllint not installed' }, () => {
-  const broken = renderJunit(results).replace(/ hostname="[^"]*"/, '').replace(/timestamp="([^"]+)"/, 'timestamp="$1Z"');
+  const broken = renderJunit(results)
+    .replace(/ hostname="[^"]*"/, '')
+    .replace(/timestamp="([^"]+)"/, 'timestamp="$1Z"');
   const file = join(scratch, 'broken.xml');
   writeFileSync(file, broken);
   const check = spawnSync('xmllint', ['--noout', '--schema', JUNIT_XSD, file], { encoding: 'utf8' });
@@ -83,7 +87,12 @@ test('JUnit: the schema refuses what CI parsers would (it can fail)', { skip: !h
 
 test('JUnit: a failed run is an error with its message', () => {
   const failed = structuredClone(results);
-  failed.runs[3] = { ...failed.runs[3], status: 'failed', summary: null, error: { code: 'PEER_UNREACHABLE', message: 'cannot reach peer x' } };
+  failed.runs[3] = {
+    ...failed.runs[3],
+    status: 'failed',
+    summary: null,
+    error: { code: 'PEER_UNREACHABLE', message: 'cannot reach peer x' },
+  };
   const xml = renderJunit(failed);
   assert.equal((xml.match(/<error /g) ?? []).length, 1);
   assert.match(xml, /<error type="PEER_UNREACHABLE" message="1 of 1 repeat failed: cannot reach peer x">/);
@@ -94,7 +103,13 @@ test('CSV: one row per run, a header of figure names with units, the figures as 
   const rows = parseCsv(renderCsv(results), { columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
   assert.equal(rows.length, results.runs.length);
   const header = Object.keys(rows[0]);
-  for (const name of ['throughput_mbps (Mbit/s)', 'transactions_per_sec (/s)', 'latency_us.p99 (µs)', 'loss_percent (%)', 'duration_s (s)']) {
+  for (const name of [
+    'throughput_mbps (Mbit/s)',
+    'transactions_per_sec (/s)',
+    'latency_us.p99 (µs)',
+    'loss_percent (%)',
+    'duration_s (s)',
+  ]) {
     assert.ok(header.includes(name), `header has ${name}: ${header.join(' | ')}`);
   }
   results.runs.forEach((run, i) => {
@@ -117,7 +132,9 @@ test('CSV: a label a spreadsheet would run as a formula stays text', () => {
   assert.equal(rows[0].label, `'=HYPERLINK("http://x","y")`);
 });
 
-test('OpenMetrics: passes promtool, one series per expanded run, base units', { skip: !hasTool('promtool') && 'promtool not installed (Debian: prometheus)' }, () => {
+test('OpenMetrics: passes promtool, one series per expanded run, base units', {
+  skip: !hasTool('promtool') && 'promtool not installed (Debian: prometheus)',
+}, () => {
   const text = renderMetrics(results, 'openmetrics');
   const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
@@ -138,15 +155,30 @@ test('OpenMetrics: passes promtool, one series per expanded run, base units', { 
   const buckets = text.split('\n').filter((l) => l.startsWith('bench_rr_latency_seconds_bucket{'));
   const counts = buckets.map((l) => Number(l.split(' ').pop()));
   assert.equal(buckets.length, 23, '22 bounds from 1 µs to 10 s, then +Inf');
-  assert.deepEqual([...counts].sort((a, b) => a - b), counts, 'cumulative counts never fall');
-  const total = Number(text.split('\n').find((l) => l.startsWith('bench_rr_latency_seconds_count{'))?.split(' ').pop());
+  assert.deepEqual(
+    [...counts].sort((a, b) => a - b),
+    counts,
+    'cumulative counts never fall',
+  );
+  const total = Number(
+    text
+      .split('\n')
+      .find((l) => l.startsWith('bench_rr_latency_seconds_count{'))
+      ?.split(' ')
+      .pop(),
+  );
   assert.equal(counts.at(-1), total);
   const rr = results.runs.filter((r) => r.test === 'TCP_RR');
-  assert.equal(total, rr.reduce((sum, r) => sum + (r.latency_buckets?.counts.at(-1) ?? 0), 0));
+  assert.equal(
+    total,
+    rr.reduce((sum, r) => sum + (r.latency_buckets?.counts.at(-1) ?? 0), 0),
+  );
   assert.ok(total > 0);
 });
 
-test('OpenMetrics from results written before latency buckets: a summary of the percentiles, still valid', { skip: !hasTool('promtool') && 'promtool not installed' }, () => {
+test('OpenMetrics from results written before latency buckets: a summary of the percentiles, still valid', {
+  skip: !hasTool('promtool') && 'promtool not installed',
+}, () => {
   const older = structuredClone(results);
   for (const run of older.runs) delete run.latency_buckets;
   const text = renderMetrics(older, 'openmetrics');
@@ -164,7 +196,9 @@ test('Pushgateway: each expanded run pushed as its own group reads back from /me
     }
     const scraped = await gateway.scrape();
     for (const group of results.groups.filter((g) => g.test === 'UDP_STREAM')) {
-      const line = scraped.split('\n').find((l) => l.startsWith('bench_throughput_bytes_per_second{') && l.includes(`rate="${group.sweep.rate}"`));
+      const line = scraped
+        .split('\n')
+        .find((l) => l.startsWith('bench_throughput_bytes_per_second{') && l.includes(`rate="${group.sweep.rate}"`));
       assert.ok(line, `pushed series for rate ${group.sweep.rate} in:\n${scraped.slice(0, 2000)}`);
       assert.match(line, /job="exports"/);
       assert.equal(Number(line.split(' ').pop()), group.figures.throughput_mbps.mean * 125_000);
@@ -174,11 +208,13 @@ test('Pushgateway: each expanded run pushed as its own group reads back from /me
   }
   await assert.rejects(
     pushMetrics({ url: gateway.url, timeoutMs: 2000 }, 'exports', { label: 'x' }, '# nothing\n'),
-    (err: Error) => err instanceof PushError && /^cannot push metrics to http:\/\/127\.0\.0\.1:\d+: connection refused - is the Pushgateway running there\?$/.test(err.message),
+    (err: Error) =>
+      err instanceof PushError &&
+      /^cannot push metrics to http:\/\/127\.0\.0\.1:\d+: connection refused - is the Pushgateway running there\?$/.test(err.message),
   );
 });
 
-test('a scenario\'s report formats write the exports into the results folder, and bench report writes them again', async () => {
+test("a scenario's report formats write the exports into the results folder, and bench report writes them again", async () => {
   assert.equal(readFileSync(join(out, 'junit.xml'), 'utf8'), renderJunit(results));
   assert.equal(readFileSync(join(out, 'results.csv'), 'utf8'), renderCsv(results));
   assert.equal(readFileSync(join(out, 'metrics.prom'), 'utf8'), renderMetrics(results, 'openmetrics'));
@@ -188,7 +224,16 @@ test('a scenario\'s report formats write the exports into the results folder, an
   assert.equal(readFileSync(again, 'utf8'), renderJunit(results));
   const refused = await runCli(['report', join(out, 'results.json'), '--format', 'csv']);
   assert.equal(refused.code, 2, 'results.csv is already there: not replaced without --force');
-  const template = await runCli(['report', join(out, 'results.json'), '--format', 'csv', '--template', join(out, 'results.json'), '-o', join(scratch, 'x.csv')]);
+  const template = await runCli([
+    'report',
+    join(out, 'results.json'),
+    '--format',
+    'csv',
+    '--template',
+    join(out, 'results.json'),
+    '-o',
+    join(scratch, 'x.csv'),
+  ]);
   assert.equal(template.code, 2);
   assert.match(template.stderr, /--template applies to the html and md reports; csv has a fixed form/);
 });

@@ -60,7 +60,10 @@ function streamed(args: string[]): Promise<{ code: number | null; events: Event[
 
 test('bench run --json-stream: run_start before the intervals, one interval per interval, run_end, then scenario_end', async () => {
   const scenario = join(scratch, 'stream.yaml');
-  writeFileSync(scenario, 'name: stream\ndefaults: {duration: 1s, interval: 250ms}\nruns:\n  - test: TCP_RR\n  - test: UDP_STREAM\n    rate: 10M\n');
+  writeFileSync(
+    scenario,
+    'name: stream\ndefaults: {duration: 1s, interval: 250ms}\nruns:\n  - test: TCP_RR\n  - test: UDP_STREAM\n    rate: 10M\n',
+  );
   const { code, events, stderr } = await streamed(['run', scenario, '--out', join(scratch, 'out'), '--json-stream', '--quiet']);
   assert.equal(code, 0, stderr);
   const kinds = events.map((e) => e.event);
@@ -72,17 +75,26 @@ test('bench run --json-stream: run_start before the intervals, one interval per 
     assert.equal(own.at(-1)?.event, 'run_end');
     const intervals = own.filter((e) => e.event === 'interval');
     assert.equal(intervals.length, own.at(-1)?.result?.intervals.length, 'one interval event per interval of the run');
-    assert.deepEqual(intervals.map((e) => e.index), intervals.map((_, i) => i));
+    assert.deepEqual(
+      intervals.map((e) => e.index),
+      intervals.map((_, i) => i),
+    );
     assert.equal(intervals.length, 4);
   }
   const times = events.map((e) => Date.parse(e.time));
-  assert.deepEqual([...times].sort((a, b) => a - b), times, 'events in the order they happened');
+  assert.deepEqual(
+    [...times].sort((a, b) => a - b),
+    times,
+    'events in the order they happened',
+  );
 });
 
 test('bench test --json-stream: the intervals arrive while the run goes on, not at the end', async () => {
   const started = Date.now();
   const arrivals: number[] = [];
-  const child = spawn(process.execPath, [CLI, 'test', 'TCP_STREAM', '--duration', '2s', '--interval', '500ms', '--json-stream'], { env: process.env });
+  const child = spawn(process.execPath, [CLI, 'test', 'TCP_STREAM', '--duration', '2s', '--interval', '500ms', '--json-stream'], {
+    env: process.env,
+  });
   let partial = '';
   const lines: Event[] = [];
   child.stdout.on('data', (chunk: Buffer) => {
@@ -96,7 +108,10 @@ test('bench test --json-stream: the intervals arrive while the run goes on, not 
   });
   const code = await new Promise((resolve) => child.once('close', resolve));
   assert.equal(code, 0);
-  assert.deepEqual(lines.map((e) => e.event), ['run_start', 'interval', 'interval', 'interval', 'interval', 'run_end']);
+  assert.deepEqual(
+    lines.map((e) => e.event),
+    ['run_start', 'interval', 'interval', 'interval', 'interval', 'run_end'],
+  );
   for (const e of lines) assert.ok(validateEvent(e), JSON.stringify(validateEvent.errors));
   // The first interval line came before the run ended: it was streamed, not printed at the end.
   assert.ok(arrivals[1] < arrivals[5], `first interval at ${arrivals[1]} ms, run_end at ${arrivals[5]} ms`);
@@ -108,9 +123,14 @@ test('--json with --json-stream is refused', async () => {
   assert.match(r.stderr, /--json and --json-stream both write stdout: choose one/);
 });
 
-test('bench run --push: each run\'s metrics reach the gateway; with the gateway down the scenario finishes, says so and records it', { skip: pushgatewayMissing() }, async () => {
+test("bench run --push: each run's metrics reach the gateway; with the gateway down the scenario finishes, says so and records it", {
+  skip: pushgatewayMissing(),
+}, async () => {
   const scenario = join(scratch, 'push.yaml');
-  writeFileSync(scenario, 'name: pushed\ndefaults: {duration: 1s, interval: 500ms}\nruns:\n  - test: UDP_STREAM\n    rate: [5M, 10M]\n    expect: {loss_percent: "<= 100"}\n');
+  writeFileSync(
+    scenario,
+    'name: pushed\ndefaults: {duration: 1s, interval: 500ms}\nruns:\n  - test: UDP_STREAM\n    rate: [5M, 10M]\n    expect: {loss_percent: "<= 100"}\n',
+  );
   const gateway = await startPushgateway();
   let results: ResultsFile;
   try {
@@ -122,7 +142,10 @@ test('bench run --push: each run\'s metrics reach the gateway; with the gateway 
     for (const group of results.groups) {
       const line = scraped
         .split('\n')
-        .find((l) => l.startsWith('bench_throughput_bytes_per_second{') && l.includes('job="pushed"') && l.includes(`rate="${group.sweep.rate}"`));
+        .find(
+          (l) =>
+            l.startsWith('bench_throughput_bytes_per_second{') && l.includes('job="pushed"') && l.includes(`rate="${group.sweep.rate}"`),
+        );
       assert.ok(line, `series for ${group.label}`);
       assert.match(line, /job="pushed"/);
       assert.equal(Number(line.split(' ').pop()), group.figures.throughput_mbps.mean * 125_000);
@@ -132,7 +155,14 @@ test('bench run --push: each run\'s metrics reach the gateway; with the gateway 
   }
   const down = await runCli(['run', scenario, '--out', join(scratch, 'push-down'), '--push', gateway.url, '--quiet']);
   assert.equal(down.code, 0, 'a monitoring outage does not fail the benchmark');
-  assert.equal((down.stderr.match(/connection refused - is the Pushgateway running there\?; the run is recorded in results\.json, and the scenario goes on/g) ?? []).length, 2);
+  assert.equal(
+    (
+      down.stderr.match(
+        /connection refused - is the Pushgateway running there\?; the run is recorded in results\.json, and the scenario goes on/g,
+      ) ?? []
+    ).length,
+    2,
+  );
   const after = JSON.parse(readFileSync(join(scratch, 'push-down', 'results.json'), 'utf8')) as ResultsFile;
   assert.equal(after.runs.length, 2);
   assert.equal(after.push?.pushed, 0);

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  ALL_FIGURES, FIGURES, HEADLINE_FIGURES, figureValues, figuresOf, formatNumber, headlineText, rateShortfall, testFigureValues,
+  ALL_FIGURES,
+  FIGURES,
+  HEADLINE_FIGURES,
+  figureValues,
+  figuresOf,
+  formatNumber,
+  headlineText,
+  rateShortfall,
+  testFigureValues,
 } from '../runner/core/figure-catalog.js';
 import type { LatencySummary, RrFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
 import { defaultParams } from '../runner/core/params.js';
@@ -24,22 +32,53 @@ const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/results.schema.json')
 
 /** Every key of each figures type, written out so that a key added to run-object.ts alone fails to compile here. */
 const STREAM_KEYS: Record<keyof StreamFigures, true> = {
-  throughput_mbps: true, sender_mbps: true, target_mbps: true, bytes_sent: true, bytes_received: true, packets_sent: true, packets_received: true,
-  packets_lost: true, loss_percent: true, out_of_order: true, duplicates: true, jitter_ms: true,
+  throughput_mbps: true,
+  sender_mbps: true,
+  target_mbps: true,
+  bytes_sent: true,
+  bytes_received: true,
+  packets_sent: true,
+  packets_received: true,
+  packets_lost: true,
+  loss_percent: true,
+  out_of_order: true,
+  duplicates: true,
+  jitter_ms: true,
 };
-const RR_KEYS: Record<keyof RrFigures, true> = { transactions: true, transactions_per_sec: true, latency_us: true, requests_sent: true, lost: true, loss_percent: true, late_replies: true };
-const LATENCY_KEYS: Record<keyof LatencySummary, true> = { min: true, mean: true, stddev: true, p50: true, p90: true, p99: true, p999: true, max: true };
+const RR_KEYS: Record<keyof RrFigures, true> = {
+  transactions: true,
+  transactions_per_sec: true,
+  latency_us: true,
+  requests_sent: true,
+  lost: true,
+  loss_percent: true,
+  late_replies: true,
+};
+const LATENCY_KEYS: Record<keyof LatencySummary, true> = {
+  min: true,
+  mean: true,
+  stddev: true,
+  p50: true,
+  p90: true,
+  p99: true,
+  p999: true,
+  max: true,
+};
 
 const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 const topLevel = (names: string[]): string[] => [...new Set(names.map((n) => n.split('.')[0]))];
 const streamNames = [...new Set([...figuresOf('TCP_STREAM'), ...figuresOf('UDP_STREAM')])];
 const rrNames = [...new Set([...figuresOf('TCP_RR'), ...figuresOf('UDP_RR')])];
 
-test('the results schema lists exactly the catalogue\'s figures, integers as integers, required where every test of the kind has them', () => {
+test("the results schema lists exactly the catalogue's figures, integers as integers, required where every test of the kind has them", () => {
   const cases: Array<[string, string[], string[]]> = [
     ['stream_figures', streamNames, figuresOf('TCP_STREAM').filter((n) => figuresOf('UDP_STREAM').includes(n))],
     ['rr_figures', topLevel(rrNames), topLevel(figuresOf('TCP_RR').filter((n) => figuresOf('UDP_RR').includes(n)))],
-    ['latency_summary', rrNames.filter((n) => n.startsWith('latency_us.')).map((n) => n.slice('latency_us.'.length)), Object.keys(LATENCY_KEYS)],
+    [
+      'latency_summary',
+      rrNames.filter((n) => n.startsWith('latency_us.')).map((n) => n.slice('latency_us.'.length)),
+      Object.keys(LATENCY_KEYS),
+    ],
   ];
   for (const [def, names, required] of cases) {
     const s = schema.$defs[def];
@@ -48,19 +87,28 @@ test('the results schema lists exactly the catalogue\'s figures, integers as int
   }
   for (const f of FIGURES) {
     const [top, sub] = f.name.split('.');
-    const property = sub !== undefined ? schema.$defs.latency_summary.properties[sub] : schema.$defs[f.tests.includes('TCP_RR') || f.tests.includes('UDP_RR') ? 'rr_figures' : 'stream_figures'].properties[top];
+    const property =
+      sub !== undefined
+        ? schema.$defs.latency_summary.properties[sub]
+        : schema.$defs[f.tests.includes('TCP_RR') || f.tests.includes('UDP_RR') ? 'rr_figures' : 'stream_figures'].properties[top];
     assert.equal(property.type, f.integer ? 'integer' : 'number', `${f.name}: schema type`);
   }
 });
 
-test('the run-object types name exactly the catalogue\'s figures', () => {
+test("the run-object types name exactly the catalogue's figures", () => {
   assert.deepEqual(sorted(Object.keys(STREAM_KEYS)), sorted(streamNames));
   assert.deepEqual(sorted(Object.keys(RR_KEYS)), sorted(topLevel(rrNames)));
-  assert.deepEqual(sorted(Object.keys(LATENCY_KEYS).map((k) => `latency_us.${k}`)), sorted(rrNames.filter((n) => n.startsWith('latency_us.'))));
+  assert.deepEqual(
+    sorted(Object.keys(LATENCY_KEYS).map((k) => `latency_us.${k}`)),
+    sorted(rrNames.filter((n) => n.startsWith('latency_us.'))),
+  );
 });
 
 test('derived from the catalogue: the names expectations accept, and the headline figures per test', () => {
-  assert.deepEqual(ALL_FIGURES, FIGURES.map((f) => f.name));
+  assert.deepEqual(
+    ALL_FIGURES,
+    FIGURES.map((f) => f.name),
+  );
   assert.equal(new Set(ALL_FIGURES).size, ALL_FIGURES.length);
   assert.deepEqual(HEADLINE_FIGURES, {
     TCP_STREAM: ['throughput_mbps'],
@@ -71,27 +119,67 @@ test('derived from the catalogue: the names expectations accept, and the headlin
 });
 
 const udpSummary: StreamFigures = {
-  throughput_mbps: 563.91, sender_mbps: 564.2, target_mbps: 5000, bytes_sent: 211575000, bytes_received: 211575000,
-  packets_sent: 413232, packets_received: 413232, packets_lost: 0, loss_percent: 0, out_of_order: 0, duplicates: 0, jitter_ms: 0.0123,
+  throughput_mbps: 563.91,
+  sender_mbps: 564.2,
+  target_mbps: 5000,
+  bytes_sent: 211575000,
+  bytes_received: 211575000,
+  packets_sent: 413232,
+  packets_received: 413232,
+  packets_lost: 0,
+  loss_percent: 0,
+  out_of_order: 0,
+  duplicates: 0,
+  jitter_ms: 0.0123,
 };
 
-test('figure values: every finite number by dotted name in catalogue order; one test\'s catalogued ones only', () => {
+test("figure values: every finite number by dotted name in catalogue order; one test's catalogued ones only", () => {
   const rr = { transactions: 10, transactions_per_sec: 5.5, latency_us: { p99: 40, p50: 20, weird: 'x' }, future_mbps: 3, nan: NaN };
-  assert.deepEqual(figureValues(rr), [['transactions_per_sec', 5.5], ['latency_us.p50', 20], ['latency_us.p99', 40], ['transactions', 10], ['future_mbps', 3]]);
-  assert.deepEqual(testFigureValues('TCP_RR', rr), { transactions_per_sec: 5.5, 'latency_us.p50': 20, 'latency_us.p99': 40, transactions: 10 });
+  assert.deepEqual(figureValues(rr), [
+    ['transactions_per_sec', 5.5],
+    ['latency_us.p50', 20],
+    ['latency_us.p99', 40],
+    ['transactions', 10],
+    ['future_mbps', 3],
+  ]);
+  assert.deepEqual(testFigureValues('TCP_RR', rr), {
+    transactions_per_sec: 5.5,
+    'latency_us.p50': 20,
+    'latency_us.p99': 40,
+    transactions: 10,
+  });
 });
 
 test('one number format for every figure: whole numbers stay whole, others get four significant digits', () => {
-  assert.deepEqual(
-    [211575000, 359, 359.5, 14234.133, 0.0123456, 94.767, 0, 100, -20.04, 0.0000001].map(formatNumber),
-    ['211575000', '359', '359.5', '14234', '0.01235', '94.77', '0', '100', '-20.04', '0'],
-  );
+  assert.deepEqual([211575000, 359, 359.5, 14234.133, 0.0123456, 94.767, 0, 100, -20.04, 0.0000001].map(formatNumber), [
+    '211575000',
+    '359',
+    '359.5',
+    '14234',
+    '0.01235',
+    '94.77',
+    '0',
+    '100',
+    '-20.04',
+    '0',
+  ]);
 });
 
 test('bench test: interval lines show the headline figures, the summary table one row per figure of the test', () => {
   assert.equal(headlineText('UDP_STREAM', udpSummary), '563.9 Mbit/s  loss 0%  jitter 0.0123 ms');
-  assert.equal(intervalLine('TCP_RR', { start_s: 1, end_s: 2, omitted: true, figures: { transactions: 9, transactions_per_sec: 9000.4, latency_us: { min: 1, mean: 2, stddev: 0, p50: 2, p90: 3, p99: 4.5, p999: 5, max: 6 } } }),
-    '[   1.00-2.00   s] 9000 trans/s  p50 2 µs  p99 4.5 µs  (omitted)');
+  assert.equal(
+    intervalLine('TCP_RR', {
+      start_s: 1,
+      end_s: 2,
+      omitted: true,
+      figures: {
+        transactions: 9,
+        transactions_per_sec: 9000.4,
+        latency_us: { min: 1, mean: 2, stddev: 0, p50: 2, p90: 3, p99: 4.5, p999: 5, max: 6 },
+      },
+    }),
+    '[   1.00-2.00   s] 9000 trans/s  p50 2 µs  p99 4.5 µs  (omitted)',
+  );
   const run = { test: 'UDP_STREAM', params: { ...defaultParams('UDP_STREAM'), rate_bps: 5e9 }, summary: udpSummary } as RunObject;
   assert.deepEqual(summaryRows(run), [
     ['throughput_mbps', '563.9', 'Mbit/s (receiver)'],
@@ -107,13 +195,29 @@ test('bench test: interval lines show the headline figures, the summary table on
     ['bytes_sent', '211575000', 'bytes (sender)'],
     ['bytes_received', '211575000', 'bytes (receiver)'],
   ]);
-  assert.deepEqual(summaryRows({ ...run, test: 'UDP_RR', summary: { transactions: 5, transactions_per_sec: 2.5, latency_us: { min: 1, mean: 1, stddev: 0, p50: 1, p90: 1, p99: 1, p999: 1, max: 1 }, loss_percent: 0 } }).map((r) => r[2]).slice(0, 2), ['/s (client)', 'µs (client)']);
+  assert.deepEqual(
+    summaryRows({
+      ...run,
+      test: 'UDP_RR',
+      summary: {
+        transactions: 5,
+        transactions_per_sec: 2.5,
+        latency_us: { min: 1, mean: 1, stddev: 0, p50: 1, p90: 1, p99: 1, p999: 1, max: 1 },
+        loss_percent: 0,
+      },
+    })
+      .map((r) => r[2])
+      .slice(0, 2),
+    ['/s (client)', 'µs (client)'],
+  );
 });
 
 // Issue 16: `{test: UDP_STREAM, rate: 5G, size: 512}` sent 564 Mbit/s and read as a clean 0% loss at 5G.
 test('a UDP sender below 95% of its target rate is a warning in the summary; at 95% or unpaced it is not', () => {
   const run = { test: 'UDP_STREAM', summary: udpSummary } as RunObject;
-  assert.deepEqual(summaryWarnings(run), ['the sender reached 564.2 of the 5000 Mbit/s asked (11.28%): loss and jitter describe that lighter load']);
+  assert.deepEqual(summaryWarnings(run), [
+    'the sender reached 564.2 of the 5000 Mbit/s asked (11.28%): loss and jitter describe that lighter load',
+  ]);
   assert.equal(rateShortfall({ ...udpSummary, sender_mbps: 4750 }), null);
   assert.notEqual(rateShortfall({ ...udpSummary, sender_mbps: 4749.9 }), null);
   const { target_mbps: _target, ...unpaced } = udpSummary;

@@ -17,7 +17,10 @@ async function omitRun(test: string, dataPath: 'native' | 'js', extra: string[])
   const run: RunObject = parseRun(r.stdout);
   assert.equal(run.status, 'ok', JSON.stringify(run.error));
   assert.equal(run.client.data_path, dataPath);
-  assert.deepEqual(run.intervals.map((i) => i.omitted), [true, false, false]);
+  assert.deepEqual(
+    run.intervals.map((i) => i.omitted),
+    [true, false, false],
+  );
   return run.summary as StreamFigures;
 }
 
@@ -40,11 +43,16 @@ for (const dataPath of ['native', 'js'] as const) {
 // Issue 16: `{test: UDP_STREAM, rate: 5G, size: 512}` sent 564 Mbit/s and read as ok. No host sends a
 // terabit of 512-byte datagrams (244 million a second), so this target is never reached.
 test('bench test UDP_STREAM far above what the sender reaches: target_mbps beside sender_mbps, and a warning under the summary', async () => {
-  const r = await runCli(['test', 'UDP_STREAM', '--rate', '1000G', '--size', '512', '--duration', '1s', '--interval', '0.5s'], { timeoutMs: 60_000 });
+  const r = await runCli(['test', 'UDP_STREAM', '--rate', '1000G', '--size', '512', '--duration', '1s', '--interval', '0.5s'], {
+    timeoutMs: 60_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   const row = /│ target_mbps +│ 1000000 +│ Mbit\/s \(asked\) +│/.exec(r.stdout);
   assert.ok(row, r.stdout);
-  const warning = /^warning: the sender reached ([\d.]+) of the 1000000 Mbit\/s asked \(([\d.]+)%\): loss and jitter describe that lighter load$/m.exec(r.stdout);
+  const warning =
+    /^warning: the sender reached ([\d.]+) of the 1000000 Mbit\/s asked \(([\d.]+)%\): loss and jitter describe that lighter load$/m.exec(
+      r.stdout,
+    );
   assert.ok(warning, r.stdout);
   const sent = Number(/│ sender_mbps +│ ([\d.]+) +│/.exec(r.stdout)?.[1]);
   assert.equal(Number(warning[1]), sent);

@@ -42,7 +42,21 @@ after(async () => {
 const at = (server: ServeProcess) => `127.0.0.1:${server.port}`;
 
 test('a run from one server to another: the from server runs the client, intervals stream live, both ends are named', async () => {
-  const r = await runCli(['test', 'TCP_STREAM', '--from', at(labA), '--peer', at(labB), '--token-file', tokenFile, '--duration', '1s', '--interval', '250ms', '--json']);
+  const r = await runCli([
+    'test',
+    'TCP_STREAM',
+    '--from',
+    at(labA),
+    '--peer',
+    at(labB),
+    '--token-file',
+    tokenFile,
+    '--duration',
+    '1s',
+    '--interval',
+    '250ms',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const run = parseRun(r.stdout);
   assert.equal(run.status, 'ok');
@@ -58,8 +72,21 @@ test('a run from one server to another: the from server runs the client, interva
   assert.match(labB.log(), /test client=127\.0\.0\.1:\d+ test=TCP_STREAM streams=1 reverse=false seconds=\S+ status=ok/);
 });
 
-test('the live lines of a remote run are the from server\'s intervals, as they happen', async () => {
-  const r = await runCli(['test', 'UDP_RR', '--from', at(labB), '--peer', at(labA), '--token-file', tokenFile, '--duration', '1s', '--interval', '500ms']);
+test("the live lines of a remote run are the from server's intervals, as they happen", async () => {
+  const r = await runCli([
+    'test',
+    'UDP_RR',
+    '--from',
+    at(labB),
+    '--peer',
+    at(labA),
+    '--token-file',
+    tokenFile,
+    '--duration',
+    '1s',
+    '--interval',
+    '500ms',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^bench UDP_RR from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+: 1s, 1B request, 1B response\n/);
   assert.equal((r.stdout.match(/^\[ *[\d.]+-[\d.]+ +s\]/gm) ?? []).length, 2);
@@ -68,7 +95,10 @@ test('the live lines of a remote run are the from server\'s intervals, as they h
 test('a server started without --allow-remote refuses, and the orchestrator says how to allow it', async () => {
   const r = await runCli(['test', 'TCP_STREAM', '--from', at(plain), '--peer', at(labB), '--token-file', tokenFile, '--duration', '1s']);
   assert.equal(r.code, 1);
-  assert.equal(r.stderr, `bench: TCP_STREAM failed: peer 127.0.0.1:${plain.port} does not run tests for others: start it with bench serve --allow-remote --token-file FILE\n`);
+  assert.equal(
+    r.stderr,
+    `bench: TCP_STREAM failed: peer 127.0.0.1:${plain.port} does not run tests for others: start it with bench serve --allow-remote --token-file FILE\n`,
+  );
 });
 
 async function authenticated(server: ServeProcess): Promise<RawControl> {
@@ -78,14 +108,20 @@ async function authenticated(server: ServeProcess): Promise<RawControl> {
   assert.equal(welcome.type, 'WELCOME');
   const challenge = await raw.next();
   assert.equal(challenge.type, 'AUTH_CHALLENGE');
-  const mac = createHmac('sha256', Buffer.from(token)).update(`bench-auth-v1:${challenge.type === 'AUTH_CHALLENGE' ? challenge.nonce : ''}`).digest('hex');
+  const mac = createHmac('sha256', Buffer.from(token))
+    .update(`bench-auth-v1:${challenge.type === 'AUTH_CHALLENGE' ? challenge.nonce : ''}`)
+    .digest('hex');
   raw.send({ type: 'AUTH_RESPONSE', mac });
   return raw;
 }
 
 test('the server itself refuses a remote request without --allow-remote, whatever the client skipped', async () => {
   const raw = await authenticated(plain);
-  raw.send({ type: 'REMOTE_TEST_REQUEST', params: { ...defaultParams('TCP_STREAM'), duration_s: 1 }, to: { host: '127.0.0.1', port: labB.port } });
+  raw.send({
+    type: 'REMOTE_TEST_REQUEST',
+    params: { ...defaultParams('TCP_STREAM'), duration_s: 1 },
+    to: { host: '127.0.0.1', port: labB.port },
+  });
   assert.deepEqual(await raw.next(), {
     type: 'ERROR',
     code: 'E_REFUSED',
@@ -96,7 +132,11 @@ test('the server itself refuses a remote request without --allow-remote, whateve
 
 test("the server's limits apply to what it runs as a client", async () => {
   const raw = await authenticated(labA);
-  raw.send({ type: 'REMOTE_TEST_REQUEST', params: { ...defaultParams('TCP_STREAM'), duration_s: 10 }, to: { host: '127.0.0.1', port: labB.port } });
+  raw.send({
+    type: 'REMOTE_TEST_REQUEST',
+    params: { ...defaultParams('TCP_STREAM'), duration_s: 10 },
+    to: { host: '127.0.0.1', port: labB.port },
+  });
   const answer = await raw.next();
   assert.equal(answer.type, 'ERROR');
   assert.equal(answer.type === 'ERROR' && answer.code, 'E_REFUSED');
@@ -104,7 +144,18 @@ test("the server's limits apply to what it runs as a client", async () => {
 });
 
 test('an orchestrator with the wrong token is refused before anything runs', async () => {
-  const r = await runCli(['test', 'TCP_STREAM', '--from', at(labA), '--peer', at(labB), '--token-file', wrongTokenFile, '--duration', '1s']);
+  const r = await runCli([
+    'test',
+    'TCP_STREAM',
+    '--from',
+    at(labA),
+    '--peer',
+    at(labB),
+    '--token-file',
+    wrongTokenFile,
+    '--duration',
+    '1s',
+  ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /authentication failed: the client's token does not match this server's token file/);
 });
@@ -124,11 +175,28 @@ test('a target with no bench server gets one control connection and the handshak
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const silentPort = (listener.address() as net.AddressInfo).port;
   try {
-    const r = await runCli(['test', 'UDP_STREAM', '--from', at(labA), '--peer', `127.0.0.1:${silentPort}`, '--token-file', tokenFile, '--duration', '1s', '--timeout', '1s', '--json']);
+    const r = await runCli([
+      'test',
+      'UDP_STREAM',
+      '--from',
+      at(labA),
+      '--peer',
+      `127.0.0.1:${silentPort}`,
+      '--token-file',
+      tokenFile,
+      '--duration',
+      '1s',
+      '--timeout',
+      '1s',
+      '--json',
+    ]);
     assert.equal(r.code, 1);
     const run = parseRun(r.stdout) as RunObject;
     assert.equal(run.status, 'failed');
-    assert.match(run.error?.message ?? '', new RegExp(`127\\.0\\.0\\.1:${silentPort}.*sent nothing for 1s while waiting for the server to answer HELLO`));
+    assert.match(
+      run.error?.message ?? '',
+      new RegExp(`127\\.0\\.0\\.1:${silentPort}.*sent nothing for 1s while waiting for the server to answer HELLO`),
+    );
     assert.equal(connections.length, 1, 'one control connection');
     const text = connections[0].subarray(4).toString('utf8');
     assert.equal(JSON.parse(text).type, 'HELLO', 'and in it only the HELLO');

@@ -75,7 +75,8 @@ function offsets(stepMs: number): number[] {
   return Array.from({ length: 1000 / stepMs + 1 }, (_, i) => i * stepMs);
 }
 
-const BEFORE_START = /^interrupted while (connecting to the peer|waiting for the server to answer HELLO|waiting in the queue|opening the data connections|waiting for the server to accept the data connections), before anything was measured$/;
+const BEFORE_START =
+  /^interrupted while (connecting to the peer|waiting for the server to answer HELLO|waiting in the queue|opening the data connections|waiting for the server to accept the data connections), before anything was measured$/;
 const AFTER_START = /^interrupted after \d+(\.\d+)?s of 2s; figures cover what ran$/;
 
 /** The run object of an interrupted run: marked so, with what was measured (if anything) and why it stopped. */

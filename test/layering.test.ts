@@ -50,8 +50,14 @@ function importsOf(source: string): string[] {
 }
 
 test('every folder of runner/ is a room with a level', () => {
-  const rooms = readdirSync(runnerDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-  assert.deepEqual(rooms.filter((room) => !(room in ROOM_LEVEL)), [], 'a new room needs a level in ROOM_LEVEL');
+  const rooms = readdirSync(runnerDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+  assert.deepEqual(
+    rooms.filter((room) => !(room in ROOM_LEVEL)),
+    [],
+    'a new room needs a level in ROOM_LEVEL',
+  );
 });
 
 test('imports in runner/ only point down', () => {

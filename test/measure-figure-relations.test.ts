@@ -23,13 +23,31 @@ const SIZE = 1000;
 
 function sample(t: number, counts: Partial<StreamSample>): StreamSample {
   return {
-    t, bytes: 0, packets: 0, lost: 0, out_of_order: 0, duplicates: 0, jitter_ms: 0,
-    transactions: 0, requests_sent: 0, timeouts: 0, late_replies: 0, interval_latency_us: null, ...counts,
+    t,
+    bytes: 0,
+    packets: 0,
+    lost: 0,
+    out_of_order: 0,
+    duplicates: 0,
+    jitter_ms: 0,
+    transactions: 0,
+    requests_sent: 0,
+    timeouts: 0,
+    late_replies: 0,
+    interval_latency_us: null,
+    ...counts,
   };
 }
 
 function report(role: 'sender' | 'receiver', samples: StreamSample[], omitted: number): StreamReport {
-  return { stream: 0, role, samples, omit_sample: omitted > 0 ? samples[omitted - 1] : null, final: samples[samples.length - 1], cpu_s: null };
+  return {
+    stream: 0,
+    role,
+    samples,
+    omit_sample: omitted > 0 ? samples[omitted - 1] : null,
+    final: samples[samples.length - 1],
+    cpu_s: null,
+  };
 }
 
 interface Shape {
@@ -39,7 +57,11 @@ interface Shape {
 }
 
 const shape: fc.Arbitrary<Shape> = fc
-  .record({ intervals: fc.integer({ min: 2, max: 5 }), omitted: fc.integer({ min: 0, max: 4 }), leadMs: fc.integer({ min: -300, max: 300 }) })
+  .record({
+    intervals: fc.integer({ min: 2, max: 5 }),
+    omitted: fc.integer({ min: 0, max: 4 }),
+    leadMs: fc.integer({ min: -300, max: 300 }),
+  })
   .map((s) => ({ ...s, omitted: Math.min(s.omitted, s.intervals - 1) }));
 
 function paramsOf(s: Shape, test: 'TCP_STREAM' | 'UDP_STREAM'): TestParams {
@@ -89,7 +111,9 @@ function simulateUdp(s: Shape, datagrams: Datagram[]): UdpRun {
   });
 
   const arrivals = sentAt
-    .flatMap((at, seq) => Array.from({ length: datagrams[seq].copies }, (_, copy) => ({ seq, at: Math.max(0, at + s.leadMs + datagrams[seq].delayMs + copy) })))
+    .flatMap((at, seq) =>
+      Array.from({ length: datagrams[seq].copies }, (_, copy) => ({ seq, at: Math.max(0, at + s.leadMs + datagrams[seq].delayMs + copy) })),
+    )
     .sort((a, b) => a.at - b.at);
   const endMs = Math.max(durationMs, ...arrivals.map((a) => a.at));
   const tracker = new UdpSequenceTracker();
@@ -101,10 +125,15 @@ function simulateUdp(s: Shape, datagrams: Datagram[]): UdpRun {
       tracker.record(arrivals[next].seq);
       if (receiverSamples.length >= s.omitted) arrivedAfterOmit.push(arrivals[next].seq);
     }
-    receiverSamples.push(sample(b / 1000, {
-      packets: tracker.received, lost: tracker.lost, bytes: tracker.received * SIZE,
-      out_of_order: tracker.outOfOrder, duplicates: tracker.duplicates,
-    }));
+    receiverSamples.push(
+      sample(b / 1000, {
+        packets: tracker.received,
+        lost: tracker.lost,
+        bytes: tracker.received * SIZE,
+        out_of_order: tracker.outOfOrder,
+        duplicates: tracker.duplicates,
+      }),
+    );
   }
   const omitSample = s.omitted > 0 ? receiverSamples[s.omitted - 1] : null;
   const cut = omitSample ? omitSample.packets + omitSample.lost : 0;
@@ -156,33 +185,39 @@ interface Write {
 test('TCP_STREAM: every byte sent is received, so bytes_received = bytes_sent, with and without --omit, whichever side started first (property)', () => {
   const write: fc.Arbitrary<Write> = fc.record({ gapMs: fc.integer({ min: 0, max: 60 }), bytes: fc.integer({ min: 1, max: 1 << 20 }) });
   fc.assert(
-    fc.property(shape, fc.array(write, { maxLength: 200, size: 'max' }), fc.integer({ min: 0, max: 300 }), fc.boolean(), (s, writes, delayMs, reverse) => {
-      const durationMs = s.intervals * 1000;
-      const sent: Array<{ at: number; total: number }> = [];
-      let t = 0;
-      let total = 0;
-      for (const w of writes) {
-        t += w.gapMs;
-        if (t >= durationMs) break;
-        total += w.bytes;
-        sent.push({ at: t, total });
-      }
-      const bytesBy = (times: Array<{ at: number; total: number }>, b: number, end: number): number =>
-        times.filter((x) => x.at < b || b === end).at(-1)?.total ?? 0;
-      const senderSamples = boundariesMs(s, durationMs).map((b) => sample(b / 1000, { bytes: bytesBy(sent, b, durationMs) }));
-      const arrived = sent.map((x) => ({ at: Math.max(0, x.at + s.leadMs + delayMs), total: x.total }));
-      const endMs = Math.max(durationMs, ...arrived.map((x) => x.at));
-      const receiverSamples = boundariesMs(s, endMs).map((b) => sample(b / 1000, { bytes: bytesBy(arrived, b, endMs) }));
-      const sender = report('sender', senderSamples, s.omitted);
-      const receiver = report('receiver', receiverSamples, s.omitted);
-      const [client, server] = reverse ? [receiver, sender] : [sender, receiver];
-      const { summary, intervals } = computeFigures({ ...paramsOf(s, 'TCP_STREAM'), reverse }, [client], [server]);
-      const f = summary as StreamFigures;
-      assertFiguresSane(f);
-      for (const r of intervals) assertFiguresSane(r.figures as StreamFigures);
-      assert.equal(f.bytes_received, f.bytes_sent);
-      assert.equal(f.bytes_sent, total - (s.omitted > 0 ? receiverSamples[s.omitted - 1].bytes : 0));
-    }),
+    fc.property(
+      shape,
+      fc.array(write, { maxLength: 200, size: 'max' }),
+      fc.integer({ min: 0, max: 300 }),
+      fc.boolean(),
+      (s, writes, delayMs, reverse) => {
+        const durationMs = s.intervals * 1000;
+        const sent: Array<{ at: number; total: number }> = [];
+        let t = 0;
+        let total = 0;
+        for (const w of writes) {
+          t += w.gapMs;
+          if (t >= durationMs) break;
+          total += w.bytes;
+          sent.push({ at: t, total });
+        }
+        const bytesBy = (times: Array<{ at: number; total: number }>, b: number, end: number): number =>
+          times.filter((x) => x.at < b || b === end).at(-1)?.total ?? 0;
+        const senderSamples = boundariesMs(s, durationMs).map((b) => sample(b / 1000, { bytes: bytesBy(sent, b, durationMs) }));
+        const arrived = sent.map((x) => ({ at: Math.max(0, x.at + s.leadMs + delayMs), total: x.total }));
+        const endMs = Math.max(durationMs, ...arrived.map((x) => x.at));
+        const receiverSamples = boundariesMs(s, endMs).map((b) => sample(b / 1000, { bytes: bytesBy(arrived, b, endMs) }));
+        const sender = report('sender', senderSamples, s.omitted);
+        const receiver = report('receiver', receiverSamples, s.omitted);
+        const [client, server] = reverse ? [receiver, sender] : [sender, receiver];
+        const { summary, intervals } = computeFigures({ ...paramsOf(s, 'TCP_STREAM'), reverse }, [client], [server]);
+        const f = summary as StreamFigures;
+        assertFiguresSane(f);
+        for (const r of intervals) assertFiguresSane(r.figures as StreamFigures);
+        assert.equal(f.bytes_received, f.bytes_sent);
+        assert.equal(f.bytes_sent, total - (s.omitted > 0 ? receiverSamples[s.omitted - 1].bytes : 0));
+      },
+    ),
     { numRuns: 300 },
   );
 });

@@ -17,14 +17,38 @@ test('a slice that is NaN, infinite, negative or longer than 10 s is refused bef
   const [ours, peer] = await nativeTcpPair(io);
   try {
     const buf = Buffer.alloc(64);
-    assert.throws(() => io.tcpRecv(ours.fd, buf, 1, NaN, out), { name: 'RangeError', message: 'tcpRecv: sliceMs must be from 0 to 10000 ms, got nan' });
-    assert.throws(() => io.tcpSend(ours.fd, buf, 0, Infinity, out), { name: 'RangeError', message: 'tcpSend: sliceMs must be from 0 to 10000 ms, got inf' });
-    assert.throws(() => io.tcpSend(ours.fd, buf, 0, -1, out), { name: 'RangeError', message: 'tcpSend: sliceMs must be from 0 to 10000 ms, got -1' });
-    assert.throws(() => io.tcpSend(ours.fd, buf, 0, 1e300, out), { name: 'RangeError', message: 'tcpSend: sliceMs must be from 0 to 10000 ms, got 1e+300' });
-    assert.throws(() => io.tcpSend(ours.fd, buf, 64, 1, out), { name: 'RangeError', message: 'tcpSend: offset must be an integer from 0 to 63, got 64' });
-    assert.throws(() => io.udpSend(ours.fd, buf, 1.5, 0, 0, 1, out), { name: 'RangeError', message: 'udpSend: count must be an integer from 0 to 2147483648, got 1.5' });
-    assert.throws(() => io.udpSend(ours.fd, buf, 1, 0, NaN, 1, out), { name: 'RangeError', message: 'udpSend: clockOffsetMs must be a finite number, got nan' });
-    assert.throws(() => io.tcpSend(ours.fd, buf, '0' as unknown as number, 1, out), { name: 'TypeError', message: 'tcpSend: offset must be a number' });
+    assert.throws(() => io.tcpRecv(ours.fd, buf, 1, NaN, out), {
+      name: 'RangeError',
+      message: 'tcpRecv: sliceMs must be from 0 to 10000 ms, got nan',
+    });
+    assert.throws(() => io.tcpSend(ours.fd, buf, 0, Infinity, out), {
+      name: 'RangeError',
+      message: 'tcpSend: sliceMs must be from 0 to 10000 ms, got inf',
+    });
+    assert.throws(() => io.tcpSend(ours.fd, buf, 0, -1, out), {
+      name: 'RangeError',
+      message: 'tcpSend: sliceMs must be from 0 to 10000 ms, got -1',
+    });
+    assert.throws(() => io.tcpSend(ours.fd, buf, 0, 1e300, out), {
+      name: 'RangeError',
+      message: 'tcpSend: sliceMs must be from 0 to 10000 ms, got 1e+300',
+    });
+    assert.throws(() => io.tcpSend(ours.fd, buf, 64, 1, out), {
+      name: 'RangeError',
+      message: 'tcpSend: offset must be an integer from 0 to 63, got 64',
+    });
+    assert.throws(() => io.udpSend(ours.fd, buf, 1.5, 0, 0, 1, out), {
+      name: 'RangeError',
+      message: 'udpSend: count must be an integer from 0 to 2147483648, got 1.5',
+    });
+    assert.throws(() => io.udpSend(ours.fd, buf, 1, 0, NaN, 1, out), {
+      name: 'RangeError',
+      message: 'udpSend: clockOffsetMs must be a finite number, got nan',
+    });
+    assert.throws(() => io.tcpSend(ours.fd, buf, '0' as unknown as number, 1, out), {
+      name: 'TypeError',
+      message: 'tcpSend: offset must be a number',
+    });
   } finally {
     ours.close();
     peer.destroy();
@@ -34,12 +58,21 @@ test('a slice that is NaN, infinite, negative or longer than 10 s is refused bef
 test("a descriptor the native path did not open, or has closed, is refused: Node's own are never touched", { skip }, async () => {
   const [ours, peer] = await nativeTcpPair(io);
   const buf = Buffer.alloc(64);
-  assert.throws(() => io.tcpSend(1, buf, 0, 1, out), { name: 'RangeError', message: 'tcpSend: fd 1 is not an open socket of the native data path' });
-  assert.throws(() => io.closeSocket(0.5), { name: 'RangeError', message: 'closeSocket: fd must be an integer from 0 to 2147483647, got 0.5' });
+  assert.throws(() => io.tcpSend(1, buf, 0, 1, out), {
+    name: 'RangeError',
+    message: 'tcpSend: fd 1 is not an open socket of the native data path',
+  });
+  assert.throws(() => io.closeSocket(0.5), {
+    name: 'RangeError',
+    message: 'closeSocket: fd must be an integer from 0 to 2147483647, got 0.5',
+  });
   const fd = ours.fd;
   ours.close();
   assert.ok(ours.closed);
-  assert.throws(() => io.tcpRecv(fd, buf, 1, 1, out), { name: 'RangeError', message: `tcpRecv: fd ${fd} is not an open socket of the native data path` });
+  assert.throws(() => io.tcpRecv(fd, buf, 1, 1, out), {
+    name: 'RangeError',
+    message: `tcpRecv: fd ${fd} is not an open socket of the native data path`,
+  });
   ours.close(); // a second close is a no-op, never a close of a number reused since
   peer.destroy();
 });
@@ -61,10 +94,16 @@ test('a state slot the previous call could not have left is refused, not used as
     const udpState = new Float64Array(10);
     udpState[5] = 1000;
     udpState[6] = Infinity;
-    assert.throws(() => io.udpRrClient(ours.fd, request, 4, 1, 1, udpState, lat, out), /^RangeError: udpRrClient: state\[6\] \(largest timeout ms\) is inf, outside 1\.\.8\.64e\+07/);
+    assert.throws(
+      () => io.udpRrClient(ours.fd, request, 4, 1, 1, udpState, lat, out),
+      /^RangeError: udpRrClient: state\[6\] \(largest timeout ms\) is inf, outside 1\.\.8\.64e\+07/,
+    );
     const responderState = new Float64Array(5);
     responderState[0] = 5;
-    assert.throws(() => io.tcpRrResponder(ours.fd, Buffer.alloc(3), 5, Buffer.alloc(5), 1, responderState, out), /state\[0\] \(bytes of the incomplete request\) is 5, outside 0\.\.4/);
+    assert.throws(
+      () => io.tcpRrResponder(ours.fd, Buffer.alloc(3), 5, Buffer.alloc(5), 1, responderState, out),
+      /state\[0\] \(bytes of the incomplete request\) is 5, outside 0\.\.4/,
+    );
   } finally {
     ours.close();
     peer.destroy();

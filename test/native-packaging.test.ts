@@ -19,8 +19,14 @@ test('npm pack ships the C sources and no prebuilt .node file', () => {
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
-  assert.deepEqual(files.filter((f) => f.endsWith('.node')), []);
-  assert.ok(files.includes('runner/native/src/sockets.c') && files.includes('runner/native/build-native.mjs'), 'the sources to build from ship');
+  assert.deepEqual(
+    files.filter((f) => f.endsWith('.node')),
+    [],
+  );
+  assert.ok(
+    files.includes('runner/native/src/sockets.c') && files.includes('runner/native/build-native.mjs'),
+    'the sources to build from ship',
+  );
 });
 
 /**

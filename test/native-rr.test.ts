@@ -58,7 +58,9 @@ test('TCP_RR responder: one response per whole request, with requests split at o
   peer.destroy();
 });
 
-test('TCP_RR client: each transaction waits for the whole response, however it arrives; stop settles the last request and ends the connection', { skip }, async () => {
+test('TCP_RR client: each transaction waits for the whole response, however it arrives; stop settles the last request and ends the connection', {
+  skip,
+}, async () => {
   const [ours, peer] = await nativeTcpPair(io);
   const REQUEST = 5;
   const RESPONSE = 3000;
@@ -112,7 +114,12 @@ test('TCP_RR client: the peer closing mid-test fails the stream once the progres
 });
 
 /** A plain UDP_RR responder in a worker thread: drops the requests numbered in `drop`, answers those in `delay` 30 ms late. */
-async function plainUdpResponder(width: number, responseSize: number, drop: number[], delay: number[]): Promise<{ port: number; stop(): Promise<void> }> {
+async function plainUdpResponder(
+  width: number,
+  responseSize: number,
+  drop: number[],
+  delay: number[],
+): Promise<{ port: number; stop(): Promise<void> }> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const dgram = require('node:dgram');
@@ -166,7 +173,9 @@ test('UDP_RR client: a dropped request costs one timeout and no stall; a reply a
   client.close();
 });
 
-test('UDP_RR responder: answers each request with its sequence number, a late hello with the ack, and skips what is neither', { skip }, async () => {
+test('UDP_RR responder: answers each request with its sequence number, a late hello with the ack, and skips what is neither', {
+  skip,
+}, async () => {
   const [ours, peer] = await nativeUdpPair(io);
   const got: Buffer[] = [];
   peer.on('message', (msg: Buffer) => got.push(msg));

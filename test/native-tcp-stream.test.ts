@@ -16,7 +16,9 @@ const io = nativeIo;
 
 // Without a compiler (or with BENCH_DATA_PATH=js) the native tests skip; with one, a build that does not load is a failure.
 const canBuild = process.env.BENCH_DATA_PATH !== 'js' && compilerPresent();
-test('the native data path is built and loads where a C compiler is present', { skip: canBuild ? false : 'no C compiler here, or BENCH_DATA_PATH=js' }, () => {
+test('the native data path is built and loads where a C compiler is present', {
+  skip: canBuild ? false : 'no C compiler here, or BENCH_DATA_PATH=js',
+}, () => {
   assert.ok(io, `native data path unavailable: ${nativeIoUnavailable}`);
 });
 
@@ -52,7 +54,9 @@ test('sender: the peer receives exactly the bytes counted, with a message size t
   peer.destroy();
 });
 
-test('receiver: a server socket takes the connection with the cookie, and counts every byte after it once, those sent with the cookie too', { skip: nativeSkip }, async () => {
+test('receiver: a server socket takes the connection with the cookie, and counts every byte after it once, those sent with the cookie too', {
+  skip: nativeSkip,
+}, async () => {
   const cookie = Buffer.alloc(16, 0xc5);
   let port = 0;
   const accepted = listenNativeTcp(io!, '127.0.0.1', cookie, 5_000, (p) => (port = p));

@@ -36,7 +36,9 @@ function datagram(size: number, seq: number, sentAt: number): Buffer {
   return b;
 }
 
-test('native receiver: a gap, a reorder, a duplicate, a runt and a late hello are counted as the tracker defines them', { skip }, async () => {
+test('native receiver: a gap, a reorder, a duplicate, a runt and a late hello are counted as the tracker defines them', {
+  skip,
+}, async () => {
   const [socket, peer] = await nativeUdpPair(io);
   const size = 200;
   const clock = testClock();
@@ -81,7 +83,9 @@ test('native receiver: a gap, a reorder, a duplicate, a runt and a late hello ar
   }
 });
 
-test('native receiver: datagrams that queue while it is busy keep their own arrival times, so jitter stays near zero', { skip }, async () => {
+test('native receiver: datagrams that queue while it is busy keep their own arrival times, so jitter stays near zero', {
+  skip,
+}, async () => {
   const [socket, peer] = await nativeUdpPair(io);
   const size = 100;
   const receiver = new NativeUdpStreamReceiver(io, socket, size, testClock(), COOKIE, 20, () => {});
@@ -96,14 +100,19 @@ test('native receiver: datagrams that queue while it is busy keep their own arri
     }
     await waitUntil(() => (receiver.syncCounters(), receiver.counters.packets === 20), 3000, '20 datagrams');
     // Half of what batch stamping gives (~0.7 ms): a loaded machine adds some, never that much.
-    assert.ok(receiver.counters.jitterMs < 0.35, `jitter ${receiver.counters.jitterMs} ms for datagrams sent 1 ms apart over an idle loopback`);
+    assert.ok(
+      receiver.counters.jitterMs < 0.35,
+      `jitter ${receiver.counters.jitterMs} ms for datagrams sent 1 ms apart over an idle loopback`,
+    );
   } finally {
     receiver.close();
     peer.close();
   }
 });
 
-test('native sender, paced: numbered headers with sent-at times on performance.now(), the payload intact, at the rate asked', { skip }, async () => {
+test('native sender, paced: numbered headers with sent-at times on performance.now(), the payload intact, at the rate asked', {
+  skip,
+}, async () => {
   const [socket, peer] = await nativeUdpPair(io);
   const size = 100;
   const rateBps = 2000 * size * 8; // 2000 datagrams per second
@@ -129,7 +138,10 @@ test('native sender, paced: numbered headers with sent-at times on performance.n
       const at = d.readDoubleBE(8);
       assert.ok(at >= previousAt && at <= stoppedAt, `datagram ${i} sent at ${at}, previous ${previousAt}, stopped ${stoppedAt}`);
       previousAt = at;
-      assert.ok(d.subarray(16).every((b) => b === 0x75), 'the payload after the header is untouched');
+      assert.ok(
+        d.subarray(16).every((b) => b === 0x75),
+        'the payload after the header is untouched',
+      );
     });
     assert.deepEqual(failures, []);
   } finally {

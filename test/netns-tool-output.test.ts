@@ -37,7 +37,10 @@ test('sockperf: round trips per second are ReceivedMessages over the valid durat
 });
 
 test('sockperf: output without a valid-duration line is an error that shows the output', () => {
-  assert.throws(() => parseSockperf('sockperf: ERROR: connect() failed\n', 'run x'), /run x: no '\[Valid Duration\].*\n.*connect\(\) failed/s);
+  assert.throws(
+    () => parseSockperf('sockperf: ERROR: connect() failed\n', 'run x'),
+    /run x: no '\[Valid Duration\].*\n.*connect\(\) failed/s,
+  );
 });
 
 const IPERF3_TCP = JSON.stringify({
@@ -72,15 +75,31 @@ test('iperf3: UDP loss and jitter are read from end.sum', () => {
 
 test("iperf3: an 'error' in its JSON becomes an error naming the run", () => {
   const text = JSON.stringify({ start: {}, intervals: [], end: {}, error: 'unable to connect to server: Connection refused' });
-  assert.throws(() => parseIperf3Json(text, 'run y'), /^Error: run y: iperf3 reported an error: unable to connect to server: Connection refused$/);
+  assert.throws(
+    () => parseIperf3Json(text, 'run y'),
+    /^Error: run y: iperf3 reported an error: unable to connect to server: Connection refused$/,
+  );
 });
 
 test('argv: sizes and durations are written in units our CLI and iperf3 accept', () => {
-  assert.deepEqual(iperf3ClientArgv({ server: '10.77.0.2', port: 5201, duration_s: 4, omit_s: 1, udp: true, bitrate: '50M', length_bytes: 1472 }), [
-    'iperf3', '-c', '10.77.0.2', '-p', '5201', '-t', '4', '-J', '-O', '1', '-u', '-b', '50M', '-l', '1472',
-  ]);
+  assert.deepEqual(
+    iperf3ClientArgv({ server: '10.77.0.2', port: 5201, duration_s: 4, omit_s: 1, udp: true, bitrate: '50M', length_bytes: 1472 }),
+    ['iperf3', '-c', '10.77.0.2', '-p', '5201', '-t', '4', '-J', '-O', '1', '-u', '-b', '50M', '-l', '1472'],
+  );
   const ours = benchTestArgv({ test: 'TCP_STREAM', peer: hostPort('::1', 7575), duration_s: 4, omit_s: 1, size_bytes: 65536 });
-  assert.deepEqual(ours.slice(2), ['test', 'TCP_STREAM', '--peer', '[::1]:7575', '--duration', '4s', '--json', '--omit', '1s', '--size', '65536']);
+  assert.deepEqual(ours.slice(2), [
+    'test',
+    'TCP_STREAM',
+    '--peer',
+    '[::1]:7575',
+    '--duration',
+    '4s',
+    '--json',
+    '--omit',
+    '1s',
+    '--size',
+    '65536',
+  ]);
 });
 
 test('benchmark: medians of odd and even counts, and CPU per GB from bytes received', () => {
@@ -97,7 +116,9 @@ test('benchmark: medians of odd and even counts, and CPU per GB from bytes recei
   assert.equal(side?.client_peak_rss_kb, 60_000);
 });
 
-test('proc stats: this process has used CPU and has a peak RSS at least its current RSS', { skip: process.platform !== 'linux' && 'reads /proc (Linux only)' }, () => {
+test('proc stats: this process has used CPU and has a peak RSS at least its current RSS', {
+  skip: process.platform !== 'linux' && 'reads /proc (Linux only)',
+}, () => {
   const spinUntil = Date.now() + 50;
   while (Date.now() < spinUntil) {
     // burn CPU so utime is certainly above zero ticks

@@ -27,7 +27,10 @@ function scenarioFile(name: string, run: string): string {
 test('schemas/scenario.schema.json is the schema generated from the declarations (npm run schemas rewrites it)', () => {
   assert.equal(readFileSync(SCENARIO_SCHEMA_FILE, 'utf8'), scenarioSchemaText(), 'the committed schema is stale: run npm run schemas');
   const schema = buildScenarioSchema() as { $defs: { settings: { properties: Record<string, unknown> } } };
-  assert.deepEqual(Object.keys(schema.$defs.settings.properties), PARAM_LIST.map((p) => p.key));
+  assert.deepEqual(
+    Object.keys(schema.$defs.settings.properties),
+    PARAM_LIST.map((p) => p.key),
+  );
 });
 
 test('schemas/results.schema.json holds every declared TestParams field, with the type of its kind, and no other', () => {
@@ -39,7 +42,8 @@ test('schemas/results.schema.json holds every declared TestParams field, with th
   assert.deepEqual(Object.keys(properties), ['test', ...fields]);
   assert.deepEqual(required, ['test', ...fields]);
   for (const p of WIRE_PARAMS) {
-    const type = p.kind === 'boolean' ? 'boolean' : p.kind === 'size' || p.kind === 'count' ? 'integer' : p.kind === 'enum' ? 'string' : 'number';
+    const type =
+      p.kind === 'boolean' ? 'boolean' : p.kind === 'size' || p.kind === 'count' ? 'integer' : p.kind === 'enum' ? 'string' : 'number';
     assert.equal(properties[p.field].type, type, p.field);
   }
 });
@@ -128,10 +132,17 @@ test('--data-path js runs on the JavaScript data path, on both sides of the embe
 });
 
 test('data_path in a scenario: one value per run, from defaults, the run or --set; it does not sweep', () => {
-  const text = 'name: x\ndefaults: { data_path: js }\nruns:\n  - { test: TCP_RR }\n  - { test: UDP_RR, data_path: native }\n  - { test: TCP_STREAM }\n';
+  const text =
+    'name: x\ndefaults: { data_path: js }\nruns:\n  - { test: TCP_RR }\n  - { test: UDP_RR, data_path: native }\n  - { test: TCP_STREAM }\n';
   const plan = parseScenario('d.yaml', text, { env: {} });
-  assert.deepEqual(plan.groups.map((g) => g.data_path), ['js', 'native', 'js']);
-  assert.deepEqual(parseScenario('d.yaml', text, { env: {}, set: 'data_path=native' }).groups.map((g) => g.data_path), ['native', 'native', 'native']);
+  assert.deepEqual(
+    plan.groups.map((g) => g.data_path),
+    ['js', 'native', 'js'],
+  );
+  assert.deepEqual(
+    parseScenario('d.yaml', text, { env: {}, set: 'data_path=native' }).groups.map((g) => g.data_path),
+    ['native', 'native', 'native'],
+  );
   assert.throws(() => parseScenario('s.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: [native, js] }\n', { env: {} }), {
     message: [
       's.yaml is not a valid scenario (1 problem, nothing was run):',
@@ -152,10 +163,17 @@ test('the server applies the same declarations: what checkParams refuses, TEST_R
       const wire = checkWireParams(params);
       const typed = WIRE_PARAMS.every((p) => {
         const v = (params as Record<string, unknown>)[p.field];
-        return p.kind === 'boolean' ? typeof v === 'boolean' : p.kind === 'size' || p.kind === 'count' ? Number.isSafeInteger(v) : typeof v === 'number';
+        return p.kind === 'boolean'
+          ? typeof v === 'boolean'
+          : p.kind === 'size' || p.kind === 'count'
+            ? Number.isSafeInteger(v)
+            : typeof v === 'number';
       });
       if (!typed) return assert.ok(wire.problems.length > 0);
-      assert.deepEqual(wire.problems, checkParams(params).map((p) => p.message));
+      assert.deepEqual(
+        wire.problems,
+        checkParams(params).map((p) => p.message),
+      );
     }),
     { numRuns: 500, seed: 10 },
   );

@@ -41,7 +41,10 @@ test('IPv6: bench serve --host ::1 serves all four tests to bench test --peer [:
       assert.equal(run.status, 'ok', `${name}: ${JSON.stringify(run.error)}`);
       assert.deepEqual(run.peer, { host: '::1', port: server.port, embedded: false });
     }
-    const served = server.log().split('\n').filter((l) => / test client=\[::1\]:\d+ test=\S+ streams=1 reverse=false seconds=\S+ status=ok/.test(l));
+    const served = server
+      .log()
+      .split('\n')
+      .filter((l) => / test client=\[::1\]:\d+ test=\S+ streams=1 reverse=false seconds=\S+ status=ok/.test(l));
     assert.equal(served.length, 4, server.log());
   } finally {
     await server.stop();
@@ -55,11 +58,24 @@ test('--host 127.0.0.1 listens there only: a client on the IPv6 loopback is refu
     if (await hasIpv6Loopback()) {
       const v6 = await runCli(['test', 'TCP_RR', '--peer', `[::1]:${server.port}`, '--duration', '300ms']);
       assert.equal(v6.code, 1);
-      assert.equal(v6.stderr, `bench: TCP_RR failed: cannot reach peer [::1]:${server.port}: connection refused - is 'bench serve' running there?\n`);
+      assert.equal(
+        v6.stderr,
+        `bench: TCP_RR failed: cannot reach peer [::1]:${server.port}: connection refused - is 'bench serve' running there?\n`,
+      );
     } else {
       t.diagnostic('no IPv6 loopback: only the IPv4 half is checked');
     }
-    const v4 = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${server.port}`, '--duration', '300ms', '--interval', '300ms', '--json']);
+    const v4 = await runCli([
+      'test',
+      'TCP_RR',
+      '--peer',
+      `127.0.0.1:${server.port}`,
+      '--duration',
+      '300ms',
+      '--interval',
+      '300ms',
+      '--json',
+    ]);
     assert.equal(v4.code, 0, v4.stderr);
   } finally {
     await server.stop();
@@ -73,7 +89,10 @@ test('a port in use: bench serve exits 1 naming the address and what to do', asy
   try {
     const r = await runCli(['serve', '--host', '127.0.0.1', '--port', String(port)], { timeoutMs: 10_000 });
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `bench: cannot listen on 127.0.0.1:${port}: the port is in use - stop the other server or pick another --port\n`);
+    assert.equal(
+      r.stderr,
+      `bench: cannot listen on 127.0.0.1:${port}: the port is in use - stop the other server or pick another --port\n`,
+    );
   } finally {
     holder.close();
   }
@@ -83,8 +102,14 @@ test('an address not on this host: bench serve exits 1 at the bind (EADDRNOTAVAI
   // 192.0.2.1 and 2001:db8::1 are documentation addresses (RFC 5737, RFC 3849): never assigned.
   const v4 = await runCli(['serve', '--host', '192.0.2.1', '--port', '0'], { timeoutMs: 10_000 });
   assert.equal(v4.code, 1);
-  assert.equal(v4.stderr, "bench: cannot listen on 192.0.2.1:0: the address is not on this host - pick one of this host's addresses with --host\n");
+  assert.equal(
+    v4.stderr,
+    "bench: cannot listen on 192.0.2.1:0: the address is not on this host - pick one of this host's addresses with --host\n",
+  );
   const v6 = await runCli(['serve', '--host', '2001:db8::1', '--port', '7575'], { timeoutMs: 10_000 });
   assert.equal(v6.code, 1);
-  assert.equal(v6.stderr, "bench: cannot listen on [2001:db8::1]:7575: the address is not on this host - pick one of this host's addresses with --host\n");
+  assert.equal(
+    v6.stderr,
+    "bench: cannot listen on [2001:db8::1]:7575: the address is not on this host - pick one of this host's addresses with --host\n",
+  );
 });

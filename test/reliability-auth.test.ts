@@ -37,7 +37,14 @@ after(async () => {
 function secretForms(secret: string): Buffer[] {
   const text = Buffer.from(secret, 'utf8');
   const raw = Buffer.from(secret, 'hex');
-  return [text, Buffer.from(text.toString('hex')), Buffer.from(text.toString('base64')), raw, Buffer.from(raw.toString('base64')), Buffer.from(secret.toUpperCase())];
+  return [
+    text,
+    Buffer.from(text.toString('hex')),
+    Buffer.from(text.toString('base64')),
+    raw,
+    Buffer.from(raw.toString('base64')),
+    Buffer.from(secret.toUpperCase()),
+  ];
 }
 
 /** A TCP relay on loopback that records every byte in each direction. */
@@ -79,7 +86,19 @@ function messageTypes(stream: Buffer): string[] {
 test('the right token runs the test, and the token appears in no byte of the control connection, in any encoding', async () => {
   const relay = await startRelay(server.port);
   try {
-    const r = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${relay.port}`, '--duration', '300ms', '--interval', '300ms', '--token-file', tokenFile, '--json']);
+    const r = await runCli([
+      'test',
+      'TCP_RR',
+      '--peer',
+      `127.0.0.1:${relay.port}`,
+      '--duration',
+      '300ms',
+      '--interval',
+      '300ms',
+      '--token-file',
+      tokenFile,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(parseRun(r.stdout).status, 'ok');
     const up = Buffer.concat(relay.toServer);
@@ -103,7 +122,10 @@ test('a wrong token is refused with a clear message, runs nothing, and neither t
     const starts = server.log().split(' start client=').length;
     const r = await runCli(['test', 'TCP_STREAM', '--peer', `127.0.0.1:${relay.port}`, '--duration', '1s', '--token-file', otherFile]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `bench: TCP_STREAM failed: peer 127.0.0.1:${relay.port}: authentication failed: the client's token does not match this server's token file - give both the same secret\n`);
+    assert.equal(
+      r.stderr,
+      `bench: TCP_STREAM failed: peer 127.0.0.1:${relay.port}: authentication failed: the client's token does not match this server's token file - give both the same secret\n`,
+    );
     assert.equal(server.log().split(' start client=').length, starts, 'no test started');
     assert.deepEqual(messageTypes(Buffer.concat(relay.toServer)).slice(0, 2), ['HELLO', 'AUTH_RESPONSE']);
     const wire = Buffer.concat([...relay.toServer, ...relay.toClient]);
@@ -117,14 +139,21 @@ test('a client without a token is told the server requires one, and runs nothing
   const starts = server.log().split(' start client=').length;
   const r = await runCli(['test', 'UDP_RR', '--peer', `127.0.0.1:${server.port}`, '--duration', '1s']);
   assert.equal(r.code, 1);
-  assert.equal(r.stderr, `bench: UDP_RR failed: peer 127.0.0.1:${server.port} requires a token: pass --token-file (token_file on a scenario peer)\n`);
+  assert.equal(
+    r.stderr,
+    `bench: UDP_RR failed: peer 127.0.0.1:${server.port} requires a token: pass --token-file (token_file on a scenario peer)\n`,
+  );
   // A client that skips the answer and asks for a test anyway is refused by the server.
   const raw = await RawControl.connect(server.port);
   raw.send(hello());
   assert.deepEqual(((await raw.next()) as { auth_required: boolean }).auth_required, true);
   assert.equal((await raw.next()).type, 'AUTH_CHALLENGE');
   raw.send(testRequest('TCP_STREAM'));
-  assert.deepEqual(await raw.next(), { type: 'ERROR', code: 'E_AUTH', message: 'this server requires a token: pass --token-file on the client (token_file on a scenario peer)' });
+  assert.deepEqual(await raw.next(), {
+    type: 'ERROR',
+    code: 'E_AUTH',
+    message: 'this server requires a token: pass --token-file on the client (token_file on a scenario peer)',
+  });
   await raw.waitClosed();
   assert.equal(server.log().split(' start client=').length, starts, 'no test started');
 });
@@ -133,9 +162,23 @@ test('an answer recorded from one session is refused in the next: each challenge
   const relay = await startRelay(server.port);
   let recorded: string;
   try {
-    const r = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${relay.port}`, '--duration', '300ms', '--interval', '300ms', '--token-file', tokenFile, '--json']);
+    const r = await runCli([
+      'test',
+      'TCP_RR',
+      '--peer',
+      `127.0.0.1:${relay.port}`,
+      '--duration',
+      '300ms',
+      '--interval',
+      '300ms',
+      '--token-file',
+      tokenFile,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    const frames = new FrameDecoder(1 << 20).push(Buffer.concat(relay.toServer)).map((f) => JSON.parse(f.toString('utf8')) as { type: string; mac?: string });
+    const frames = new FrameDecoder(1 << 20)
+      .push(Buffer.concat(relay.toServer))
+      .map((f) => JSON.parse(f.toString('utf8')) as { type: string; mac?: string });
     recorded = frames.find((m) => m.type === 'AUTH_RESPONSE')!.mac!;
     assert.match(recorded, /^[0-9a-f]{64}$/);
   } finally {
@@ -146,7 +189,11 @@ test('an answer recorded from one session is refused in the next: each challenge
   await raw.next();
   assert.equal((await raw.next()).type, 'AUTH_CHALLENGE');
   raw.send({ type: 'AUTH_RESPONSE', mac: recorded });
-  assert.deepEqual(await raw.next(), { type: 'ERROR', code: 'E_AUTH', message: "authentication failed: the client's token does not match this server's token file - give both the same secret" });
+  assert.deepEqual(await raw.next(), {
+    type: 'ERROR',
+    code: 'E_AUTH',
+    message: "authentication failed: the client's token does not match this server's token file - give both the same secret",
+  });
   await raw.waitClosed();
 });
 
@@ -167,13 +214,22 @@ test('unusable token files are refused before anything listens or connects, sayi
   const missing = join(dir, 'missing');
   const serve = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', '--token-file', short], { timeoutMs: 10_000 });
   assert.equal(serve.code, 2);
-  assert.equal(serve.stderr, `bench: token file '${short}' holds 7 characters; use at least 16 (e.g. (umask 077; openssl rand -hex 32 > ${short}))\n`);
+  assert.equal(
+    serve.stderr,
+    `bench: token file '${short}' holds 7 characters; use at least 16 (e.g. (umask 077; openssl rand -hex 32 > ${short}))\n`,
+  );
   const serveMissing = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', '--token-file', missing], { timeoutMs: 10_000 });
   assert.equal(serveMissing.code, 2);
-  assert.equal(serveMissing.stderr, `bench: cannot read token file '${missing}': ENOENT - create it with a random secret, e.g. (umask 077; openssl rand -hex 32 > ${missing})\n`);
+  assert.equal(
+    serveMissing.stderr,
+    `bench: cannot read token file '${missing}': ENOENT - create it with a random secret, e.g. (umask 077; openssl rand -hex 32 > ${missing})\n`,
+  );
   const client = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${server.port}`, '--token-file', missing]);
   assert.equal(client.code, 1);
-  assert.equal(client.stderr, `bench: TCP_RR failed: cannot read token file '${missing}': ENOENT - create it with a random secret, e.g. (umask 077; openssl rand -hex 32 > ${missing})\n`);
+  assert.equal(
+    client.stderr,
+    `bench: TCP_RR failed: cannot read token file '${missing}': ENOENT - create it with a random secret, e.g. (umask 077; openssl rand -hex 32 > ${missing})\n`,
+  );
 });
 
 test('a token file other users can read is used, with a warning on both sides naming the mode and the fix', async () => {
@@ -184,7 +240,19 @@ test('a token file other users can read is used, with a warning on both sides na
   const looseServer = await startServeProcess(['--token-file', loose]);
   try {
     assert.match(looseServer.log(), new RegExp(`^\\S+ warning note=${escapeRegExp(JSON.stringify(warning))}$`, 'm'));
-    const r = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${looseServer.port}`, '--duration', '300ms', '--interval', '300ms', '--token-file', loose, '--json']);
+    const r = await runCli([
+      'test',
+      'TCP_RR',
+      '--peer',
+      `127.0.0.1:${looseServer.port}`,
+      '--duration',
+      '300ms',
+      '--interval',
+      '300ms',
+      '--token-file',
+      loose,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, `bench: warning: ${warning}\n`);
   } finally {
@@ -200,10 +268,16 @@ test('a token file that never ends (/dev/zero) or is over 4 KiB is refused after
   for (const file of ['/dev/zero', big]) {
     const serve = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', '--token-file', file], { timeoutMs: 10_000 });
     assert.equal(serve.code, 2);
-    assert.equal(serve.stderr, `bench: token file '${file}' holds more than 4096 bytes; a token is one line of 16 or more characters - is this the right file?\n`);
+    assert.equal(
+      serve.stderr,
+      `bench: token file '${file}' holds more than 4096 bytes; a token is one line of 16 or more characters - is this the right file?\n`,
+    );
     const client = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${server.port}`, '--token-file', file], { timeoutMs: 10_000 });
     assert.equal(client.code, 1);
-    assert.equal(client.stderr, `bench: TCP_RR failed: token file '${file}' holds more than 4096 bytes; a token is one line of 16 or more characters - is this the right file?\n`);
+    assert.equal(
+      client.stderr,
+      `bench: TCP_RR failed: token file '${file}' holds more than 4096 bytes; a token is one line of 16 or more characters - is this the right file?\n`,
+    );
   }
   // Exactly at the limit is a token like any other.
   const atLimit = await startServeProcess(['--token-file', exact]);
@@ -213,7 +287,19 @@ test('a token file that never ends (/dev/zero) or is over 4 KiB is refused after
 test('a client given a token is warned when the server did not ask for one: the test ran unauthenticated', async () => {
   const open = await startServeProcess();
   try {
-    const r = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${open.port}`, '--duration', '300ms', '--interval', '300ms', '--token-file', tokenFile, '--json']);
+    const r = await runCli([
+      'test',
+      'TCP_RR',
+      '--peer',
+      `127.0.0.1:${open.port}`,
+      '--duration',
+      '300ms',
+      '--interval',
+      '300ms',
+      '--token-file',
+      tokenFile,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(parseRun(r.stdout).status, 'ok');
     assert.equal(
@@ -221,7 +307,17 @@ test('a client given a token is warned when the server did not ask for one: the 
       `bench: warning: peer 127.0.0.1:${open.port} did not ask for a token (it runs without --token-file): this test ran unauthenticated, and anyone who can reach that server can run tests on it\n`,
     );
     // A client without a token hears nothing about it.
-    const plain = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${open.port}`, '--duration', '300ms', '--interval', '300ms', '--json']);
+    const plain = await runCli([
+      'test',
+      'TCP_RR',
+      '--peer',
+      `127.0.0.1:${open.port}`,
+      '--duration',
+      '300ms',
+      '--interval',
+      '300ms',
+      '--json',
+    ]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(plain.stderr, '');
   } finally {

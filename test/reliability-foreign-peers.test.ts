@@ -26,7 +26,10 @@ test('a web server on the port is named as one: "this is not a bench peer: it sp
     const r = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${port}`, '--duration', '1s']);
     assert.equal(r.code, 1);
     // Node's HTTP server answers the bench HELLO, which is no HTTP request, with 400.
-    assert.equal(r.stderr, `bench: TCP_RR failed: peer 127.0.0.1:${port}: this is not a bench peer: it speaks HTTP ("HTTP/1.1 400 Bad Request") - check the host and port\n`);
+    assert.equal(
+      r.stderr,
+      `bench: TCP_RR failed: peer 127.0.0.1:${port}: this is not a bench peer: it speaks HTTP ("HTTP/1.1 400 Bad Request") - check the host and port\n`,
+    );
   } finally {
     web.closeAllConnections();
     await close(web);
@@ -38,7 +41,9 @@ test('a port that accepts and never answers: the client says what it waits for a
   const silent = net.createServer((socket) => held.push(socket));
   const port = await listen(silent);
   try {
-    const child = spawn(process.execPath, [CLI, 'test', 'TCP_RR', '--peer', `127.0.0.1:${port}`, '--duration', '1s', '--timeout', '4s'], { env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, 'test', 'TCP_RR', '--peer', `127.0.0.1:${port}`, '--duration', '1s', '--timeout', '4s'], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -48,7 +53,10 @@ test('a port that accepts and never answers: the client says what it waits for a
     assert.equal(stderr, waiting);
     assert.equal(child.exitCode, null, 'still waiting when it says so');
     assert.equal(await exited, 1);
-    assert.equal(stderr, `${waiting}bench: TCP_RR failed: peer 127.0.0.1:${port} sent nothing for 4s while waiting for the server to answer HELLO - is it still running?\n`);
+    assert.equal(
+      stderr,
+      `${waiting}bench: TCP_RR failed: peer 127.0.0.1:${port} sent nothing for 4s while waiting for the server to answer HELLO - is it still running?\n`,
+    );
   } finally {
     for (const s of held) s.destroy();
     await close(silent);
@@ -58,9 +66,13 @@ test('a port that accepts and never answers: the client says what it waits for a
 test('a client stopped (SIGSTOP) past the server timeout, then continued, reports the server giving up on it, not the server as silent', async () => {
   const server = await startServeProcess(['--timeout', '2s']);
   try {
-    const child = spawn(process.execPath, [CLI, 'test', 'TCP_STREAM', '--peer', `127.0.0.1:${server.port}`, '--duration', '30s', '--interval', '500ms', '--timeout', '2s'], {
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'test', 'TCP_STREAM', '--peer', `127.0.0.1:${server.port}`, '--duration', '30s', '--interval', '500ms', '--timeout', '2s'],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -42,7 +42,11 @@ function openIdle(port: number, localAddress = '127.0.0.1', sendHello = false): 
 /** The server has counted this connection (its accept ran), so arrival order is known. */
 async function accepted(s: TestServer, count: number): Promise<void> {
   // The guard sees a connection when the server's connection handler runs; a HELLO round trip proves it for the HELLO senders.
-  await waitUntil(() => s.server.pendingHandshakes === count, 5000, `the server holds ${count} connections in the handshake (holds ${s.server.pendingHandshakes})`);
+  await waitUntil(
+    () => s.server.pendingHandshakes === count,
+    5000,
+    `the server holds ${count} connections in the handshake (holds ${s.server.pendingHandshakes})`,
+  );
 }
 
 test('at the pending cap, each new connection closes the oldest idle one; one that sent HELLO is closed only after the idle ones', async () => {
@@ -63,7 +67,10 @@ test('at the pending cap, each new connection closes the oldest idle one; one th
     all.push(await openIdle(s.port));
     await all[2].closed;
     await accepted(s, 4);
-    assert.deepEqual(all.map((c) => c.isClosed()), [false, true, true, false, false, false]);
+    assert.deepEqual(
+      all.map((c) => c.isClosed()),
+      [false, true, true, false, false, false],
+    );
     // A real client gets in through the full cap, and the summary says what happened, once.
     const run = await normalTest(s.port);
     assert.equal(run.status, 'ok', JSON.stringify(run.error));
@@ -93,12 +100,24 @@ test('at the per-address cap, a new connection from that address closes its own 
       await accepted(s, Math.min(4, 2 + flood.length));
     }
     await Promise.all(flood.slice(0, 4).map((c) => c.closed));
-    assert.deepEqual(flood.map((c) => c.isClosed()), [true, true, true, true, false, false]);
-    assert.deepEqual(others.map((c) => c.isClosed()), [false, false]);
+    assert.deepEqual(
+      flood.map((c) => c.isClosed()),
+      [true, true, true, true, false, false],
+    );
+    assert.deepEqual(
+      others.map((c) => c.isClosed()),
+      [false, false],
+    );
     await waitUntil(() => s.log.count('refused') >= 1, 5000, 'the server logs a summary');
     const refused = s.log.events.filter((e) => e.event === 'refused');
-    assert.equal(refused.reduce((n, e) => n + Number(e.fields.connections), 0), 4);
-    assert.equal(refused[0].fields.reason, 'per-address cap 2 reached: closed the oldest idle connections that had not finished the handshake');
+    assert.equal(
+      refused.reduce((n, e) => n + Number(e.fields.connections), 0),
+      4,
+    );
+    assert.equal(
+      refused[0].fields.reason,
+      'per-address cap 2 reached: closed the oldest idle connections that had not finished the handshake',
+    );
     // A real client from the first address (at its cap too) still gets in.
     const run = await normalTest(s.port);
     assert.equal(run.status, 'ok', JSON.stringify(run.error));
@@ -130,20 +149,33 @@ test('a connection that does not finish its handshake within the handshake timeo
 
 test('near its open-file limit the server says so, where the kernel would drop new connections unseen', async () => {
   // A low limit (lowering needs no privilege) and caps above it, as on a host left with the default 1024.
-  const child = spawn('bash', ['-c', `ulimit -n 150 && exec '${process.execPath}' '${CLI}' serve --host 127.0.0.1 --port 0 --max-pending 1000 --max-pending-per-address 1000`], {
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const child = spawn(
+    'bash',
+    [
+      '-c',
+      `ulimit -n 150 && exec '${process.execPath}' '${CLI}' serve --host 127.0.0.1 --port 0 --max-pending 1000 --max-pending-per-address 1000`,
+    ],
+    {
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const held: Idle[] = [];
   try {
     await waitUntil(() => /listening address=\S*:(\d+)/.test(log), 15_000, `the server listens: ${log}`);
-    assert.match(log, /warning note="the open-file limit \(150\) is below the pending-handshake cap \(1000\) plus 64: a flood of connections can lock out clients - raise it \(ulimit -n, LimitNOFILE=\)"/);
+    assert.match(
+      log,
+      /warning note="the open-file limit \(150\) is below the pending-handshake cap \(1000\) plus 64: a flood of connections can lock out clients - raise it \(ulimit -n, LimitNOFILE=\)"/,
+    );
     const port = Number(/listening address=\S*:(\d+)/.exec(log)![1]);
     for (let i = 0; i < 90; i++) held.push(await openIdle(port));
     await waitUntil(() => / open-files /.test(log), 10_000, `the server warns of the open-file limit: ${log}`);
     // The first warning comes with the connection that leaves 64 descriptors of the 150.
-    assert.match(log, / open-files connections=86 limit=150 note="close to the open-file limit: new connections may be dropped unseen - raise it \(ulimit -n, LimitNOFILE=\)"/);
+    assert.match(
+      log,
+      / open-files connections=86 limit=150 note="close to the open-file limit: new connections may be dropped unseen - raise it \(ulimit -n, LimitNOFILE=\)"/,
+    );
   } finally {
     for (const c of held) c.socket.destroy();
     child.kill('SIGTERM');

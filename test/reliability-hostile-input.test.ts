@@ -41,15 +41,31 @@ function frame(text: string): Buffer {
 test('random bytes, a huge claimed length, bad JSON and unknown types are each answered with an ERROR naming the problem', async () => {
   const header = Buffer.alloc(4);
   header.writeUInt32BE(0xfffffff0);
-  await expectRefusal(Buffer.concat([header, Buffer.from('x')]), 'E_FRAME_TOO_LARGE', 'control frame of 4294967280 bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench');
+  await expectRefusal(
+    Buffer.concat([header, Buffer.from('x')]),
+    'E_FRAME_TOO_LARGE',
+    'control frame of 4294967280 bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench',
+  );
   // What a web browser sends to the wrong port: its first 4 bytes read as a length of 1.2 GB, and are text.
-  await expectRefusal(Buffer.from('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'), 'E_FRAME_TOO_LARGE', 'this is not a bench peer: it speaks HTTP ("GET / HTTP/1.1") - check the host and port');
-  await expectRefusal(Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'), 'E_FRAME_TOO_LARGE', 'this is not a bench peer: it speaks SSH ("SSH-2.0-OpenSSH_9.6") - check the host and port');
+  await expectRefusal(
+    Buffer.from('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+    'E_FRAME_TOO_LARGE',
+    'this is not a bench peer: it speaks HTTP ("GET / HTTP/1.1") - check the host and port',
+  );
+  await expectRefusal(
+    Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'),
+    'E_FRAME_TOO_LARGE',
+    'this is not a bench peer: it speaks SSH ("SSH-2.0-OpenSSH_9.6") - check the host and port',
+  );
   // Random bytes: any first byte over zero claims a frame of more than 16 MB; a control byte among the first 4 makes it no text.
   const noise = randomBytes(64);
   noise[0] |= 0x01;
   noise[3] = 0x07;
-  await expectRefusal(noise, 'E_FRAME_TOO_LARGE', `control frame of ${noise.readUInt32BE(0)} bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench`);
+  await expectRefusal(
+    noise,
+    'E_FRAME_TOO_LARGE',
+    `control frame of ${noise.readUInt32BE(0)} bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench`,
+  );
   await expectRefusal(frame('{"type":"HELLO",'), 'E_PROTOCOL', 'control frame is not valid JSON - the peer is not a compatible bench');
   await expectRefusal(frame('[1,2,3]'), 'E_PROTOCOL', 'control frame is not a JSON object');
   await expectRefusal(frame('null'), 'E_PROTOCOL', 'control frame is not a JSON object');
@@ -57,7 +73,11 @@ test('random bytes, a huge claimed length, bad JSON and unknown types are each a
   await expectRefusal(frame('{"kind":"HELLO"}'), 'E_PROTOCOL', 'unknown control message type undefined');
   // A server's message from a client is as foreign as an unknown one.
   await expectRefusal(frame('{"type":"WELCOME","protocol":1}'), 'E_PROTOCOL', 'unknown control message type "WELCOME"');
-  await expectRefusal(frame('{"type":"HELLO","protocol":"1","bench_version":"0.1.0"}'), 'E_PROTOCOL', "HELLO message without a numeric 'protocol'");
+  await expectRefusal(
+    frame('{"type":"HELLO","protocol":"1","bench_version":"0.1.0"}'),
+    'E_PROTOCOL',
+    "HELLO message without a numeric 'protocol'",
+  );
   await expectRefusal(Buffer.from([0, 0, 0, 0]), 'E_PROTOCOL', 'control frame is not valid JSON - the peer is not a compatible bench');
   assert.equal(s.log.count('start'), 0, 'no test started');
   await assertStillServes();
@@ -66,7 +86,11 @@ test('random bytes, a huge claimed length, bad JSON and unknown types are each a
 test('a frame claiming one byte over the limit is refused from its header alone; one of exactly the limit is read and judged on its content', async () => {
   const header = Buffer.alloc(4);
   header.writeUInt32BE(262_145);
-  await expectRefusal(header, 'E_FRAME_TOO_LARGE', 'control frame of 262145 bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench');
+  await expectRefusal(
+    header,
+    'E_FRAME_TOO_LARGE',
+    'control frame of 262145 bytes exceeds the limit of 262144 bytes - the peer is not a compatible bench',
+  );
   // A frame of exactly the limit is read whole, then judged on its content.
   const padded = `{"type":"HELLO","pad":"${'x'.repeat(262_144 - Buffer.byteLength('{"type":"HELLO","pad":""}'))}"}`;
   assert.equal(Buffer.byteLength(padded), 262_144);
@@ -89,10 +113,22 @@ test('silent and slow peers are cut at the deadline of the phase, not held open 
   const afterHello = await RawControl.connect(s.port);
   afterHello.send(hello());
   try {
-    for (const [raw, phase] of [[silent, 'waiting for HELLO'], [half, 'waiting for HELLO'], [slow, 'waiting for HELLO'], [afterHello, 'waiting for TEST_REQUEST']] as const) {
+    for (const [raw, phase] of [
+      [silent, 'waiting for HELLO'],
+      [half, 'waiting for HELLO'],
+      [slow, 'waiting for HELLO'],
+      [afterHello, 'waiting for TEST_REQUEST'],
+    ] as const) {
       await raw.waitClosed(TIMEOUT_S * 1000 + 2000);
-      const error = { type: 'ERROR', code: 'E_PEER_TIMEOUT', message: `client 127.0.0.1:${raw.localPort} did not finish the handshake within ${TIMEOUT_S}s (still ${phase}) - is it a bench client?` };
-      assert.deepEqual(raw.received.filter((m) => m.type !== 'WELCOME'), [error]);
+      const error = {
+        type: 'ERROR',
+        code: 'E_PEER_TIMEOUT',
+        message: `client 127.0.0.1:${raw.localPort} did not finish the handshake within ${TIMEOUT_S}s (still ${phase}) - is it a bench client?`,
+      };
+      assert.deepEqual(
+        raw.received.filter((m) => m.type !== 'WELCOME'),
+        [error],
+      );
     }
   } finally {
     clearInterval(trickle);
@@ -111,15 +147,25 @@ test('messages out of order are refused at once with the expected and the receiv
     { steps: [hello(), { type: 'STOP' }], message: 'expected TEST_REQUEST, got STOP' },
     { steps: [hello(), hello()], message: 'expected TEST_REQUEST, got HELLO' },
     { steps: [hello(), { type: 'AUTH_RESPONSE', mac: 'ab' }], message: 'expected TEST_REQUEST, got AUTH_RESPONSE' },
-    { steps: [hello(), { type: 'TEST_REQUEST', params: { test: 'TCP_RR' } }], message: 'TEST_REQUEST with invalid params: duration_s, interval_s, omit_s, size_bytes, request_size_bytes, response_size_bytes, rate_bps, streams, reverse, timeout_s missing (a bench client sends every field)' },
-    { steps: [hello(), { type: 'TEST_REQUEST', params: { ...testRequest('ICMP' as never).params } }], message: 'TEST_REQUEST with invalid params: unknown test "ICMP"' },
+    {
+      steps: [hello(), { type: 'TEST_REQUEST', params: { test: 'TCP_RR' } }],
+      message:
+        'TEST_REQUEST with invalid params: duration_s, interval_s, omit_s, size_bytes, request_size_bytes, response_size_bytes, rate_bps, streams, reverse, timeout_s missing (a bench client sends every field)',
+    },
+    {
+      steps: [hello(), { type: 'TEST_REQUEST', params: { ...testRequest('ICMP' as never).params } }],
+      message: 'TEST_REQUEST with invalid params: unknown test "ICMP"',
+    },
   ];
   for (const { steps, message } of cases) {
     const raw = await RawControl.connect(s.port);
     for (const step of steps) raw.send(step);
-    const reply = await raw.nextAfterQueue(3000).then((m) => (m.type === 'WELCOME' ? raw.nextAfterQueue(3000) : m)).catch((e: Error) => {
-      throw new Error(`${JSON.stringify(steps)}: ${e.message}`);
-    });
+    const reply = await raw
+      .nextAfterQueue(3000)
+      .then((m) => (m.type === 'WELCOME' ? raw.nextAfterQueue(3000) : m))
+      .catch((e: Error) => {
+        throw new Error(`${JSON.stringify(steps)}: ${e.message}`);
+      });
     assert.deepEqual(reply, { type: 'ERROR', code: 'E_PROTOCOL', message }, JSON.stringify(steps));
     await raw.waitClosed(2000);
   }
@@ -128,11 +174,20 @@ test('messages out of order are refused at once with the expected and the receiv
 
 test('requests no bench client would send are refused before anything runs: a flood of samples, no timeout, fractional streams', async () => {
   const cases: Array<[object, string]> = [
-    [{ interval_s: 0.000001 }, 'TEST_REQUEST with invalid params: interval must be at least 100ms, not 0.001ms: shorter intervals are too short to measure'],
-    [{ timeout_s: 0 }, 'TEST_REQUEST with invalid params: timeout must be at least 1s, not 0s: a shorter one would declare a healthy peer dead'],
+    [
+      { interval_s: 0.000001 },
+      'TEST_REQUEST with invalid params: interval must be at least 100ms, not 0.001ms: shorter intervals are too short to measure',
+    ],
+    [
+      { timeout_s: 0 },
+      'TEST_REQUEST with invalid params: timeout must be at least 1s, not 0s: a shorter one would declare a healthy peer dead',
+    ],
     [{ streams: 1.5 }, 'TEST_REQUEST with invalid params: streams 1.5 is not a whole number'],
     [{ streams: 0 }, 'TEST_REQUEST with invalid params: streams must be at least 1, not 0'],
-    [{ omit_s: 5, duration_s: 1 }, 'TEST_REQUEST with invalid params: omit 5s leaves nothing to measure in a 1s run: make omit shorter than duration'],
+    [
+      { omit_s: 5, duration_s: 1 },
+      'TEST_REQUEST with invalid params: omit 5s leaves nothing to measure in a 1s run: make omit shorter than duration',
+    ],
     [{ size_bytes: 0.5 }, 'TEST_REQUEST with invalid params: size_bytes 0.5 is not a whole number'],
   ];
   const startsBefore = s.log.count('start');
@@ -152,7 +207,11 @@ test("a client asking for a day-long timeout is still dropped at the server's ow
   await requestTest(raw, testRequest('TCP_RR', { timeout_s: 100_000 }));
   const readyAt = Date.now();
   // It never opens its data connection: the server waits its own 2s, not the client's 100000s.
-  assert.deepEqual(await raw.next(TIMEOUT_S * 1000 + 2000), { type: 'ERROR', code: 'E_PEER_TIMEOUT', message: `no data connection with this test's cookie arrived within ${TIMEOUT_S}s` });
+  assert.deepEqual(await raw.next(TIMEOUT_S * 1000 + 2000), {
+    type: 'ERROR',
+    code: 'E_PEER_TIMEOUT',
+    message: `no data connection with this test's cookie arrived within ${TIMEOUT_S}s`,
+  });
   assert.ok(Date.now() - readyAt >= TIMEOUT_S * 1000 - 100, 'not before the deadline either');
   await raw.waitClosed(2000);
   await assertStillServes();
@@ -165,7 +224,11 @@ test('START before the data connections and STOP before START are refused at onc
     const sentAt = Date.now();
     raw.send({ type: early });
     const reply = await raw.next(3000);
-    assert.deepEqual(reply, { type: 'ERROR', code: 'E_PROTOCOL', message: `unexpected ${early} from client 127.0.0.1:${raw.localPort} while waiting for the data connections` });
+    assert.deepEqual(reply, {
+      type: 'ERROR',
+      code: 'E_PROTOCOL',
+      message: `unexpected ${early} from client 127.0.0.1:${raw.localPort} while waiting for the data connections`,
+    });
     assert.ok(Date.now() - sentAt < 1000, 'refused at once, not at the data deadline');
     await raw.waitClosed(2000);
   }
@@ -193,13 +256,29 @@ test('STOP sent while queued is refused at once, and the client behind it moves 
     await waitUntil(() => waiting.received.some((m) => m.type === 'QUEUED'), 2000, 'the first waiting client hears it is queued');
     behind.send(testRequest('TCP_RR'));
     await waitUntil(() => behind.received.some((m) => m.type === 'QUEUED'), 2000, 'the second waiting client hears it is queued');
-    assert.deepEqual(waiting.received.filter((m) => m.type === 'QUEUED'), [{ type: 'QUEUED', position: 1 }]);
-    assert.deepEqual(behind.received.filter((m) => m.type === 'QUEUED'), [{ type: 'QUEUED', position: 2 }]);
+    assert.deepEqual(
+      waiting.received.filter((m) => m.type === 'QUEUED'),
+      [{ type: 'QUEUED', position: 1 }],
+    );
+    assert.deepEqual(
+      behind.received.filter((m) => m.type === 'QUEUED'),
+      [{ type: 'QUEUED', position: 2 }],
+    );
     waiting.send({ type: 'STOP' });
     await waiting.waitClosed(1000);
-    assert.deepEqual(waiting.received.at(-1), { type: 'ERROR', code: 'E_PROTOCOL', message: `unexpected STOP from client 127.0.0.1:${waiting.localPort} while waiting in the queue` });
+    assert.deepEqual(waiting.received.at(-1), {
+      type: 'ERROR',
+      code: 'E_PROTOCOL',
+      message: `unexpected STOP from client 127.0.0.1:${waiting.localPort} while waiting in the queue`,
+    });
     await waitUntil(() => behind.received.filter((m) => m.type === 'QUEUED').length === 2, 1000, 'the client behind hears it moved up');
-    assert.deepEqual(behind.received.filter((m) => m.type === 'QUEUED'), [{ type: 'QUEUED', position: 2 }, { type: 'QUEUED', position: 1 }]);
+    assert.deepEqual(
+      behind.received.filter((m) => m.type === 'QUEUED'),
+      [
+        { type: 'QUEUED', position: 2 },
+        { type: 'QUEUED', position: 1 },
+      ],
+    );
     behind.destroy();
   } finally {
     holder.destroy();
@@ -209,7 +288,16 @@ test('STOP sent while queued is refused at once, and the client behind it moves 
 });
 
 test('a client that disconnects at each step of the protocol is noticed at once and the next client is served', async () => {
-  const steps = ['after connect', 'after HELLO', 'after TEST_REQUEST', 'while queued', 'after READY', 'after ATTACHED', 'after START', 'mid-test'] as const;
+  const steps = [
+    'after connect',
+    'after HELLO',
+    'after TEST_REQUEST',
+    'while queued',
+    'after READY',
+    'after ATTACHED',
+    'after START',
+    'mid-test',
+  ] as const;
   for (const step of steps) {
     const holder = step === 'while queued' ? await RawControl.connect(s.port) : null;
     const holderData = holder ? await attachData('UDP_RR', await requestTest(holder, testRequest('UDP_RR', { duration_s: 1 }))) : null;
@@ -242,7 +330,8 @@ test('a client that disconnects at each step of the protocol is noticed at once 
     raw.destroy();
     closeData();
     const client = `127.0.0.1:${raw.localPort}`;
-    const failure = (): LoggedEvent | undefined => s.log.events.slice(firstEvent).find((e) => e.event === 'test' && e.fields.client === client);
+    const failure = (): LoggedEvent | undefined =>
+      s.log.events.slice(firstEvent).find((e) => e.event === 'test' && e.fields.client === client);
     await waitUntil(() => failure() !== undefined, TIMEOUT_S * 1000, `the server logs the test ${step} as failed`);
     assert.ok(Date.now() - cutAt < 1000, `noticed ${step} within a second, before any deadline`);
     assert.equal(failure()!.fields.status, 'failed');

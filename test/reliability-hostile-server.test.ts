@@ -81,7 +81,10 @@ test('counters that run backwards, times that go back or past the end, and too m
     (honest) => edit(honest, (s) => (s.samples = [sample(0.2, 0), sample(0.1, 0), s.final])),
     'stream 0 sample 1 at 0.1s, before the sample at 0.2s',
   );
-  await assertLie((honest) => edit(honest, (s) => (s.final = sample(5000, s.final.bytes))), /^stream 0 final sample at 5000s, later than the [\d.]+s the test can have lasted$/);
+  await assertLie(
+    (honest) => edit(honest, (s) => (s.final = sample(5000, s.final.bytes))),
+    /^stream 0 final sample at 5000s, later than the [\d.]+s the test can have lasted$/,
+  );
   await assertLie(
     (honest) => edit(honest, (s) => (s.samples = Array.from({ length: 4 }, () => sample(0, 0)))),
     'stream 0 with 4 samples, more than a 0.3s test at 0.3s intervals has (3)',
@@ -99,7 +102,10 @@ test('bench test against a lying server exits 1 with one line naming the server'
   try {
     const r = await runCli(['test', 'TCP_STREAM', '--peer', `127.0.0.1:${fake.port}`, '--duration', '300ms', '--interval', '300ms']);
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(r.stderr, `bench: TCP_STREAM failed: peer 127.0.0.1:${fake.port} sent an impossible RESULT: stream 0 final bytes -5e18 is negative - is it a compatible bench server?\n`);
+    assert.equal(
+      r.stderr,
+      `bench: TCP_STREAM failed: peer 127.0.0.1:${fake.port} sent an impossible RESULT: stream 0 final bytes -5e18 is negative - is it a compatible bench server?\n`,
+    );
   } finally {
     await fake.close();
   }

@@ -13,7 +13,18 @@ import { parseRun, runCli, startServeProcess, type ServeProcess } from './helper
 let server: ServeProcess;
 let peer: string;
 before(async () => {
-  server = await startServeProcess(['--max-duration', '2s', '--max-streams', '2', '--max-size', '1KiB', '--max-rate', '10M', '--allow', 'TCP_STREAM,UDP_STREAM,TCP_RR']);
+  server = await startServeProcess([
+    '--max-duration',
+    '2s',
+    '--max-streams',
+    '2',
+    '--max-size',
+    '1KiB',
+    '--max-rate',
+    '10M',
+    '--allow',
+    'TCP_STREAM,UDP_STREAM,TCP_RR',
+  ]);
   peer = `127.0.0.1:${server.port}`;
 });
 after(async () => {
@@ -28,12 +39,30 @@ test('each limit set on bench serve refuses a request beyond it with the exact m
   const cases: Array<[string[], string]> = [
     [['TCP_STREAM', '--duration', '3s'], "duration 3s exceeds this server's limit of 2s (bench serve --max-duration)"],
     [['TCP_STREAM', '--duration', '1s', '--streams', '3'], "3 streams exceeds this server's limit of 2 (bench serve --max-streams)"],
-    [['TCP_STREAM', '--duration', '1s', '--size', '2KiB'], "message size 2KiB exceeds this server's limit of 1KiB (bench serve --max-size)"],
-    [['TCP_RR', '--duration', '1s', '--response-size', '1025'], "message size 1025 bytes exceeds this server's limit of 1KiB (bench serve --max-size)"],
-    [['TCP_RR', '--duration', '1s', '--request-size', '4096'], "message size 4KiB exceeds this server's limit of 1KiB (bench serve --max-size)"],
-    [['UDP_STREAM', '--duration', '1s', '--size', '1000', '--rate', '20M'], "20Mbit/s exceeds this server's UDP limit of 10Mbit/s (bench serve --max-rate)"],
-    [['UDP_STREAM', '--duration', '1s', '--size', '1000'], "an unpaced rate exceeds this server's UDP limit of 10Mbit/s (bench serve --max-rate)"],
-    [['UDP_RR', '--duration', '1s'], 'this server does not allow UDP_RR (allowed: TCP_STREAM, UDP_STREAM, TCP_RR; see bench serve --allow)'],
+    [
+      ['TCP_STREAM', '--duration', '1s', '--size', '2KiB'],
+      "message size 2KiB exceeds this server's limit of 1KiB (bench serve --max-size)",
+    ],
+    [
+      ['TCP_RR', '--duration', '1s', '--response-size', '1025'],
+      "message size 1025 bytes exceeds this server's limit of 1KiB (bench serve --max-size)",
+    ],
+    [
+      ['TCP_RR', '--duration', '1s', '--request-size', '4096'],
+      "message size 4KiB exceeds this server's limit of 1KiB (bench serve --max-size)",
+    ],
+    [
+      ['UDP_STREAM', '--duration', '1s', '--size', '1000', '--rate', '20M'],
+      "20Mbit/s exceeds this server's UDP limit of 10Mbit/s (bench serve --max-rate)",
+    ],
+    [
+      ['UDP_STREAM', '--duration', '1s', '--size', '1000'],
+      "an unpaced rate exceeds this server's UDP limit of 10Mbit/s (bench serve --max-rate)",
+    ],
+    [
+      ['UDP_RR', '--duration', '1s'],
+      'this server does not allow UDP_RR (allowed: TCP_STREAM, UDP_STREAM, TCP_RR; see bench serve --allow)',
+    ],
   ];
   for (const [args, message] of cases) {
     const r = await runCli(['test', ...args, '--peer', peer]);
@@ -42,7 +71,10 @@ test('each limit set on bench serve refuses a request beyond it with the exact m
     assert.equal(r.stdout.split('\n').length, 2, 'nothing but the opening line on stdout');
   }
   assert.equal(startCount(), 0, 'no refused request started a test');
-  const refusals = server.log().split('\n').filter((l) => / test client=\S+ test=\S+ status=failed error=".* \(bench serve --|see bench serve --allow/.test(l));
+  const refusals = server
+    .log()
+    .split('\n')
+    .filter((l) => / test client=\S+ test=\S+ status=failed error=".* \(bench serve --|see bench serve --allow/.test(l));
   assert.equal(refusals.length, cases.length, server.log());
 });
 
@@ -86,11 +118,23 @@ test('the default limits: 3600s, 64 streams, 16MiB messages, every test allowed'
       return run.error!.message;
     };
     const where = `peer 127.0.0.1:${s.port}`;
-    assert.equal(await refused('TCP_STREAM', { duration: '3601s' }), `${where}: duration 3601s exceeds this server's limit of 1h (bench serve --max-duration)`);
-    assert.equal(await refused('TCP_STREAM', { duration: '1s', streams: 65 }), `${where}: 65 streams exceeds this server's limit of 64 (bench serve --max-streams)`);
-    assert.equal(await refused('TCP_STREAM', { duration: '1s', size: 16 * 1024 * 1024 + 1 }), `${where}: message size 16777217 bytes exceeds this server's limit of 16MiB (bench serve --max-size)`);
+    assert.equal(
+      await refused('TCP_STREAM', { duration: '3601s' }),
+      `${where}: duration 3601s exceeds this server's limit of 1h (bench serve --max-duration)`,
+    );
+    assert.equal(
+      await refused('TCP_STREAM', { duration: '1s', streams: 65 }),
+      `${where}: 65 streams exceeds this server's limit of 64 (bench serve --max-streams)`,
+    );
+    assert.equal(
+      await refused('TCP_STREAM', { duration: '1s', size: 16 * 1024 * 1024 + 1 }),
+      `${where}: message size 16777217 bytes exceeds this server's limit of 16MiB (bench serve --max-size)`,
+    );
     assert.equal(s.log.count('start'), 0);
-    const ok = await runTest({ params: resolveParams('UDP_RR', { duration: '300ms', interval: '300ms' }), peer: { host: '127.0.0.1', port: s.port } });
+    const ok = await runTest({
+      params: resolveParams('UDP_RR', { duration: '300ms', interval: '300ms' }),
+      peer: { host: '127.0.0.1', port: s.port },
+    });
     assert.equal(ok.status, 'ok', JSON.stringify(ok.error));
   } finally {
     await s.close();

@@ -58,19 +58,53 @@ test('the decoder, fed arbitrary bytes in arbitrary chunks, yields frames or ref
 });
 
 test('the client-message parser turns any JSON or any bytes into a checked message or a protocol error, never a crash', () => {
-  const knownType = fc.constantFrom('HELLO', 'AUTH_RESPONSE', 'TEST_REQUEST', 'START', 'STOP', 'WELCOME', 'ERROR', '__proto__', 'constructor');
+  const knownType = fc.constantFrom(
+    'HELLO',
+    'AUTH_RESPONSE',
+    'TEST_REQUEST',
+    'START',
+    'STOP',
+    'WELCOME',
+    'ERROR',
+    '__proto__',
+    'constructor',
+  );
   // A valid request with a few fields replaced by anything: most near-misses, some valid.
-  const base = { test: 'TCP_STREAM', duration_s: 1, interval_s: 1, omit_s: 0, size_bytes: 1472, request_size_bytes: 1, response_size_bytes: 1, rate_bps: 0, streams: 1, reverse: false, timeout_s: 30 };
+  const base = {
+    test: 'TCP_STREAM',
+    duration_s: 1,
+    interval_s: 1,
+    omit_s: 0,
+    size_bytes: 1472,
+    request_size_bytes: 1,
+    response_size_bytes: 1,
+    rate_bps: 0,
+    streams: 1,
+    reverse: false,
+    timeout_s: 30,
+  };
   const anyNumber = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -1, 0.05, 0.1, 1e-9, 1e9, 129, 2 ** 53));
   const params = fc
-    .array(fc.tuple(fc.constantFrom(...Object.keys(base)), fc.oneof(anyNumber, fc.jsonValue(), fc.constantFrom('TCP_RR', 'UDP_RR', 'UDP_STREAM'))), { maxLength: 3 })
+    .array(
+      fc.tuple(
+        fc.constantFrom(...Object.keys(base)),
+        fc.oneof(anyNumber, fc.jsonValue(), fc.constantFrom('TCP_RR', 'UDP_RR', 'UDP_STREAM')),
+      ),
+      { maxLength: 3 },
+    )
     .map((changes) => ({ ...base, ...Object.fromEntries(changes) }));
   const message = fc.oneof(
     fc.jsonValue(),
-    fc.record({ type: knownType, protocol: fc.jsonValue(), bench_version: fc.jsonValue(), mac: fc.jsonValue(), params: fc.jsonValue() }, { requiredKeys: ['type'] }),
+    fc.record(
+      { type: knownType, protocol: fc.jsonValue(), bench_version: fc.jsonValue(), mac: fc.jsonValue(), params: fc.jsonValue() },
+      { requiredKeys: ['type'] },
+    ),
     { arbitrary: params.map((p) => ({ type: 'TEST_REQUEST', params: p })), weight: 2 },
   );
-  const frame = fc.oneof(message.map((m) => Buffer.from(JSON.stringify(m) ?? 'undefined', 'utf8')), fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)));
+  const frame = fc.oneof(
+    message.map((m) => Buffer.from(JSON.stringify(m) ?? 'undefined', 'utf8')),
+    fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+  );
   let accepted = 0;
   let acceptedRequests = 0;
   fc.assert(
@@ -82,7 +116,15 @@ test('the client-message parser turns any JSON or any bytes into a checked messa
         if (m.type === 'TEST_REQUEST') {
           acceptedRequests++;
           const p = m.params;
-          assert.ok(Number.isInteger(p.streams) && Number.isInteger(p.size_bytes) && p.streams >= 1 && p.interval_s >= 0.1 && p.timeout_s >= 1 && p.duration_s > p.omit_s, JSON.stringify(p));
+          assert.ok(
+            Number.isInteger(p.streams) &&
+              Number.isInteger(p.size_bytes) &&
+              p.streams >= 1 &&
+              p.interval_s >= 0.1 &&
+              p.timeout_s >= 1 &&
+              p.duration_s > p.omit_s,
+            JSON.stringify(p),
+          );
         }
       } catch (err) {
         assert.ok(err instanceof BenchError && err.code === 'E_PROTOCOL', `${bytes.toString('utf8')}: ${String(err)}`);
@@ -90,18 +132,41 @@ test('the client-message parser turns any JSON or any bytes into a checked messa
     }),
     { numRuns: 5000 },
   );
-  assert.ok(accepted > 0 && acceptedRequests > 0, `some generated messages were valid (${accepted}, of which ${acceptedRequests} TEST_REQUEST)`);
+  assert.ok(
+    accepted > 0 && acceptedRequests > 0,
+    `some generated messages were valid (${accepted}, of which ${acceptedRequests} TEST_REQUEST)`,
+  );
 });
 
 // The server's state machine: a model of each phase and what the server must answer.
 
 type Phase = 'hello' | 'request' | 'attach' | 'start' | 'running' | 'done' | 'closed';
 type Step =
-  | 'hello' | 'badVersion' | 'request' | 'badRequest' | 'refusedRequest' | 'attach' | 'start' | 'stop'
-  | 'authResponse' | 'unknownType' | 'notJson' | 'garbage' | 'hugeLength' | 'pause';
+  | 'hello'
+  | 'badVersion'
+  | 'request'
+  | 'badRequest'
+  | 'refusedRequest'
+  | 'attach'
+  | 'start'
+  | 'stop'
+  | 'authResponse'
+  | 'unknownType'
+  | 'notJson'
+  | 'garbage'
+  | 'hugeLength'
+  | 'pause';
 type Ending = 'cut' | 'linger' | 'partial';
 /** What the protocol expects in each phase. */
-const NEXT: Record<Phase, Step> = { hello: 'hello', request: 'request', attach: 'attach', start: 'start', running: 'stop', done: 'pause', closed: 'pause' };
+const NEXT: Record<Phase, Step> = {
+  hello: 'hello',
+  request: 'request',
+  attach: 'attach',
+  start: 'start',
+  running: 'stop',
+  done: 'pause',
+  closed: 'pause',
+};
 
 const TIMEOUT_S = 1;
 const DURATION_S = 0.3;
@@ -157,7 +222,9 @@ async function play(c: Conversation, step: Step, garbage: Uint8Array): Promise<v
       return;
     case 'request':
     case 'refusedRequest': {
-      raw.send(testRequest(c.test, { duration_s: DURATION_S, interval_s: DURATION_S, timeout_s: TIMEOUT_S, streams: step === 'request' ? 1 : 5 }));
+      raw.send(
+        testRequest(c.test, { duration_s: DURATION_S, interval_s: DURATION_S, timeout_s: TIMEOUT_S, streams: step === 'request' ? 1 : 5 }),
+      );
       if (c.phase !== 'request') return expectError(c, 'E_PROTOCOL');
       if (step === 'refusedRequest') return expectError(c, 'E_REFUSED');
       const ready = await nextAnswer(raw);
@@ -227,7 +294,22 @@ async function end(c: Conversation, ending: Ending): Promise<void> {
 }
 
 test('random sequences of valid, invalid and out-of-order messages and cuts get the answers the model predicts, and the server keeps serving (property)', async () => {
-  const step = fc.constantFrom<Step | 'next'>('hello', 'badVersion', 'request', 'badRequest', 'refusedRequest', 'attach', 'start', 'stop', 'authResponse', 'unknownType', 'notJson', 'garbage', 'hugeLength', 'pause');
+  const step = fc.constantFrom<Step | 'next'>(
+    'hello',
+    'badVersion',
+    'request',
+    'badRequest',
+    'refusedRequest',
+    'attach',
+    'start',
+    'stop',
+    'authResponse',
+    'unknownType',
+    'notJson',
+    'garbage',
+    'hugeLength',
+    'pause',
+  );
   // 'next' is whatever the protocol expects now: most sequences follow it for a while before they stray.
   const move = fc.oneof({ arbitrary: fc.constant<Step | 'next'>('next'), weight: 3 }, { arbitrary: step, weight: 2 });
   const sequence = fc.record({
@@ -253,7 +335,8 @@ test('random sequences of valid, invalid and out-of-order messages and cuts get 
         await end(c, ending);
         // Every connection ends in exactly one log line, ok only for a whole test.
         const client = `127.0.0.1:${raw.localPort}`;
-        const ours = (): typeof s.log.events => s.log.events.slice(firstEvent).filter((e) => e.event === 'test' && e.fields.client === client);
+        const ours = (): typeof s.log.events =>
+          s.log.events.slice(firstEvent).filter((e) => e.event === 'test' && e.fields.client === client);
         await waitUntil(() => ours().length > 0, 3000, `the server logs the end of ${client}`);
         const lines = ours();
         assert.equal(lines.length, 1);

@@ -28,13 +28,25 @@ test('100 clients queued at once are all served, one at a time, in the order the
     );
     const results = await Promise.all(runs);
     const failed = results.filter((r) => r.status !== 'ok');
-    assert.deepEqual(failed.map((r) => r.error), []);
+    assert.deepEqual(
+      failed.map((r) => r.error),
+      [],
+    );
     await s.waitForTests(100);
     // Exactly one client never waited; the others were told positions 1 to 99.
-    assert.deepEqual([...firstPosition].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      [...firstPosition].sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     // Served in arrival order: ordered by when they started, their first positions count up.
-    const byStart = startedAt.map((t, i) => ({ t, i })).sort((a, b) => a.t - b.t).map(({ i }) => firstPosition[i]);
-    assert.deepEqual(byStart, Array.from({ length: 100 }, (_, i) => i));
+    const byStart = startedAt
+      .map((t, i) => ({ t, i }))
+      .sort((a, b) => a.t - b.t)
+      .map(({ i }) => firstPosition[i]);
+    assert.deepEqual(
+      byStart,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     // The server agrees: it started them in the order it queued them.
     const starts = s.log.events.filter((e) => e.event === 'start').map((e) => e.fields.client);
     const queued = s.log.events.filter((e) => e.event === 'queued').map((e) => e.fields.client);
@@ -42,7 +54,10 @@ test('100 clients queued at once are all served, one at a time, in the order the
     assert.deepEqual(starts.slice(1), queued);
     // And never two tests at once.
     const sequence = s.log.events.filter((e) => e.event === 'start' || e.event === 'test').map((e) => e.event);
-    assert.deepEqual(sequence, Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? 'start' : 'test')));
+    assert.deepEqual(
+      sequence,
+      Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? 'start' : 'test')),
+    );
   } finally {
     await s.close();
   }

@@ -43,7 +43,11 @@ test('past the default cap of 16 waiting clients the next one is told the server
     refused.send(hello());
     refused.send(testRequest('TCP_RR'));
     assert.equal((await refused.next()).type, 'WELCOME');
-    assert.deepEqual(await refused.next(), { type: 'ERROR', code: 'E_SERVER_BUSY', message: 'server busy: 16 clients waiting (limit 16) - try again later' });
+    assert.deepEqual(await refused.next(), {
+      type: 'ERROR',
+      code: 'E_SERVER_BUSY',
+      message: 'server busy: 16 clients waiting (limit 16) - try again later',
+    });
     await refused.waitClosed(2000);
   } finally {
     for (const c of clients) c.destroy();
@@ -60,7 +64,9 @@ test('bench serve --max-queue 1: a third client is refused through the CLI with 
     const peer = `127.0.0.1:${server.port}`;
     const holder = runCli(['test', 'TCP_STREAM', '--peer', peer, '--duration', '2s', '--json']);
     await waitUntil(() => / start client=/.test(server.log()), 10_000, 'the first client holds the server');
-    const waiting = spawn(process.execPath, [CLI, 'test', 'TCP_RR', '--peer', peer, '--duration', '300ms', '--json'], { env: { ...process.env, NO_COLOR: '1' } });
+    const waiting = spawn(process.execPath, [CLI, 'test', 'TCP_RR', '--peer', peer, '--duration', '300ms', '--json'], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let waitingErr = '';
     waiting.stderr.on('data', (d: Buffer) => (waitingErr += d.toString()));
     const waitingDone = new Promise<number | null>((resolve) => waiting.on('close', resolve));
@@ -72,7 +78,10 @@ test('bench serve --max-queue 1: a third client is refused through the CLI with 
     assert.equal(first.code, 0, first.stderr);
     assert.equal(await waitingDone, 0, waitingErr);
     assert.equal(waitingErr, 'bench: queued behind 1 test on the server; waiting\n');
-    assert.match(server.log(), / test client=\S+ test=UDP_RR status=failed error="server busy: 1 clients waiting \(limit 1\) - try again later"/);
+    assert.match(
+      server.log(),
+      / test client=\S+ test=UDP_RR status=failed error="server busy: 1 clients waiting \(limit 1\) - try again later"/,
+    );
   } finally {
     await server.stop();
   }
@@ -118,13 +127,27 @@ test('waiting clients hear their position each time the queue moves, counting do
       const mine: RunEvent[] = [];
       events.push(mine);
       // A 1.5s timeout: the server repeats the position every 0.5s so the wait never looks like silence.
-      runs.push(runTest({ params: resolveParams('UDP_RR', { duration: '300ms', interval: '300ms', timeout: '1500ms' }), peer, onEvent: (e) => mine.push(e) }));
+      runs.push(
+        runTest({
+          params: resolveParams('UDP_RR', { duration: '300ms', interval: '300ms', timeout: '1500ms' }),
+          peer,
+          onEvent: (e) => mine.push(e),
+        }),
+      );
       await waitUntil(() => s.log.count('queued') === i + 1, 5000, `client ${i + 1} is queued`);
     }
     const results = await Promise.all([holder, ...runs]);
-    assert.deepEqual(results.map((r) => r.status), ['ok', 'ok', 'ok', 'ok', 'ok'], JSON.stringify(results.map((r) => r.error)));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['ok', 'ok', 'ok', 'ok', 'ok'],
+      JSON.stringify(results.map((r) => r.error)),
+    );
     for (const [i, mine] of events.entries()) {
-      assert.deepEqual(changes(queuedPositions(mine)), Array.from({ length: i + 1 }, (_, k) => i + 1 - k), `client ${i + 1} counts down`);
+      assert.deepEqual(
+        changes(queuedPositions(mine)),
+        Array.from({ length: i + 1 }, (_, k) => i + 1 - k),
+        `client ${i + 1} counts down`,
+      );
     }
     // The first waiter waited about 2s at position 1: it heard that position again and again.
     const repeats = queuedPositions(events[0]).filter((p) => p === 1).length;

@@ -68,7 +68,10 @@ const KINDS: Array<[string, Kind]> = [
   ['an unknown type', sendAndWait(() => frame('{"type":"RESET"}'))],
   ['START first', sendAndWait(() => frame('{"type":"START"}'))],
   ['another version', sendAndWait(() => frame(JSON.stringify(hello(7))))],
-  ['a refused request', sendAndWait(() => Buffer.concat([frame(JSON.stringify(hello())), frame(JSON.stringify(testRequest('TCP_RR', { streams: 99 })))]))],
+  [
+    'a refused request',
+    sendAndWait(() => Buffer.concat([frame(JSON.stringify(hello())), frame(JSON.stringify(testRequest('TCP_RR', { streams: 99 })))])),
+  ],
   [
     'HELLO then leave',
     async (port) => {
@@ -142,7 +145,8 @@ test(`after ${CONNECTIONS} hostile connections of mixed kinds, the server's file
     // Every connection ends in exactly one log line from the server.
     // Beyond 10 a second, failed handshakes are counted in a 'suppressed' line instead of one line each.
     const accounted = (): number =>
-      s.log.count('test') + s.log.events.filter((e) => e.event === 'suppressed' && e.fields.event === 'test').reduce((sum, e) => sum + Number(e.fields.lines), 0);
+      s.log.count('test') +
+      s.log.events.filter((e) => e.event === 'suppressed' && e.fields.event === 'test').reduce((sum, e) => sum + Number(e.fields.lines), 0);
     await waitUntil(() => accounted() >= CONNECTIONS + 1, 15_000, `the server logs all ${CONNECTIONS} connections`);
     assert.equal(accounted(), CONNECTIONS + 1);
     const hostileSeconds = (Date.now() - started) / 1000;
@@ -161,9 +165,14 @@ test(`after ${CONNECTIONS} hostile connections of mixed kinds, the server's file
     assert.equal(fdsAfter, fdsBefore, `open file descriptors: ${fdsBefore} before, ${fdsAfter} after`);
     const after = await settledMemory();
     const mib = (n: number): string => (n / 1048576).toFixed(1);
-    t.diagnostic(`${CONNECTIONS} connections in ${hostileSeconds.toFixed(1)}s; fds ${fdsBefore} -> ${fdsAfter}; RSS ${mib(before.rss)} -> ${mib(after.rss)} MiB; heap used ${mib(before.heapUsed)} -> ${mib(after.heapUsed)} MiB`);
+    t.diagnostic(
+      `${CONNECTIONS} connections in ${hostileSeconds.toFixed(1)}s; fds ${fdsBefore} -> ${fdsAfter}; RSS ${mib(before.rss)} -> ${mib(after.rss)} MiB; heap used ${mib(before.heapUsed)} -> ${mib(after.heapUsed)} MiB`,
+    );
     assert.ok(after.rss - before.rss < RSS_MARGIN_BYTES, `RSS grew by ${mib(after.rss - before.rss)} MiB over ${CONNECTIONS} connections`);
-    assert.ok(after.heapUsed - before.heapUsed < HEAP_MARGIN_BYTES, `live heap grew by ${mib(after.heapUsed - before.heapUsed)} MiB over ${CONNECTIONS} connections`);
+    assert.ok(
+      after.heapUsed - before.heapUsed < HEAP_MARGIN_BYTES,
+      `live heap grew by ${mib(after.heapUsed - before.heapUsed)} MiB over ${CONNECTIONS} connections`,
+    );
   } finally {
     await s.close();
   }

@@ -28,10 +28,18 @@ test('axes get nice tick values that cover the data', () => {
 });
 
 test('figures are shown with four significant digits, never fewer than the whole number', () => {
-  assert.deepEqual(
-    [14234.133, 966.15, 94.767, 3.385, 0.018, 0.0123456, 100, 0, 2137.4, -20.04].map(formatNumber),
-    ['14234', '966.1', '94.77', '3.385', '0.018', '0.01235', '100', '0', '2137', '-20.04'],
-  );
+  assert.deepEqual([14234.133, 966.15, 94.767, 3.385, 0.018, 0.0123456, 100, 0, 2137.4, -20.04].map(formatNumber), [
+    '14234',
+    '966.1',
+    '94.77',
+    '3.385',
+    '0.018',
+    '0.01235',
+    '100',
+    '0',
+    '2137',
+    '-20.04',
+  ]);
 });
 
 test('chart text from a scenario is escaped, in titles, legends and labels', () => {
@@ -41,8 +49,20 @@ test('chart text from a scenario is escaped, in titles, legends and labels', () 
     xLabel: 'time (s)',
     yLabel: 'throughput (Mbit/s)',
     series: [
-      { name: hostile, points: [{ x: 0.5, y: 1 }, { x: 1.5, y: 2 }] },
-      { name: 'b', points: [{ x: 0.5, y: 2 }, { x: 1.5, y: 1 }] },
+      {
+        name: hostile,
+        points: [
+          { x: 0.5, y: 1 },
+          { x: 1.5, y: 2 },
+        ],
+      },
+      {
+        name: 'b',
+        points: [
+          { x: 0.5, y: 2 },
+          { x: 1.5, y: 1 },
+        ],
+      },
     ],
   });
   assert.doesNotMatch(svg, /<script/);
@@ -56,7 +76,15 @@ test('a line chart places each interval on the axes it labels', () => {
     title: 't',
     xLabel: 'time (s)',
     yLabel: 'throughput (Mbit/s)',
-    series: [{ name: 'throughput', points: [{ x: 0, y: 0 }, { x: 10, y: 15000 }] }],
+    series: [
+      {
+        name: 'throughput',
+        points: [
+          { x: 0, y: 0 },
+          { x: 10, y: 15000 },
+        ],
+      },
+    ],
     xMin: 0,
     xMax: 10,
   });
@@ -89,7 +117,15 @@ test('a sweep chart draws whiskers only where there is an interval, and categori
     xLabel: 'congestion control',
     yLabel: 'throughput (Mbit/s)',
     categories: ['cubic', 'bbr'],
-    series: [{ name: 's', points: [{ x: 0, mean: 9000, ci95: 150 }, { x: 1, mean: 9400, ci95: null }] }],
+    series: [
+      {
+        name: 's',
+        points: [
+          { x: 0, mean: 9000, ci95: 150 },
+          { x: 1, mean: 9400, ci95: null },
+        ],
+      },
+    ],
   });
   assert.equal((svg.match(/class="whisker"/g) ?? []).length, 1);
   assert.match(svg, />cubic<\/text>/);
@@ -108,7 +144,20 @@ function titleOf(svg: string): string[] {
 // Issue 16: "...: throughput over tim", a title cut mid-word at a fixed number of characters.
 test('a chart title too long for one line wraps at a space onto two, never cut mid-word', () => {
   const chart = (title: string): string =>
-    renderLineChart({ title, xLabel: 'time (s)', yLabel: 'y', series: [{ name: 'a', points: [{ x: 0, y: 1 }, { x: 1, y: 2 }] }] });
+    renderLineChart({
+      title,
+      xLabel: 'time (s)',
+      yLabel: 'y',
+      series: [
+        {
+          name: 'a',
+          points: [
+            { x: 0, y: 1 },
+            { x: 1, y: 2 },
+          ],
+        },
+      ],
+    });
   const long = 'udp-rate rate=1G size=1472 streams=4 #2: throughput over time';
   assert.deepEqual(titleOf(chart(long)), ['udp-rate rate=1G size=1472 streams=4 #2:', 'throughput over time']);
   // Too long for two lines: the run's label is shortened at a word, what the chart shows stays whole.

@@ -37,7 +37,16 @@ test('bench report --template renders a template of your own on the documented m
       '{{#each failed_runs}}{{error.code}}{{/each}} {{counts.runs}} runs, {{charts.length}} charts\n',
   );
   const out = join(dir, 'mine.txt');
-  const { code, stderr } = await runCli(['report', fixturePath('lab-baseline.json'), '--template', template, '-o', out, '--format', 'html']);
+  const { code, stderr } = await runCli([
+    'report',
+    fixturePath('lab-baseline.json'),
+    '--template',
+    template,
+    '-o',
+    out,
+    '--format',
+    'html',
+  ]);
   assert.equal(stderr, '');
   assert.equal(code, 0);
   assert.equal(
@@ -71,7 +80,10 @@ test('bench report says what is wrong with a bad template, format or results fil
   await writeFile(wrong, JSON.stringify({ name: 'not-results', version: '1.0.0' }));
   const notResults = await runCli(['report', wrong]);
   assert.equal(notResults.code, 2);
-  assert.equal(notResults.stderr, `bench: cannot read results file '${wrong}': not a bench results file (no schema_version) - pass the results.json that bench run wrote\n`);
+  assert.equal(
+    notResults.stderr,
+    `bench: cannot read results file '${wrong}': not a bench results file (no schema_version) - pass the results.json that bench run wrote\n`,
+  );
 });
 
 test('bench report --template without -o prints on stdout and leaves the report the run wrote alone', async () => {
@@ -105,7 +117,10 @@ test('bench report does not replace the report beside the results file unless --
   const refused = await runCli(['report', results]);
   assert.equal(refused.code, 2);
   assert.equal(refused.stdout, '');
-  assert.equal(refused.stderr, `bench: ${join(dir, 'report.html')} already exists (bench run wrote it): pass --force to replace it, or -o FILE to write the report elsewhere\n`);
+  assert.equal(
+    refused.stderr,
+    `bench: ${join(dir, 'report.html')} already exists (bench run wrote it): pass --force to replace it, or -o FILE to write the report elsewhere\n`,
+  );
   assert.equal(await readFile(join(dir, 'report.html'), 'utf8'), 'the report bench run wrote\n');
 
   const forced = await runCli(['report', results, '--force']);

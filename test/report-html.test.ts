@@ -23,8 +23,13 @@ function textOf(html: string): string {
 
 function decode(html: string): string {
   return html
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;/g, "'")
-    .replace(/&#x60;/g, '`').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&#x60;/g, '`')
+    .replace(/&#x3D;/g, '=')
+    .replace(/&amp;/g, '&');
 }
 
 function count(haystack: string, needle: string | RegExp): number {
@@ -38,7 +43,6 @@ function groupCharts(html: string, groupAnchor: string): string[] {
   const section = html.slice(start, next === -1 ? html.indexOf('</section>', start) : next);
   return Array.from(section.matchAll(/<svg[\s\S]*?<\/svg>/g), (m) => m[0]);
 }
-
 
 test('the HTML report shows the title from report.title, the date, the host and the versions', async () => {
   const { main, files } = await renderReport(await readFixture('lab-baseline.json'), 'html');
@@ -100,9 +104,21 @@ test('a summary table per group gives mean, 95% CI, min and max across repeats',
     ['Duplicates', 'packets', '2', '0', '± 0', '0', '0', 'lower'],
   ]);
   const rr = tableAfter(main, '<h3 id="group-08">');
-  assert.deepEqual(rr.map((r) => r[0]), [
-    'Figure', 'Transactions', 'Latency min', 'Latency mean', 'Latency stddev', 'Latency p50', 'Latency p90', 'Latency p99', 'Latency p99.9', 'Latency max',
-  ]);
+  assert.deepEqual(
+    rr.map((r) => r[0]),
+    [
+      'Figure',
+      'Transactions',
+      'Latency min',
+      'Latency mean',
+      'Latency stddev',
+      'Latency p50',
+      'Latency p90',
+      'Latency p99',
+      'Latency p99.9',
+      'Latency max',
+    ],
+  );
   assert.deepEqual(rr[7], ['Latency p99', 'µs', '3', '94.77', '± 4.024', '92.9', '95.8', 'lower']);
   assert.match(main, /<h3 id="group-10">udp-jumbo<\/h3>[\s\S]*?<p class="error">No repeat produced a result\.<\/p>/);
 });
@@ -146,7 +162,9 @@ test('a rate sweep whose sender fell short: a warning in its group, and each fig
   fast.figures.target_mbps = { n: 2, mean: 1000, ci95: 0, min: 1000, max: 1000, better: 'higher' };
   const { main } = await renderReport(results, 'html');
   const banners = [...main.matchAll(/<p class="banner warn">([^<]*)<\/p>/g)].map((m) => m[1]);
-  assert.deepEqual(banners, ['Rate not reached: the sender reached 564 of the 1000 Mbit/s asked (56.4%): loss and jitter describe that lighter load.']);
+  assert.deepEqual(banners, [
+    'Rate not reached: the sender reached 564 of the 1000 Mbit/s asked (56.4%): loss and jitter describe that lighter load.',
+  ]);
   assert.ok(main.indexOf(banners[0]) > main.indexOf(`>${fast.label.replace('=', '&#x3D;')}</h3>`), 'the banner sits in its group');
   assert.deepEqual(tableAfter(main, 'id="sweep-02"')[3].slice(0, 3), ['1G', '564 ± 0', '966.1 ± 15.88']);
   const sweep = main.slice(main.indexOf('id="sweep-02"'), main.indexOf('id="runs"'));
@@ -177,18 +195,27 @@ test('each expanded run has throughput over time, per stream, with the omitted i
   assert.equal(count(four, 'class="series"'), 5);
   for (const name of ['total', 'stream 1', 'stream 2', 'stream 3', 'stream 4']) assert.match(four, new RegExp(`>${name}</text>`));
   const row = main.slice(main.indexOf('<tr id="run-06"'), main.indexOf('</tr>', main.indexOf('<tr id="run-06"')));
-  assert.deepEqual(Array.from(row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g), (m) => textOf(m[1])), [
-    '6. tcp-streams streams=4 r7k2-006', 'TCP_STREAM to lab-b (10.20.0.2:7575)', 'ok', '2026-11-24 14:04:09 UTC', '10.01s', '48.2 % / 30.5 %', 'Throughput 15566 Mbit/s (1 of 10 intervals omitted)',
-  ]);
+  assert.deepEqual(
+    Array.from(row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g), (m) => textOf(m[1])),
+    [
+      '6. tcp-streams streams=4 r7k2-006',
+      'TCP_STREAM to lab-b (10.20.0.2:7575)',
+      'ok',
+      '2026-11-24 14:04:09 UTC',
+      '10.01s',
+      '48.2 % / 30.5 %',
+      'Throughput 15566 Mbit/s (1 of 10 intervals omitted)',
+    ],
+  );
 });
 
 test('UDP runs show loss over time and RR runs their latency percentiles', async () => {
   const { main } = await renderReport(await readFixture('lab-baseline.json'), 'html');
   const udp = groupCharts(main, 'group-07');
-  assert.deepEqual(udp.map((svg) => /aria-label="([^"]*)"/.exec(svg)?.[1]), [
-    'udp-rate rate=1G: throughput over time',
-    'udp-rate rate=1G: loss over time',
-  ]);
+  assert.deepEqual(
+    udp.map((svg) => /aria-label="([^"]*)"/.exec(svg)?.[1]),
+    ['udp-rate rate=1G: throughput over time', 'udp-rate rate=1G: loss over time'],
+  );
   assert.match(udp[1], />loss \(%\)</);
   const results = await readFixture('lab-baseline.json');
   // One repeat: its percentiles labelled at their markers.
@@ -197,16 +224,21 @@ test('UDP runs show loss over time and RR runs their latency percentiles', async
   const rr = groupCharts((await renderReport(results, 'html')).main, 'group-08');
   const [distribution] = rr;
   assert.match(distribution, /data-kind="percentile"/);
-  for (const label of ['min', 'p50', 'p90', 'p99', 'p99.9', 'max']) assert.match(distribution, new RegExp(`>${label.replace('.', '\\.')}</text>`));
+  for (const label of ['min', 'p50', 'p90', 'p99', 'p99.9', 'max'])
+    assert.match(distribution, new RegExp(`>${label.replace('.', '\\.')}</text>`));
   // The run's own percentiles, labelled at their markers, and its mean as a line.
-  for (const value of ['19.9', '37.5', '52.3', '92.9', '376', '2137']) assert.match(distribution, new RegExp(`font-weight="600">${value.replace('.', '\\.')}</text>`));
+  for (const value of ['19.9', '37.5', '52.3', '92.9', '376', '2137'])
+    assert.match(distribution, new RegExp(`font-weight="600">${value.replace('.', '\\.')}</text>`));
   assert.match(distribution, />mean 42 µs</);
   assert.match(distribution, />latency \(µs, log scale\)</);
   assert.match(rr[1], /aria-label="tcp-rr: latency over time"/);
   // Three repeats: a distribution each, and the p99 of each over time.
   const three = groupCharts(main, 'group-08');
   assert.equal(count(three[0], 'class="series"'), 3);
-  assert.deepEqual(Array.from(three[1].matchAll(/>(repeat \d p99)<\/text>/g), (m) => m[1]), ['repeat 1 p99', 'repeat 2 p99', 'repeat 3 p99']);
+  assert.deepEqual(
+    Array.from(three[1].matchAll(/>(repeat \d p99)<\/text>/g), (m) => m[1]),
+    ['repeat 1 p99', 'repeat 2 p99', 'repeat 3 p99'],
+  );
   assert.equal(groupCharts(main, 'group-09').length, 3);
 });
 
@@ -274,7 +306,13 @@ test('results without expectations or groups, from an interrupted scenario, stil
   results.expectations = [];
   results.groups = [];
   results.interrupted = true;
-  results.runs = results.runs.slice(12, 13).map((r) => ({ ...r, label: undefined, repeat_index: undefined, interrupted: true, peer: { host: '::1', port: 7575, embedded: true } }));
+  results.runs = results.runs.slice(12, 13).map((r) => ({
+    ...r,
+    label: undefined,
+    repeat_index: undefined,
+    interrupted: true,
+    peer: { host: '::1', port: 7575, embedded: true },
+  }));
   const { main } = await renderReport(results, 'html');
   assert.match(main, /<section id="verdict" class="verdict none">/);
   assert.match(main, /<p class="verdict-headline">No expectations were set<\/p>/);
@@ -288,7 +326,11 @@ test('results without expectations or groups, from an interrupted scenario, stil
   assert.doesNotMatch(main, /id="sweeps"|id="failed"/);
   const md = await renderReport(results, 'md');
   assert.match(md.main, /^\*\*No expectations were set\*\*$/m);
-  assert.ok(md.main.includes('\n| 1. r7k2-013 | TCP\\_RR to embedded loopback server (\\[::1\\]:7575) | ok (interrupted: the figures cover only the part that ran) |'));
+  assert.ok(
+    md.main.includes(
+      '\n| 1. r7k2-013 | TCP\\_RR to embedded loopback server (\\[::1\\]:7575) | ok (interrupted: the figures cover only the part that ran) |',
+    ),
+  );
   assert.match(md.main, /^### 1\. r7k2-013$/m);
 });
 
@@ -305,7 +347,9 @@ test('equal sweep series stay distinguishable: each has its own marker shape and
   assert.equal(lines.length, 2);
   const style = (tag: string): string => `${/stroke="([^"]*)"/.exec(tag)?.[1]} ${/stroke-dasharray="([^"]*)"/.exec(tag)?.[1] ?? 'solid'}`;
   assert.deepEqual(lines.map(style), ['#0072B2 solid', '#D55E00 7 4']);
-  const markers = Array.from(loss.matchAll(/<(circle|path) class="point"[^>]*>/g), (m) => (m[1] === 'circle' ? 'circle' : /d="M[\d.]+ [\d.]+h10v10h-10Z"/.test(m[0]) ? 'square' : 'other'));
+  const markers = Array.from(loss.matchAll(/<(circle|path) class="point"[^>]*>/g), (m) =>
+    m[1] === 'circle' ? 'circle' : /d="M[\d.]+ [\d.]+h10v10h-10Z"/.test(m[0]) ? 'square' : 'other',
+  );
   assert.deepEqual(markers, ['circle', 'circle', 'circle', 'square', 'square', 'square']);
   // The legend shows each series' marker on its swatch.
   assert.equal(count(loss, 'class="legend-marker"'), 2);
@@ -320,10 +364,16 @@ test('sweep whiskers show the 95% confidence interval the table gives, and the c
   // Pixels per percent from two y ticks, then the 1G whisker's length in percent: 2 × 1.633 (the CI), not 3.513 − 3.256 (min-max).
   const tick = (v: string): number => Number(new RegExp(`<text x="54" y="([\\d.]+)" text-anchor="end">${v}</text>`).exec(loss)?.[1]);
   const perUnit = (tick('0') - tick('2')) / 2;
-  const whiskers = Array.from(loss.matchAll(/class="whisker" d="M[\d.]+ ([\d.]+)V([\d.]+)/g), (m) => (Number(m[2]) - Number(m[1])) / perUnit);
+  const whiskers = Array.from(
+    loss.matchAll(/class="whisker" d="M[\d.]+ ([\d.]+)V([\d.]+)/g),
+    (m) => (Number(m[2]) - Number(m[1])) / perUnit,
+  );
   assert.ok(perUnit > 0, `ticks: ${perUnit}`);
   // 500M (0.018 ± 0.006, drawn from 0.012) and 1G (3.385 ± 1.633), each at the rate asked and at the rate sent.
-  assert.deepEqual(whiskers.map((w) => Math.round(w * 100) / 100), [0.01, 3.27, 0.01, 3.27]);
+  assert.deepEqual(
+    whiskers.map((w) => Math.round(w * 100) / 100),
+    [0.01, 3.27, 0.01, 3.27],
+  );
   // And the point's tooltip gives the same figure as the table.
   assert.match(loss, /<title>3\.385 ± 1\.633<\/title>/);
 });
@@ -361,7 +411,10 @@ async function allFailed(): Promise<Awaited<ReturnType<typeof readFixture>>> {
   results.runs = results.runs.map((r, i) => ({
     ...r,
     status: 'failed' as const,
-    error: { code: 'E_CONNECT', message: `cannot connect to 10.20.0.2:7575 (run ${i + 1}): connection refused - start bench serve on the peer` },
+    error: {
+      code: 'E_CONNECT',
+      message: `cannot connect to 10.20.0.2:7575 (run ${i + 1}): connection refused - start bench serve on the peer`,
+    },
     summary: null,
     intervals: [],
     duration_s: 0,

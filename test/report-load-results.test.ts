@@ -19,22 +19,40 @@ function problem(data: unknown): string {
 }
 
 test('a results file that is not JSON is refused with the line and column of the mistake', () => {
-  assert.equal(problem('{\n  "a": 1,\n}'), "cannot read results file 'r.json': not JSON at line 3, column 1: unexpected '}' - pass the results.json that bench run wrote");
-  assert.equal(problem(''), "cannot read results file 'r.json': not JSON at line 1, column 1: unexpected the end of the file - pass the results.json that bench run wrote");
+  assert.equal(
+    problem('{\n  "a": 1,\n}'),
+    "cannot read results file 'r.json': not JSON at line 3, column 1: unexpected '}' - pass the results.json that bench run wrote",
+  );
+  assert.equal(
+    problem(''),
+    "cannot read results file 'r.json': not JSON at line 1, column 1: unexpected the end of the file - pass the results.json that bench run wrote",
+  );
   assert.deepEqual(findJsonError('{"a": "x\\"y", "b": [1, -2.5e3, true, null]} x'), { line: 1, column: 45, found: "'x'" });
   assert.equal(findJsonError('{"a": "x\\"y", "b": [1, -2.5e3, true, null]}'), null);
 });
 
 test('a JSON file that is not a results file names the first field that is wrong, with its FILE:LINE:COL', async () => {
   const good = await readFixture('lab-baseline.json');
-  assert.equal(problem({ ...good, schema_version: 2 }), "cannot read results file 'r.json': schema_version is 2, this bench reads 1 - render it with the bench version that wrote it");
-  assert.equal(problem({ ...good, groups: undefined }), 'r.json:1:1: not a valid results file: groups is missing - pass the results.json that bench run wrote');
+  assert.equal(
+    problem({ ...good, schema_version: 2 }),
+    "cannot read results file 'r.json': schema_version is 2, this bench reads 1 - render it with the bench version that wrote it",
+  );
+  assert.equal(
+    problem({ ...good, groups: undefined }),
+    'r.json:1:1: not a valid results file: groups is missing - pass the results.json that bench run wrote',
+  );
   const runs = structuredClone(good.runs);
   (runs[3] as unknown as Record<string, unknown>).status = 'done';
   const text = JSON.stringify({ ...good, runs }, null, 2);
   const at = placeOf(text, '"done"');
-  assert.equal(problem(text), `r.json:${at}: not a valid results file: runs[3].status should be 'ok' or 'failed', not "done" - pass the results.json that bench run wrote`);
-  assert.equal(problem([1, 2]), "cannot read results file 'r.json': not a bench results file (the top level is not an object) - pass the results.json that bench run wrote");
+  assert.equal(
+    problem(text),
+    `r.json:${at}: not a valid results file: runs[3].status should be 'ok' or 'failed', not "done" - pass the results.json that bench run wrote`,
+  );
+  assert.equal(
+    problem([1, 2]),
+    "cannot read results file 'r.json': not a bench results file (the top level is not an object) - pass the results.json that bench run wrote",
+  );
   assert.deepEqual(parseResults(JSON.stringify(good), 'r.json'), good);
 });
 
@@ -63,7 +81,13 @@ test('results files that crashed bench report and bench compare with a TypeError
   // The last two fields: where the problem is, as the first `needle` after `anchor`.
   const cases: Array<[name: string, change: (r: Record<string, any>) => void, problem: string, needle: string, anchor: string]> = [
     ['peer-host-null', (r) => (r.runs[0].peer.host = null), 'runs[0].peer.host should be a string, not null', 'null', '"host"'],
-    ['test-foo', (r) => (r.runs[0].test = 'FOO'), "runs[0].test should be one of 'TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', not \"FOO\"", '"FOO"', ''],
+    [
+      'test-foo',
+      (r) => (r.runs[0].test = 'FOO'),
+      "runs[0].test should be one of 'TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', not \"FOO\"",
+      '"FOO"',
+      '',
+    ],
     ['params-empty', (r) => (r.runs[0].params = {}), 'runs[0].params.test is missing', '{}', '"params"'],
     ['summary-string', (r) => (r.runs[0].summary = 'str'), 'runs[0].summary should be an object or null, not "str"', '"str"', ''],
     ['intervals-null', (r) => (r.runs[0].intervals = [null]), 'runs[0].intervals[0] should be an object, not null', 'null', '"intervals"'],

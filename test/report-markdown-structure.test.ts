@@ -15,14 +15,16 @@ import { readFixture } from './fixtures/results/load-fixture.js';
  * reader's viewer would: the hostile report must have exactly the tables,
  * rows, headings and links of the plain one, and show each label as text.
  */
-const INLINE_LABEL = 'a\rb http://evil.example/x www.evil.example me@evil.example ~~gone~~ ~one~ $x$ <i>h</i> `c` *e* _u_ [l](https://x.example) ![i](y) a|b\u2028z\r\nend';
+const INLINE_LABEL =
+  'a\rb http://evil.example/x www.evil.example me@evil.example ~~gone~~ ~one~ $x$ <i>h</i> `c` *e* _u_ [l](https://x.example) ![i](y) a|b\u2028z\r\nend';
 /** Where a list item or a paragraph starts: a heading, a nested list, an ordered list. */
 const LINE_START_LABEL = '1. # - item\rsecond line';
 
 /** A fixture with two of its labels replaced everywhere they occur (runs, groups, expectations, the scenario text). */
 function withLabels(results: ResultsFile, labels: Record<string, string>): ResultsFile {
   let json = JSON.stringify(results);
-  for (const [from, to] of Object.entries(labels)) json = json.split(JSON.stringify(from).slice(1, -1)).join(JSON.stringify(to).slice(1, -1));
+  for (const [from, to] of Object.entries(labels))
+    json = json.split(JSON.stringify(from).slice(1, -1)).join(JSON.stringify(to).slice(1, -1));
   return JSON.parse(json) as ResultsFile;
 }
 
@@ -30,7 +32,27 @@ function withLabels(results: ResultsFile, labels: Record<string, string>): Resul
 function structure(md: string): { counts: Record<string, number>; links: string[] } {
   const html = marked.parse(md, { gfm: true, async: false });
   const counts: Record<string, number> = {};
-  for (const tag of ['table', 'tr', 'td', 'th', 'h1', 'h2', 'h3', 'ul', 'ol', 'li', 'a', 'del', 'em', 'strong', 'code', 'img', 'i', 'blockquote', 'p']) {
+  for (const tag of [
+    'table',
+    'tr',
+    'td',
+    'th',
+    'h1',
+    'h2',
+    'h3',
+    'ul',
+    'ol',
+    'li',
+    'a',
+    'del',
+    'em',
+    'strong',
+    'code',
+    'img',
+    'i',
+    'blockquote',
+    'p',
+  ]) {
     counts[tag] = (html.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length;
   }
   return { counts, links: Array.from(html.matchAll(/<a [^>]*href="([^"]*)"/g), (m) => m[1]) };
@@ -45,7 +67,14 @@ function asRead(label: string): string {
 function texts(md: string): string[] {
   const html = marked.parse(md, { gfm: true, async: false });
   return Array.from(html.matchAll(/<(td|li|h1)>([\s\S]*?)<\/\1>/g), (m) =>
-    m[2].replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').trim(),
+    m[2]
+      .replace(/<[^>]+>/g, '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&')
+      .trim(),
   );
 }
 
@@ -60,7 +89,10 @@ test('report.md with labels GFM would read as structure: the same tables, rows a
   assert.deepEqual(new Set(after.links), new Set(['#failed-runs']), 'the report links only to its own section');
   const cells = texts((await renderReport(hostile, 'md')).main);
   assert.ok(cells.includes(asRead(INLINE_LABEL)), 'the label reads back as written, in a cell of its own');
-  assert.ok(cells.some((c) => c.startsWith(asRead(LINE_START_LABEL))), 'the line-start label reads back as written');
+  assert.ok(
+    cells.some((c) => c.startsWith(asRead(LINE_START_LABEL))),
+    'the line-start label reads back as written',
+  );
 });
 
 test('compare --format md with the same labels: the same rows, list items and headings, no link, no strikethrough', async () => {
@@ -77,14 +109,49 @@ test('compare --format md with the same labels: the same rows, list items and he
   const items = texts(md);
   // The base label differs from the new one, which the cell adds after it.
   assert.ok(items.includes(`${asRead(INLINE_LABEL)} (new: tcp-single)`), items.join('\n'));
-  assert.ok(items.some((t) => t.startsWith(`${asRead(LINE_START_LABEL)}: UDP_STREAM`)), items.join('\n'));
+  assert.ok(
+    items.some((t) => t.startsWith(`${asRead(LINE_START_LABEL)}: UDP_STREAM`)),
+    items.join('\n'),
+  );
 });
 
 test('the escapes one by one: each GFM structure stays text, in a cell and in a list item', () => {
   const cases = [
-    'a\rb', 'a\r\nb', 'a\nb', 'a\u2028b', 'a\u2029b', 'a\u0085b', 'x\ty', 'www.example.com', 'xwww.example.com', 'http://e.example/x', 'HTTPS://E.EXAMPLE',
-    'ftp://e.example', 'me@e.example', '~~s~~', '~s~', '$m$', '# h', '- l', '+ l', '1. l', '3) l', '=', '---', '[l](u)', '![i](u)', '<b>x</b>', '`c`',
-    '*e*', '**s**', '_e_', 'a|b', 'a\\|b', '&amp;', '> q', '    indented',
+    'a\rb',
+    'a\r\nb',
+    'a\nb',
+    'a\u2028b',
+    'a\u2029b',
+    'a\u0085b',
+    'x\ty',
+    'www.example.com',
+    'xwww.example.com',
+    'http://e.example/x',
+    'HTTPS://E.EXAMPLE',
+    'ftp://e.example',
+    'me@e.example',
+    '~~s~~',
+    '~s~',
+    '$m$',
+    '# h',
+    '- l',
+    '+ l',
+    '1. l',
+    '3) l',
+    '=',
+    '---',
+    '[l](u)',
+    '![i](u)',
+    '<b>x</b>',
+    '`c`',
+    '*e*',
+    '**s**',
+    '_e_',
+    'a|b',
+    'a\\|b',
+    '&amp;',
+    '> q',
+    '    indented',
   ];
   for (const text of cases) {
     const table = marked.parse(`| h | i |\n| --- | --- |\n| ${escapeMarkdownCell(text)} | z |\n`, { gfm: true, async: false });

@@ -19,7 +19,9 @@ function inlineText(tokens: Token[]): string {
   return tokens
     .map((t) => ('tokens' in t && t.tokens && t.type !== 'text' ? inlineText(t.tokens) : 'text' in t ? String(t.text) : ''))
     .join('')
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function rows(table: Tokens.Table): string[][] {
@@ -74,7 +76,11 @@ test('the Markdown report is GitHub-flavoured tables with the right headers and 
   // Issue 16: a group of one repeat shows one Value column, not Mean, Min and Max all alike.
   const single = findTable(main, ['Figure', 'Unit', 'Value', 'Better']);
   assert.equal(single.length, 3);
-  assert.deepEqual(rows(single[2]), [['Figure', 'Unit', 'Value', 'Better'], ['Throughput', 'Mbit/s', '15566', 'higher'], ['Sender throughput', 'Mbit/s', '15600', 'higher']]);
+  assert.deepEqual(rows(single[2]), [
+    ['Figure', 'Unit', 'Value', 'Better'],
+    ['Throughput', 'Mbit/s', '15566', 'higher'],
+    ['Sender throughput', 'Mbit/s', '15600', 'higher'],
+  ]);
 
   const [sweep] = findTable(main, ['rate']);
   assert.deepEqual(rows(sweep), [
@@ -125,7 +131,10 @@ test('a hostile scenario renders as text in the Markdown report: no HTML, no bro
   const results = await readFixture('hostile-names.json');
   const { main, files } = await renderReport(results, 'md');
   const tokens = marked.lexer(main);
-  assert.deepEqual(allTokens(tokens).filter((t) => t.type === 'html'), []);
+  assert.deepEqual(
+    allTokens(tokens).filter((t) => t.type === 'html'),
+    [],
+  );
   const heading = tokens[0] as Tokens.Heading;
   assert.equal(inlineText(heading.tokens), '<script>alert(1)</script>');
 
@@ -133,11 +142,19 @@ test('a hostile scenario renders as text in the Markdown report: no HTML, no bro
   const [verdict] = findTable(main, ['Result']);
   assert.deepEqual(rows(verdict)[1], ['✅ met', label, 'Throughput (throughput_mbps)', '>= 1 Mbit/s', '8416 Mbit/s']);
   const [overview] = findTable(main, ['Run', 'Test', 'Peer']);
-  assert.deepEqual(rows(overview).map((r) => r.length), [6, 6, 6, 6, 6]);
+  assert.deepEqual(
+    rows(overview).map((r) => r.length),
+    [6, 6, 6, 6, 6],
+  );
   assert.deepEqual(rows(overview)[1].slice(0, 3), [label, 'TCP_STREAM', 'evil"peer<svg onload=alert(3)>']);
   assert.equal(rows(overview)[4][0], 'broken | run');
   const [failed] = findTable(main, ['Run', 'Test', 'Error', 'Message']);
-  assert.deepEqual(rows(failed)[1], ['4. broken | run', 'UDP_STREAM', 'E_DATA_PATH', 'peer said </pre><script>alert(4)</script> | `rm -rf` - check the peer']);
+  assert.deepEqual(rows(failed)[1], [
+    '4. broken | run',
+    'UDP_STREAM',
+    'E_DATA_PATH',
+    'peer said </pre><script>alert(4)</script> | `rm -rf` - check the peer',
+  ]);
 
   // The scenario text holds a ``` run, so its fence is longer and the block ends where the text does.
   const code = tokens.find((t): t is Tokens.Code => t.type === 'code');
@@ -154,12 +171,21 @@ test('a hostile scenario renders as text in the Markdown report: no HTML, no bro
 test('the Markdown report of a scenario where every run failed says so, with the first error', async () => {
   const results = await readFixture('lab-baseline.json');
   results.expectations = [];
-  results.runs = results.runs.map((r) => ({ ...r, status: 'failed' as const, error: { code: 'E_CONNECT', message: 'connection refused' }, summary: null, intervals: [] }));
+  results.runs = results.runs.map((r) => ({
+    ...r,
+    status: 'failed' as const,
+    error: { code: 'E_CONNECT', message: 'connection refused' },
+    summary: null,
+    intervals: [],
+  }));
   for (const g of results.groups) g.figures = {};
   const { main, files } = await renderReport(results, 'md');
   assert.match(main, /^\*\*❌ No run succeeded: 18 of 18 failed\*\*$/m);
   assert.match(main, /^First error: tcp-single: E\\_CONNECT connection refused$/m);
   const [sweep] = findTable(main, ['rate']);
-  assert.deepEqual(rows(sweep).map((r) => r[r.length - 1]), ['repeats', '0 (2 failed)', '0 (2 failed)', '0 (2 failed)']);
+  assert.deepEqual(
+    rows(sweep).map((r) => r[r.length - 1]),
+    ['repeats', '0 (2 failed)', '0 (2 failed)', '0 (2 failed)'],
+  );
   assert.deepEqual(files, {});
 });

@@ -3,9 +3,11 @@ import { test } from 'node:test';
 import { matrixChart, type MatrixCell } from '../runner/report/charts/matrix-chart.js';
 
 function cellsOf(svg: string): Array<{ from: string; to: string; value: number | null; fill: string; text: string }> {
-  return [...svg.matchAll(/<g class="cell" data-from="([^"]*)" data-to="([^"]*)"(?: data-failed="true"| data-value="([^"]*)")><title>[^<]*<\/title><rect[^>]* fill="([^"]+)"[^>]*\/><text[^>]*>([^<]*)<\/text><\/g>/g)].map(
-    (m) => ({ from: m[1], to: m[2], value: m[3] === undefined ? null : Number(m[3]), fill: m[4], text: m[5] }),
-  );
+  return [
+    ...svg.matchAll(
+      /<g class="cell" data-from="([^"]*)" data-to="([^"]*)"(?: data-failed="true"| data-value="([^"]*)")><title>[^<]*<\/title><rect[^>]* fill="([^"]+)"[^>]*\/><text[^>]*>([^<]*)<\/text><\/g>/g,
+    ),
+  ].map((m) => ({ from: m[1], to: m[2], value: m[3] === undefined ? null : Number(m[3]), fill: m[4], text: m[5] }));
 }
 
 function luminance(hex: string): number {
@@ -44,7 +46,14 @@ test('lower-is-better figures put the dark end at the high values', () => {
 });
 
 test('host names from peers are escaped', () => {
-  const svg = matrixChart({ title: 't', hosts: ['<x>', 'y"'], cells: [{ from: '<x>', to: 'y"', value: 1 }], unit: '', better: 'higher', format: String });
+  const svg = matrixChart({
+    title: 't',
+    hosts: ['<x>', 'y"'],
+    cells: [{ from: '<x>', to: 'y"', value: 1 }],
+    unit: '',
+    better: 'higher',
+    format: String,
+  });
   assert.doesNotMatch(svg, /<x>/);
   assert.match(svg, /data-from="&lt;x&gt;" data-to="y&quot;"/);
 });

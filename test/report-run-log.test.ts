@@ -26,7 +26,10 @@ test('bench report renders a folder holding only results.jsonl, skipping a cut l
     const log = join(dir, 'results.jsonl');
     const r = await runCli(['report', dir, '--format', 'md']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, `warning: ${log}:19: the last line is cut short (the run was stopped while writing it); skipped it, 18 complete runs read\n`);
+    assert.equal(
+      r.stderr,
+      `warning: ${log}:19: the last line is cut short (the run was stopped while writing it); skipped it, 18 complete runs read\n`,
+    );
     assert.match(r.stdout, new RegExp(`^wrote ${join(dir, 'report.md').replace(/[.\\/]/g, '\\$&')} and \\d+ charts in `));
     const md = await readFile(join(dir, 'report.md'), 'utf8');
     assert.match(md, /^# lab-baseline\n/);
@@ -69,7 +72,10 @@ test('a folder without results and a results.jsonl with a bad line in the middle
     const none = await runCli(['report', empty]);
     assert.deepEqual(
       { code: none.code, stderr: none.stderr },
-      { code: 2, stderr: `bench: cannot read results folder '${empty}': it holds neither results.json nor results.jsonl - pass a folder that bench run wrote, or its results.json\n` },
+      {
+        code: 2,
+        stderr: `bench: cannot read results folder '${empty}': it holds neither results.json nor results.jsonl - pass a folder that bench run wrote, or its results.json\n`,
+      },
     );
 
     const dir = await crashedFolder(root, false);
@@ -81,13 +87,22 @@ test('a folder without results and a results.jsonl with a bad line in the middle
     const bad = await runCli(['compare', log, log]);
     assert.deepEqual(
       { code: bad.code, stderr: bad.stderr },
-      { code: 2, stderr: `bench: ${log}:5:${column}: not a valid results file: status should be 'ok' or 'failed', not "done" - pass the results.json that bench run wrote\n` },
+      {
+        code: 2,
+        stderr: `bench: ${log}:5:${column}: not a valid results file: status should be 'ok' or 'failed', not "done" - pass the results.json that bench run wrote\n`,
+      },
     );
 
     lines[2] = '{"id": ';
     await writeFile(log, lines.join('\n'));
     const cut = await runCli(['report', log]);
-    assert.deepEqual({ code: cut.code, stderr: cut.stderr }, { code: 2, stderr: `bench: ${log}:3:8: not a JSON line of results.jsonl - pass the results.json that bench run wrote or the results.jsonl beside it\n` });
+    assert.deepEqual(
+      { code: cut.code, stderr: cut.stderr },
+      {
+        code: 2,
+        stderr: `bench: ${log}:3:8: not a JSON line of results.jsonl - pass the results.json that bench run wrote or the results.jsonl beside it\n`,
+      },
+    );
   } finally {
     await rm(root, { recursive: true, force: true });
   }

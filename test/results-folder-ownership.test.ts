@@ -42,7 +42,10 @@ test('two runs claiming the same empty --out at once: exactly one gets it, the o
     for (const w of won) await w.value.close();
     assert.equal(won.length, 1, `round ${round}: ${won.length} runs took ${out}`);
     const lost = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    assert.deepEqual({ code: lost?.reason?.code, message: lost?.reason?.message }, { code: 'E_USAGE', message: usedMessage(out, 'results.jsonl') });
+    assert.deepEqual(
+      { code: lost?.reason?.code, message: lost?.reason?.message },
+      { code: 'E_USAGE', message: usedMessage(out, 'results.jsonl') },
+    );
   }
 });
 
@@ -60,7 +63,10 @@ test('two bench run --out same started at once: one runs, the other exits 2 nami
   writeFileSync(scenario, 'name: once\nreport: { formats: [md] }\nruns:\n  - { test: TCP_RR, duration: 1s }\n');
   for (let pair = 0; pair < 3; pair++) {
     const out = join(scratch, `same-${pair}`);
-    const both = await Promise.all([benchRun(['run', scenario, '--out', out, '--quiet']), benchRun(['run', scenario, '--out', out, '--quiet'])]);
+    const both = await Promise.all([
+      benchRun(['run', scenario, '--out', out, '--quiet']),
+      benchRun(['run', scenario, '--out', out, '--quiet']),
+    ]);
     const codes = both.map((r) => r.code).sort();
     assert.deepEqual(codes, [0, 2], both.map((r) => r.stderr).join('\n'));
     const loser = both.find((r) => r.code === 2)!;
@@ -120,7 +126,11 @@ test('a report.md or results.json that is a symbolic link out of the folder is r
   for (const name of ['report.md', 'results.json']) assert.ok(lstatSync(join(dir, name)).isFile(), `${name} is a file of its own now`);
   assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /^# /);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')), results);
-  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+    [],
+    'no temporary file left',
+  );
 });
 
 test('a charts folder that is a symbolic link is refused, and nothing is written where it points', async () => {

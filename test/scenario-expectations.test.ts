@@ -8,14 +8,35 @@ import { scenarioExitCode } from '../runner/scenario/scenario-outcome.js';
 import { rrRun, streamRun } from './fixtures/scenarios/run-objects.js';
 
 test('conditions read an operator and a number, spaces optional', () => {
-  assert.deepEqual(parseCondition('throughput_mbps', '>= 900'), { ok: true, expectation: { figure: 'throughput_mbps', condition: '>= 900', op: '>=', threshold: 900 } });
-  assert.deepEqual(parseCondition('latency_us.p99', '<250'), { ok: true, expectation: { figure: 'latency_us.p99', condition: '< 250', op: '<', threshold: 250 } });
-  assert.deepEqual(parseCondition('loss_percent', ' < 0.5 '), { ok: true, expectation: { figure: 'loss_percent', condition: '< 0.5', op: '<', threshold: 0.5 } });
-  assert.deepEqual(parseCondition('packets_lost', '== 0'), { ok: true, expectation: { figure: 'packets_lost', condition: '== 0', op: '==', threshold: 0 } });
+  assert.deepEqual(parseCondition('throughput_mbps', '>= 900'), {
+    ok: true,
+    expectation: { figure: 'throughput_mbps', condition: '>= 900', op: '>=', threshold: 900 },
+  });
+  assert.deepEqual(parseCondition('latency_us.p99', '<250'), {
+    ok: true,
+    expectation: { figure: 'latency_us.p99', condition: '< 250', op: '<', threshold: 250 },
+  });
+  assert.deepEqual(parseCondition('loss_percent', ' < 0.5 '), {
+    ok: true,
+    expectation: { figure: 'loss_percent', condition: '< 0.5', op: '<', threshold: 0.5 },
+  });
+  assert.deepEqual(parseCondition('packets_lost', '== 0'), {
+    ok: true,
+    expectation: { figure: 'packets_lost', condition: '== 0', op: '==', threshold: 0 },
+  });
   const shape = 'write an operator and a number in quotes, such as ">= 900" (operators: <, <=, >, >=, ==)';
-  assert.deepEqual(parseCondition('throughput_mbps', 900), { ok: false, message: `expectation 900 for throughput_mbps is not a condition: ${shape}` });
-  assert.deepEqual(parseCondition('throughput_mbps', '=> 900'), { ok: false, message: `expectation '=> 900' for throughput_mbps is not a condition: ${shape}` });
-  assert.deepEqual(parseCondition('throughput_mbps', '>= 900M'), { ok: false, message: `expectation '>= 900M' for throughput_mbps is not a condition: ${shape}` });
+  assert.deepEqual(parseCondition('throughput_mbps', 900), {
+    ok: false,
+    message: `expectation 900 for throughput_mbps is not a condition: ${shape}`,
+  });
+  assert.deepEqual(parseCondition('throughput_mbps', '=> 900'), {
+    ok: false,
+    message: `expectation '=> 900' for throughput_mbps is not a condition: ${shape}`,
+  });
+  assert.deepEqual(parseCondition('throughput_mbps', '>= 900M'), {
+    ok: false,
+    message: `expectation '>= 900M' for throughput_mbps is not a condition: ${shape}`,
+  });
 });
 
 test('each operator at its boundary', () => {
@@ -30,21 +51,34 @@ test('each operator at its boundary', () => {
 test('a figure must be one the test produces', () => {
   assert.equal(checkFigure('TCP_STREAM', 'throughput_mbps'), null);
   assert.equal(checkFigure('UDP_RR', 'latency_us.p999'), null);
-  assert.equal(checkFigure('TCP_RR', 'loss_percent'), 'TCP_RR does not produce loss_percent: its figures are transactions_per_sec, latency_us.min, latency_us.mean, latency_us.stddev, latency_us.p50, latency_us.p90, latency_us.p99, latency_us.p999, latency_us.max and transactions');
+  assert.equal(
+    checkFigure('TCP_RR', 'loss_percent'),
+    'TCP_RR does not produce loss_percent: its figures are transactions_per_sec, latency_us.min, latency_us.mean, latency_us.stddev, latency_us.p50, latency_us.p90, latency_us.p99, latency_us.p999, latency_us.max and transactions',
+  );
   assert.equal(checkFigure('UDP_STREAM', 'jiter_ms'), "unknown figure 'jiter_ms' for UDP_STREAM: did you mean 'jitter_ms'?");
-  assert.equal(checkFigure('TCP_RR', 'latency_us.p95'), "unknown figure 'latency_us.p95' for TCP_RR: latency_us has min, mean, stddev, p50, p90, p99, p999 and max");
-  assert.equal(checkFigure('TCP_STREAM', 'goodput'), "unknown figure 'goodput' for TCP_STREAM: its figures are throughput_mbps, sender_mbps, bytes_sent and bytes_received");
+  assert.equal(
+    checkFigure('TCP_RR', 'latency_us.p95'),
+    "unknown figure 'latency_us.p95' for TCP_RR: latency_us has min, mean, stddev, p50, p90, p99, p999 and max",
+  );
+  assert.equal(
+    checkFigure('TCP_STREAM', 'goodput'),
+    "unknown figure 'goodput' for TCP_STREAM: its figures are throughput_mbps, sender_mbps, bytes_sent and bytes_received",
+  );
 });
 
-const scenario = parseScenario('e.yaml', [
-  'name: e',
-  'runs:',
-  '  - test: TCP_STREAM',
-  '    repeat: 4',
-  '    expect: { throughput_mbps: ">= 900", sender_mbps: "> 960" }',
-  '  - test: TCP_RR',
-  '    expect: { "latency_us.p99": "< 250" }',
-].join('\n'), { env: {} });
+const scenario = parseScenario(
+  'e.yaml',
+  [
+    'name: e',
+    'runs:',
+    '  - test: TCP_STREAM',
+    '    repeat: 4',
+    '    expect: { throughput_mbps: ">= 900", sender_mbps: "> 960" }',
+    '  - test: TCP_RR',
+    '    expect: { "latency_us.p99": "< 250" }',
+  ].join('\n'),
+  { env: {} },
+);
 const [tcp, rr] = scenario.groups;
 
 test('statistics per group come from its ok runs only; expectations are judged on the mean', () => {
@@ -56,7 +90,13 @@ test('statistics per group come from its ok runs only; expectations are judged o
     rrRun(rr, 0, 274),
   ];
   const groups = summarizeGroups(scenario.groups, runs);
-  assert.deepEqual(groups.map((g) => [g.label, g.run_ids.length]), [['TCP_STREAM local', 4], ['TCP_RR local', 1]]);
+  assert.deepEqual(
+    groups.map((g) => [g.label, g.run_ids.length]),
+    [
+      ['TCP_STREAM local', 4],
+      ['TCP_RR local', 1],
+    ],
+  );
   const t = groups[0].figures.throughput_mbps;
   assert.deepEqual([t.n, t.mean, t.min, t.max, t.better], [3, 940, 930, 950, 'higher']);
   // 4.302653 (t, 2 df) × 10 (sample sd) / √3
@@ -70,9 +110,7 @@ test('statistics per group come from its ok runs only; expectations are judged o
 });
 
 test('an expectation with no run to judge it fails, observed null; an interrupted run does not count', () => {
-  const runs: RunObject[] = [
-    { ...rrRun(rr, 0, 100), interrupted: true },
-  ];
+  const runs: RunObject[] = [{ ...rrRun(rr, 0, 100), interrupted: true }];
   const groups = summarizeGroups([rr], runs);
   assert.deepEqual(groups[0].figures, {});
   assert.deepEqual(checkExpectations([rr], groups), [

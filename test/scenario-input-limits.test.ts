@@ -48,7 +48,10 @@ test('an undefined alias *nope is reported at its line and column, exit 2', asyn
   writeFileSync(file, 'name: x\nruns:\n  - {test: TCP_RR, peer: *nope}\n');
   const r = await runCli(['validate', file], { cwd: ROOT });
   assert.equal(r.code, 2);
-  assert.equal(r.stderr.split('\n')[1], `${file}:3:26: alias *nope has no anchor &nope before it: write &nope on a value above this line, or fix the name`);
+  assert.equal(
+    r.stderr.split('\n')[1],
+    `${file}:3:26: alias *nope has no anchor &nope before it: write &nope on a value above this line, or fix the name`,
+  );
 });
 
 test('an alias used before its anchor is undefined there, as YAML says', () => {
@@ -62,7 +65,10 @@ test('a self-merge &a {<<: *a} is reported at the alias, exit 2, not a Reference
   writeFileSync(file, 'name: x\nruns:\n  - &a {<<: *a}\n');
   const r = await runCli(['validate', file], { cwd: ROOT });
   assert.equal(r.code, 2);
-  assert.equal(r.stderr.split('\n')[1], `${file}:3:13: alias *a is inside the value anchored &a, so that value would contain itself: point the alias at another value`);
+  assert.equal(
+    r.stderr.split('\n')[1],
+    `${file}:3:13: alias *a is inside the value anchored &a, so that value would contain itself: point the alias at another value`,
+  );
   // The same through a list: the run contains itself one level down.
   assert.deepEqual(problemsOf('l.yaml', 'name: x\nruns: &r\n  - {test: TCP_RR, streams: *r}\n'), [
     'l.yaml:3:29: alias *r is inside the value anchored &r, so that value would contain itself: point the alias at another value',
@@ -70,23 +76,33 @@ test('a self-merge &a {<<: *a} is reported at the alias, exit 2, not a Reference
 });
 
 test('merging a value that is not a mapping is reported at the value, not thrown from the yaml package', () => {
-  assert.deepEqual(problemsOf('m.yaml', 'name: x\nd: &d 5\nruns:\n  - {test: TCP_RR, <<: *d}\n  - {test: TCP_RR, <<: [*d]}\n  - {test: TCP_RR, <<: 7}\n'), [
-    'm.yaml:4:24: << merges mappings: its value must be a mapping, an alias of one (<<: *defaults), or a list of those',
-    'm.yaml:5:24: << merges mappings: its value must be a mapping, an alias of one (<<: *defaults), or a list of those',
-    'm.yaml:6:24: << merges mappings: its value must be a mapping, an alias of one (<<: *defaults), or a list of those',
-  ]);
+  assert.deepEqual(
+    problemsOf('m.yaml', 'name: x\nd: &d 5\nruns:\n  - {test: TCP_RR, <<: *d}\n  - {test: TCP_RR, <<: [*d]}\n  - {test: TCP_RR, <<: 7}\n'),
+    [
+      'm.yaml:4:24: << merges mappings: its value must be a mapping, an alias of one (<<: *defaults), or a list of those',
+      'm.yaml:5:24: << merges mappings: its value must be a mapping, an alias of one (<<: *defaults), or a list of those',
+      'm.yaml:6:24: << merges mappings: its value must be a mapping, an alias of one (<<: *defaults), or a list of those',
+    ],
+  );
 });
 
 test('aliases and merges that are fine still work: a run merged into another, an aliased sweep', () => {
-  const s = parseScenario('ok.yaml', 'name: x\nruns:\n  - &base {test: TCP_RR, duration: 2s, request_size: &s [1, 64]}\n  - {<<: *base, label: b, response_size: *s}\n', { env: {} });
-  assert.deepEqual(s.groups.map((g) => [g.label, g.params.duration_s, g.params.request_size_bytes, g.params.response_size_bytes]), [
-    ['TCP_RR local request_size=1', 2, 1, 1],
-    ['TCP_RR local request_size=64', 2, 64, 1],
-    ['b request_size=1 response_size=1', 2, 1, 1],
-    ['b request_size=1 response_size=64', 2, 1, 64],
-    ['b request_size=64 response_size=1', 2, 64, 1],
-    ['b request_size=64 response_size=64', 2, 64, 64],
-  ]);
+  const s = parseScenario(
+    'ok.yaml',
+    'name: x\nruns:\n  - &base {test: TCP_RR, duration: 2s, request_size: &s [1, 64]}\n  - {<<: *base, label: b, response_size: *s}\n',
+    { env: {} },
+  );
+  assert.deepEqual(
+    s.groups.map((g) => [g.label, g.params.duration_s, g.params.request_size_bytes, g.params.response_size_bytes]),
+    [
+      ['TCP_RR local request_size=1', 2, 1, 1],
+      ['TCP_RR local request_size=64', 2, 64, 1],
+      ['b request_size=1 response_size=1', 2, 1, 1],
+      ['b request_size=1 response_size=64', 2, 1, 64],
+      ['b request_size=64 response_size=1', 2, 64, 1],
+      ['b request_size=64 response_size=64', 2, 64, 64],
+    ],
+  );
 });
 
 test('more than 1000 anchors and aliases are refused at the 1001st', () => {
@@ -99,7 +115,7 @@ test('more than 1000 anchors and aliases are refused at the 1001st', () => {
 
 const list = (n: number, value: (i: number) => string) => `[${Array.from({ length: n }, (_, i) => value(i)).join(', ')}]`;
 
-test('a sweep of 10 million runs is refused from its count, with the count and the sweep\'s line:col, before any run is built', () => {
+test("a sweep of 10 million runs is refused from its count, with the count and the sweep's line:col, before any run is built", () => {
   const text = [
     'name: x',
     'runs:',
@@ -115,7 +131,10 @@ test('a sweep of 10 million runs is refused from its count, with the count and t
 
 test('a 1000 x 1000 sweep gives exit 2 and the count, not a RangeError from the call stack', async () => {
   const file = join(scratch, 'square.yaml');
-  writeFileSync(file, `name: x\nruns:\n  - test: UDP_STREAM\n    size: ${list(1000, (i) => String(100 + i))}\n    rate: ${list(1000, (i) => `${i + 1}M`)}\n`);
+  writeFileSync(
+    file,
+    `name: x\nruns:\n  - test: UDP_STREAM\n    size: ${list(1000, (i) => String(100 + i))}\n    rate: ${list(1000, (i) => `${i + 1}M`)}\n`,
+  );
   const r = await runCli(['validate', file], { cwd: ROOT });
   assert.equal(r.code, 2);
   assert.equal(
@@ -128,12 +147,21 @@ test('repeat counts toward the limit: alone, with a sweep from defaults, and sum
   assert.deepEqual(problemsOf('r.yaml', 'name: x\nruns:\n  - {test: TCP_RR, repeat: 10000000}\n'), [
     'r.yaml:3:28: run 1 (TCP_RR) expands to 10,000,000 runs (repeat 10,000,000), more than the 100,000 a scenario may hold: sweep fewer values, or split the sweep over several scenarios',
   ]);
-  assert.deepEqual(problemsOf('d.yaml', `name: x\ndefaults: {streams: ${list(100, (i) => String(i + 1))}}\nruns:\n  - {test: TCP_RR, repeat: 1001}\n`), [
-    'd.yaml:2:21: run 1 (TCP_RR) expands to 100,100 runs (repeat 1,001 × streams: 100 values), more than the 100,000 a scenario may hold: sweep fewer values, or split the sweep over several scenarios',
-  ]);
-  assert.deepEqual(problemsOf('s.yaml', 'name: x\nruns:\n  - {test: TCP_RR, repeat: 60000}\n  - {test: UDP_RR, repeat: 50000}\n  - {test: TCP_RR, label: z, repeat: 5}\n'), [
-    's.yaml:4:28: the runs of this scenario expand to 110,005 runs in all, more than the 100,000 a scenario may hold; run 2 passes the limit with 50,000: sweep fewer values, or split the runs over several scenarios',
-  ]);
+  assert.deepEqual(
+    problemsOf('d.yaml', `name: x\ndefaults: {streams: ${list(100, (i) => String(i + 1))}}\nruns:\n  - {test: TCP_RR, repeat: 1001}\n`),
+    [
+      'd.yaml:2:21: run 1 (TCP_RR) expands to 100,100 runs (repeat 1,001 × streams: 100 values), more than the 100,000 a scenario may hold: sweep fewer values, or split the sweep over several scenarios',
+    ],
+  );
+  assert.deepEqual(
+    problemsOf(
+      's.yaml',
+      'name: x\nruns:\n  - {test: TCP_RR, repeat: 60000}\n  - {test: UDP_RR, repeat: 50000}\n  - {test: TCP_RR, label: z, repeat: 5}\n',
+    ),
+    [
+      's.yaml:4:28: the runs of this scenario expand to 110,005 runs in all, more than the 100,000 a scenario may hold; run 2 passes the limit with 50,000: sweep fewer values, or split the runs over several scenarios',
+    ],
+  );
 });
 
 test('exactly 100,000 runs are accepted and listed', () => {
@@ -176,7 +204,10 @@ test('a figure named like a number (expect: {1: 10s}) is explained once, in word
   const problems = problemsOf('n.yaml', 'name: x\nruns:\n  - {test: TCP_RR, expect: {1: 10s}}\n');
   assert.equal(problems.length, 2);
   assert.match(problems[0], /^n\.yaml:3:29: unknown figure '1'/);
-  assert.equal(problems[1], 'n.yaml:3:32: expectation \'10s\' for 1 is not a condition: write an operator and a number in quotes, such as ">= 900" (operators: <, <=, >, >=, ==)');
+  assert.equal(
+    problems[1],
+    'n.yaml:3:32: expectation \'10s\' for 1 is not a condition: write an operator and a number in quotes, such as ">= 900" (operators: <, <=, >, >=, ==)',
+  );
 });
 
 test('runs the embedded server would refuse every time are invalid on peer: local, each blamed on its key', () => {
@@ -198,7 +229,8 @@ test('runs the embedded server would refuse every time are invalid on peer: loca
 });
 
 test('a duration or timeout past the longest Node timer is refused for any peer, not left to fire at once', () => {
-  const text = 'name: x\npeers: {lab-b: {host: 10.0.0.2}}\nruns:\n  - {test: TCP_RR, peer: lab-b, duration: 9999999h}\n  - {test: TCP_RR, timeout: 700h}\n';
+  const text =
+    'name: x\npeers: {lab-b: {host: 10.0.0.2}}\nruns:\n  - {test: TCP_RR, peer: lab-b, duration: 9999999h}\n  - {test: TCP_RR, timeout: 700h}\n';
   assert.deepEqual(problemsOf('t.yaml', text), [
     "t.yaml:4:43: duration must be at most 168h, not '9999999h': longer timers overflow; split it into shorter runs",
     "t.yaml:5:29: timeout must be at most 168h, not '700h': longer timers overflow; split it into shorter runs",
@@ -207,28 +239,35 @@ test('a duration or timeout past the longest Node timer is refused for any peer,
 
 test('bench validate warns, once per peer and limit, when runs on a named peer exceed the default bench serve limits', async () => {
   const file = join(scratch, 'peer-limits.yaml');
-  writeFileSync(file, [
-    'name: x',
-    'peers: {lab-b: {host: 10.0.0.2}}',
-    'defaults: {peer: lab-b, duration: 5s}',
-    'runs:',
-    '  - {test: TCP_STREAM, streams: [1, 100, 120]}',
-    '  - {test: TCP_STREAM, label: big, size: 100GiB}',
-    '  - {test: TCP_RR, streams: 65}',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'name: x',
+      'peers: {lab-b: {host: 10.0.0.2}}',
+      'defaults: {peer: lab-b, duration: 5s}',
+      'runs:',
+      '  - {test: TCP_STREAM, streams: [1, 100, 120]}',
+      '  - {test: TCP_STREAM, label: big, size: 100GiB}',
+      '  - {test: TCP_RR, streams: 65}',
+      '',
+    ].join('\n'),
+  );
   const r = await runCli(['validate', file], { cwd: ROOT });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr, [
-    'warning: peer lab-b may refuse runs 1, 3: the default bench serve limit is 64 streams, and they ask for up to streams 120; start it with bench serve --max-streams 120',
-    'warning: peer lab-b may refuse run 2: the default bench serve limit is 16MiB per message, and it asks for size 100GiB; start it with bench serve --max-size',
-    '',
-  ].join('\n'));
+  assert.equal(
+    r.stderr,
+    [
+      'warning: peer lab-b may refuse runs 1, 3: the default bench serve limit is 64 streams, and they ask for up to streams 120; start it with bench serve --max-streams 120',
+      'warning: peer lab-b may refuse run 2: the default bench serve limit is 16MiB per message, and it asks for size 100GiB; start it with bench serve --max-size',
+      '',
+    ].join('\n'),
+  );
 });
 
 test('schema problems in a long runs list keep their run number, and a top-level one is reported once', () => {
   const lines = ['name: x', 'extra: 1', 'runs:'];
-  for (let i = 1; i <= 450; i++) lines.push(i === 450 || i === 201 ? `  - {test: TCP_RR, label: r${i}, bogus: 1}` : `  - {test: TCP_RR, label: r${i}}`);
+  for (let i = 1; i <= 450; i++)
+    lines.push(i === 450 || i === 201 ? `  - {test: TCP_RR, label: r${i}, bogus: 1}` : `  - {test: TCP_RR, label: r${i}}`);
   assert.deepEqual(problemsOf('long.yaml', `${lines.join('\n')}\n`), [
     "long.yaml:2:1: unknown top-level key 'extra': known keys are name, description, peers, defaults, runs and report",
     "long.yaml:204:33: unknown key 'bogus' in run 201: known keys are test, label, peer, to, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, timeout, wait, repeat, pause, data_path, mesh, pairs, parallel and expect",

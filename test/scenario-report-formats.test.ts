@@ -14,7 +14,10 @@ function reportOf(text: string): unknown {
 }
 
 test('a report block with a title but no formats keeps the default: both reports', () => {
-  assert.deepEqual(reportOf('name: r1\nruns:\n  - {test: TCP_RR, duration: 1s}\nreport: {title: T}\n'), { formats: ['html', 'md'], title: 'T' });
+  assert.deepEqual(reportOf('name: r1\nruns:\n  - {test: TCP_RR, duration: 1s}\nreport: {title: T}\n'), {
+    formats: ['html', 'md'],
+    title: 'T',
+  });
   assert.deepEqual(reportOf('name: r1\nruns:\n  - {test: TCP_RR}\nreport: {formats: [md]}\n'), { formats: ['md'] });
   // An empty list is how a scenario asks for no report at all.
   assert.deepEqual(reportOf('name: r1\nruns:\n  - {test: TCP_RR}\nreport: {formats: []}\n'), { formats: [] });
@@ -28,5 +31,10 @@ test('bench run of a scenario whose report block has only a title writes report.
   const r = await runCli(['run', file, '--out', out, '--quiet'], { timeoutMs: 60_000 });
   assert.equal(r.stderr, '');
   assert.equal(r.code, 0);
-  assert.deepEqual(readdirSync(out).filter((f) => f.startsWith('report.')).sort(), ['report.html', 'report.md']);
+  assert.deepEqual(
+    readdirSync(out)
+      .filter((f) => f.startsWith('report.'))
+      .sort(),
+    ['report.html', 'report.md'],
+  );
 });

@@ -24,7 +24,8 @@ function errorsOf(validate: typeof validateResults, data: unknown): string[] {
   return validate(data) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
-const text = 'name: schema-check\ndescription: both kinds of figures\nruns:\n  - { test: TCP_STREAM, repeat: 2, expect: { throughput_mbps: ">= 900" } }\n  - { test: UDP_RR }\n';
+const text =
+  'name: schema-check\ndescription: both kinds of figures\nruns:\n  - { test: TCP_STREAM, repeat: 2, expect: { throughput_mbps: ">= 900" } }\n  - { test: UDP_RR }\n';
 const loaded = parseScenario('s.yaml', text, { env: {} });
 const [tcp, udpRr] = loaded.groups;
 const runs: RunObject[] = [
@@ -35,7 +36,15 @@ const runs: RunObject[] = [
 
 test('a results.json written by the scenario runner validates against schemas/results.schema.json', async () => {
   const dir = await createResultsFolder(join(scratch, 'written'), 'schema-check', new Date());
-  const results = buildResults({ loaded, groups: loaded.groups, runs, interrupted: false, startedAt: new Date('2025-01-25T00:55:12Z'), finishedAt: new Date('2025-01-25T00:56:00Z'), note: 'after the switch firmware upgrade' });
+  const results = buildResults({
+    loaded,
+    groups: loaded.groups,
+    runs,
+    interrupted: false,
+    startedAt: new Date('2025-01-25T00:55:12Z'),
+    finishedAt: new Date('2025-01-25T00:56:00Z'),
+    note: 'after the switch firmware upgrade',
+  });
   const path = await writeResultsFile(dir, results);
   assert.deepEqual(readdirSync(dir), ['results.json']);
   const onDisk = JSON.parse(readFileSync(path, 'utf8')) as typeof results;
@@ -44,7 +53,10 @@ test('a results.json written by the scenario runner validates against schemas/re
   assert.equal(onDisk.scenario.text, text);
   assert.equal(onDisk.note, 'after the switch firmware upgrade');
   assert.equal(onDisk.groups[0].figures.throughput_mbps.mean, 940);
-  assert.deepEqual(onDisk.expectations.map((e) => [e.label, e.observed, e.ok]), [['TCP_STREAM local', 940, true]]);
+  assert.deepEqual(
+    onDisk.expectations.map((e) => [e.label, e.observed, e.ok]),
+    [['TCP_STREAM local', 940, true]],
+  );
 });
 
 test('the schema is strict: it refuses a run without status, a stray key, and figures of the wrong kind', () => {
@@ -68,8 +80,14 @@ test('results.jsonl holds one valid run object per line, on disk as soon as appe
   await log.append(runs[2]);
   await log.close();
   const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8').trimEnd().split('\n');
-  assert.deepEqual(lines.map((l) => errorsOf(validateRun, JSON.parse(l))), [[], []]);
-  assert.deepEqual(lines.map((l) => (JSON.parse(l) as RunObject).status), ['ok', 'failed']);
+  assert.deepEqual(
+    lines.map((l) => errorsOf(validateRun, JSON.parse(l))),
+    [[], []],
+  );
+  assert.deepEqual(
+    lines.map((l) => (JSON.parse(l) as RunObject).status),
+    ['ok', 'failed'],
+  );
 });
 
 test('results folders: results/<name>-<UTC time> by default; --out must not already hold results', async () => {
@@ -83,7 +101,7 @@ test('results folders: results/<name>-<UTC time> by default; --out must not alre
   });
 });
 
-test('the report engineer\'s results fixtures follow the same contract', () => {
+test("the report engineer's results fixtures follow the same contract", () => {
   const dir = join(ROOT, 'test/fixtures/results');
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
     assert.deepEqual(errorsOf(validateResults, JSON.parse(readFileSync(join(dir, f), 'utf8'))), [], f);

@@ -91,7 +91,7 @@ test('missing keys, wrong shapes and misspelt keys in each part of the file', ()
     '    expect: { throughput_mbs: ">1" }', //             10
   ].join('\n');
   assert.deepEqual(problemsOf('s.yaml', text), [
-    "s.yaml:1:1: the scenario has no name: add one, such as name: lab-baseline (it names the results folder)",
+    's.yaml:1:1: the scenario has no name: add one, such as name: lab-baseline (it names the results folder)',
     's.yaml:1:14: description must be text',
     "s.yaml:3:3: 'local' is reserved for the embedded loopback server: give this peer another name",
     "s.yaml:4:10: peer 'lab-b' has no host: add host: with the address of the machine running bench serve",
@@ -113,7 +113,9 @@ test('an empty file, a list at the top, and an empty runs list', () => {
   assert.deepEqual(problemsOf('l.yaml', '- test: TCP_STREAM\n'), [
     'l.yaml:1:1: the top level must be a mapping with name: and runs:, not a list or a single value',
   ]);
-  assert.deepEqual(problemsOf('r.yaml', 'name: x\nruns: []\n'), ['r.yaml:2:7: runs is empty: add at least one run, such as - test: TCP_STREAM']);
+  assert.deepEqual(problemsOf('r.yaml', 'name: x\nruns: []\n'), [
+    'r.yaml:2:7: runs is empty: add at least one run, such as - test: TCP_STREAM',
+  ]);
 });
 
 test('sweep lists: repeated values, nested lists, bad elements pointed at one by one', () => {
@@ -148,8 +150,13 @@ test('two runs given the same label are refused; generated labels that clash get
   assert.deepEqual(problemsOf('c.yaml', clash), [
     "c.yaml:4:28: label 'rr' is also used by run 1: labels name result groups, so give each run its own",
   ]);
-  const generated = parseScenario('g.yaml', 'name: x\nruns:\n  - { test: TCP_RR, duration: 2s }\n  - { test: TCP_RR, duration: 4s }\n', { env: {} });
-  assert.deepEqual(generated.groups.map((g) => g.label), ['TCP_RR local #1', 'TCP_RR local #2']);
+  const generated = parseScenario('g.yaml', 'name: x\nruns:\n  - { test: TCP_RR, duration: 2s }\n  - { test: TCP_RR, duration: 4s }\n', {
+    env: {},
+  });
+  assert.deepEqual(
+    generated.groups.map((g) => g.label),
+    ['TCP_RR local #1', 'TCP_RR local #2'],
+  );
 });
 
 test('a token_file is resolved against the scenario folder and must exist', () => {
@@ -160,9 +167,48 @@ test('a token_file is resolved against the scenario folder and must exist', () =
 });
 
 test('any document at all: either a scenario or ScenarioError sentences, never a crash or a raw schema message', () => {
-  const keys = ['peer', 'duration', 'interval', 'omit', 'size', 'request_size', 'response_size', 'rate', 'streams', 'reverse', 'timeout', 'wait', 'repeat', 'pause', 'label', 'test', 'expect', 'bogus'];
+  const keys = [
+    'peer',
+    'duration',
+    'interval',
+    'omit',
+    'size',
+    'request_size',
+    'response_size',
+    'rate',
+    'streams',
+    'reverse',
+    'timeout',
+    'wait',
+    'repeat',
+    'pause',
+    'label',
+    'test',
+    'expect',
+    'bogus',
+  ];
   const value = fc.oneof(
-    fc.constantFrom('10s', '500ms', '1472', '64KiB', '64K', '100M', '1G', '1.5Gbit', '0', '4', '-1', 'abc', 'local', 'lab-b', 'TCP_RR', 'UDP_STREAM', ' 10 s', '1 Gbit/s', ''),
+    fc.constantFrom(
+      '10s',
+      '500ms',
+      '1472',
+      '64KiB',
+      '64K',
+      '100M',
+      '1G',
+      '1.5Gbit',
+      '0',
+      '4',
+      '-1',
+      'abc',
+      'local',
+      'lab-b',
+      'TCP_RR',
+      'UDP_STREAM',
+      ' 10 s',
+      '1 Gbit/s',
+      '',
+    ),
     fc.integer({ min: -2, max: 70000 }),
     fc.double({ noNaN: true }),
     fc.boolean(),
@@ -181,7 +227,8 @@ test('any document at all: either a scenario or ScenarioError sentences, never a
     { requiredKeys: ['name', 'runs'] },
   );
   // Phrases of ajv's own messages, which a user must never see.
-  const raw = /must match pattern|must be equal to|must NOT have|must have required|must match a schema|must be (number|string|integer|boolean|object|array|null)\b|property name must be valid|must be [<>]=/;
+  const raw =
+    /must match pattern|must be equal to|must NOT have|must have required|must match a schema|must be (number|string|integer|boolean|object|array|null)\b|property name must be valid|must be [<>]=/;
   fc.assert(
     fc.property(scenario, (data) => {
       try {

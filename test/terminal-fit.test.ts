@@ -13,34 +13,48 @@ import { rrRun, streamRun } from './fixtures/scenarios/run-objects.js';
 /** Issue 16: the summary tables and the warnings fitted to a 70-column terminal (and narrower), not wrapped by it. */
 
 const plain = palette(false);
-const loaded = parseScenario('f.yaml', [
-  'name: f',
-  'defaults: { duration: 10s, repeat: 3 }',
-  'runs:',
-  '  - { test: TCP_STREAM, label: uplink-through-the-lab-firewall-at-full-size }',
-  '  - { test: TCP_RR }',
-].join('\n'), { env: {} });
+const loaded = parseScenario(
+  'f.yaml',
+  [
+    'name: f',
+    'defaults: { duration: 10s, repeat: 3 }',
+    'runs:',
+    '  - { test: TCP_STREAM, label: uplink-through-the-lab-firewall-at-full-size }',
+    '  - { test: TCP_RR }',
+  ].join('\n'),
+  { env: {} },
+);
 const [up, rr] = loaded.groups;
-const runs: RunObject[] = [streamRun(up, 0, 930), streamRun(up, 1, 940), streamRun(up, 2, 950), rrRun(rr, 0, 200), rrRun(rr, 1, 210), rrRun(rr, 2, 240)];
+const runs: RunObject[] = [
+  streamRun(up, 0, 930),
+  streamRun(up, 1, 940),
+  streamRun(up, 2, 950),
+  rrRun(rr, 0, 200),
+  rrRun(rr, 1, 210),
+  rrRun(rr, 2, 240),
+];
 const groups = summarizeGroups(loaded.groups, runs);
 
 test('scenario table at 70 columns: labels wrap, better becomes an arrow, the interval its share of the mean', () => {
   const table = renderSummaryTable(groups, loaded.groups, runs, plain, 70);
-  assert.equal(table, [
-    '┌───────────────────┬─────┬────────────────────────┬───────┬────────┐',
-    '│ run               │  ok │ figure                 │  mean │ 95% CI │',
-    '├───────────────────┼─────┼────────────────────────┼───────┼────────┤',
-    '│ uplink-through-   │ 3/3 │ throughput_mbps ↑      │   940 │  ±2.6% │',
-    '│ the-lab-firewall- │     │                        │       │        │',
-    '│ at-full-size      │     │                        │       │        │',
-    '│ TCP_STREAM local  │     │                        │       │        │',
-    '├───────────────────┼─────┼────────────────────────┼───────┼────────┤',
-    '│ TCP_RR local      │ 3/3 │ transactions_per_sec ↑ │  2000 │  ±0.0% │',
-    '│                   │     │ latency_us.p50 ↓       │    38 │  ±0.0% │',
-    '│                   │     │ latency_us.p99 ↓       │ 216.7 │ ±23.9% │',
-    '└───────────────────┴─────┴────────────────────────┴───────┴────────┘',
-    '↑ higher is better, ↓ lower is better',
-  ].join('\n'));
+  assert.equal(
+    table,
+    [
+      '┌───────────────────┬─────┬────────────────────────┬───────┬────────┐',
+      '│ run               │  ok │ figure                 │  mean │ 95% CI │',
+      '├───────────────────┼─────┼────────────────────────┼───────┼────────┤',
+      '│ uplink-through-   │ 3/3 │ throughput_mbps ↑      │   940 │  ±2.6% │',
+      '│ the-lab-firewall- │     │                        │       │        │',
+      '│ at-full-size      │     │                        │       │        │',
+      '│ TCP_STREAM local  │     │                        │       │        │',
+      '├───────────────────┼─────┼────────────────────────┼───────┼────────┤',
+      '│ TCP_RR local      │ 3/3 │ transactions_per_sec ↑ │  2000 │  ±0.0% │',
+      '│                   │     │ latency_us.p50 ↓       │    38 │  ±0.0% │',
+      '│                   │     │ latency_us.p99 ↓       │ 216.7 │ ±23.9% │',
+      '└───────────────────┴─────┴────────────────────────┴───────┴────────┘',
+      '↑ higher is better, ↓ lower is better',
+    ].join('\n'),
+  );
 });
 
 test('scenario table: whole at 120 columns and without a width; every width from 120 down to 24 fits, figures and means kept', () => {
@@ -52,44 +66,62 @@ test('scenario table: whole at 120 columns and without a width; every width from
     for (const colours of [plain, palette(true)]) {
       const table = renderSummaryTable(groups, loaded.groups, runs, colours, width);
       assert.ok(widestLine(table) <= width, `${width} columns:\n${table}`);
-      for (const [figure, mean] of [['throughput_mbps', '940'], ['transactions_per_sec', '2000'], ['latency_us.p99', '216.7']]) {
-        assert.match(table.replace(/\x1b\[[0-9;]*m/g, ''), new RegExp(`${figure.replace('.', '\\.')}[\\s↑↓│]+${mean}\\b`), `${figure} ${mean} at ${width} columns`);
+      for (const [figure, mean] of [
+        ['throughput_mbps', '940'],
+        ['transactions_per_sec', '2000'],
+        ['latency_us.p99', '216.7'],
+      ]) {
+        assert.match(
+          table.replace(/\x1b\[[0-9;]*m/g, ''),
+          new RegExp(`${figure.replace('.', '\\.')}[\\s↑↓│]+${mean}\\b`),
+          `${figure} ${mean} at ${width} columns`,
+        );
       }
     }
   }
   // Narrower than any table: a list.
-  assert.equal(renderSummaryTable(groups, loaded.groups, runs, plain, 36), [
-    'uplink-through-the-lab-firewall-at-',
-    'full-size',
-    '  3/3 ok',
-    'TCP_STREAM local',
-    '  throughput_mbps ↑ 940 ±2.6%',
-    'TCP_RR local  3/3 ok',
-    '  transactions_per_sec ↑ 2000 ±0.0%',
-    '  latency_us.p50 ↓ 38 ±0.0%',
-    '  latency_us.p99 ↓ 216.7 ±23.9%',
-    '↑ higher is better, ↓ lower is',
-    'better',
-  ].join('\n'));
+  assert.equal(
+    renderSummaryTable(groups, loaded.groups, runs, plain, 36),
+    [
+      'uplink-through-the-lab-firewall-at-',
+      'full-size',
+      '  3/3 ok',
+      'TCP_STREAM local',
+      '  throughput_mbps ↑ 940 ±2.6%',
+      'TCP_RR local  3/3 ok',
+      '  transactions_per_sec ↑ 2000 ±0.0%',
+      '  latency_us.p50 ↓ 38 ±0.0%',
+      '  latency_us.p99 ↓ 216.7 ±23.9%',
+      '↑ higher is better, ↓ lower is',
+      'better',
+    ].join('\n'),
+  );
 });
 
 test('the same warning for several runs is one line naming them, each differing figure shown as its range', () => {
   const labels = ['udp 100M', 'udp 1G', 'udp 1G fast', 'rr', 'tcp'];
-  const wide = (label: string, share: string) => `${label}: throughput_mbps varies widely across repeats (95% interval ±${share}% of the mean, over 3 runs): add repeats`;
-  assert.deepEqual(groupWarnings([
-    'every run measures fewer than 3 intervals (duration 2s): make duration at least 3s',
-    wide('udp 100M', '12.1'),
-    'udp 1G fast: the sender reached 564 of the 5000 Mbit/s asked (11.28%): lower rate',
-    wide('udp 1G', '30.4'),
-    wide('udp 1G fast', '15'),
-    'rr: latency_us.p99 varies widely across repeats (95% interval ±20.0% of the mean, over 3 runs): add repeats',
-  ], labels), [
-    'every run measures fewer than 3 intervals (duration 2s): make duration at least 3s',
-    '3 runs (udp 100M, udp 1G, udp 1G fast): throughput_mbps varies widely across repeats (95% interval ±12.1-30.4% of the mean, over 3 runs): add repeats',
-    'udp 1G fast: the sender reached 564 of the 5000 Mbit/s asked (11.28%): lower rate',
-    // p99 is part of a figure's name, not a figure: a different warning.
-    'rr: latency_us.p99 varies widely across repeats (95% interval ±20.0% of the mean, over 3 runs): add repeats',
-  ]);
+  const wide = (label: string, share: string) =>
+    `${label}: throughput_mbps varies widely across repeats (95% interval ±${share}% of the mean, over 3 runs): add repeats`;
+  assert.deepEqual(
+    groupWarnings(
+      [
+        'every run measures fewer than 3 intervals (duration 2s): make duration at least 3s',
+        wide('udp 100M', '12.1'),
+        'udp 1G fast: the sender reached 564 of the 5000 Mbit/s asked (11.28%): lower rate',
+        wide('udp 1G', '30.4'),
+        wide('udp 1G fast', '15'),
+        'rr: latency_us.p99 varies widely across repeats (95% interval ±20.0% of the mean, over 3 runs): add repeats',
+      ],
+      labels,
+    ),
+    [
+      'every run measures fewer than 3 intervals (duration 2s): make duration at least 3s',
+      '3 runs (udp 100M, udp 1G, udp 1G fast): throughput_mbps varies widely across repeats (95% interval ±12.1-30.4% of the mean, over 3 runs): add repeats',
+      'udp 1G fast: the sender reached 564 of the 5000 Mbit/s asked (11.28%): lower rate',
+      // p99 is part of a figure's name, not a figure: a different warning.
+      'rr: latency_us.p99 varies widely across repeats (95% interval ±20.0% of the mean, over 3 runs): add repeats',
+    ],
+  );
   const many = ['a', 'b', 'c', 'd', 'e'].map((l) => `${l}: loss is noisy`);
   assert.deepEqual(groupWarnings(many, ['a', 'b', 'c', 'd', 'e']), ['5 runs (a, b and 3 more): loss is noisy']);
 });
@@ -103,7 +135,10 @@ test('bench test summary at 70 columns: the unit column wraps; narrower, a figur
   assert.equal(summaryTable(run, false, 120), whole);
   const at70 = summaryTable(run, false, 70);
   assert.ok(widestLine(at70) <= 70);
-  assert.match(at70, /│ data path client \/ server │ native \/ native │ native: C socket +│\n│ +│ +│ loops; js: Node +│\n│ +│ +│ sockets +│/);
+  assert.match(
+    at70,
+    /│ data path client \/ server │ native \/ native │ native: C socket +│\n│ +│ +│ loops; js: Node +│\n│ +│ +│ sockets +│/,
+  );
   for (const width of [100, 90, 80, 70, 60, 50, 45, 40, 30, 20]) {
     const text = summaryTable(run, false, width);
     assert.ok(widestLine(text) <= width, `${width} columns:\n${text}`);
@@ -111,11 +146,16 @@ test('bench test summary at 70 columns: the unit column wraps; narrower, a figur
   }
 });
 
-test('the width to fit: a terminal\'s own, 80 when it reports none; not a terminal: COLUMNS, or no limit', () => {
+test("the width to fit: a terminal's own, 80 when it reports none; not a terminal: COLUMNS, or no limit", () => {
   assert.equal(terminalWidth({ isTTY: true, columns: 70 }, {}), 70);
   assert.equal(terminalWidth({ isTTY: true, columns: 0 }, {}), 80);
   assert.equal(terminalWidth({ isTTY: false }, {}), undefined);
   assert.equal(terminalWidth({ isTTY: false }, { COLUMNS: '100' }), 100);
   assert.equal(terminalWidth({ isTTY: false }, { COLUMNS: 'wide' }), undefined);
-  assert.deepEqual(wrapWords('warning: a b  c /a/very/long/path/that/cannot/wrap end', 12, '  '), ['warning: a b', '  c', '  /a/very/long/path/that/cannot/wrap', '  end']);
+  assert.deepEqual(wrapWords('warning: a b  c /a/very/long/path/that/cannot/wrap end', 12, '  '), [
+    'warning: a b',
+    '  c',
+    '  /a/very/long/path/that/cannot/wrap',
+    '  end',
+  ]);
 });

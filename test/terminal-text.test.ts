@@ -14,8 +14,25 @@ import { parseScenario } from '../runner/scenario/load-scenario.js';
 /** Issue 16: text that says what was written, in the units it was written in. */
 
 test('a limit reads in the largest exact unit: 2h, not 7200s; 16MiB, not 16777216 bytes', () => {
-  assert.deepEqual([7200, 3600, 5400, 3601, 120, 90, 10, 1.5, 0.2].map(formatDurationExact), ['2h', '1h', '90m', '3601s', '2m', '90s', '10s', '1.5s', '200ms']);
-  assert.deepEqual([16 * 1024 ** 2, 2048, 1025, 1_000_000, 1000, 3 * 1024 ** 3].map(formatSizeExact), ['16MiB', '2KiB', '1025 bytes', '1MB', '1000 bytes', '3GiB']);
+  assert.deepEqual([7200, 3600, 5400, 3601, 120, 90, 10, 1.5, 0.2].map(formatDurationExact), [
+    '2h',
+    '1h',
+    '90m',
+    '3601s',
+    '2m',
+    '90s',
+    '10s',
+    '1.5s',
+    '200ms',
+  ]);
+  assert.deepEqual([16 * 1024 ** 2, 2048, 1025, 1_000_000, 1000, 3 * 1024 ** 3].map(formatSizeExact), [
+    '16MiB',
+    '2KiB',
+    '1025 bytes',
+    '1MB',
+    '1000 bytes',
+    '3GiB',
+  ]);
 });
 
 test('the server refuses a 2h run against its 1h limit in hours, and a size in KiB/MiB', () => {
@@ -28,7 +45,10 @@ test('the server refuses a 2h run against its 1h limit in hours, and a size in K
     return 'accepted';
   };
   assert.equal(refusal({ duration: '2h' }), "duration 2h exceeds this server's limit of 1h (bench serve --max-duration)");
-  assert.equal(refusal({ duration: '1s', size: '32MiB' }), "message size 32MiB exceeds this server's limit of 16MiB (bench serve --max-size)");
+  assert.equal(
+    refusal({ duration: '1s', size: '32MiB' }),
+    "message size 32MiB exceeds this server's limit of 16MiB (bench serve --max-size)",
+  );
   assert.equal(refusal({ duration: '1h' }), 'accepted');
 });
 
@@ -36,18 +56,27 @@ test('an IPv6 peer is written in brackets wherever a host:port is printed', () =
   assert.equal(formatHostPort('::1', 7575), '[::1]:7575');
   assert.equal(formatHostPort('fe80::1%eth0', 7575), '[fe80::1%eth0]:7575');
   assert.equal(formatHostPort('192.0.2.10', 7575), '192.0.2.10:7575');
-  const loaded = parseScenario('v6.yaml', 'name: v6\npeers:\n  far: { host: "::1", port: 7601 }\nruns:\n  - { test: TCP_RR, peer: far }\n', { env: {} });
+  const loaded = parseScenario(
+    'v6.yaml',
+    'name: v6\npeers:\n  far: { host: "::1", port: 7601 }\nruns:\n  - { test: TCP_RR, peer: far }\n',
+    { env: {} },
+  );
   assert.match(planLines(loaded)[0], /→ \[::1\]:7601$/);
 });
 
 test('did you mean suggests only figures the test produces', () => {
   // Before: 'did you mean loss_percent?', a figure TCP_STREAM does not produce.
-  assert.equal(checkFigure('TCP_STREAM', 'los_percent'), "unknown figure 'los_percent' for TCP_STREAM: its figures are throughput_mbps, sender_mbps, bytes_sent and bytes_received");
+  assert.equal(
+    checkFigure('TCP_STREAM', 'los_percent'),
+    "unknown figure 'los_percent' for TCP_STREAM: its figures are throughput_mbps, sender_mbps, bytes_sent and bytes_received",
+  );
   assert.equal(checkFigure('UDP_STREAM', 'los_percent'), "unknown figure 'los_percent' for UDP_STREAM: did you mean 'loss_percent'?");
 });
 
 test('pause: 200ms is shown as 200ms, not rounded to 0s', () => {
-  const loaded = parseScenario('p.yaml', 'name: p\ndefaults: { duration: 1s, pause: 200ms }\nruns:\n  - test: TCP_RR\n  - test: UDP_RR\n', { env: {} });
+  const loaded = parseScenario('p.yaml', 'name: p\ndefaults: { duration: 1s, pause: 200ms }\nruns:\n  - test: TCP_RR\n  - test: UDP_RR\n', {
+    env: {},
+  });
   assert.equal(loaded.groups[0].pause_s, 0.2);
   for (const live of [false, true]) {
     const written: string[] = [];

@@ -39,7 +39,10 @@ const CREATE_HINT = (path: string): string => `(umask 077; openssl rand -hex 32 
  */
 export async function readTokenFile(path: string, warn: (message: string) => void): Promise<Buffer> {
   const cannotRead = (err: unknown): BenchError =>
-    new BenchError('E_USAGE', `cannot read token file '${path}': ${(err as NodeJS.ErrnoException).code ?? 'error'} - create it with a random secret, e.g. ${CREATE_HINT(path)}`);
+    new BenchError(
+      'E_USAGE',
+      `cannot read token file '${path}': ${(err as NodeJS.ErrnoException).code ?? 'error'} - create it with a random secret, e.g. ${CREATE_HINT(path)}`,
+    );
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, 'r');
@@ -61,7 +64,10 @@ export async function readTokenFile(path: string, warn: (message: string) => voi
       if (bytesRead === 0) break;
       filled += bytesRead;
       if (filled === buffer.length) {
-        throw new BenchError('E_USAGE', `token file '${path}' holds more than ${MAX_TOKEN_FILE_BYTES} bytes; a token is one line of 16 or more characters - is this the right file?`);
+        throw new BenchError(
+          'E_USAGE',
+          `token file '${path}' holds more than ${MAX_TOKEN_FILE_BYTES} bytes; a token is one line of 16 or more characters - is this the right file?`,
+        );
       }
     }
     bytes = buffer.subarray(0, filled);
@@ -74,13 +80,17 @@ export async function readTokenFile(path: string, warn: (message: string) => voi
     throw new BenchError('E_USAGE', `token file '${path}' holds ${token.length} characters; use at least 16 (e.g. ${CREATE_HINT(path)})`);
   }
   if (looseMode !== null) {
-    warn(`token file '${path}' can be read by other users (mode ${looseMode.toString(8).padStart(4, '0')}): anyone who reads it can run tests - chmod 600 ${path}`);
+    warn(
+      `token file '${path}' can be read by other users (mode ${looseMode.toString(8).padStart(4, '0')}): anyone who reads it can run tests - chmod 600 ${path}`,
+    );
   }
   return Buffer.from(token, 'utf8');
 }
 
 function mac(token: Buffer, nonce: string): Buffer {
-  return createHmac('sha256', token).update(DOMAIN + nonce).digest();
+  return createHmac('sha256', token)
+    .update(DOMAIN + nonce)
+    .digest();
 }
 
 export async function createServerTokenAuth(path: string, warn: (message: string) => void): Promise<ServerAuth> {
@@ -96,7 +106,9 @@ export async function createServerTokenAuth(path: string, warn: (message: string
       const expected = mac(token, nonce);
       const given = Buffer.from(answer.mac, 'hex');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw new AuthError("authentication failed: the client's token does not match this server's token file - give both the same secret");
+        throw new AuthError(
+          "authentication failed: the client's token does not match this server's token file - give both the same secret",
+        );
       }
     },
   };
@@ -106,7 +118,9 @@ export async function createClientTokenAuth(path: string, warn: (message: string
   const token = await readTokenFile(path, warn);
   return {
     notRequired(conn: ClientControl) {
-      warn(`${conn.peerName} did not ask for a token (it runs without --token-file): this test ran unauthenticated, and anyone who can reach that server can run tests on it`);
+      warn(
+        `${conn.peerName} did not ask for a token (it runs without --token-file): this test ran unauthenticated, and anyone who can reach that server can run tests on it`,
+      );
     },
     async answer(conn: ClientControl, timeoutMs: number) {
       const challenge = await conn.next(timeoutMs, 'waiting for the token challenge');

@@ -26,7 +26,15 @@ export type StreamEvent =
   | {
       event: 'scenario_end';
       scenario: string;
-      verdict: { runs: number; ok: number; failed: number; interrupted: boolean; expectations_met: number; expectations: number; exit_code: number };
+      verdict: {
+        runs: number;
+        ok: number;
+        failed: number;
+        interrupted: boolean;
+        expectations_met: number;
+        expectations: number;
+        exit_code: number;
+      };
       results: string | null;
     };
 
@@ -76,7 +84,8 @@ export class JsonEventStream {
       return ref;
     };
     return {
-      runStarting: (run, position, total) => this.emit({ event: 'run_start', run: refOf(run, position, total), peer: run.group.peer_name, params: run.group.params }),
+      runStarting: (run, position, total) =>
+        this.emit({ event: 'run_start', run: refOf(run, position, total), peer: run.group.peer_name, params: run.group.params }),
       runEvent: (run, event) => {
         const ref = refs.get(run);
         if (ref) this.runEvent(ref, event);

@@ -19,7 +19,10 @@ export async function runTestOrEmbedded(options: RunTestOptions): Promise<RunObj
     embedded = await startBenchServer({ host: '127.0.0.1', port: 0, timeout_s: options.params.timeout_s });
   } catch (err) {
     const e = asBenchError(err);
-    return { ...unmeasuredRun(options.params, undefined, new Date().toISOString()), error: { code: e.code, message: `cannot start the embedded server: ${e.message}` } };
+    return {
+      ...unmeasuredRun(options.params, undefined, new Date().toISOString()),
+      error: { code: e.code, message: `cannot start the embedded server: ${e.message}` },
+    };
   }
   try {
     return await runTest({ ...options, peer: { host: '127.0.0.1', port: embedded.address.port, name: 'embedded server', embedded: true } });

@@ -29,12 +29,21 @@ cli
   .command('serve', 'Serve tests to bench clients, one at a time, queueing the rest')
   .option('--host <addr>', `Address to listen on (default: ${DEFAULT_LISTEN_HOST})`)
   .option('--port <port>', `Control port (default: ${DEFAULT_PORT})`)
-  .option('--timeout <duration>', `Declare a silent peer dead after this long (default: ${showValue({ kind: 'duration' }, DEFAULT_TIMEOUT_S)})`)
+  .option(
+    '--timeout <duration>',
+    `Declare a silent peer dead after this long (default: ${showValue({ kind: 'duration' }, DEFAULT_TIMEOUT_S)})`,
+  )
   .option('--max-queue <n>', `Most clients waiting at once (default: ${DEFAULT_SERVER_LIMITS.max_queue})`)
   .option('--token-file <file>', 'Require clients to prove they hold the secret in this file')
-  .option('--max-duration <duration>', `Longest test a client may ask for (default: ${showValue({ kind: 'duration' }, DEFAULT_SERVER_LIMITS.max_duration_s)})`)
+  .option(
+    '--max-duration <duration>',
+    `Longest test a client may ask for (default: ${showValue({ kind: 'duration' }, DEFAULT_SERVER_LIMITS.max_duration_s)})`,
+  )
   .option('--max-streams <n>', `Most parallel streams a client may ask for (default: ${DEFAULT_SERVER_LIMITS.max_streams})`)
-  .option('--max-size <bytes>', `Largest message a client may ask for (default: ${showValue({ kind: 'size' }, DEFAULT_SERVER_LIMITS.max_size_bytes)})`)
+  .option(
+    '--max-size <bytes>',
+    `Largest message a client may ask for (default: ${showValue({ kind: 'size' }, DEFAULT_SERVER_LIMITS.max_size_bytes)})`,
+  )
   .option('--max-rate <rate>', `Highest UDP rate a client may ask for (0: no limit; default: ${DEFAULT_SERVER_LIMITS.max_rate_bps})`)
   .option('--allow <tests>', `Comma-separated tests clients may run (default: ${DEFAULT_SERVER_LIMITS.allowed_tests.join(',')})`)
   .option('--json-log', 'Log one JSON object per line instead of text')
@@ -68,18 +77,25 @@ cli
   .option('--quiet', 'No progress output')
   .option('--json', 'Print the final results JSON on stdout and nothing else there')
   .option('--json-stream', 'Print JSON Lines events on stdout as they happen: run_start, interval, run_end, scenario_end (docs/exports.md)')
-  .option('--push <url>', 'Push each run\'s metrics to a Prometheus Pushgateway as it ends; a failed push never fails the scenario')
-  .option('--only <pattern>', 'Run only runs whose label contains this pattern, case ignored; * matches any text, ? one character (rate=1* keeps rate=1G and rate=100M)')
+  .option('--push <url>', "Push each run's metrics to a Prometheus Pushgateway as it ends; a failed push never fails the scenario")
+  .option(
+    '--only <pattern>',
+    'Run only runs whose label contains this pattern, case ignored; * matches any text, ? one character (rate=1* keeps rate=1G and rate=100M)',
+  )
   .option('--set <key=value>', 'Override a default for every run (repeatable)')
   .option('--note <text>', 'A note stored with the results')
   .option('--no-color', 'No colour in output')
   .example('bench run scenarios/quickstart.yaml --set duration=1s')
-  .action((file, options) => dispatch(options, () => import('./commands/run-command.js').then((m) => m.runCommand(file, options)), ['set']));
+  .action((file, options) =>
+    dispatch(options, () => import('./commands/run-command.js').then((m) => m.runCommand(file, options)), ['set']),
+  );
 
 cli
   .command('validate <file>', 'Check a scenario file without running it')
   .option('--set <key=value>', 'Check with this override, as bench run --set would apply it (repeatable)')
-  .action((file, options) => dispatch(options, () => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options)), ['set']));
+  .action((file, options) =>
+    dispatch(options, () => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options)), ['set']),
+  );
 
 cli
   .command('report <results>', 'Render a report from results.json, a results folder, or the results.jsonl a crash left')
@@ -90,17 +106,24 @@ cli
   .example('bench report results/lab-20261125T010203Z/results.json --format md -o lab.md')
   .example('bench report results.json --template my-report.hbs > custom.txt')
   .example('bench report results/lab-20261125T010203Z/results.json --format junit -o junit.xml')
-  .action((results, options) => dispatch(options, () => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))));
+  .action((results, options) =>
+    dispatch(options, () => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))),
+  );
 
 cli
   .command('compare <base> <new>', 'Compare two results files (or folders) and flag regressions (exit 1; 2 when nothing matched)')
   .option('--threshold <percent>', 'Smallest change that can count as a regression', { default: DEFAULT_THRESHOLD })
-  .option('--figures <names>', 'Comma-separated figures to compare, or all (default: each test\'s headline figures)')
-  .option('--floor <figure=value>', `A change no larger than this, in the figure's unit, is never flagged (repeatable; defaults: ${floorsText(DEFAULT_FLOORS)})`)
+  .option('--figures <names>', "Comma-separated figures to compare, or all (default: each test's headline figures)")
+  .option(
+    '--floor <figure=value>',
+    `A change no larger than this, in the figure's unit, is never flagged (repeatable; defaults: ${floorsText(DEFAULT_FLOORS)})`,
+  )
   .option('--format <format>', 'text, md, html or json', { default: 'text' })
   .example('bench compare before/results.json after/results.json --threshold 3%')
   .example('bench compare base.json new.json --figures throughput_mbps,latency_us.p99 --floor loss_percent=0.5 --format json')
-  .action((base, next, options) => dispatch(options, () => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options)), ['floor']));
+  .action((base, next, options) =>
+    dispatch(options, () => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options)), ['floor']),
+  );
 
 cli.help();
 cli.version(version);
@@ -155,8 +178,13 @@ function usageFromCac(err: Error): UsageError {
   const help = name ? `bench ${name} --help` : 'bench --help';
   const unknown = /^Unknown option `(-{1,2}[^`]+)`/.exec(err.message);
   if (unknown) {
-    const known = (cli.matchedCommand?.options ?? []).flatMap((o) => o.names.map((n) => (n.length === 1 ? `-${n}` : `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)));
-    const suggestion = didYouMean(unknown[1], [...new Set(known)].filter((f) => f.startsWith('--')));
+    const known = (cli.matchedCommand?.options ?? []).flatMap((o) =>
+      o.names.map((n) => (n.length === 1 ? `-${n}` : `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)),
+    );
+    const suggestion = didYouMean(
+      unknown[1],
+      [...new Set(known)].filter((f) => f.startsWith('--')),
+    );
     return new UsageError(`unknown option '${unknown[1]}'${suggestion ? `: did you mean '${suggestion}'?` : ''} - see ${help}`);
   }
   return new UsageError(`${err.message.replace(/\.$/, '')} - see ${help}`);
@@ -175,7 +203,9 @@ try {
     // An argument the command does not take is a mistake (a stray word, a missing --): never ignored silently.
     const declared = cli.matchedCommand.args.length;
     if (cli.args.length > declared) {
-      throw new UsageError(`bench ${cli.matchedCommand.name} takes ${declared} argument${declared === 1 ? '' : 's'}; '${cli.args[declared]}' is one too many - see bench ${cli.matchedCommand.name} --help`);
+      throw new UsageError(
+        `bench ${cli.matchedCommand.name} takes ${declared} argument${declared === 1 ? '' : 's'}; '${cli.args[declared]}' is one too many - see bench ${cli.matchedCommand.name} --help`,
+      );
     }
   }
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {

@@ -17,6 +17,8 @@ export function reportFailure(err: unknown): number {
     process.stderr.write(`bench: ${printable(err.message)} (see bench --help)\n`);
     return EXIT.usage;
   }
-  process.stderr.write(`bench: internal error: ${printable(err instanceof Error ? err.stack ?? err.message : String(err), { multiline: true })}\n`);
+  process.stderr.write(
+    `bench: internal error: ${printable(err instanceof Error ? (err.stack ?? err.message) : String(err), { multiline: true })}\n`,
+  );
   return EXIT.failed;
 }

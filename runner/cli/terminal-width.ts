@@ -95,7 +95,10 @@ export function wrapCell(text: string, width: number | undefined): string[] {
 
 /** Every line of `text` wrapped to `width`, continuation lines indented by `indent`. */
 export function wrapLines(text: string, width: number | undefined, indent = '  '): string {
-  return text.split('\n').flatMap((line) => wrapWords(line, width, indent)).join('\n');
+  return text
+    .split('\n')
+    .flatMap((line) => wrapWords(line, width, indent))
+    .join('\n');
 }
 
 /** Cuts `text` to `width` visible characters, ending in … when cut; colour codes are kept whole. */

@@ -46,7 +46,10 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
   const connecting = connectControl(peer, timeoutMs);
   const conn = await abortable(connecting, signal, 'connecting to the peer').catch((err: unknown) => {
     // A connection that completes after Ctrl-C would hold the process open: close it when it comes.
-    connecting.then((late) => late.destroy(), () => {});
+    connecting.then(
+      (late) => late.destroy(),
+      () => {},
+    );
     throw err;
   });
   const workers: DataWorkerHandle[] = [];
@@ -54,7 +57,11 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
   try {
     const helloSentAt = performance.now();
     conn.send({ type: 'HELLO', protocol: PROTOCOL_VERSION, bench_version: benchVersion });
-    const welcome = await abortable(nextOrError(conn, timeoutMs, 'waiting for the server to answer HELLO'), signal, 'waiting for the server to answer HELLO');
+    const welcome = await abortable(
+      nextOrError(conn, timeoutMs, 'waiting for the server to answer HELLO'),
+      signal,
+      'waiting for the server to answer HELLO',
+    );
     if (welcome.type !== 'WELCOME') throw unexpected(welcome, 'WELCOME');
     const rttMs = performance.now() - helloSentAt;
     if (welcome.auth_required) {
@@ -89,7 +96,13 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       workers.push(
         new DataWorkerHandle(
           {
-            side: 'client', stream, params, cookie: ready.cookie, host: dataHost, port: ready.data_ports[stream], timeout_ms: timeoutMs,
+            side: 'client',
+            stream,
+            params,
+            cookie: ready.cookie,
+            host: dataHost,
+            port: ready.data_ports[stream],
+            timeout_ms: timeoutMs,
             // A UDP receiver here keeps listening one round trip longer, for what the server sent before it heard STOP.
             drain_ms: UDP_DRAIN_S * 1000 + Math.ceil(rttMs),
           },
@@ -100,8 +113,16 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
         ),
       );
     }
-    await abortable(conn.race(Promise.race([namePeer(conn, Promise.all(workers.map((w) => w.attached))), serverError])), signal, 'opening the data connections');
-    const attached = await abortable(nextOrError(conn, timeoutMs, 'waiting for the server to accept the data connections'), signal, 'waiting for the server to accept the data connections');
+    await abortable(
+      conn.race(Promise.race([namePeer(conn, Promise.all(workers.map((w) => w.attached))), serverError])),
+      signal,
+      'opening the data connections',
+    );
+    const attached = await abortable(
+      nextOrError(conn, timeoutMs, 'waiting for the server to accept the data connections'),
+      signal,
+      'waiting for the server to accept the data connections',
+    );
     if (attached.type !== 'ATTACHED') throw unexpected(attached, 'ATTACHED');
 
     conn.send({ type: 'START' });
@@ -115,7 +136,10 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     const silence = {
       limitMs: timeoutMs + params.interval_s * 1000,
       lastHeardAt: () => lastHeardAt,
-      error: () => new PeerTimeoutError(`${conn.peerName} sent nothing for ${Number(((timeoutMs + params.interval_s * 1000) / 1000).toFixed(3))}s while running the test - is it still running?`),
+      error: () =>
+        new PeerTimeoutError(
+          `${conn.peerName} sent nothing for ${Number(((timeoutMs + params.interval_s * 1000) / 1000).toFixed(3))}s while running the test - is it still running?`,
+        ),
     };
     const failures = [...workers.map((w) => namePeer(conn, w.result)), conn.race(new Promise<never>(() => {})), serverError];
     let interrupted: boolean;
@@ -126,7 +150,14 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       const failure = asBenchError(err);
       const before = failure.code === 'E_DATA_PATH' ? measuredBefore(params, localSamples, remoteSamples) : null;
       if (!before) throw err;
-      return { ...before, client_wall_s: (performance.now() - startedAt) / 1000, server_wall_s: 0, interrupted: false, failure, server_name: welcome.hostname };
+      return {
+        ...before,
+        client_wall_s: (performance.now() - startedAt) / 1000,
+        server_wall_s: 0,
+        interrupted: false,
+        failure,
+        server_name: welcome.hostname,
+      };
     }
     for (const w of workers) w.stop();
     conn.send({ type: 'STOP' });
@@ -137,7 +168,14 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     const clientWall = (performance.now() - startedAt) / 1000;
     checkPeerFigures(conn.peerName, params, client, result, clientWall);
     finished = true;
-    return { client, server: result.streams, client_wall_s: clientWall, server_wall_s: result.wall_s, interrupted, server_name: welcome.hostname };
+    return {
+      client,
+      server: result.streams,
+      client_wall_s: clientWall,
+      server_wall_s: result.wall_s,
+      interrupted,
+      server_name: welcome.hostname,
+    };
   } catch (err) {
     throw await peerVerdict(conn, err);
   } finally {
@@ -158,7 +196,11 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
  * stream (an outage, not a peer that died mid-flow) and one interval past
  * --omit was measured on both sides.
  */
-function measuredBefore(params: ClientTestOptions['params'], local: StreamSample[][], remote: StreamSample[][]): Pick<ClientTestOutcome, 'client' | 'server'> | null {
+function measuredBefore(
+  params: ClientTestOptions['params'],
+  local: StreamSample[][],
+  remote: StreamSample[][],
+): Pick<ClientTestOutcome, 'client' | 'server'> | null {
   if (params.test !== 'UDP_STREAM') return null;
   const last = Math.min(...local.map((s) => s.length), ...remote.map((s) => s.length)) - 1;
   const omitted = params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
@@ -166,15 +208,28 @@ function measuredBefore(params: ClientTestOptions['params'], local: StreamSample
   const received = params.reverse ? local : remote;
   if (received.some((s) => s[last].packets !== s[last - 1].packets)) return null;
   const reports = (samples: StreamSample[][], role: 'sender' | 'receiver'): StreamReport[] =>
-    samples.map((s, stream) => ({ stream, role, samples: s.slice(0, last + 1), omit_sample: omitted > 0 ? s[omitted - 1] : null, final: s[last], cpu_s: null }));
+    samples.map((s, stream) => ({
+      stream,
+      role,
+      samples: s.slice(0, last + 1),
+      omit_sample: omitted > 0 ? s[omitted - 1] : null,
+      final: s[last],
+      cpu_s: null,
+    }));
   const localRole = params.reverse ? 'receiver' : 'sender';
   return { client: reports(local, localRole), server: reports(remote, localRole === 'sender' ? 'receiver' : 'sender') };
 }
 
-async function waitInQueue(conn: ClientControl, options: ClientTestOptions, timeoutMs: number): Promise<Extract<ServerMessage, { type: 'READY' }>> {
+async function waitInQueue(
+  conn: ClientControl,
+  options: ClientTestOptions,
+  timeoutMs: number,
+): Promise<Extract<ServerMessage, { type: 'READY' }>> {
   const waitLimit = options.wait_s && options.wait_s > 0 ? performance.now() + options.wait_s * 1000 : Infinity;
   const gaveUp = (): PeerTimeoutError =>
-    new PeerTimeoutError(`gave up waiting in ${conn.peerName}'s queue after ${options.wait_s}s (--wait) - the server is busy with other tests`);
+    new PeerTimeoutError(
+      `gave up waiting in ${conn.peerName}'s queue after ${options.wait_s}s (--wait) - the server is busy with other tests`,
+    );
   for (;;) {
     const left = waitLimit - performance.now();
     if (left <= 0) throw gaveUp();
@@ -214,9 +269,12 @@ function waitForDuration(ms: number, failures: Promise<unknown>[], silence: Sile
     // connection and workers are torn down), and an unobserved rejection would crash bench.
     for (const f of failures) f.catch((e: unknown) => fail(e));
     const timer = setTimeout(() => finish(false), ms);
-    const watchdog = setInterval(() => {
-      if (performance.now() - silence.lastHeardAt() > silence.limitMs) fail(silence.error());
-    }, Math.min(250, silence.limitMs / 4));
+    const watchdog = setInterval(
+      () => {
+        if (performance.now() - silence.lastHeardAt() > silence.limitMs) fail(silence.error());
+      },
+      Math.min(250, silence.limitMs / 4),
+    );
     const onAbort = (): void => finish(true);
     if (signal?.aborted) return finish(true);
     signal?.addEventListener('abort', onAbort, { once: true });

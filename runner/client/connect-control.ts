@@ -19,13 +19,20 @@ function noticeOnStderr(line: string): void {
  * Opens the control connection, with a deadline and an error a person can act on.
  * `notice` hears, once, when the peer is slow to accept or to answer the handshake.
  */
-export function connectControl(peer: PeerAddress, timeoutMs: number, notice: (line: string) => void = noticeOnStderr): Promise<ClientControl> {
+export function connectControl(
+  peer: PeerAddress,
+  timeoutMs: number,
+  notice: (line: string) => void = noticeOnStderr,
+): Promise<ClientControl> {
   const name = `peer ${formatPeer(peer)}`;
   const address = formatPeer({ host: peer.host, port: peer.port });
   const giveUp = `giving up after ${Number((timeoutMs / 1000).toFixed(3))}s`;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: peer.host, port: peer.port });
-    let noticeTimer = setTimeout(() => notice(`waiting for ${address} to accept the connection (${giveUp})...`), SILENT_PEER_NOTICE_MS).unref();
+    let noticeTimer = setTimeout(
+      () => notice(`waiting for ${address} to accept the connection (${giveUp})...`),
+      SILENT_PEER_NOTICE_MS,
+    ).unref();
     const timer = setTimeout(() => {
       clearTimeout(noticeTimer);
       socket.destroy();
@@ -41,7 +48,10 @@ export function connectControl(peer: PeerAddress, timeoutMs: number, notice: (li
       clearTimeout(noticeTimer);
       socket.removeAllListeners('error');
       // Anything with a listening port accepts: only a reply shows a bench server is there.
-      noticeTimer = setTimeout(() => notice(`waiting for ${address} to answer the bench handshake (${giveUp})...`), SILENT_PEER_NOTICE_MS).unref();
+      noticeTimer = setTimeout(
+        () => notice(`waiting for ${address} to answer the bench handshake (${giveUp})...`),
+        SILENT_PEER_NOTICE_MS,
+      ).unref();
       const heard = (): void => clearTimeout(noticeTimer);
       socket.once('data', heard);
       socket.once('close', heard);

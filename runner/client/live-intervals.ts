@@ -46,7 +46,14 @@ export class LiveIntervals {
       // Reuse the one definition of the figures over samples 0..k as if k were the end.
       const remoteRole = this.localRole === 'sender' ? 'receiver' : 'sender';
       const asReports = (arrays: StreamSample[][], role: 'sender' | 'receiver' | 'rr-client') =>
-        arrays.map((samples, stream) => ({ stream, role, samples: samples.slice(0, k + 1), omit_sample: null, final: samples[k], cpu_s: null }));
+        arrays.map((samples, stream) => ({
+          stream,
+          role,
+          samples: samples.slice(0, k + 1),
+          omit_sample: null,
+          final: samples[k],
+          cpu_s: null,
+        }));
       const client = asReports(this.local, this.localRole);
       const server = this.needsRemote ? asReports(this.remote, remoteRole as 'sender' | 'receiver') : [];
       const { intervals } = computeFigures({ ...this.params, omit_s: 0 }, client, server, true);

@@ -24,10 +24,18 @@ const CUMULATIVE = ['bytes', 'packets', 'out_of_order', 'duplicates', 'transacti
  * `clientWall_s`: seconds from the client's START to now; the server's own
  * times must fit in it, with room for two clocks' rates (1%) and scheduling.
  */
-export function checkPeerFigures(peerName: string, params: TestParams, client: StreamReport[], result: PeerResult, clientWall_s: number): void {
-  const lie = (what: string): ProtocolError => new ProtocolError(`${peerName} sent an impossible RESULT: ${what} - is it a compatible bench server?`);
+export function checkPeerFigures(
+  peerName: string,
+  params: TestParams,
+  client: StreamReport[],
+  result: PeerResult,
+  clientWall_s: number,
+): void {
+  const lie = (what: string): ProtocolError =>
+    new ProtocolError(`${peerName} sent an impossible RESULT: ${what} - is it a compatible bench server?`);
   const server = result.streams;
-  if (server.length !== params.streams) throw lie(`${server.length} stream reports for a test of ${params.streams} stream${params.streams === 1 ? '' : 's'}`);
+  if (server.length !== params.streams)
+    throw lie(`${server.length} stream reports for a test of ${params.streams} stream${params.streams === 1 ? '' : 's'}`);
   const longest_s = clientWall_s * 1.01 + 0.5;
   if (result.wall_s > longest_s) throw lie(`a test time of ${result.wall_s}s, longer than the ${round(clientWall_s)}s the client waited`);
   // Boundaries fall strictly inside the duration, and the final sample closes the last interval.
@@ -35,13 +43,19 @@ export function checkPeerFigures(peerName: string, params: TestParams, client: S
   const seen = new Set<number>();
   for (const report of server) {
     const name = `stream ${report.stream}`;
-    if (report.stream >= params.streams) throw lie(`a report for ${name} in a test of ${params.streams} stream${params.streams === 1 ? '' : 's'}`);
+    if (report.stream >= params.streams)
+      throw lie(`a report for ${name} in a test of ${params.streams} stream${params.streams === 1 ? '' : 's'}`);
     if (seen.has(report.stream)) throw lie(`two reports for ${name}`);
     seen.add(report.stream);
-    const role = expectedServerRole(params, client.find((c) => c.stream === report.stream));
+    const role = expectedServerRole(
+      params,
+      client.find((c) => c.stream === report.stream),
+    );
     if (report.role !== role) throw lie(`${name} in the role of ${report.role}, where the server is the ${role}`);
     if (report.samples.length > maxSamples) {
-      throw lie(`${name} with ${report.samples.length} samples, more than a ${params.duration_s}s test at ${params.interval_s}s intervals has (${maxSamples})`);
+      throw lie(
+        `${name} with ${report.samples.length} samples, more than a ${params.duration_s}s test at ${params.interval_s}s intervals has (${maxSamples})`,
+      );
     }
     checkSeries(report, name, longest_s, lie);
     const mine = client.find((c) => c.stream === report.stream);
@@ -64,7 +78,8 @@ function checkSeries(report: StreamReport, name: string, longest_s: number, lie:
     if (previous !== null) {
       if (sample.t < previous.t) throw lie(`${name} ${label} at ${sample.t}s, before the sample at ${previous.t}s`);
       for (const key of CUMULATIVE) {
-        if (sample[key] < previous[key]) throw lie(`${name} ${label} counts ${key} ${sample[key]}, fewer than the ${previous[key]} before it`);
+        if (sample[key] < previous[key])
+          throw lie(`${name} ${label} counts ${key} ${sample[key]}, fewer than the ${previous[key]} before it`);
       }
     }
     previous = sample;
@@ -73,13 +88,20 @@ function checkSeries(report: StreamReport, name: string, longest_s: number, lie:
   if (omit !== null) {
     if (omit.t > report.final.t) throw lie(`${name} omit sample at ${omit.t}s, after the final sample at ${report.final.t}s`);
     for (const key of CUMULATIVE) {
-      if (omit[key] > report.final[key]) throw lie(`${name} omit sample counts ${key} ${omit[key]}, more than the final ${report.final[key]}`);
+      if (omit[key] > report.final[key])
+        throw lie(`${name} omit sample counts ${key} ${omit[key]}, more than the final ${report.final[key]}`);
     }
   }
 }
 
 /** A STREAM test's receiver cannot have received more than its sender sent, in bytes or datagrams. */
-function checkSentReceived(params: TestParams, client: StreamReport, server: StreamReport, name: string, lie: (what: string) => ProtocolError): void {
+function checkSentReceived(
+  params: TestParams,
+  client: StreamReport,
+  server: StreamReport,
+  name: string,
+  lie: (what: string) => ProtocolError,
+): void {
   if (params.test !== 'TCP_STREAM' && params.test !== 'UDP_STREAM') return;
   const keys = params.test === 'UDP_STREAM' ? (['bytes', 'packets'] as const) : (['bytes'] as const);
   const unit = { bytes: 'bytes', packets: 'datagrams' } as const;

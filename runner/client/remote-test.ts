@@ -26,7 +26,11 @@ export interface RemoteTestOptions extends RunTestOptions {
 export async function runRemoteTest(options: RemoteTestOptions): Promise<RunObject> {
   const { params, from, peer: to } = options;
   const startedAt = new Date().toISOString();
-  const run: RunObject = { ...unmeasuredRun(params, to, startedAt), from: { host: from.host, port: from.port }, to: { host: to.host, port: to.port } };
+  const run: RunObject = {
+    ...unmeasuredRun(params, to, startedAt),
+    from: { host: from.host, port: from.port },
+    to: { host: to.host, port: to.port },
+  };
   let conn: ClientControl | null = null;
   try {
     const timeoutMs = params.timeout_s * 1000;

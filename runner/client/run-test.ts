@@ -52,7 +52,7 @@ function fillFigures(run: RunObject, outcome: ClientTestOutcome): void {
   }
 }
 
-function dataPathOf(reports: StreamReport[]): SideFacts['data_path'] & {} | null {
+function dataPathOf(reports: StreamReport[]): (SideFacts['data_path'] & {}) | null {
   const paths = new Set(reports.map((r) => r.data_path ?? null));
   if (paths.size !== 1) return paths.size === 0 ? null : 'mixed';
   return [...paths][0];

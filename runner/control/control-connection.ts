@@ -185,8 +185,12 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
 
 /** A socket error as a person reads it: who, and what it means (a bare 'read ECONNRESET' says neither). */
 function socketError(peerName: string, err: NodeJS.ErrnoException): BenchError {
-  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return new PeerClosedError(`${peerName} reset the control connection - did it stop or crash?`);
-  if (err.code === 'ETIMEDOUT') return new PeerTimeoutError(`${peerName} stopped answering on the control connection (TCP keepalive timed out) - is the host still up?`);
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE')
+    return new PeerClosedError(`${peerName} reset the control connection - did it stop or crash?`);
+  if (err.code === 'ETIMEDOUT')
+    return new PeerTimeoutError(
+      `${peerName} stopped answering on the control connection (TCP keepalive timed out) - is the host still up?`,
+    );
   return new PeerClosedError(`control connection to ${peerName} failed: ${err.message}`);
 }
 

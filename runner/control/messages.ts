@@ -103,7 +103,18 @@ export type ServerMessage =
 export type ControlMessage = ClientMessage | ServerMessage;
 
 const CLIENT_TYPES: ReadonlySet<string> = new Set(['HELLO', 'AUTH_RESPONSE', 'TEST_REQUEST', 'REMOTE_TEST_REQUEST', 'START', 'STOP']);
-const SERVER_TYPES: ReadonlySet<string> = new Set(['WELCOME', 'AUTH_CHALLENGE', 'QUEUED', 'READY', 'ATTACHED', 'INTERVAL', 'RESULT', 'REMOTE_INTERVAL', 'REMOTE_RESULT', 'ERROR']);
+const SERVER_TYPES: ReadonlySet<string> = new Set([
+  'WELCOME',
+  'AUTH_CHALLENGE',
+  'QUEUED',
+  'READY',
+  'ATTACHED',
+  'INTERVAL',
+  'RESULT',
+  'REMOTE_INTERVAL',
+  'REMOTE_RESULT',
+  'ERROR',
+]);
 
 export function encodeMessage(message: ControlMessage): Buffer {
   return Buffer.from(JSON.stringify(message), 'utf8');
@@ -145,7 +156,9 @@ export function parseServerMessage(frame: Buffer, peerName?: string): ServerMess
   if (problem) {
     const type = value.type as string;
     if (peerName === undefined) throw new ProtocolError(`${type} message ${problem.text}`);
-    const what = problem.missing ? `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} message ${problem.text}` : `an impossible ${type}: ${problem.text.replace(/^with /, '')}`;
+    const what = problem.missing
+      ? `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} message ${problem.text}`
+      : `an impossible ${type}: ${problem.text.replace(/^with /, '')}`;
     throw new ProtocolError(`${peerName} sent ${what} - is it a compatible bench server?`);
   }
   return value as ServerMessage;
@@ -215,7 +228,10 @@ function describeSchemaError(error: ErrorObject, message: Record<string, unknown
   if (error.keyword === 'required') {
     const key = String(params.missingProperty);
     const declared = (error.parentSchema as { properties?: Record<string, { type?: string }> } | undefined)?.properties?.[key];
-    return { text: `without ${kindOf(declared?.type)} '${[...placeWords(path, message), key].join(' ')}'`.replace(/ {2,}/g, ' '), missing: true };
+    return {
+      text: `without ${kindOf(declared?.type)} '${[...placeWords(path, message), key].join(' ')}'`.replace(/ {2,}/g, ' '),
+      missing: true,
+    };
   }
   if (error.keyword === 'type' && path.length === 1) {
     return { text: `without ${kindOf(String(params.type))} '${path[0]}'`, missing: true };
@@ -240,7 +256,10 @@ function describeSchemaError(error: ErrorObject, message: Record<string, unknown
       return { text: `with more than ${String(params.limit)} fields${path.length > 0 ? ` in ${where}` : ''}`, missing: false };
     case 'enum':
     case 'const':
-      return { text: `with ${where} ${shown}, not one of ${JSON.stringify(params.allowedValues ?? [params.allowedValue])}`, missing: false };
+      return {
+        text: `with ${where} ${shown}, not one of ${JSON.stringify(params.allowedValues ?? [params.allowedValue])}`,
+        missing: false,
+      };
     case 'anyOf':
       return { text: `with ${where} ${shown}, neither null nor a complete set of figures`, missing: false };
     default:
@@ -283,7 +302,10 @@ function kindOf(type: string | undefined): string {
 
 function pointerToPath(pointer: string): string[] {
   if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function valueAt(root: unknown, path: readonly string[]): unknown {
@@ -321,7 +343,6 @@ function showValue(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }
-
 
 /**
  * A client's params, checked against the same declarations (core/params.ts)

@@ -139,9 +139,23 @@ export function errorFromWire(wire: { code?: unknown; message?: unknown }): Benc
 }
 
 const CODES: ReadonlySet<string> = new Set<BenchErrorCode>([
-  'E_USAGE', 'E_UNIT', 'E_PEER_UNREACHABLE', 'E_PEER_TIMEOUT', 'E_PEER_CLOSED', 'E_PROTOCOL',
-  'E_VERSION', 'E_FRAME_TOO_LARGE', 'E_REFUSED', 'E_SERVER_BUSY', 'E_AUTH', 'E_DATA_PATH',
-  'E_INTERRUPTED', 'E_SCENARIO', 'E_LISTEN', 'E_WRITE', 'E_INTERNAL',
+  'E_USAGE',
+  'E_UNIT',
+  'E_PEER_UNREACHABLE',
+  'E_PEER_TIMEOUT',
+  'E_PEER_CLOSED',
+  'E_PROTOCOL',
+  'E_VERSION',
+  'E_FRAME_TOO_LARGE',
+  'E_REFUSED',
+  'E_SERVER_BUSY',
+  'E_AUTH',
+  'E_DATA_PATH',
+  'E_INTERRUPTED',
+  'E_SCENARIO',
+  'E_LISTEN',
+  'E_WRITE',
+  'E_INTERNAL',
 ]);
 
 function isBenchErrorCode(code: string): code is BenchErrorCode {

@@ -96,7 +96,14 @@ export async function makeFolders(dir: string): Promise<void> {
     let missing = resolve(dir);
     for (;;) {
       const parent = dirname(missing);
-      if (parent === missing || (await stat(parent).then(() => true, () => false))) break;
+      if (
+        parent === missing ||
+        (await stat(parent).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
       missing = parent;
     }
     await mkdir(missing);

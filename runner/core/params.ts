@@ -69,29 +69,53 @@ export type DataPath = (typeof DATA_PATHS)[number];
 
 export const PARAMS = {
   peer: {
-    kind: 'peer', short: 'c', tests: ALL, sweepable: false, limits: {}, cli: true,
+    kind: 'peer',
+    short: 'c',
+    tests: ALL,
+    sweepable: false,
+    limits: {},
+    cli: true,
     defaultText: "the embedded server on loopback, named 'local' in a scenario",
     help: 'A host running bench serve: HOST[:PORT] on the command line, a name under peers in a scenario',
   },
   // A scenario's name for peer, read as the other end of from: (the command line keeps --peer).
   to: {
-    kind: 'peer', tests: ALL, sweepable: false, limits: {}, cli: false,
+    kind: 'peer',
+    tests: ALL,
+    sweepable: false,
+    limits: {},
+    cli: false,
     defaultText: "the embedded server on loopback, named 'local' in a scenario",
-    help: 'The other end of the run, the same as peer (give one of them): a name under peers, or \'local\' for the embedded server',
+    help: "The other end of the run, the same as peer (give one of them): a name under peers, or 'local' for the embedded server",
   },
   from: {
-    kind: 'peer', tests: ALL, sweepable: false, limits: {}, cli: true,
+    kind: 'peer',
+    tests: ALL,
+    sweepable: false,
+    limits: {},
+    cli: true,
     defaultText: "this machine, named 'local' in a scenario",
     help: 'Run the client side on this bench server (started with --allow-remote) instead of here: HOST[:PORT], or a peer name in a scenario',
   },
   duration: {
-    kind: 'duration', short: 't', tests: ALL, sweepable: true, field: 'duration_s', default: 10, cli: true,
+    kind: 'duration',
+    short: 't',
+    tests: ALL,
+    sweepable: true,
+    field: 'duration_s',
+    default: 10,
+    cli: true,
     limits: { min: 0, exclusive: true, ...TIMER },
     help: 'How long to send (STREAM) or keep transactions going (RR)',
     describe: (v) => formatDuration(v as number),
   },
   interval: {
-    kind: 'duration', short: 'i', tests: ALL, sweepable: false, field: 'interval_s', cli: true,
+    kind: 'duration',
+    short: 'i',
+    tests: ALL,
+    sweepable: false,
+    field: 'interval_s',
+    cli: true,
     // A run shorter than a second is one interval: an interval nobody wrote must not make it invalid.
     default: (_test, before) => Math.min(1, before.duration_s as number),
     defaultText: '1s, or the whole duration when shorter',
@@ -99,69 +123,137 @@ export const PARAMS = {
     help: 'Report interval',
   },
   omit: {
-    kind: 'duration', tests: ALL, sweepable: false, field: 'omit_s', default: 0, cli: true,
+    kind: 'duration',
+    tests: ALL,
+    sweepable: false,
+    field: 'omit_s',
+    default: 0,
+    cli: true,
     limits: { min: 0, ...TIMER },
     help: 'Leave the first seconds out of the summary (TCP slow start)',
-    describe: (v) => (v as number) > 0 ? `omit ${formatDuration(v as number)}` : null,
+    describe: (v) => ((v as number) > 0 ? `omit ${formatDuration(v as number)}` : null),
   },
   size: {
-    kind: 'size', short: 'l', tests: STREAM, sweepable: true, field: 'size_bytes', cli: true,
+    kind: 'size',
+    short: 'l',
+    tests: STREAM,
+    sweepable: true,
+    field: 'size_bytes',
+    cli: true,
     default: (test) => (test === 'TCP_STREAM' || test === 'UDP_STREAM' ? DEFAULT_STREAM_SIZE[test] : 0),
     defaultText: `${formatBytes(DEFAULT_STREAM_SIZE.TCP_STREAM)} for TCP_STREAM, ${DEFAULT_STREAM_SIZE.UDP_STREAM} for UDP_STREAM`,
     limits: { min: 1 },
-    testLimits: { UDP_STREAM: { ...DATAGRAM, min: MIN_UDP_STREAM_SIZE, minWhy: `each datagram carries a ${MIN_UDP_STREAM_SIZE}-byte header` } },
+    testLimits: {
+      UDP_STREAM: { ...DATAGRAM, min: MIN_UDP_STREAM_SIZE, minWhy: `each datagram carries a ${MIN_UDP_STREAM_SIZE}-byte header` },
+    },
     help: 'STREAM tests: bytes per write (TCP) or per datagram (UDP)',
     describe: (v, test) => `${sizeText(v as number)} ${test === 'UDP_STREAM' ? 'datagrams' : 'writes'}`,
   },
   request_size: {
-    kind: 'size', tests: RR, sweepable: true, field: 'request_size_bytes', default: 1, cli: true,
-    limits: { min: 1 }, testLimits: { UDP_RR: DATAGRAM },
+    kind: 'size',
+    tests: RR,
+    sweepable: true,
+    field: 'request_size_bytes',
+    default: 1,
+    cli: true,
+    limits: { min: 1 },
+    testLimits: { UDP_RR: DATAGRAM },
     help: 'RR tests: bytes per request',
     describe: (v) => `${sizeText(v as number)} request`,
   },
   response_size: {
-    kind: 'size', tests: RR, sweepable: true, field: 'response_size_bytes', default: 1, cli: true,
-    limits: { min: 1 }, testLimits: { UDP_RR: DATAGRAM },
+    kind: 'size',
+    tests: RR,
+    sweepable: true,
+    field: 'response_size_bytes',
+    default: 1,
+    cli: true,
+    limits: { min: 1 },
+    testLimits: { UDP_RR: DATAGRAM },
     help: 'RR tests: bytes per response',
     describe: (v) => `${sizeText(v as number)} response`,
   },
   rate: {
-    kind: 'rate', short: 'b', tests: ['UDP_STREAM'], sweepable: true, field: 'rate_bps', default: 0, cli: true,
+    kind: 'rate',
+    short: 'b',
+    tests: ['UDP_STREAM'],
+    sweepable: true,
+    field: 'rate_bps',
+    default: 0,
+    cli: true,
     limits: { min: 0 },
     defaultText: '0, unpaced',
     help: 'UDP_STREAM target rate in bit/s, such as 100M or 1G',
     describe: (v) => `rate ${formatRate(v as number)}`,
   },
   streams: {
-    kind: 'count', short: 'P', tests: ALL, sweepable: true, field: 'streams', default: 1, cli: true,
+    kind: 'count',
+    short: 'P',
+    tests: ALL,
+    sweepable: true,
+    field: 'streams',
+    default: 1,
+    cli: true,
     limits: { min: 1, max: 128, maxWhy: 'each stream is a thread on both hosts' },
     help: 'Parallel data connections, one worker thread each',
     describe: (v) => ((v as number) > 1 ? `${v as number} streams` : null),
   },
   reverse: {
-    kind: 'boolean', short: 'R', tests: STREAM, sweepable: true, field: 'reverse', default: false, cli: true, limits: {},
+    kind: 'boolean',
+    short: 'R',
+    tests: STREAM,
+    sweepable: true,
+    field: 'reverse',
+    default: false,
+    cli: true,
+    limits: {},
     help: 'STREAM tests: the server sends, the client receives',
     describe: (v) => (v === true ? 'reverse' : null),
   },
   timeout: {
-    kind: 'duration', tests: ALL, sweepable: false, field: 'timeout_s', default: DEFAULT_TIMEOUT_S, cli: true,
+    kind: 'duration',
+    tests: ALL,
+    sweepable: false,
+    field: 'timeout_s',
+    default: DEFAULT_TIMEOUT_S,
+    cli: true,
     limits: { min: 1, minWhy: 'a shorter one would declare a healthy peer dead', ...TIMER },
     help: 'Declare a silent peer dead after this long',
   },
   wait: {
-    kind: 'duration', tests: ALL, sweepable: false, default: 0, cli: true, limits: { min: 0, ...TIMER },
+    kind: 'duration',
+    tests: ALL,
+    sweepable: false,
+    default: 0,
+    cli: true,
+    limits: { min: 0, ...TIMER },
     help: "Longest wait in the server's queue (0: no limit)",
   },
   repeat: {
-    kind: 'count', tests: ALL, sweepable: false, default: 1, cli: false, limits: { min: 1 },
+    kind: 'count',
+    tests: ALL,
+    sweepable: false,
+    default: 1,
+    cli: false,
+    limits: { min: 1 },
     help: 'Run each run this many times; results show the mean and 95% confidence interval',
   },
   pause: {
-    kind: 'duration', tests: ALL, sweepable: false, default: 0, cli: false, limits: { min: 0, ...TIMER },
+    kind: 'duration',
+    tests: ALL,
+    sweepable: false,
+    default: 0,
+    cli: false,
+    limits: { min: 0, ...TIMER },
     help: 'Wait this long after the run before the next one',
   },
   data_path: {
-    kind: 'enum', values: DATA_PATHS, tests: ALL, sweepable: false, cli: true, limits: {},
+    kind: 'enum',
+    values: DATA_PATHS,
+    tests: ALL,
+    sweepable: false,
+    cli: true,
+    limits: {},
     defaultText: 'BENCH_DATA_PATH if set, else native where it is built, else js',
     help: "Which data path moves the bytes: native (C socket loops) or js (Node's sockets)",
   },
@@ -185,13 +277,19 @@ type ValueOfKind<Kind> = Kind extends 'boolean' ? boolean : Kind extends 'enum' 
 export type WireParamValues = { [K in ParamKey as FieldOf<K>]: ValueOfKind<(typeof PARAMS)[K]['kind']> };
 type WireField = keyof WireParamValues;
 
-export const WIRE_PARAMS: readonly (Param & { field: WireField })[] = PARAM_LIST.filter((p): p is Param & { field: WireField } => p.field !== undefined);
+export const WIRE_PARAMS: readonly (Param & { field: WireField })[] = PARAM_LIST.filter(
+  (p): p is Param & { field: WireField } => p.field !== undefined,
+);
 
 export function appliesTo(param: Param, test: TestName): boolean {
   return param.tests.includes(test);
 }
 
-export function defaultOf(param: Param, test: TestName, before: Readonly<Record<string, unknown>> = defaultParams(test)): ParamValue | undefined {
+export function defaultOf(
+  param: Param,
+  test: TestName,
+  before: Readonly<Record<string, unknown>> = defaultParams(test),
+): ParamValue | undefined {
   const d = param.default;
   return typeof d === 'function' ? d(test, before) : d;
 }
@@ -268,14 +366,23 @@ export function cliOptionName(param: Param): string {
 }
 
 const PLACEHOLDER: Record<ParamKind, string> = {
-  duration: '<duration>', size: '<bytes>', rate: '<bits/s>', count: '<n>', boolean: '', peer: '<host[:port]>', enum: '<value>',
+  duration: '<duration>',
+  size: '<bytes>',
+  rate: '<bits/s>',
+  count: '<n>',
+  boolean: '',
+  peer: '<host[:port]>',
+  enum: '<value>',
 };
 
 /** The option as cac declares it, and its help line with the default. */
 export function cliOption(param: Param): { flag: string; help: string } {
   const placeholder = param.kind === 'enum' ? `<${(param.values ?? []).join('|')}>` : PLACEHOLDER[param.kind];
   const d = defaultText(param);
-  return { flag: placeholder === '' ? cliFlag(param) : `${cliFlag(param)} ${placeholder}`, help: d === undefined ? param.help : `${param.help} (default: ${d})` };
+  return {
+    flag: placeholder === '' ? cliFlag(param) : `${cliFlag(param)} ${placeholder}`,
+    help: d === undefined ? param.help : `${param.help} (default: ${d})`,
+  };
 }
 
 const EXPECTS: Record<ParamKind, string> = {
@@ -309,15 +416,19 @@ export function parseParamValue(param: Param, value: unknown): ParamValue {
     return value;
   }
   if (kind === 'enum') {
-    if (typeof value !== 'string' || !(param.values ?? []).includes(value)) throw new UnitError(`${key} must be ${expects(param)}, not ${show(value)}`);
+    if (typeof value !== 'string' || !(param.values ?? []).includes(value))
+      throw new UnitError(`${key} must be ${expects(param)}, not ${show(value)}`);
     return value;
   }
   if (typeof value !== 'string' && typeof value !== 'number') throw new UnitError(`${key} must be ${EXPECTS[kind]}, not ${show(value)}`);
   const n =
-    kind === 'duration' ? parseDuration(value, key)
-    : kind === 'size' ? parseSize(value, key)
-    : kind === 'rate' ? parseRate(value, key)
-    : parseCount(value, key);
+    kind === 'duration'
+      ? parseDuration(value, key)
+      : kind === 'size'
+        ? parseSize(value, key)
+        : kind === 'rate'
+          ? parseRate(value, key)
+          : parseCount(value, key);
   const problem = limitProblem(param, n, param.limits, show(value));
   if (problem !== null) throw new UnitError(problem);
   return n;
@@ -431,10 +542,13 @@ export function checkWireParams(raw: unknown): { params: TestParams; problems: [
     const v = p[param.field];
     if (v === undefined) continue;
     const [ok, wanted] =
-      param.kind === 'boolean' ? [typeof v === 'boolean', 'true or false']
-      : param.kind === 'enum' || param.kind === 'peer' ? [typeof v === 'string' && (param.values ?? [v]).includes(v), expects(param)]
-      : param.kind === 'size' || param.kind === 'count' ? [Number.isSafeInteger(v), 'a whole number']
-      : [typeof v === 'number' && Number.isFinite(v), 'a finite number'];
+      param.kind === 'boolean'
+        ? [typeof v === 'boolean', 'true or false']
+        : param.kind === 'enum' || param.kind === 'peer'
+          ? [typeof v === 'string' && (param.values ?? [v]).includes(v), expects(param)]
+          : param.kind === 'size' || param.kind === 'count'
+            ? [Number.isSafeInteger(v), 'a whole number']
+            : [typeof v === 'number' && Number.isFinite(v), 'a finite number'];
     if (!ok) problems.push(`${param.field} ${JSON.stringify(v)?.slice(0, 40)} is not ${wanted}`);
     params[param.field] = v;
   }

@@ -1,5 +1,15 @@
 import { UnitError, UsageError } from './errors.js';
-import { checkParams, defaultParams, paramsFrom, PARAM_KEYS, PARAM_LIST, parseParamValue, type DataPath, type ParamKey, type ParamProblem } from './params.js';
+import {
+  checkParams,
+  defaultParams,
+  paramsFrom,
+  PARAM_KEYS,
+  PARAM_LIST,
+  parseParamValue,
+  type DataPath,
+  type ParamKey,
+  type ParamProblem,
+} from './params.js';
 import { isTestName, TEST_NAMES, type TestParams } from './test-params.js';
 
 /** `bench test` options by parameter key (snake_case, as in scenarios), as typed. */
@@ -33,7 +43,10 @@ export function readTestOptions(testName: string, raw: RawTestOptions): TestOpti
     if (value === undefined) continue;
     given.add(param.key);
     if (Array.isArray(value)) {
-      result.problems.push({ keys: [param.key], message: `${param.key} is given ${value.length} times (${value.map(String).join(', ')}): give it once` });
+      result.problems.push({
+        keys: [param.key],
+        message: `${param.key} is given ${value.length} times (${value.map(String).join(', ')}): give it once`,
+      });
       continue;
     }
     let parsed: ReturnType<typeof parseParamValue>;

@@ -22,7 +22,14 @@ export function parseDuration(input: string | number, what = 'duration'): number
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|kB|KB|MB|GB|K|k|M|G)?$/;
 const SIZE_FACTOR: Record<string, number> = {
-  B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, kB: 1000, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3,
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  kB: 1000,
+  KB: 1000,
+  MB: 1000 ** 2,
+  GB: 1000 ** 3,
 };
 
 export function parseSize(input: string | number, what = 'size'): number {
@@ -86,7 +93,10 @@ export function formatDuration(seconds: number): string {
  * 7200 is `2h`, 5400 is `90m`, 3601 is `3601s`, 0.2 is `200ms`.
  */
 export function formatDurationExact(seconds: number): string {
-  for (const [unit, f] of [['h', 3600], ['m', 60]] as const) {
+  for (const [unit, f] of [
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (seconds >= f && seconds % f === 0) return `${seconds / f}${unit}`;
   }
   return formatDuration(seconds);
@@ -94,7 +104,11 @@ export function formatDurationExact(seconds: number): string {
 
 export function formatRate(bps: number): string {
   if (bps === 0) return 'unpaced';
-  for (const [unit, f] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+  for (const [unit, f] of [
+    ['G', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const) {
     if (bps >= f) return `${Number((bps / f).toFixed(3))}${unit}bit/s`;
   }
   return `${bps}bit/s`;
@@ -107,14 +121,21 @@ export function formatRate(bps: number): string {
 export function formatSizeExact(n: number): string {
   const binary = formatBytes(n);
   if (binary !== `${n}B`) return binary;
-  for (const [unit, f] of [['GB', 1000 ** 3], ['MB', 1000 ** 2]] as const) {
+  for (const [unit, f] of [
+    ['GB', 1000 ** 3],
+    ['MB', 1000 ** 2],
+  ] as const) {
     if (n >= f && n % f === 0) return `${n / f}${unit}`;
   }
   return `${n} bytes`;
 }
 
 export function formatBytes(n: number): string {
-  for (const [unit, f] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, f] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (n >= f && n % f === 0) return `${n / f}${unit}`;
   }
   return `${n}B`;

@@ -66,7 +66,9 @@ export class DataWorkerHandle {
           break;
       }
     });
-    this.worker.on('error', (err) => this.settle.fail(new DataPathError(`data worker for stream ${config.stream} crashed: ${err.message}`, err)));
+    this.worker.on('error', (err) =>
+      this.settle.fail(new DataPathError(`data worker for stream ${config.stream} crashed: ${err.message}`, err)),
+    );
     this.worker.on('exit', (code) => {
       if (!this.done) this.settle.fail(new DataPathError(`data worker for stream ${config.stream} exited (code ${code}) before reporting`));
     });

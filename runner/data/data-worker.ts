@@ -138,10 +138,16 @@ port.on('message', (message: MainToWorker) => {
   }
 });
 
-openDataRole(config, cookie, clock, (boundPort) => post({ type: 'BOUND', port: boundPort }), (err) => {
-  // After STOP a reset or close is the peer tidying up, not a failure of the measurement.
-  if (!stopping) fail(err);
-})
+openDataRole(
+  config,
+  cookie,
+  clock,
+  (boundPort) => post({ type: 'BOUND', port: boundPort }),
+  (err) => {
+    // After STOP a reset or close is the peer tidying up, not a failure of the measurement.
+    if (!stopping) fail(err);
+  },
+)
   .then((opened) => {
     role = opened;
     post({ type: 'ATTACHED' });

@@ -78,7 +78,8 @@ async function numericAddress(host: string, what: string): Promise<string> {
 export async function connectNativeTcp(io: NativeIo, host: string, port: number, cookie: Buffer, timeoutMs: number): Promise<NativeSocket> {
   const what = `cannot open the data connection to ${host} port ${port}`;
   const address = await numericAddress(host, what);
-  const refused = (call: string, status: number) => new DataPathError(`${what}: ${call} ${errnoName(status)} ${formatHostPort(address, port)} - is a firewall in the way?`);
+  const refused = (call: string, status: number) =>
+    new DataPathError(`${what}: ${call} ${errnoName(status)} ${formatHostPort(address, port)} - is a firewall in the way?`);
   const fd = io.tcpConnect(address, port);
   if (fd < 0) throw refused('connect', fd);
   const socket = new NativeSocket(io, fd);
@@ -89,7 +90,9 @@ export async function connectNativeTcp(io: NativeIo, host: string, port: number,
       if (r === 1) break;
       if (r < 0) throw refused('connect', r);
       if (performance.now() > deadline) {
-        throw new PeerTimeoutError(`data connection to ${host} port ${port} not established within ${timeoutMs / 1000}s - is a firewall dropping it?`);
+        throw new PeerTimeoutError(
+          `data connection to ${host} port ${port} not established within ${timeoutMs / 1000}s - is a firewall dropping it?`,
+        );
       }
       await nextTurn();
     }
@@ -98,7 +101,8 @@ export async function connectNativeTcp(io: NativeIo, host: string, port: number,
       const n = io.sendSome(fd, cookie, sent);
       if (n < 0 && n !== EAGAIN) throw refused('write', n);
       if (n > 0) sent += n;
-      else if (performance.now() > deadline) throw new PeerTimeoutError(`the cookie could not be sent to ${host} port ${port} within ${timeoutMs / 1000}s`);
+      else if (performance.now() > deadline)
+        throw new PeerTimeoutError(`the cookie could not be sent to ${host} port ${port} within ${timeoutMs / 1000}s`);
       else await nextTurn();
     }
     return socket;
@@ -122,7 +126,13 @@ interface PendingConnection {
  * wait goes on. Exactly the cookie's bytes are read: what follows stays in
  * the kernel for the role's loop.
  */
-export async function listenNativeTcp(io: NativeIo, host: string, cookie: Buffer, timeoutMs: number, onBound: (port: number) => void): Promise<NativeSocket> {
+export async function listenNativeTcp(
+  io: NativeIo,
+  host: string,
+  cookie: Buffer,
+  timeoutMs: number,
+  onBound: (port: number) => void,
+): Promise<NativeSocket> {
   const address = await numericAddress(host, `cannot open a TCP data port on ${host}`);
   const lfd = io.tcpListen(address);
   if (lfd < 0) throw new DataPathError(`cannot open a TCP data port on ${host}: listen ${errnoName(lfd)} ${address}`);
@@ -136,7 +146,12 @@ export async function listenNativeTcp(io: NativeIo, host: string, cookie: Buffer
     for (;;) {
       for (let fd = io.tcpAccept(lfd, pending.length > 0 ? 0 : SETUP_SLICE_MS); fd !== EAGAIN; fd = io.tcpAccept(lfd, 0)) {
         if (fd < 0) throw new DataPathError(`cannot take a data connection on ${host} port ${port}: accept ${errnoName(fd)}`);
-        pending.push({ socket: new NativeSocket(io, fd), cookie: Buffer.alloc(COOKIE_BYTES), got: 0, deadline: performance.now() + timeoutMs });
+        pending.push({
+          socket: new NativeSocket(io, fd),
+          cookie: Buffer.alloc(COOKIE_BYTES),
+          got: 0,
+          deadline: performance.now() + timeoutMs,
+        });
       }
       for (let i = pending.length - 1; i >= 0; i--) {
         const p = pending[i];
@@ -152,7 +167,8 @@ export async function listenNativeTcp(io: NativeIo, host: string, cookie: Buffer
           pending.splice(i, 1);
         }
       }
-      if (performance.now() > deadline) throw new PeerTimeoutError(`no data connection with this test's cookie arrived within ${timeoutMs / 1000}s`);
+      if (performance.now() > deadline)
+        throw new PeerTimeoutError(`no data connection with this test's cookie arrived within ${timeoutMs / 1000}s`);
       await nextTurn();
     }
   } finally {
@@ -162,7 +178,13 @@ export async function listenNativeTcp(io: NativeIo, host: string, cookie: Buffer
 }
 
 /** Binds a UDP data port (announced through onBound) and waits for the client's hello, as bindForUdpData does. */
-export async function bindNativeUdp(io: NativeIo, host: string, cookie: Buffer, timeoutMs: number, onBound: (port: number) => void): Promise<NativeSocket> {
+export async function bindNativeUdp(
+  io: NativeIo,
+  host: string,
+  cookie: Buffer,
+  timeoutMs: number,
+  onBound: (port: number) => void,
+): Promise<NativeSocket> {
   const address = await numericAddress(host, `cannot open a UDP data port on ${host}`);
   const fd = io.udpBind(address);
   if (fd < 0) throw new DataPathError(`cannot open a UDP data port on ${host}: bind ${errnoName(fd)} ${address}`);
@@ -178,7 +200,10 @@ export async function bindNativeUdp(io: NativeIo, host: string, cookie: Buffer, 
       const r = io.udpAwaitHello(fd, hello, ack, SETUP_SLICE_MS);
       if (r === 1) return socket;
       if (r < 0) throw new DataPathError(`UDP data socket on ${host} port ${port} failed: recvmsg ${errnoName(r)}`);
-      if (performance.now() > deadline) throw new PeerTimeoutError(`no UDP hello with this test's cookie arrived within ${timeoutMs / 1000}s - is a firewall dropping UDP?`);
+      if (performance.now() > deadline)
+        throw new PeerTimeoutError(
+          `no UDP hello with this test's cookie arrived within ${timeoutMs / 1000}s - is a firewall dropping UDP?`,
+        );
       await nextTurn();
     }
   } catch (err) {
@@ -209,7 +234,8 @@ export async function connectNativeUdp(io: NativeIo, host: string, port: number,
       const n = io.recvSome(fd, reply, 0, SETUP_SLICE_MS);
       if (n > 0 && readHandshake(reply.subarray(0, n), cookie) === HANDSHAKE_ACK) return socket;
       if (n < 0 && n !== EAGAIN) throw new DataPathError(`${what}: recvmsg ${errnoName(n)}`);
-      if (performance.now() > deadline) throw new PeerTimeoutError(`no UDP answer from ${host} port ${port} within ${timeoutMs / 1000}s - is a firewall dropping UDP?`);
+      if (performance.now() > deadline)
+        throw new PeerTimeoutError(`no UDP answer from ${host} port ${port} within ${timeoutMs / 1000}s - is a firewall dropping UDP?`);
       await nextTurn();
     }
   } catch (err) {

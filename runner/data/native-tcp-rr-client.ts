@@ -42,7 +42,14 @@ export class NativeTcpRrClient implements DataRole {
   private endTimer: NodeJS.Timeout | null = null;
   private onSettled: ((err: Error | null) => void) | null = null;
 
-  constructor(io: NativeIo, socket: NativeSocket, requestSize: number, responseSize: number, timeoutMs: number, onFailure: (err: Error) => void) {
+  constructor(
+    io: NativeIo,
+    socket: NativeSocket,
+    requestSize: number,
+    responseSize: number,
+    timeoutMs: number,
+    onFailure: (err: Error) => void,
+  ) {
     this.io = io;
     this.socket = socket;
     this.fd = socket.fd;
@@ -70,7 +77,17 @@ export class NativeTcpRrClient implements DataRole {
       return;
     }
     const { out, lat } = this;
-    const status = this.io.tcpRrClient(this.fd, this.request, this.responseSize, this.buffer, this.running ? 1 : 0, NATIVE_SLICE_MS, this.state, lat, out);
+    const status = this.io.tcpRrClient(
+      this.fd,
+      this.request,
+      this.responseSize,
+      this.buffer,
+      this.running ? 1 : 0,
+      NATIVE_SLICE_MS,
+      this.state,
+      lat,
+      out,
+    );
     const done = out[0];
     for (let i = 0; i < done; i++) this.latency.record(lat[i]);
     this.counters.transactions += done;
@@ -122,7 +139,8 @@ export class NativeTcpRrClient implements DataRole {
     this.running = false;
     const stoppedAt = performance.now();
     let settled: Promise<void>;
-    if (this.endTimer) this.fail(new DataPathError('data connection failed: the peer closed it before the last response - did the peer stop?'));
+    if (this.endTimer)
+      this.fail(new DataPathError('data connection failed: the peer closed it before the last response - did the peer stop?'));
     if (this.failure) settled = Promise.reject(this.failure);
     else if (!this.pumping) settled = Promise.resolve();
     else {

@@ -36,7 +36,14 @@ export class NativeTcpRrResponder implements DataRole {
   private lastProgressAt = 0;
   private onEnd: (() => void) | null = null;
 
-  constructor(io: NativeIo, socket: NativeSocket, requestSize: number, responseSize: number, timeoutMs: number, onFailure: (err: Error) => void) {
+  constructor(
+    io: NativeIo,
+    socket: NativeSocket,
+    requestSize: number,
+    responseSize: number,
+    timeoutMs: number,
+    onFailure: (err: Error) => void,
+  ) {
     this.io = io;
     this.socket = socket;
     this.fd = socket.fd;
@@ -69,7 +76,9 @@ export class NativeTcpRrResponder implements DataRole {
       this.failed = true;
       // After STOP, a reset is the client tidying up: stop() resolves.
       if (this.onEnd) return this.end();
-      this.onFailure(new DataPathError(`data connection failed: ${rrCallName(out[S.OUT_OP], 'tcp')} ${errnoName(status)} - did the peer stop?`));
+      this.onFailure(
+        new DataPathError(`data connection failed: ${rrCallName(out[S.OUT_OP], 'tcp')} ${errnoName(status)} - did the peer stop?`),
+      );
       return;
     }
     if (now - this.lastProgressAt > this.timeoutMs) {

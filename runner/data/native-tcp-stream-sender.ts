@@ -55,7 +55,9 @@ export class NativeTcpStreamSender implements DataRole {
     }
     if (now - this.lastProgressAt > this.timeoutMs) {
       this.running = false;
-      this.onFailure(new DataPathError(`the receiver took no data for ${this.timeoutMs / 1000}s - the peer stopped reading or the path is down`));
+      this.onFailure(
+        new DataPathError(`the receiver took no data for ${this.timeoutMs / 1000}s - the peer stopped reading or the path is down`),
+      );
       return;
     }
     setImmediate(this.pump);

@@ -43,7 +43,14 @@ export class NativeUdpRrClient implements DataRole {
   private lateWindowMs = 0;
   private onStopped: (() => void) | null = null;
 
-  constructor(io: NativeIo, socket: NativeSocket, requestSize: number, responseSize: number, timeoutMs: number, onFailure: (err: Error) => void) {
+  constructor(
+    io: NativeIo,
+    socket: NativeSocket,
+    requestSize: number,
+    responseSize: number,
+    timeoutMs: number,
+    onFailure: (err: Error) => void,
+  ) {
     this.io = io;
     this.socket = socket;
     this.fd = socket.fd;
@@ -83,7 +90,9 @@ export class NativeUdpRrClient implements DataRole {
       this.running = false;
       // After STOP an error is the peer tidying up: stop() resolves with what was counted.
       if (this.onStopped) return this.onStopped();
-      this.onFailure(new DataPathError(`UDP data socket failed: ${rrCallName(out[S.OUT_OP], 'udp')} ${errnoName(status)} - did the peer stop?`));
+      this.onFailure(
+        new DataPathError(`UDP data socket failed: ${rrCallName(out[S.OUT_OP], 'udp')} ${errnoName(status)} - did the peer stop?`),
+      );
       return;
     }
     if (!this.running) {

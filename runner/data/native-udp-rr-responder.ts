@@ -31,7 +31,15 @@ export class NativeUdpRrResponder implements DataRole {
   private readonly out = new Float64Array(O.SLOTS);
   private closed = false;
 
-  constructor(io: NativeIo, socket: NativeSocket, cookie: Buffer, requestSize: number, responseSize: number, drainMs: number, onFailure: (err: Error) => void) {
+  constructor(
+    io: NativeIo,
+    socket: NativeSocket,
+    cookie: Buffer,
+    requestSize: number,
+    responseSize: number,
+    drainMs: number,
+    onFailure: (err: Error) => void,
+  ) {
     this.io = io;
     this.socket = socket;
     this.fd = socket.fd;
@@ -51,7 +59,9 @@ export class NativeUdpRrResponder implements DataRole {
     const status = this.io.udpRrResponder(this.fd, this.response, this.width, this.hello, this.ack, NATIVE_SLICE_MS, this.state, this.out);
     this.counters.transactions += this.out[O.ANSWERED];
     if (status !== STATUS_OK) {
-      this.onFailure(new DataPathError(`UDP data socket failed: ${rrCallName(this.out[O.OP], 'udp')} ${errnoName(status)} - did the peer stop?`));
+      this.onFailure(
+        new DataPathError(`UDP data socket failed: ${rrCallName(this.out[O.OP], 'udp')} ${errnoName(status)} - did the peer stop?`),
+      );
       return;
     }
     setImmediate(this.pump);

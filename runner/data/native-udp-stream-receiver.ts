@@ -5,7 +5,15 @@ import type { DataClock, DataRole } from './data-role.js';
 import type { NativeSocket } from './native-socket.js';
 import { StreamCounters } from './stream-counters.js';
 import { UdpStreamCount } from './udp-stream-count.js';
-import { HANDSHAKE_ACK, HANDSHAKE_BYTES, HANDSHAKE_HELLO, HANDSHAKE_MAGIC, STREAM_HEADER_BYTES, readHandshake, writeHandshake } from './udp-datagram.js';
+import {
+  HANDSHAKE_ACK,
+  HANDSHAKE_BYTES,
+  HANDSHAKE_HELLO,
+  HANDSHAKE_MAGIC,
+  STREAM_HEADER_BYTES,
+  readHandshake,
+  writeHandshake,
+} from './udp-datagram.js';
 
 /** Datagrams per native call at most (the C side's cap too). */
 const MAX_BATCH = 256;
@@ -50,7 +58,15 @@ export class NativeUdpStreamReceiver implements DataRole {
   /** Set once the socket is closed: its descriptor number may belong to another socket by then. */
   private closed = false;
 
-  constructor(io: NativeIo, socket: NativeSocket, size: number, clock: DataClock, cookie: Buffer, drainMs: number, onFailure: (err: Error) => void) {
+  constructor(
+    io: NativeIo,
+    socket: NativeSocket,
+    size: number,
+    clock: DataClock,
+    cookie: Buffer,
+    drainMs: number,
+    onFailure: (err: Error) => void,
+  ) {
     this.io = io;
     this.socket = socket;
     this.clock = clock;
@@ -114,7 +130,8 @@ export class NativeUdpStreamReceiver implements DataRole {
       const length = meta[k];
       if (length === HANDSHAKE_BYTES && this.buffer.readUInt32BE(i * this.slotBytes) === HANDSHAKE_MAGIC) {
         const at = i * this.slotBytes;
-        if (readHandshake(this.buffer.subarray(at, at + HANDSHAKE_BYTES), this.cookie) === HANDSHAKE_HELLO) this.socket.sendDatagram(this.ack);
+        if (readHandshake(this.buffer.subarray(at, at + HANDSHAKE_BYTES), this.cookie) === HANDSHAKE_HELLO)
+          this.socket.sendDatagram(this.ack);
         continue;
       }
       if (!this.counting || length < STREAM_HEADER_BYTES) continue;

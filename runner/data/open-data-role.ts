@@ -64,7 +64,10 @@ export async function openDataRole(
     socket.on('data', (chunk: Buffer) => sink(chunk.length));
     leftover = accepted.leftover.length;
   } else {
-    socket = await connectTcpData(host, port, cookie, timeoutMs, { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n) => sink(n) });
+    socket = await connectTcpData(host, port, cookie, timeoutMs, {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      callback: (n) => sink(n),
+    });
   }
   watchTcpSocket(socket, timeoutMs, onFailure);
 

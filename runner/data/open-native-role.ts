@@ -44,7 +44,13 @@ function roleOf(config: DataWorkerConfig): 'rr-client' | 'rr-responder' | 'sende
   return (side === 'client') !== params.reverse ? 'sender' : 'receiver';
 }
 
-async function loadRole(io: NativeIo, config: DataWorkerConfig, cookie: Buffer, clock: DataClock, onFailure: (err: Error) => void): Promise<(socket: NativeSocket) => DataRole> {
+async function loadRole(
+  io: NativeIo,
+  config: DataWorkerConfig,
+  cookie: Buffer,
+  clock: DataClock,
+  onFailure: (err: Error) => void,
+): Promise<(socket: NativeSocket) => DataRole> {
   const { params, timeout_ms: timeoutMs, drain_ms: drainMs } = config;
   const { request_size_bytes: requestSize, response_size_bytes: responseSize } = params;
   const role = roleOf(config);

@@ -71,7 +71,11 @@ export function connectTcpData(
     const socket = net.connect(options);
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new PeerTimeoutError(`data connection to ${host} port ${port} not established within ${timeoutMs / 1000}s - is a firewall dropping it?`));
+      reject(
+        new PeerTimeoutError(
+          `data connection to ${host} port ${port} not established within ${timeoutMs / 1000}s - is a firewall dropping it?`,
+        ),
+      );
     }, timeoutMs);
     socket.once('error', (err) => {
       clearTimeout(timer);

@@ -59,7 +59,10 @@ export class TcpRrClient implements DataRole {
     const stoppedAt = performance.now();
     const settled = this.outstanding
       ? new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new DataPathError(`no response to the last request within ${this.timeoutMs / 1000}s`)), this.timeoutMs);
+          const timer = setTimeout(
+            () => reject(new DataPathError(`no response to the last request within ${this.timeoutMs / 1000}s`)),
+            this.timeoutMs,
+          );
           this.onSettled = () => {
             clearTimeout(timer);
             resolve();

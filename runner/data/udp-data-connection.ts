@@ -17,17 +17,14 @@ function familyOf(host: string): 'udp4' | 'udp6' {
   return net.isIPv6(host) || host === '::' ? 'udp6' : 'udp4';
 }
 
-export function bindForUdpData(
-  host: string,
-  cookie: Buffer,
-  timeoutMs: number,
-  onBound: (port: number) => void,
-): Promise<Socket> {
+export function bindForUdpData(host: string, cookie: Buffer, timeoutMs: number, onBound: (port: number) => void): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket({ type: familyOf(host), recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
     const timer = setTimeout(() => {
       socket.close();
-      reject(new PeerTimeoutError(`no UDP hello with this test's cookie arrived within ${timeoutMs / 1000}s - is a firewall dropping UDP?`));
+      reject(
+        new PeerTimeoutError(`no UDP hello with this test's cookie arrived within ${timeoutMs / 1000}s - is a firewall dropping UDP?`),
+      );
     }, timeoutMs);
     socket.once('error', (err) => {
       clearTimeout(timer);
@@ -86,7 +83,8 @@ export async function openUdpDataSocket(
   onFailure: (err: Error) => void,
 ): Promise<Socket> {
   const { side, host, port, timeout_ms: timeoutMs } = config;
-  const socket = side === 'server' ? await bindForUdpData(host, cookie, timeoutMs, onBound) : await connectUdpData(host, port, cookie, timeoutMs);
+  const socket =
+    side === 'server' ? await bindForUdpData(host, cookie, timeoutMs, onBound) : await connectUdpData(host, port, cookie, timeoutMs);
   socket.on('error', (err) => onFailure(new DataPathError(`UDP data socket failed: ${err.message} - did the peer stop?`, err)));
   return socket;
 }

@@ -35,12 +35,29 @@ export function pairStreams(params: TestParams, client: StreamReport[], server: 
 }
 
 const ZERO: StreamSample = {
-  t: 0, bytes: 0, packets: 0, lost: 0, out_of_order: 0, duplicates: 0, jitter_ms: 0,
-  transactions: 0, requests_sent: 0, timeouts: 0, late_replies: 0, interval_latency_us: null,
+  t: 0,
+  bytes: 0,
+  packets: 0,
+  lost: 0,
+  out_of_order: 0,
+  duplicates: 0,
+  jitter_ms: 0,
+  transactions: 0,
+  requests_sent: 0,
+  timeouts: 0,
+  late_replies: 0,
+  interval_latency_us: null,
 };
 
 /** STREAM figures of one stream between two samples of each side. */
-function streamFigures(udp: boolean, s0: StreamSample, s1: StreamSample, r0: StreamSample, r1: StreamSample, tailLost: number): StreamFigures {
+function streamFigures(
+  udp: boolean,
+  s0: StreamSample,
+  s1: StreamSample,
+  r0: StreamSample,
+  r1: StreamSample,
+  tailLost: number,
+): StreamFigures {
   const receiverTime = r1.t - r0.t;
   const senderTime = s1.t - s0.t;
   const bytesReceived = r1.bytes - r0.bytes;
@@ -110,7 +127,7 @@ function timeAtCount(samples: readonly StreamSample[], key: 'bytes' | 'packets',
  */
 function summaryStreamFigures(udp: boolean, pair: SidePair, omitting: boolean): StreamFigures {
   const { sender, receiver } = pair;
-  const r0 = omitting ? receiver.omit_sample ?? ZERO : ZERO;
+  const r0 = omitting ? (receiver.omit_sample ?? ZERO) : ZERO;
   const r1 = receiver.final;
   const s1 = sender.final;
   const cut = omitting ? summaryCut(udp, receiver.omit_sample) : 0;
@@ -217,8 +234,13 @@ function worstLatency(stats: Array<LatencyStats | null>): LatencySummary | null 
   const pick = (k: keyof LatencyStats): number => Math.max(...present.map((s) => s[k]));
   return {
     min: Math.min(...present.map((s) => s.min)),
-    mean: pick('mean'), stddev: pick('stddev'), p50: pick('p50'), p90: pick('p90'),
-    p99: pick('p99'), p999: pick('p999'), max: pick('max'),
+    mean: pick('mean'),
+    stddev: pick('stddev'),
+    p50: pick('p50'),
+    p90: pick('p90'),
+    p99: pick('p99'),
+    p999: pick('p999'),
+    max: pick('max'),
   };
 }
 
@@ -267,27 +289,34 @@ export function computeFigures(params: TestParams, client: StreamReport[], serve
       const rIdx = last ? receivers[s].length - 1 : k;
       return streamFigures(
         udp,
-        senders[s][sIdx - 1] ?? ZERO, senders[s][sIdx],
-        receivers[s][rIdx - 1] ?? ZERO, receivers[s][rIdx],
+        senders[s][sIdx - 1] ?? ZERO,
+        senders[s][sIdx],
+        receivers[s][rIdx - 1] ?? ZERO,
+        receivers[s][rIdx],
         last && !live ? tailLoss(pair) : 0,
       );
     });
     const r0 = receivers[0][k - 1] ?? ZERO;
     const r1 = receivers[0][last ? receivers[0].length - 1 : k];
     intervals.push({
-      start_s: round(r0.t), end_s: round(r1.t), omitted: k < omitted,
+      start_s: round(r0.t),
+      end_s: round(r1.t),
+      omitted: k < omitted,
       figures: sumStreamFigures(udp, parts),
       ...(pairs.length > 1 ? { streams: parts } : {}),
     });
   }
-  const summed = sumStreamFigures(udp, pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0)));
+  const summed = sumStreamFigures(
+    udp,
+    pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0)),
+  );
   // The rate asked for, beside sender_mbps, so that a sender that fell short is seen as such (issue 16).
   let summary: StreamFigures = summed;
   if (params.test === 'UDP_STREAM' && params.rate_bps > 0) {
     const { throughput_mbps, sender_mbps, ...rest } = summed;
     summary = { throughput_mbps, sender_mbps, target_mbps: round((params.rate_bps * params.streams) / 1e6), ...rest };
   }
-  const start = omitted > 0 ? pairs[0].receiver.omit_sample?.t ?? 0 : 0;
+  const start = omitted > 0 ? (pairs[0].receiver.omit_sample?.t ?? 0) : 0;
   const duration = Math.max(...pairs.map((p) => p.receiver.final.t)) - start;
   return { summary, intervals, duration_s: round(duration) };
 }
@@ -301,15 +330,22 @@ function computeRr(_params: TestParams, udp: boolean, omitted: number, client: S
     const parts = samples.map((arr) => rrFigures(udp, arr[k - 1] ?? ZERO, arr[k], arr[k].interval_latency_us));
     const latency = worstLatency(samples.map((arr) => arr[k].interval_latency_us));
     intervals.push({
-      start_s: round((samples[0][k - 1] ?? ZERO).t), end_s: round(samples[0][k].t), omitted: k < omitted,
+      start_s: round((samples[0][k - 1] ?? ZERO).t),
+      end_s: round(samples[0][k].t),
+      omitted: k < omitted,
       figures: sumRrFigures(udp, parts, latency ?? parts[0].latency_us),
       ...(reports.length > 1 ? { streams: parts } : {}),
     });
   }
   const histograms = reports.map((r) => r.latency_histogram).filter((h): h is string => typeof h === 'string');
   const merged = latencyStatsUs(mergeHistograms(histograms));
-  const parts = reports.map((r) => rrFigures(udp, omitted > 0 ? r.omit_sample ?? ZERO : ZERO, r.final, null));
+  const parts = reports.map((r) => rrFigures(udp, omitted > 0 ? (r.omit_sample ?? ZERO) : ZERO, r.final, null));
   const summary = sumRrFigures(udp, parts, merged ?? parts[0].latency_us);
-  const start = omitted > 0 ? reports[0].omit_sample?.t ?? 0 : 0;
-  return { summary, intervals, duration_s: round(Math.max(...reports.map((r) => r.final.t)) - start), latency_buckets: latencyBuckets(histograms) };
+  const start = omitted > 0 ? (reports[0].omit_sample?.t ?? 0) : 0;
+  return {
+    summary,
+    intervals,
+    duration_s: round(Math.max(...reports.map((r) => r.final.t)) - start),
+    latency_buckets: latencyBuckets(histograms),
+  };
 }

@@ -24,7 +24,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const sourceDir = path.join(root, 'runner', 'native', 'src');
 const strict = process.argv.includes('--strict');
 const sanitizeArg = process.argv.find((a) => a.startsWith('--sanitize='));
-const output = sanitizeArg ? path.resolve(sanitizeArg.slice('--sanitize='.length)) : path.join(root, 'dist', 'runner', 'native', 'bench-io.node');
+const output = sanitizeArg
+  ? path.resolve(sanitizeArg.slice('--sanitize='.length))
+  : path.join(root, 'dist', 'runner', 'native', 'bench-io.node');
 
 /** No compiler or no headers: nothing to build with here. */
 function cannotBuild(reason, fix) {
@@ -54,17 +56,40 @@ function fail(text) {
 const candidates = [process.env.npm_config_nodedir, path.resolve(path.dirname(process.execPath), '..')].filter(Boolean);
 const includeDir = candidates.map((dir) => path.join(dir, 'include', 'node')).find((dir) => existsSync(path.join(dir, 'node_api.h')));
 if (!includeDir) {
-  cannotBuild(`Node's headers (node_api.h) not found under ${candidates.join(' or ')}`, 'install them (Debian: nodejs-dev; official tarballs ship include/node) or set npm_config_nodedir');
+  cannotBuild(
+    `Node's headers (node_api.h) not found under ${candidates.join(' or ')}`,
+    'install them (Debian: nodejs-dev; official tarballs ship include/node) or set npm_config_nodedir',
+  );
 }
 
 const compiler = process.env.CC || 'cc';
-const sources = readdirSync(sourceDir).filter((f) => f.endsWith('.c')).sort().map((f) => path.join(sourceDir, f));
+const sources = readdirSync(sourceDir)
+  .filter((f) => f.endsWith('.c'))
+  .sort()
+  .map((f) => path.join(sourceDir, f));
 mkdirSync(path.dirname(output), { recursive: true });
 // A build that fails must not leave an addon of older sources behind for the loader to find.
 rmSync(output, { force: true });
 const warnings = ['-Wall', '-Wextra', ...(strict || sanitizeArg ? ['-Werror'] : [])];
-const optimise = sanitizeArg ? ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=all'] : ['-O2'];
-const args = [...optimise, '-std=gnu11', ...warnings, '-fPIC', '-shared', '-fvisibility=hidden', `-I${includeDir}`, ...sources, '-o', output];
+const optimise = sanitizeArg
+  ? ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=all']
+  : ['-O2'];
+const args = [
+  ...optimise,
+  '-std=gnu11',
+  ...warnings,
+  '-fPIC',
+  '-shared',
+  '-fvisibility=hidden',
+  `-I${includeDir}`,
+  ...sources,
+  '-o',
+  output,
+];
 const result = spawnSync(compiler, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-if (result.error) cannotBuild(`cannot run the C compiler '${compiler}': ${result.error.message}`, 'install one (Debian: build-essential) or set CC');
-if (result.status !== 0) buildFailed(`bench: native data path not built: '${compiler}' failed on ${path.relative(root, sourceDir)} (exit ${result.status}): see the compiler output above`);
+if (result.error)
+  cannotBuild(`cannot run the C compiler '${compiler}': ${result.error.message}`, 'install one (Debian: build-essential) or set CC');
+if (result.status !== 0)
+  buildFailed(
+    `bench: native data path not built: '${compiler}' failed on ${path.relative(root, sourceDir)} (exit ${result.status}): see the compiler output above`,
+  );

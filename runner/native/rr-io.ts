@@ -24,7 +24,17 @@ export interface NativeRrIo {
    * nothing is outstanding. BENCH_EOF: the peer closed.
    * state: TCP_RR_CLIENT_STATE slots. out: [transactions, requests started, bytes moved, op].
    */
-  tcpRrClient(fd: number, request: Buffer, responseSize: number, buffer: Buffer, mayStart: number, sliceMs: number, state: Float64Array, lat: Float64Array, out: Float64Array): number;
+  tcpRrClient(
+    fd: number,
+    request: Buffer,
+    responseSize: number,
+    buffer: Buffer,
+    mayStart: number,
+    sliceMs: number,
+    state: Float64Array,
+    lat: Float64Array,
+    out: Float64Array,
+  ): number;
   /**
    * TCP_RR responder: reads requests into `buffer`, however they arrive
    * (split, or several per read), and writes `response` once per whole
@@ -32,7 +42,15 @@ export interface NativeRrIo {
    * state: TCP_RR_RESPONDER_STATE slots (PENDING and OWED may start from
    * bytes read before). out: [whole requests read, bytes moved, op].
    */
-  tcpRrResponder(fd: number, response: Buffer, requestSize: number, buffer: Buffer, sliceMs: number, state: Float64Array, out: Float64Array): number;
+  tcpRrResponder(
+    fd: number,
+    response: Buffer,
+    requestSize: number,
+    buffer: Buffer,
+    sliceMs: number,
+    state: Float64Array,
+    out: Float64Array,
+  ): number;
   /**
    * UDP_RR client: the sequence number goes into the request's first `width`
    * bytes; a request unanswered within the retransmission timeout (RFC 6298,
@@ -43,14 +61,32 @@ export interface NativeRrIo {
    * state: UDP_RR_CLIENT_STATE slots; RTO and MAX_RTO set before the first call.
    * out: [transactions, requests sent, timeouts, late replies, op].
    */
-  udpRrClient(fd: number, request: Buffer, width: number, mayStart: number, sliceMs: number, state: Float64Array, lat: Float64Array, out: Float64Array): number;
+  udpRrClient(
+    fd: number,
+    request: Buffer,
+    width: number,
+    mayStart: number,
+    sliceMs: number,
+    state: Float64Array,
+    lat: Float64Array,
+    out: Float64Array,
+  ): number;
   /**
    * UDP_RR responder: answers each request datagram with `response`, its
    * first `width` bytes the request's (recvmmsg/sendmmsg batches); a datagram
    * equal to `hello` is answered with `ack`. Runs until sliceMs has passed.
    * state: UDP_RR_RESPONDER_STATE_SLOTS. out: [requests answered, hellos answered, op].
    */
-  udpRrResponder(fd: number, response: Buffer, width: number, hello: Buffer, ack: Buffer, sliceMs: number, state: Float64Array, out: Float64Array): number;
+  udpRrResponder(
+    fd: number,
+    response: Buffer,
+    width: number,
+    hello: Buffer,
+    ack: Buffer,
+    sliceMs: number,
+    state: Float64Array,
+    out: Float64Array,
+  ): number;
 }
 
 /** Which call failed, in the op slot of `out`. */

@@ -3,11 +3,17 @@ import type { FigureStatistics, ResultsFile, RunGroup } from '../core/results-fi
 import type { RunObject } from '../core/run-object.js';
 import { formatDuration } from '../core/units.js';
 import { padIndex } from './chart-files.js';
-import { compareFigureNames, figureInfo, figureValues, HEADLINE_FIGURES, isCounter, isVolume, rateShortfall } from '../core/figure-catalog.js';
+import {
+  compareFigureNames,
+  figureInfo,
+  figureValues,
+  HEADLINE_FIGURES,
+  isCounter,
+  isVolume,
+  rateShortfall,
+} from '../core/figure-catalog.js';
 import { describeParams, formatCi, formatElapsed, formatNumber, formatUtc } from './format.js';
-import type {
-  ExpectationView, FigureView, GroupView, PeerView, ReportModel, RunView, VerdictView,
-} from './report-model.js';
+import type { ExpectationView, FigureView, GroupView, PeerView, ReportModel, RunView, VerdictView } from './report-model.js';
 import { meshViews } from './mesh-matrices.js';
 import { runCharts } from './run-charts.js';
 import { buildSweep, findSweepFamilies } from './sweeps.js';
@@ -51,7 +57,14 @@ export function buildReportModel(results: ResultsFile, format: 'html' | 'md', ve
     host: results.host,
     peers,
     peers_text: peersText(peers),
-    counts: { runs: runs.length, ok: runs.length - failed.length, failed: failed.length, groups: groups.length, sweeps: sweeps.length, charts: charts.length },
+    counts: {
+      runs: runs.length,
+      ok: runs.length - failed.length,
+      failed: failed.length,
+      groups: groups.length,
+      sweeps: sweeps.length,
+      charts: charts.length,
+    },
     verdict: verdictView(results, runs),
     groups,
     sweeps,
@@ -119,7 +132,9 @@ function groupView(g: RunGroup, index: number, allRuns: RunObject[]): GroupView 
     params: g.params,
     params_text: describeParams(g.params),
     sweep: g.sweep ?? {},
-    sweep_text: Object.entries(g.sweep ?? {}).map(([k, v]) => `${k}=${v}`).join(', '),
+    sweep_text: Object.entries(g.sweep ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', '),
     run_ids: g.run_ids,
     runs_total: g.run_ids.length,
     runs_ok: ok,
@@ -202,7 +217,7 @@ function peerViews(results: ResultsFile, groupOfRun: Map<string, RunGroup>): Pee
   const peers = new Map<string, PeerView>();
   for (const run of results.runs) {
     const where = address(run.peer.host, run.peer.port);
-    const name = run.peer.embedded ? 'embedded' : groupOfRun.get(run.id)?.peer ?? where;
+    const name = run.peer.embedded ? 'embedded' : (groupOfRun.get(run.id)?.peer ?? where);
     const key = run.peer.embedded ? `embedded ${run.peer.host}` : `${name} ${where}`;
     const peer = peers.get(key) ?? { name, address: where, embedded: run.peer.embedded, runs: 0 };
     if (peer.address !== where) peer.address = run.peer.host.includes(':') ? `[${run.peer.host}]` : run.peer.host;
@@ -241,9 +256,10 @@ function verdictView(results: ResultsFile, runs: RunView[]): VerdictView {
   // Issue 16: with every run failed there is nothing to judge, and a grey "no expectations" box hid it.
   const noneSucceeded = runs.length > 0 && runs.every((r) => !r.ok);
   const firstFailure = runs.find((r) => !r.ok);
-  const firstError = noneSucceeded && firstFailure
-    ? `${firstFailure.label}: ${firstFailure.error ? `${firstFailure.error.code} ${firstFailure.error.message}` : 'no error was recorded'}`
-    : null;
+  const firstError =
+    noneSucceeded && firstFailure
+      ? `${firstFailure.label}: ${firstFailure.error ? `${firstFailure.error.code} ${firstFailure.error.message}` : 'no error was recorded'}`
+      : null;
   const status = noneSucceeded ? 'fail' : expectations.length === 0 ? 'none' : unmet === 0 ? 'pass' : 'fail';
   const headline = noneSucceeded
     ? `No run succeeded: ${runs.length} of ${runs.length} failed`

@@ -65,7 +65,9 @@ export function resolveResultsPath(path: string): string {
       // Try the next.
     }
   }
-  throw new ResultsFileError(`cannot read results folder '${path}': it holds neither ${RESULTS_NAME} nor ${RUN_LOG_NAME} - pass a folder that bench run wrote, or its results.json`);
+  throw new ResultsFileError(
+    `cannot read results folder '${path}': it holds neither ${RESULTS_NAME} nor ${RUN_LOG_NAME} - pass a folder that bench run wrote, or its results.json`,
+  );
 }
 
 /** The folder a report is written to by default: the results folder itself, or the file's folder. */
@@ -81,7 +83,14 @@ export async function loadResults(path: string, options: LoadResultsOptions = {}
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String(code ?? err);
     throw new ResultsFileError(`cannot read results file '${file}': ${why} - ${WHAT_TO_DO}`);
   }
   if (basename(file) === RUN_LOG_NAME || file.endsWith('.jsonl')) {
@@ -102,7 +111,9 @@ export function parseResults(text: string, path: string): ResultsFile {
     throw new ResultsFileError(`cannot read results file '${path}': not JSON${where} - ${WHAT_TO_DO}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new ResultsFileError(`cannot read results file '${path}': not a bench results file (the top level is not an object) - ${WHAT_TO_DO}`);
+    throw new ResultsFileError(
+      `cannot read results file '${path}': not a bench results file (the top level is not an object) - ${WHAT_TO_DO}`,
+    );
   }
   const version = (data as Record<string, unknown>).schema_version;
   if (version !== RESULTS_SCHEMA_VERSION) {
@@ -135,11 +146,15 @@ export function parseRunLog(text: string, path: string, warn: (line: string) => 
       data = JSON.parse(line);
     } catch {
       if (last) {
-        warn(`warning: ${path}:${n + 1}: the last line is cut short (the run was stopped while writing it); skipped it, ${runs.length} complete run${runs.length === 1 ? '' : 's'} read`);
+        warn(
+          `warning: ${path}:${n + 1}: the last line is cut short (the run was stopped while writing it); skipped it, ${runs.length} complete run${runs.length === 1 ? '' : 's'} read`,
+        );
         continue;
       }
       const place = findJsonError(line);
-      throw new ResultsFileError(`${path}:${n + 1}:${place?.column ?? 1}: not a JSON line of results.jsonl - ${WHAT_TO_DO} or the results.jsonl beside it`);
+      throw new ResultsFileError(
+        `${path}:${n + 1}:${place?.column ?? 1}: not a JSON line of results.jsonl - ${WHAT_TO_DO} or the results.jsonl beside it`,
+      );
     }
     if (!validate(data)) throw schemaError(validate.errors ?? [], data, line, path, n);
     runs.push(data as RunObject);
@@ -219,7 +234,9 @@ function expected(error: ErrorObject, errors: ErrorObject[]): string {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'type': {
-      const kinds = errors.filter((e) => e.keyword === 'type' && e.instancePath === error.instancePath).map((e) => kindOf(String((e.params as { type: unknown }).type)));
+      const kinds = errors
+        .filter((e) => e.keyword === 'type' && e.instancePath === error.instancePath)
+        .map((e) => kindOf(String((e.params as { type: unknown }).type)));
       return [...new Set(kinds)].join(' or ');
     }
     case 'enum':
@@ -231,7 +248,9 @@ function expected(error: ErrorObject, errors: ErrorObject[]): string {
     case 'maximum':
       return `at most ${String(params.limit)}`;
     case 'pattern':
-      return error.instancePath.endsWith('_at') ? 'an ISO 8601 time, such as 2025-01-25T00:55:12.000Z' : `text of the form ${String(params.pattern)}`;
+      return error.instancePath.endsWith('_at')
+        ? 'an ISO 8601 time, such as 2025-01-25T00:55:12.000Z'
+        : `text of the form ${String(params.pattern)}`;
     case 'minLength':
       return 'not empty';
     default:

@@ -22,7 +22,9 @@ const LINE_START = /^(?:([#+=-])|(\d+)([.)]))/;
 
 /** Text in a paragraph, a heading or a list item: one line, read as written, never opening a block of its own. */
 export function escapeMarkdownText(text: string): string {
-  return escapeInline(text).replace(LINE_START, (_m, mark: string | undefined, digits: string, dot: string) => (mark ? `\\${mark}` : `${digits}\\${dot}`));
+  return escapeInline(text).replace(LINE_START, (_m, mark: string | undefined, digits: string, dot: string) =>
+    mark ? `\\${mark}` : `${digits}\\${dot}`,
+  );
 }
 
 /** Text in a table cell: inline only (a cell opens no block, so -20% stays as it is), and never empty, which some renderers draw as a missing cell. */

@@ -24,7 +24,8 @@ export function meshViews(results: ResultsFile, format: 'html' | 'md'): MeshView
   // A failed run may not have heard a host's name: the name it gave in any other run stands for its address.
   const names = new Map<string, string>();
   for (const run of results.runs) for (const end of [run.from, run.to]) if (end?.name) names.set(`${end.host}:${end.port}`, end.name);
-  const hostName = (end: { host: string; port: number; name?: string }): string => end.name ?? names.get(`${end.host}:${end.port}`) ?? `${end.host}:${end.port}`;
+  const hostName = (end: { host: string; port: number; name?: string }): string =>
+    end.name ?? names.get(`${end.host}:${end.port}`) ?? `${end.host}:${end.port}`;
   for (const runs of meshes.values()) {
     const test = runs[0].test;
     const figure = HEADLINE_FIGURES[test][0];
@@ -43,10 +44,19 @@ export function meshViews(results: ResultsFile, format: 'html' | 'md'): MeshView
       else pair.failed++;
     }
     hosts.sort();
-    const cells = [...pairs.values()].map((p) => ({ from: p.from, to: p.to, value: p.values.length > 0 ? p.values.reduce((a, b) => a + b, 0) / p.values.length : null }));
+    const cells = [...pairs.values()].map((p) => ({
+      from: p.from,
+      to: p.to,
+      value: p.values.length > 0 ? p.values.reduce((a, b) => a + b, 0) / p.values.length : null,
+    }));
     const sign = info.better === 'higher' ? 1 : -1;
     // Failed pairs first, then the worst figure first; ties in host order.
-    const worst = [...cells].sort((a, b) => (a.value === null ? -Infinity : sign * a.value) - (b.value === null ? -Infinity : sign * b.value) || a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+    const worst = [...cells].sort(
+      (a, b) =>
+        (a.value === null ? -Infinity : sign * a.value) - (b.value === null ? -Infinity : sign * b.value) ||
+        a.from.localeCompare(b.from) ||
+        a.to.localeCompare(b.to),
+    );
     const text = (v: number | null) => (v === null ? 'failed' : formatNumber(v));
     const index = views.length + 1;
     const title = `${test}: ${info.label} (${info.unit}) from each host (rows) to each (columns)`;
@@ -65,7 +75,10 @@ export function meshViews(results: ResultsFile, format: 'html' | 'md'): MeshView
       worst: worst.slice(0, 10).map((c) => ({ from: c.from, to: c.to, value_text: text(c.value) })),
       table: {
         header: ['from / to', ...hosts],
-        rows: hosts.map((from) => [from, ...hosts.map((to) => (from === to ? '-' : text(cells.find((c) => c.from === from && c.to === to)?.value ?? null)))]),
+        rows: hosts.map((from) => [
+          from,
+          ...hosts.map((to) => (from === to ? '-' : text(cells.find((c) => c.from === from && c.to === to)?.value ?? null))),
+        ]),
       },
     });
   }

@@ -3,7 +3,14 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { BenchError, UsageError } from '../core/errors.js';
 import { makeFolders, writeError, writeFileWhole } from '../core/output-files.js';
 import { packagePath } from '../core/package-paths.js';
-import { REPORT_FILE_NAMES, REPORT_FORMATS, isTemplateFormat, type ReportFormat, type ResultsFile, type TemplateFormat } from '../core/results-file.js';
+import {
+  REPORT_FILE_NAMES,
+  REPORT_FORMATS,
+  isTemplateFormat,
+  type ReportFormat,
+  type ResultsFile,
+  type TemplateFormat,
+} from '../core/results-file.js';
 import { renderCsv } from './export/csv.js';
 import { renderJunit } from './export/junit.js';
 import { renderMetrics } from './export/openmetrics.js';
@@ -31,7 +38,8 @@ export function isReportFormat(format: string): format is ReportFormat {
 export async function renderReport(results: ResultsFile, format: ReportFormat, options: RenderOptions = {}): Promise<RenderedReport> {
   if (!isReportFormat(format)) throw new UsageError(`unknown report format '${String(format)}': use ${REPORT_FORMATS.join(', ')}`);
   if (!isTemplateFormat(format)) {
-    if (options.template !== undefined) throw new UsageError(`--template applies to the html and md reports; ${format} has a fixed form (docs/exports.md)`);
+    if (options.template !== undefined)
+      throw new UsageError(`--template applies to the html and md reports; ${format} has a fixed form (docs/exports.md)`);
     return { main: renderExport(results, format), files: {} };
   }
   const model = buildReportModel(results, format, await benchVersion());
@@ -64,11 +72,14 @@ export async function writeReport(
   for (const [relative, content] of Object.entries(report.files)) {
     const path = join(dirname(mainPath), relative);
     // Chart names come from our own code, but a path must still never leave the report's folder.
-    if (!resolve(path).startsWith(resolve(dirname(mainPath)) + sep)) throw new BenchError('E_INTERNAL', `refusing to write '${relative}' outside the report folder`);
+    if (!resolve(path).startsWith(resolve(dirname(mainPath)) + sep))
+      throw new BenchError('E_INTERNAL', `refusing to write '${relative}' outside the report folder`);
     await makeFolder(dirname(path));
     // Our own subfolder (charts/) must be ours: one that is a link to elsewhere is refused, not written through.
     if ((await lstat(dirname(path))).isSymbolicLink()) {
-      throw new UsageError(`refusing to write the report's files into ${dirname(path)}: it is a symbolic link - remove it, or write the report elsewhere`);
+      throw new UsageError(
+        `refusing to write the report's files into ${dirname(path)}: it is a symbolic link - remove it, or write the report elsewhere`,
+      );
     }
     await writeFileWhole(path, content, WRITE_TODO);
     written.push(path);
@@ -108,8 +119,10 @@ function renderUserTemplate(env: TemplateEnv, source: string, path: string, mode
   } catch (err) {
     // Handlebars parse errors quote the source and draw a caret over several lines; the first and last say it all.
     const lines = (err instanceof Error ? err.message : String(err)).split('\n').filter((l) => l.trim() !== '');
-    const why = lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1]}` : lines[0] ?? 'unknown error';
-    throw new UsageError(`cannot render template '${path}': ${why} - fix the template (its fields are in docs/report-data-model.md) or leave out --template`);
+    const why = lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1]}` : (lines[0] ?? 'unknown error');
+    throw new UsageError(
+      `cannot render template '${path}': ${why} - fix the template (its fields are in docs/report-data-model.md) or leave out --template`,
+    );
   }
 }
 
@@ -118,7 +131,9 @@ async function readUserTemplate(path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read template '${path}': ${code === 'ENOENT' ? 'no such file' : String(code ?? err)} - pass a Handlebars file or leave out --template`);
+    throw new UsageError(
+      `cannot read template '${path}': ${code === 'ENOENT' ? 'no such file' : String(code ?? err)} - pass a Handlebars file or leave out --template`,
+    );
   }
 }
 

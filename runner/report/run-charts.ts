@@ -36,7 +36,12 @@ export function runCharts(group: RunObject[], prefix: string, name: string): Cha
       const intervals = runs[0].intervals;
       let streamCount = 0;
       for (const r of intervals) streamCount = Math.max(streamCount, r.streams?.length ?? 0);
-      series.push({ name: streamCount > 1 ? 'total' : 'throughput', points: points(intervals, (f) => num(f, 'throughput_mbps')), color: TOTAL_COLOR, emphasis: true });
+      series.push({
+        name: streamCount > 1 ? 'total' : 'throughput',
+        points: points(intervals, (f) => num(f, 'throughput_mbps')),
+        color: TOTAL_COLOR,
+        emphasis: true,
+      });
       for (let s = 0; streamCount > 1 && s < streamCount; s++) {
         series.push({
           name: `stream ${s + 1}`,
@@ -51,18 +56,40 @@ export function runCharts(group: RunObject[], prefix: string, name: string): Cha
     const drawn = series.filter((s) => s.points.length > 0);
     if (drawn.length > 0) {
       const title = `${name}: throughput over time`;
-      charts.push(makeChart(`${prefix}-throughput`, 'line', title, renderLineChart({
-        title, xLabel: 'time (s)', yLabel: 'throughput (Mbit/s)', series: drawn, shaded, xMin: 0, xMax,
-      })));
+      charts.push(
+        makeChart(
+          `${prefix}-throughput`,
+          'line',
+          title,
+          renderLineChart({
+            title,
+            xLabel: 'time (s)',
+            yLabel: 'throughput (Mbit/s)',
+            series: drawn,
+            shaded,
+            xMin: 0,
+            xMax,
+          }),
+        ),
+      );
     }
   }
 
   const rr = runs.flatMap((run, i) => (run.summary && isRrFigures(run.summary) ? [{ run, i, latency: run.summary.latency_us }] : []));
   if (rr.length > 0) {
     const title = `${name}: latency distribution`;
-    charts.push(makeChart(`${prefix}-latency`, 'percentile', title, renderPercentileChart({
-      title, unit: 'µs', series: rr.map(({ run, i, latency }) => ({ name: several ? repeatName(run, i) : 'latency', latency })),
-    })));
+    charts.push(
+      makeChart(
+        `${prefix}-latency`,
+        'percentile',
+        title,
+        renderPercentileChart({
+          title,
+          unit: 'µs',
+          series: rr.map(({ run, i, latency }) => ({ name: several ? repeatName(run, i) : 'latency', latency })),
+        }),
+      ),
+    );
     // p50, p90 and p99 of one repeat; with several, the p99 of each (nine lines would hide each other).
     const overTime: LineSeries[] = several
       ? runs.map((run, i) => ({ name: `${repeatName(run, i)} p99`, color: color(i), points: latencyPoints(run.intervals, 'p99') }))
@@ -70,9 +97,22 @@ export function runCharts(group: RunObject[], prefix: string, name: string): Cha
     const drawn = overTime.filter((s) => s.points.length > 0);
     if (drawn.length > 0) {
       const t = `${name}: latency over time`;
-      charts.push(makeChart(`${prefix}-latency-time`, 'line', t, renderLineChart({
-        title: t, xLabel: 'time (s)', yLabel: several ? 'latency p99 (µs)' : 'latency (µs)', series: drawn, shaded, xMin: 0, xMax,
-      })));
+      charts.push(
+        makeChart(
+          `${prefix}-latency-time`,
+          'line',
+          t,
+          renderLineChart({
+            title: t,
+            xLabel: 'time (s)',
+            yLabel: several ? 'latency p99 (µs)' : 'latency (µs)',
+            series: drawn,
+            shaded,
+            xMin: 0,
+            xMax,
+          }),
+        ),
+      );
     }
   }
 
@@ -87,9 +127,22 @@ export function runCharts(group: RunObject[], prefix: string, name: string): Cha
       .filter((s) => s.points.length > 0);
     if (loss.length > 0) {
       const title = `${name}: loss over time`;
-      charts.push(makeChart(`${prefix}-loss`, 'line', title, renderLineChart({
-        title, xLabel: 'time (s)', yLabel: 'loss (%)', series: loss, shaded, xMin: 0, xMax,
-      })));
+      charts.push(
+        makeChart(
+          `${prefix}-loss`,
+          'line',
+          title,
+          renderLineChart({
+            title,
+            xLabel: 'time (s)',
+            yLabel: 'loss (%)',
+            series: loss,
+            shaded,
+            xMin: 0,
+            xMax,
+          }),
+        ),
+      );
     }
   }
   return charts;

@@ -38,7 +38,6 @@ const SWEEP_FIGURES: Record<TestName, string[]> = {
   UDP_RR: ['transactions_per_sec', 'latency_us.p99', 'loss_percent'],
 };
 
-
 export function findSweepFamilies(results: ResultsFile): RunGroup[][] {
   const runs = new Map(results.runs.map((r) => [r.id, r]));
   const families = new Map<string, RunGroup[]>();
@@ -88,37 +87,35 @@ export function buildSweep(family: RunGroup[], index: number, runsOk: (g: RunGro
   const xUnit = axis?.unit ?? '';
   const seriesName = (g: RunGroup): string => otherKeys.map((k) => `${k}=${g.sweep[k]}`).join(', ') || label;
   const ordered = [...family].sort((a, b) => xOf(a) - xOf(b));
-  const charts = SWEEP_FIGURES[first.test]
-    .filter(measured)
-    .map((name) => {
-      const info = figureInfo(name);
-      const bySeries = new Map<string, SweepSeries>();
-      const add = (key: string, x: number, stats: { mean: number; ci95: number | null; n: number }): void => {
-        const series = bySeries.get(key) ?? { name: key, points: [] };
-        series.points.push({ x, mean: stats.mean, ci95: stats.n >= 2 ? stats.ci95 : null });
-        bySeries.set(key, series);
-      };
-      for (const g of ordered) {
-        const stats = g.figures[name];
-        if (!stats || stats.n === 0) continue;
-        add(againstSent ? `${seriesName(g)}, at the rate asked` : seriesName(g), xOf(g), stats);
-      }
-      for (const g of againstSent ? ordered : []) {
-        const stats = g.figures[name];
-        const sent = g.figures.sender_mbps;
-        if (stats && stats.n > 0 && sent && sent.n > 0) add(`${seriesName(g)}, at the rate sent`, sent.mean, stats);
-      }
-      const title = `${label}: ${info.label.toLowerCase()} against ${xLabel}`;
-      const svg = renderSweepChart({
-        title,
-        xLabel: xUnit ? `${xLabel} (${xUnit})` : xLabel,
-        yLabel: `${info.label.toLowerCase()} (${info.unit})`,
-        categories,
-        xInteger: axis?.integer ?? (numeric && rawValues.every((v) => Number.isInteger(Number(v)))),
-        series: [...bySeries.values()],
-      });
-      return makeChart(`sweep-${padIndex(index)}-${name.replace(/[^a-z0-9]+/g, '-')}`, 'sweep', title, svg);
+  const charts = SWEEP_FIGURES[first.test].filter(measured).map((name) => {
+    const info = figureInfo(name);
+    const bySeries = new Map<string, SweepSeries>();
+    const add = (key: string, x: number, stats: { mean: number; ci95: number | null; n: number }): void => {
+      const series = bySeries.get(key) ?? { name: key, points: [] };
+      series.points.push({ x, mean: stats.mean, ci95: stats.n >= 2 ? stats.ci95 : null });
+      bySeries.set(key, series);
+    };
+    for (const g of ordered) {
+      const stats = g.figures[name];
+      if (!stats || stats.n === 0) continue;
+      add(againstSent ? `${seriesName(g)}, at the rate asked` : seriesName(g), xOf(g), stats);
+    }
+    for (const g of againstSent ? ordered : []) {
+      const stats = g.figures[name];
+      const sent = g.figures.sender_mbps;
+      if (stats && stats.n > 0 && sent && sent.n > 0) add(`${seriesName(g)}, at the rate sent`, sent.mean, stats);
+    }
+    const title = `${label}: ${info.label.toLowerCase()} against ${xLabel}`;
+    const svg = renderSweepChart({
+      title,
+      xLabel: xUnit ? `${xLabel} (${xUnit})` : xLabel,
+      yLabel: `${info.label.toLowerCase()} (${info.unit})`,
+      categories,
+      xInteger: axis?.integer ?? (numeric && rawValues.every((v) => Number.isInteger(Number(v)))),
+      series: [...bySeries.values()],
     });
+    return makeChart(`sweep-${padIndex(index)}-${name.replace(/[^a-z0-9]+/g, '-')}`, 'sweep', title, svg);
+  });
 
   const tableFigures = [...(againstSent ? ['sender_mbps'] : []), ...HEADLINE_FIGURES[first.test]].filter(measured);
   const header = [xKey, ...otherKeys, ...tableFigures.map((n) => `${figureInfo(n).label} (${figureInfo(n).unit})`), 'repeats'];

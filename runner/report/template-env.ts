@@ -16,8 +16,9 @@ export async function createTemplateEnv(): Promise<TemplateEnv> {
   const env = Handlebars.create();
   env.registerHelper('cell', (value: unknown) => new env.SafeString(escapeMarkdownCell(asText(value))));
   env.registerHelper('text', (value: unknown) => new env.SafeString(escapeMarkdownText(asText(value))));
-  env.registerHelper('fence', (value: unknown, language: unknown) =>
-    new env.SafeString(markdownFence(asText(value), typeof language === 'string' ? language : '')),
+  env.registerHelper(
+    'fence',
+    (value: unknown, language: unknown) => new env.SafeString(markdownFence(asText(value), typeof language === 'string' ? language : '')),
   );
   env.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   const dir = packagePath('templates/partials/');

@@ -7,7 +7,18 @@ import { checkAnyFigure, checkFigure, parseCondition, type Expectation } from '.
 import { appliesTo, settingSpec, type SettingSpec } from './run-keys.js';
 import { checkSettingValue } from './setting-check.js';
 import { REPORT_FORMATS } from '../core/results-file.js';
-import { DEFAULT_REPORT_FORMATS, LOCAL_PEER, PEER_NAME_PATTERN, type PeerGroupSpec, type PeerSpec, type ReportFormat, type RunEnds, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
+import {
+  DEFAULT_REPORT_FORMATS,
+  LOCAL_PEER,
+  PEER_NAME_PATTERN,
+  type PeerGroupSpec,
+  type PeerSpec,
+  type ReportFormat,
+  type RunEnds,
+  type RunSpec,
+  type ScenarioSpec,
+  type Setting,
+} from './scenario-model.js';
 import type { DocPath, Problem, ProblemPlace } from './scenario-problem.js';
 
 export interface CheckResult {
@@ -50,9 +61,13 @@ export function checkScenario(data: unknown, scenarioDir: string): CheckResult {
 
   const peers = checkPeers(data.peers, scenarioDir, at);
   // References are checked against every peer written down; one with its own problem is reported there, once.
-  const peerNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => n !== LOCAL_PEER && !isGroup((data.peers as Record<string, unknown>)[n])) : [];
+  const peerNames = isMapping(data.peers)
+    ? Object.keys(data.peers).filter((n) => n !== LOCAL_PEER && !isGroup((data.peers as Record<string, unknown>)[n]))
+    : [];
   const groups = checkGroups(data.peers, peerNames, scenarioDir, at);
-  const groupNames = isMapping(data.peers) ? Object.keys(data.peers).filter((n) => isGroup((data.peers as Record<string, unknown>)[n])) : [];
+  const groupNames = isMapping(data.peers)
+    ? Object.keys(data.peers).filter((n) => isGroup((data.peers as Record<string, unknown>)[n]))
+    : [];
   const defaults = 'defaults' in data ? checkSettings(['defaults'], data.defaults, undefined, peerNames, problems) : [];
   const runs = checkRuns(data.runs, { peers: peerNames, groups: groupNames }, problems, at);
   const report = checkReport(data.report, at);
@@ -70,7 +85,12 @@ export function checkScenario(data: unknown, scenarioDir: string): CheckResult {
 type At = (path: DocPath, message: string, part?: 'key' | 'value') => void;
 
 /** False when the run goes to or from a peer that is written down but has a problem of its own. */
-function peersUsable(run: RunSpec, defaults: readonly Setting[], peers: ReadonlyMap<string, PeerSpec>, groups: ReadonlyMap<string, PeerGroupSpec>): boolean {
+function peersUsable(
+  run: RunSpec,
+  defaults: readonly Setting[],
+  peers: ReadonlyMap<string, PeerSpec>,
+  groups: ReadonlyMap<string, PeerGroupSpec>,
+): boolean {
   if (run.ends?.kind === 'mesh') return groups.has(run.ends.group);
   if (run.ends?.kind === 'pairs') return run.ends.pairs.every((pair) => pair.every((name) => peers.has(name)));
   return (['peer', 'to', 'from'] as const).every((key) => {
@@ -99,7 +119,10 @@ function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, Pe
     }
     if (isGroup(peer)) continue;
     if (!isMapping(peer)) {
-      at(path, `peer '${name}' must be a mapping, such as { host: 10.0.0.2, port: 7575 }, or a group: a list of peer names, such as [lab-a, lab-b, lab-c]`);
+      at(
+        path,
+        `peer '${name}' must be a mapping, such as { host: 10.0.0.2, port: 7575 }, or a group: a list of peer names, such as [lab-a, lab-b, lab-c]`,
+      );
       continue;
     }
     let ok = true;
@@ -121,7 +144,10 @@ function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, Pe
       } else {
         tokenFile = resolvePath(scenarioDir, peer.token_file);
         if (!existsSync(tokenFile)) {
-          at([...path, 'token_file'], `token_file ${tokenFile} does not exist: create it with the secret bench serve was given, or fix the path (relative paths start at the scenario's folder)`);
+          at(
+            [...path, 'token_file'],
+            `token_file ${tokenFile} does not exist: create it with the secret bench serve was given, or fix the path (relative paths start at the scenario's folder)`,
+          );
           ok = false;
         }
       }
@@ -173,7 +199,10 @@ function isGroup(value: unknown): boolean {
 function checkDnsGroup(path: DocPath, group: Record<string, unknown>, scenarioDir: string, at: At): PeerGroupSpec['dns'] {
   let ok = true;
   if (typeof group.dns !== 'string' || !/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(group.dns.trim())) {
-    at([...path, 'dns'], `dns must be a host name whose A/AAAA records are the group's members, such as bench.bench.svc.cluster.local, not ${JSON.stringify(group.dns)}`);
+    at(
+      [...path, 'dns'],
+      `dns must be a host name whose A/AAAA records are the group's members, such as bench.bench.svc.cluster.local, not ${JSON.stringify(group.dns)}`,
+    );
     ok = false;
   }
   if ('host' in group) {
@@ -193,7 +222,10 @@ function checkDnsGroup(path: DocPath, group: Record<string, unknown>, scenarioDi
     } else {
       tokenFile = resolvePath(scenarioDir, group.token_file);
       if (!existsSync(tokenFile)) {
-        at([...path, 'token_file'], `token_file ${tokenFile} does not exist: create it with the secret bench serve was given, or fix the path (relative paths start at the scenario's folder)`);
+        at(
+          [...path, 'token_file'],
+          `token_file ${tokenFile} does not exist: create it with the secret bench serve was given, or fix the path (relative paths start at the scenario's folder)`,
+        );
         ok = false;
       }
     }
@@ -205,18 +237,30 @@ function checkDnsGroup(path: DocPath, group: Record<string, unknown>, scenarioDi
 }
 
 function groupMemberProblem(member: unknown, peerNames: readonly string[], seen: ReadonlySet<string>): string | null {
-  if (typeof member !== 'string' || member.trim() === '') return 'a group member must be the name of a peer defined under peers, such as lab-a';
+  if (typeof member !== 'string' || member.trim() === '')
+    return 'a group member must be the name of a peer defined under peers, such as lab-a';
   if (member === LOCAL_PEER) return `'${LOCAL_PEER}' cannot be a group member: a remote server cannot reach this machine's embedded server`;
   if (seen.has(member)) return `peer '${member}' is listed twice in this group: list it once`;
   if (peerNames.includes(member)) return null;
   const guess = didYouMean(member, peerNames);
-  return guess !== undefined ? `peer '${member}' is not defined under peers: did you mean '${guess}'?` : `peer '${member}' is not defined under peers: add it there with its host`;
+  return guess !== undefined
+    ? `peer '${member}' is not defined under peers: did you mean '${guess}'?`
+    : `peer '${member}' is not defined under peers: add it there with its host`;
 }
 
 /** The settings in one mapping (defaults, or a run), in the order written. */
-function checkSettings(path: DocPath, value: unknown, test: TestName | undefined, peers: readonly string[], problems: Problem[]): Setting[] | null {
+function checkSettings(
+  path: DocPath,
+  value: unknown,
+  test: TestName | undefined,
+  peers: readonly string[],
+  problems: Problem[],
+): Setting[] | null {
   if (!isMapping(value)) {
-    problems.push({ place: { kind: 'node', path, part: 'value' }, message: `${path[0] === 'defaults' ? 'defaults' : 'a run'} must be a mapping of keys to values, such as { duration: 10s }` });
+    problems.push({
+      place: { kind: 'node', path, part: 'value' },
+      message: `${path[0] === 'defaults' ? 'defaults' : 'a run'} must be a mapping of keys to values, such as { duration: 10s }`,
+    });
     return null;
   }
   const settings: Setting[] = [];
@@ -234,7 +278,14 @@ function checkSettings(path: DocPath, value: unknown, test: TestName | undefined
     }
     const found = checkSettingValueAt(spec, v, keyPath, peers);
     problems.push(...found);
-    if (found.length === 0) settings.push({ key: spec.key, value: v, place: { kind: 'node', path: keyPath, part: 'value' }, layer: path[0] === 'defaults' ? 1 : 2, path: keyPath });
+    if (found.length === 0)
+      settings.push({
+        key: spec.key,
+        value: v,
+        place: { kind: 'node', path: keyPath, part: 'value' },
+        layer: path[0] === 'defaults' ? 1 : 2,
+        path: keyPath,
+      });
   }
   return problems.length === before ? settings : null;
 }
@@ -287,9 +338,16 @@ function checkRun(run: unknown, index: number, names: KnownNames, problems: Prob
   const expect = 'expect' in run ? checkExpect([...path, 'expect'], run.expect, test, at) : [];
   const ends = checkEnds(path, run, names, at);
   if ('parallel' in run && run.parallel !== 'disjoint') {
-    at([...path, 'parallel'], `parallel must be disjoint (runs that share no host run at once), not ${JSON.stringify(run.parallel)}; leave it out to run one at a time`);
+    at(
+      [...path, 'parallel'],
+      `parallel must be disjoint (runs that share no host run at once), not ${JSON.stringify(run.parallel)}; leave it out to run one at a time`,
+    );
   } else if ('parallel' in run && ends === undefined) {
-    at([...path, 'parallel'], 'parallel: disjoint needs mesh: or pairs: in the same run: it runs their pairs that share no host at once', 'key');
+    at(
+      [...path, 'parallel'],
+      'parallel: disjoint needs mesh: or pairs: in the same run: it runs their pairs that share no host at once',
+      'key',
+    );
   }
   if (problems.length > before || test === undefined || settings === null || expect === null) return null;
   const spec: RunSpec = { index, test, settings, expect };
@@ -319,12 +377,23 @@ function checkEnds(path: DocPath, run: Record<string, unknown>, names: KnownName
     const place: ProblemPlace = { kind: 'node', path: [...path, 'mesh'], part: 'value' };
     if (typeof group === 'string' && names.groups.includes(group)) return { kind: 'mesh', group, place };
     if (typeof group === 'string' && names.peers.includes(group)) {
-      at([...path, 'mesh'], `'${group}' is a peer, not a group: define a group under peers as a list of peer names, such as rack: [lab-a, lab-b, lab-c]`);
+      at(
+        [...path, 'mesh'],
+        `'${group}' is a peer, not a group: define a group under peers as a list of peer names, such as rack: [lab-a, lab-b, lab-c]`,
+      );
     } else if (typeof group !== 'string') at([...path, 'mesh'], 'mesh must be the name of a group under peers, such as mesh: rack');
     else {
       const guess = didYouMean(group, names.groups);
-      const defined = names.groups.length === 0 ? 'no group is defined: add one under peers as a list of peer names, such as rack: [lab-a, lab-b, lab-c]' : `defined groups: ${names.groups.join(', ')}`;
-      at([...path, 'mesh'], guess !== undefined ? `group '${group}' is not defined under peers: did you mean '${guess}'?` : `group '${group}' is not defined under peers (${defined})`);
+      const defined =
+        names.groups.length === 0
+          ? 'no group is defined: add one under peers as a list of peer names, such as rack: [lab-a, lab-b, lab-c]'
+          : `defined groups: ${names.groups.join(', ')}`;
+      at(
+        [...path, 'mesh'],
+        guess !== undefined
+          ? `group '${group}' is not defined under peers: did you mean '${guess}'?`
+          : `group '${group}' is not defined under peers (${defined})`,
+      );
     }
     return undefined;
   }
@@ -370,7 +439,9 @@ function pairMemberProblem(name: string, peers: readonly string[]): string | nul
   if (peers.includes(name)) return null;
   if (name === LOCAL_PEER) return `'${LOCAL_PEER}' cannot be in a pair: a remote server cannot reach this machine's embedded server`;
   const guess = didYouMean(name, peers);
-  return guess !== undefined ? `peer '${name}' is not defined under peers: did you mean '${guess}'?` : `peer '${name}' is not defined under peers: add it there with its host`;
+  return guess !== undefined
+    ? `peer '${name}' is not defined under peers: did you mean '${guess}'?`
+    : `peer '${name}' is not defined under peers: add it there with its host`;
 }
 
 function unknownTestMessage(value: unknown): string {
@@ -416,7 +487,7 @@ function checkReport(value: unknown, at: At): ScenarioSpec['report'] | undefined
     else {
       value.formats.forEach((f: unknown, i) => {
         if (typeof f !== 'string' || !(REPORT_FORMATS as readonly string[]).includes(f)) {
-          at(['report', 'formats', i], `unknown report format ${JSON.stringify(f)}: formats are ${REPORT_FORMATS.join(", ")}`);
+          at(['report', 'formats', i], `unknown report format ${JSON.stringify(f)}: formats are ${REPORT_FORMATS.join(', ')}`);
         } else if (formats.includes(f as ReportFormat)) at(['report', 'formats', i], `report format ${f} is listed twice: list it once`);
         else formats.push(f as ReportFormat);
       });

@@ -24,7 +24,12 @@ export async function resolveDnsGroup(group: string, name: string, port: number,
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new PeerUnreachableError(`peer group '${group}': no answer for ${name} within ${timeoutMs / 1000}s - is the DNS server reachable from this host?`)),
+      () =>
+        reject(
+          new PeerUnreachableError(
+            `peer group '${group}': no answer for ${name} within ${timeoutMs / 1000}s - is the DNS server reachable from this host?`,
+          ),
+        ),
       timeoutMs,
     );
   });
@@ -33,7 +38,9 @@ export async function resolveDnsGroup(group: string, name: string, port: number,
     const hosts = [...new Set(records.map((r) => r.address))];
     if (hosts.length === 0) throw new PeerUnreachableError(`peer group '${group}': ${name} has no A or AAAA record`);
     if (hosts.length > MAX_GROUP_MEMBERS) {
-      throw new PeerUnreachableError(`peer group '${group}': ${name} has ${hosts.length} addresses; a group holds at most ${MAX_GROUP_MEMBERS}`);
+      throw new PeerUnreachableError(
+        `peer group '${group}': ${name} has ${hosts.length} addresses; a group holds at most ${MAX_GROUP_MEMBERS}`,
+      );
     }
     return hosts.map((host) => ({ host, port }));
   } catch (err) {

@@ -2,7 +2,15 @@ import { checkParams, paramsFrom, type DataPath } from '../core/params.js';
 import type { PeerAddress } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
 import { appliesTo, parseSettingValue, settingSpec, type SettingKey, type SettingSpec } from './run-keys.js';
-import { LOCAL_PEER, type PeerSpec, type PlannedGroup, type PlannedRun, type RunSpec, type ScenarioSpec, type Setting } from './scenario-model.js';
+import {
+  LOCAL_PEER,
+  type PeerSpec,
+  type PlannedGroup,
+  type PlannedRun,
+  type RunSpec,
+  type ScenarioSpec,
+  type Setting,
+} from './scenario-model.js';
 import type { Problem, ProblemPlace } from './scenario-problem.js';
 import { disjointMeshRounds, disjointRounds, meshPairs, type OrderedPair } from './mesh-rounds.js';
 import { checkRunnable } from './server-limits-check.js';
@@ -85,7 +93,8 @@ function planSize(winners: readonly Setting[]): PlanSize {
   for (const s of winners) {
     let count = 1;
     if (Array.isArray(s.value)) count = s.value.length;
-    else if (s.key === 'repeat') count = parseSettingValue(settingSpec('repeat') as NonNullable<ReturnType<typeof settingSpec>>, s.value) as number;
+    else if (s.key === 'repeat')
+      count = parseSettingValue(settingSpec('repeat') as NonNullable<ReturnType<typeof settingSpec>>, s.value) as number;
     if (count === 1) continue;
     runs *= count;
     factors.push({ setting: s, count });
@@ -96,7 +105,9 @@ function planSize(winners: readonly Setting[]): PlanSize {
 
 function sizeText(size: PlanSize): string {
   return size.factors
-    .map(({ setting, count }) => (Array.isArray(setting.value) ? `${setting.key}: ${count.toLocaleString('en-US')} values` : `repeat ${count.toLocaleString('en-US')}`))
+    .map(({ setting, count }) =>
+      Array.isArray(setting.value) ? `${setting.key}: ${count.toLocaleString('en-US')} values` : `repeat ${count.toLocaleString('en-US')}`,
+    )
     .join(' × ');
 }
 
@@ -162,7 +173,13 @@ function* crossSweeps(settings: readonly Setting[], i = 0, acc: PointValue[] = [
   }
 }
 
-function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue[], problems: Problem[], pair?: OrderedPair<string>): PlannedGroup | null {
+function buildGroup(
+  spec: ScenarioSpec,
+  run: RunSpec,
+  point: readonly PointValue[],
+  problems: Problem[],
+  pair?: OrderedPair<string>,
+): PlannedGroup | null {
   const fields: Record<string, unknown> = {};
   const values = new Map<SettingKey, PointValue>();
   let peerName = LOCAL_PEER;
@@ -219,7 +236,10 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
   if (fromName !== LOCAL_PEER && fromName === peerName) {
     problem([toKey, 'from'], `from: and ${toKey}: are both '${peerName}': a run needs two different hosts`);
   } else if (fromName !== LOCAL_PEER && peerName === LOCAL_PEER) {
-    problem(['from'], `a run from '${fromName}' needs a ${toKey}: peer: the embedded server ('${LOCAL_PEER}') is reachable from this machine only`);
+    problem(
+      ['from'],
+      `a run from '${fromName}' needs a ${toKey}: peer: the embedded server ('${LOCAL_PEER}') is reachable from this machine only`,
+    );
   }
 
   if (problems.length === before) {
@@ -240,8 +260,12 @@ function buildGroup(spec: ScenarioSpec, run: RunSpec, point: readonly PointValue
   }
   if (problems.length > before) return null;
 
-  const base = pair ? `${run.label ?? run.test} ${fromName}->${peerName}` : (run.label ?? (from ? `${run.test} ${fromName}->${peerName}` : `${run.test} ${peerName}`));
-  const sweepText = Object.entries(sweep).map(([k, v]) => `${k}=${v}`).join(' ');
+  const base = pair
+    ? `${run.label ?? run.test} ${fromName}->${peerName}`
+    : (run.label ?? (from ? `${run.test} ${fromName}->${peerName}` : `${run.test} ${peerName}`));
+  const sweepText = Object.entries(sweep)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const group: PlannedGroup = {
     label: sweepText === '' ? base : `${base} ${sweepText}`,
     scenario_index: run.index,

@@ -55,16 +55,23 @@ export function checkFigure(test: TestName, figure: string): string | null {
 export function checkAnyFigure(figure: string): string | null {
   if (ALL_FIGURES.includes(figure)) return null;
   const guess = didYouMean(figure, ALL_FIGURES);
-  return guess !== undefined ? `unknown figure '${figure}': did you mean '${guess}'?` : `unknown figure '${figure}': figures are ${listWords(ALL_FIGURES)}`;
+  return guess !== undefined
+    ? `unknown figure '${figure}': did you mean '${guess}'?`
+    : `unknown figure '${figure}': figures are ${listWords(ALL_FIGURES)}`;
 }
 
 export function meets(observed: number, op: ExpectOp, threshold: number): boolean {
   switch (op) {
-    case '<': return observed < threshold;
-    case '<=': return observed <= threshold;
-    case '>': return observed > threshold;
-    case '>=': return observed >= threshold;
-    case '==': return observed === threshold;
+    case '<':
+      return observed < threshold;
+    case '<=':
+      return observed <= threshold;
+    case '>':
+      return observed > threshold;
+    case '>=':
+      return observed >= threshold;
+    case '==':
+      return observed === threshold;
   }
 }
 

@@ -20,7 +20,9 @@ export function fleetLines(spec: ScenarioSpec, groups: readonly PlannedGroup[]):
     const runWord = runs === 1 ? 'run' : 'runs';
     const group = run.ends.kind === 'mesh' ? spec.groups.get(run.ends.group) : undefined;
     if (run.ends.kind === 'mesh' && group?.dns && group.members.length === 0) {
-      lines.push(`run ${run.index + 1}: mesh ${run.ends.group}: every ordered pair of the hosts ${group.dns.name} resolves to, resolved at run time${run.parallel === 'disjoint' ? ', in rounds of runs that share no host' : ', one at a time'}`);
+      lines.push(
+        `run ${run.index + 1}: mesh ${run.ends.group}: every ordered pair of the hosts ${group.dns.name} resolves to, resolved at run time${run.parallel === 'disjoint' ? ', in rounds of runs that share no host' : ', one at a time'}`,
+      );
       continue;
     }
     const what =
@@ -68,10 +70,14 @@ export async function resolveDnsGroups(
     try {
       addresses = await lookup(dns.name);
     } catch (err) {
-      throw new PeerUnreachableError(`peer group '${group.name}': cannot resolve ${dns.name} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the name and the DNS server this machine uses`);
+      throw new PeerUnreachableError(
+        `peer group '${group.name}': cannot resolve ${dns.name} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the name and the DNS server this machine uses`,
+      );
     }
     if (addresses.length < 2) {
-      throw new PeerUnreachableError(`peer group '${group.name}': ${dns.name} resolves to ${addresses.length === 0 ? 'no address' : `one address (${addresses[0]})`}: a mesh needs at least two hosts`);
+      throw new PeerUnreachableError(
+        `peer group '${group.name}': ${dns.name} resolves to ${addresses.length === 0 ? 'no address' : `one address (${addresses[0]})`}: a mesh needs at least two hosts`,
+      );
     }
     const named = await Promise.all(
       addresses.map(async (host) => {
@@ -94,7 +100,9 @@ export async function resolveDnsGroups(
     }
     spec.groups.set(group.name, { ...group, members });
     const silent = named.filter((m) => !m.answered).map((m) => m.host);
-    say(`peer group ${group.name}: ${dns.name} resolves to ${members.length} hosts: ${members.join(', ')}${silent.length > 0 ? ` (no answer from ${silent.join(', ')}: their runs will fail)` : ''}`);
+    say(
+      `peer group ${group.name}: ${dns.name} resolves to ${members.length} hosts: ${members.join(', ')}${silent.length > 0 ? ` (no answer from ${silent.join(', ')}: their runs will fail)` : ''}`,
+    );
   }
   const plan = expandPlan(spec, loaded.overrides);
   if (plan.problems.length > 0) throw new UsageError(`after resolving the DNS groups: ${plan.problems.map((p) => p.message).join('; ')}`);

@@ -27,7 +27,16 @@ export function summarizeGroups(planned: readonly PlannedGroup[], runs: readonly
       figures[figure] = { n: s.n, mean: s.mean, ci95: s.ci95, min: s.min, max: s.max, better: betterOf(g.test, figure) ?? 'higher' };
     }
     const data_path = groupDataPath(own.filter(counts));
-    out.push({ label: g.label, test: g.test, peer: g.peer_name, params: g.params, sweep: g.sweep, run_ids: own.map((r) => r.id), figures, data_path });
+    out.push({
+      label: g.label,
+      test: g.test,
+      peer: g.peer_name,
+      params: g.params,
+      sweep: g.sweep,
+      run_ids: own.map((r) => r.id),
+      figures,
+      data_path,
+    });
   }
   return out;
 }

@@ -35,7 +35,10 @@ export function disjointMeshRounds<T>(hosts: readonly T[]): Array<Array<OrderedP
       // Alternate which side sends first, so no host is always the sender of the first round.
       forward.push(r % 2 === 0 ? { from: a, to: b } : { from: b, to: a });
     }
-    rounds.push(forward, forward.map(({ from, to }) => ({ from: to, to: from })));
+    rounds.push(
+      forward,
+      forward.map(({ from, to }) => ({ from: to, to: from })),
+    );
     // Rotate every position but the first.
     circle.splice(1, 0, circle.pop()!);
   }

@@ -17,13 +17,27 @@ export const RESULTS_NAME = 'results.json';
 
 /** results/<name>-<UTC time>, such as results/lab-baseline-20250125T005512Z. */
 export function defaultResultsDir(name: string, now: Date): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'scenario';
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'scenario';
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return join('results', `${slug}-${stamp}`);
 }
 
 /** Names bench writes into a results folder; results.json.partial is what older versions left behind. */
-const BENCH_OUTPUT_NAMES: ReadonlySet<string> = new Set([RUN_LOG_NAME, RESULTS_NAME, `${RESULTS_NAME}.partial`, 'report.html', 'report.md', CHART_DIR]);
+const BENCH_OUTPUT_NAMES: ReadonlySet<string> = new Set([
+  RUN_LOG_NAME,
+  RESULTS_NAME,
+  `${RESULTS_NAME}.partial`,
+  'report.html',
+  'report.md',
+  CHART_DIR,
+]);
 
 /**
  * Creates the folder, or checks the one given with --out: a folder that
@@ -60,7 +74,9 @@ export async function createResultsFolder(out: string | undefined, name: string,
 }
 
 function alreadyUsed(dir: string, names: string[]): UsageError {
-  return new UsageError(`--out ${dir} already holds bench output (${names.join(', ')}): choose another --out, or remove ${names.length === 1 ? 'it' : 'them'} first`);
+  return new UsageError(
+    `--out ${dir} already holds bench output (${names.join(', ')}): choose another --out, or remove ${names.length === 1 ? 'it' : 'them'} first`,
+  );
 }
 
 async function mkdirOrExplain(dir: string): Promise<void> {
@@ -86,7 +102,10 @@ const RUN_LOG_TODO = 'choose another --out (the runs before this one are in it, 
 export class RunLog {
   /** Bytes of complete lines: where the file is cut back to when a line fails. */
   private complete = 0;
-  private constructor(readonly path: string, private readonly handle: FileHandle) {}
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
 
   /** Creates results.jsonl, never opening one that exists (another run's, or a link to elsewhere): this takes the folder. */
   static async open(dir: string): Promise<RunLog> {
@@ -120,6 +139,10 @@ export class RunLog {
 /** Writes results.json whole or not at all: a temporary file, synced, then renamed into place. */
 export async function writeResultsFile(dir: string, results: ResultsFile): Promise<string> {
   const path = join(dir, RESULTS_NAME);
-  await writeFileWhole(path, `${JSON.stringify(results, null, 2)}\n`, `choose another --out (every run measured is in ${join(dir, RUN_LOG_NAME)})`);
+  await writeFileWhole(
+    path,
+    `${JSON.stringify(results, null, 2)}\n`,
+    `choose another --out (every run measured is in ${join(dir, RUN_LOG_NAME)})`,
+  );
   return path;
 }

@@ -23,8 +23,21 @@ export function resultsFromRunLog(log: RunLogContents): ResultsFile {
   return {
     schema_version: RESULTS_SCHEMA_VERSION,
     // results/<name>-<UTC time>: the scenario's name is the folder's, less its time.
-    scenario: { name: folder.replace(/-\d{8}T\d{6}Z(-\d+)?$/, '') || folder, file: log.path, sha256: createHash('sha256').update('').digest('hex'), text: '' },
-    host: { hostname: 'unknown', os: 'unknown', kernel: 'unknown', cpus: 1, cpu_model: 'unknown', node: 'unknown', bench_version: 'unknown' },
+    scenario: {
+      name: folder.replace(/-\d{8}T\d{6}Z(-\d+)?$/, '') || folder,
+      file: log.path,
+      sha256: createHash('sha256').update('').digest('hex'),
+      text: '',
+    },
+    host: {
+      hostname: 'unknown',
+      os: 'unknown',
+      kernel: 'unknown',
+      cpus: 1,
+      cpu_model: 'unknown',
+      node: 'unknown',
+      bench_version: 'unknown',
+    },
     note: `Rebuilt from ${log.path} (${runs.length} run${runs.length === 1 ? '' : 's'}): the run ended before writing results.json, so the host, the scenario text, sweeps and expectations are not known.`,
     started_at: first.started_at,
     finished_at: Number.isNaN(finished.getTime()) ? last.started_at : finished.toISOString(),

@@ -35,7 +35,10 @@ export interface ExecuteOptions {
  * round's runs at once. A run that fails is recorded and the scenario goes
  * on; each result is on disk as soon as its run ends.
  */
-export async function executeRuns(runs: readonly PlannedRun[], options: ExecuteOptions): Promise<{ results: RunObject[]; interrupted: boolean }> {
+export async function executeRuns(
+  runs: readonly PlannedRun[],
+  options: ExecuteOptions,
+): Promise<{ results: RunObject[]; interrupted: boolean }> {
   const { log, signal, observer } = options;
   const results: RunObject[] = [];
   let started = 0;

@@ -40,7 +40,11 @@ export function buildScenarioSchema(): Record<string, unknown> {
         additionalProperties: {
           if: { type: 'array' },
           then: { $ref: '#/$defs/peer-group' },
-          else: { if: { type: 'object', properties: { dns: true }, required: ['dns'] }, then: { $ref: '#/$defs/dns-group' }, else: { $ref: '#/$defs/peer' } },
+          else: {
+            if: { type: 'object', properties: { dns: true }, required: ['dns'] },
+            then: { $ref: '#/$defs/dns-group' },
+            else: { $ref: '#/$defs/peer' },
+          },
         },
       },
       defaults: { $ref: '#/$defs/defaults' },
@@ -68,7 +72,10 @@ export function buildScenarioSchema(): Record<string, unknown> {
           port: {
             description: 'Its control port (a quoted number is accepted, for "${PORT:-7575}").',
             default: DEFAULT_PORT,
-            anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\s*\\d+\\s*$' }],
+            anyOf: [
+              { type: 'integer', minimum: 1, maximum: 65535 },
+              { type: 'string', pattern: '^\\s*\\d+\\s*$' },
+            ],
           },
           token_file: {
             type: 'string',
@@ -86,19 +93,26 @@ export function buildScenarioSchema(): Record<string, unknown> {
         items: { type: 'string', pattern: PEER_NAME_PATTERN },
       },
       'dns-group': {
-            type: 'object',
-            description: 'A DNS group: every A/AAAA record of `dns` is a member, found when `bench run` starts, named by the name its server reports.',
-            required: ['dns'],
-            properties: {
-              dns: { type: 'string', minLength: 1 },
-              port: { default: DEFAULT_PORT, anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\s*\\d+\\s*$' }] },
-              token_file: { type: 'string', minLength: 1 },
-            },
-            additionalProperties: false,
+        type: 'object',
+        description:
+          'A DNS group: every A/AAAA record of `dns` is a member, found when `bench run` starts, named by the name its server reports.',
+        required: ['dns'],
+        properties: {
+          dns: { type: 'string', minLength: 1 },
+          port: {
+            default: DEFAULT_PORT,
+            anyOf: [
+              { type: 'integer', minimum: 1, maximum: 65535 },
+              { type: 'string', pattern: '^\\s*\\d+\\s*$' },
+            ],
+          },
+          token_file: { type: 'string', minLength: 1 },
+        },
+        additionalProperties: false,
       },
       settings: { type: 'object', properties: settings },
       defaults: {
-        description: 'Settings for every run; a run\'s own keys override them, and `bench run --set key=value` overrides both.',
+        description: "Settings for every run; a run's own keys override them, and `bench run --set key=value` overrides both.",
         type: 'object',
         $ref: '#/$defs/settings',
         unevaluatedProperties: false,
@@ -109,8 +123,16 @@ export function buildScenarioSchema(): Record<string, unknown> {
         required: ['test'],
         properties: {
           test: { type: 'string', enum: [...TEST_NAMES] },
-          label: { type: 'string', minLength: 1, description: 'Name of this run in results and reports (default: test, peer and swept values).' },
-          mesh: { type: 'string', minLength: 1, description: 'A group under peers: one run per ordered pair of its members (N × (N-1)), instead of from: and to:.' },
+          label: {
+            type: 'string',
+            minLength: 1,
+            description: 'Name of this run in results and reports (default: test, peer and swept values).',
+          },
+          mesh: {
+            type: 'string',
+            minLength: 1,
+            description: 'A group under peers: one run per ordered pair of its members (N × (N-1)), instead of from: and to:.',
+          },
           pairs: {
             type: 'array',
             minItems: 1,
@@ -119,7 +141,8 @@ export function buildScenarioSchema(): Record<string, unknown> {
           },
           parallel: {
             enum: ['disjoint'],
-            description: 'With mesh: or pairs:, run pairs that share no host at the same time, in rounds. Default: one run at a time, since runs sharing a switch disturb each other.',
+            description:
+              'With mesh: or pairs:, run pairs that share no host at the same time, in rounds. Default: one run at a time, since runs sharing a switch disturb each other.',
           },
           expect: {
             type: 'object',
@@ -136,17 +159,30 @@ export function buildScenarioSchema(): Record<string, unknown> {
 
 /** How each unit is written as text; a number is always the plain value in the unit (seconds, bytes, bit/s). */
 const UNIT_TEXT = {
-  'duration-text': { type: 'string', description: 'Seconds with a unit: 10s, 500ms, 2m, 1h.', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)?\\s*$' },
+  'duration-text': {
+    type: 'string',
+    description: 'Seconds with a unit: 10s, 500ms, 2m, 1h.',
+    pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)?\\s*$',
+  },
   'size-text': {
     type: 'string',
     description: 'Bytes with a unit: 64KiB, 1MiB (1024) or 1kB, 1MB (1000). A bare K/M/G is ambiguous and refused.',
     pattern: '^\\s*\\d+(\\.\\d+)?\\s*(B|KiB|MiB|GiB|kB|KB|MB|GB)?\\s*$',
   },
-  'rate-text': { type: 'string', description: 'Bits per second: 100M, 1G, 500k, 1.5Gbit; 0 for unpaced.', pattern: '^\\s*\\d+(\\.\\d+)?\\s*[kKMGT]?(bit/s|bps|bit|b)?\\s*$' },
+  'rate-text': {
+    type: 'string',
+    description: 'Bits per second: 100M, 1G, 500k, 1.5Gbit; 0 for unpaced.',
+    pattern: '^\\s*\\d+(\\.\\d+)?\\s*[kKMGT]?(bit/s|bps|bit|b)?\\s*$',
+  },
   'count-text': { type: 'string', description: 'A whole number.', pattern: '^\\s*\\d+\\s*$' },
 };
 
-const NUMBER_TYPE: Partial<Record<ParamKind, 'number' | 'integer'>> = { duration: 'number', size: 'integer', rate: 'number', count: 'integer' };
+const NUMBER_TYPE: Partial<Record<ParamKind, 'number' | 'integer'>> = {
+  duration: 'number',
+  size: 'integer',
+  rate: 'number',
+  count: 'integer',
+};
 
 /** One value of a parameter: a number within its limits (for any test), or text in its unit. */
 function valueSchema(param: Param): Record<string, unknown> {

@@ -69,9 +69,12 @@ function schemaErrors(data: unknown): ErrorObject[] {
 /** A sentence for unknown and missing keys; undefined for value errors; null to drop. */
 function structuralProblem(error: ErrorObject, path: DocPath): Problem | null | undefined {
   const params = error.params as Record<string, unknown>;
-  const extra = error.keyword === 'additionalProperties' ? params.additionalProperty
-    : error.keyword === 'unevaluatedProperties' ? params.unevaluatedProperty
-    : undefined;
+  const extra =
+    error.keyword === 'additionalProperties'
+      ? params.additionalProperty
+      : error.keyword === 'unevaluatedProperties'
+        ? params.unevaluatedProperty
+        : undefined;
   if (typeof extra === 'string') {
     return { place: { kind: 'node', path: [...path, extra], part: 'key' }, message: unknownKeyMessage(path, extra) };
   }
@@ -94,10 +97,13 @@ function unknownKeyMessage(path: DocPath, key: string): string {
 }
 
 function missingKeyMessage(path: DocPath, key: string): string {
-  if (path.length === 0 && key === 'name') return "the scenario has no name: add one, such as name: lab-baseline (it names the results folder)";
+  if (path.length === 0 && key === 'name')
+    return 'the scenario has no name: add one, such as name: lab-baseline (it names the results folder)';
   if (path.length === 0 && key === 'runs') return 'the scenario has no runs: add runs: with a list of tests, such as - test: TCP_STREAM';
-  if (path[0] === 'runs' && key === 'test') return `${describePath(path)} has no test: add test: with one of TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR`;
-  if (path[0] === 'peers' && key === 'host') return `${describePath(path)} has no host: add host: with the address of the machine running bench serve`;
+  if (path[0] === 'runs' && key === 'test')
+    return `${describePath(path)} has no test: add test: with one of TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR`;
+  if (path[0] === 'peers' && key === 'host')
+    return `${describePath(path)} has no host: add host: with the address of the machine running bench serve`;
   return `${describePath(path)} has no ${key}: add it`;
 }
 

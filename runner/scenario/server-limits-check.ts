@@ -18,7 +18,10 @@ type Shown = (key: SettingKey, fallback: string) => string;
 export function checkRunnable(params: TestParams, peerName: string, report: Report, shown: Shown): void {
   if (peerName !== LOCAL_PEER) return;
   for (const limit of exceededLimits(params)) {
-    report([limit.key], `${limit.asked(shown)} is more than the embedded server (peer: local) allows: ${limit.allowed}, the bench serve default; use ${limit.fix}, or run it against a peer started with bench serve ${limit.option}`);
+    report(
+      [limit.key],
+      `${limit.asked(shown)} is more than the embedded server (peer: local) allows: ${limit.allowed}, the bench serve default; use ${limit.fix}, or run it against a peer started with bench serve ${limit.option}`,
+    );
   }
 }
 
@@ -39,16 +42,41 @@ function exceededLimits(p: TestParams): Exceeded[] {
   const out: Exceeded[] = [];
   if (p.duration_s > limits.max_duration_s) {
     const allowed = hours(limits.max_duration_s);
-    out.push({ key: 'duration', amount: p.duration_s, asked: (s) => `duration ${s('duration', hours(p.duration_s))}`, allowed: `${allowed} per test`, fix: `${allowed} or less`, option: '--max-duration' });
+    out.push({
+      key: 'duration',
+      amount: p.duration_s,
+      asked: (s) => `duration ${s('duration', hours(p.duration_s))}`,
+      allowed: `${allowed} per test`,
+      fix: `${allowed} or less`,
+      option: '--max-duration',
+    });
   }
   if (p.streams > limits.max_streams) {
-    out.push({ key: 'streams', amount: p.streams, asked: () => `streams ${p.streams}`, allowed: `${limits.max_streams} streams`, fix: `${limits.max_streams} or fewer`, option: `--max-streams ${p.streams}` });
+    out.push({
+      key: 'streams',
+      amount: p.streams,
+      asked: () => `streams ${p.streams}`,
+      allowed: `${limits.max_streams} streams`,
+      fix: `${limits.max_streams} or fewer`,
+      option: `--max-streams ${p.streams}`,
+    });
   }
-  const sizes: [SettingKey, number][] = [['size', p.size_bytes], ['request_size', p.request_size_bytes], ['response_size', p.response_size_bytes]];
+  const sizes: [SettingKey, number][] = [
+    ['size', p.size_bytes],
+    ['request_size', p.request_size_bytes],
+    ['response_size', p.response_size_bytes],
+  ];
   for (const [key, n] of sizes) {
     if (n <= limits.max_size_bytes) continue;
     const allowed = formatBytes(limits.max_size_bytes);
-    out.push({ key, amount: n, asked: (s) => `${key} ${s(key, formatBytes(n))}`, allowed: `${allowed} per message`, fix: `${allowed} or less`, option: '--max-size' });
+    out.push({
+      key,
+      amount: n,
+      asked: (s) => `${key} ${s(key, formatBytes(n))}`,
+      allowed: `${allowed} per message`,
+      fix: `${allowed} or less`,
+      option: '--max-size',
+    });
   }
   return out;
 }

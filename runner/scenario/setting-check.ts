@@ -44,7 +44,8 @@ export function checkSettingValue(
     const parsed = String(parseSettingValue(spec, element));
     const earlier = seen.get(parsed);
     if (seen.has(parsed)) {
-      const same = String(earlier) === String(element) ? `${String(element)} twice` : `${String(earlier)} and ${String(element)}, the same value`;
+      const same =
+        String(earlier) === String(element) ? `${String(element)} twice` : `${String(earlier)} and ${String(element)}, the same value`;
       add(`the sweep over ${spec.key} lists ${same}: list each value once (repeat: runs a value more than once)`, i);
     }
     seen.set(parsed, element);
@@ -66,7 +67,8 @@ function checkOne(spec: SettingSpec, value: unknown, peers: readonly string[]): 
 function checkPeerName(name: string, peers: readonly string[]): string | null {
   if (name === LOCAL_PEER || peers.includes(name)) return null;
   const fix = `add it there with its host, or use '${LOCAL_PEER}' for the embedded server`;
-  if (peers.length === 0) return `peer '${name}' is not defined: add it under peers: with its host, or use '${LOCAL_PEER}' for the embedded server`;
+  if (peers.length === 0)
+    return `peer '${name}' is not defined: add it under peers: with its host, or use '${LOCAL_PEER}' for the embedded server`;
   const guess = didYouMean(name, peers);
   if (guess !== undefined) return `peer '${name}' is not defined under peers: did you mean '${guess}'?`;
   return `peer '${name}' is not defined under peers (defined: ${peers.join(', ')}): ${fix}`;

@@ -19,10 +19,15 @@ export function planWarnings(groups: readonly PlannedGroup[]): string[] {
   const p = short[0].params;
   const needed = formatDuration(p.omit_s + MIN_MEASURED_INTERVALS * p.interval_s);
   const setting = `duration ${formatDuration(p.duration_s)}, interval ${formatDuration(p.interval_s)}, omit ${formatDuration(p.omit_s)}`;
-  const names = short.slice(0, 3).map((g) => g.label).join(', ') + (short.length > 3 ? ', ...' : '');
-  const which = short.length === groups.length
-    ? `every run measures fewer than ${MIN_MEASURED_INTERVALS} intervals (${setting})`
-    : `${short.length} of ${groups.length} runs measure${short.length === 1 ? 's' : ''} fewer than ${MIN_MEASURED_INTERVALS} intervals (${names}; ${setting})`;
+  const names =
+    short
+      .slice(0, 3)
+      .map((g) => g.label)
+      .join(', ') + (short.length > 3 ? ', ...' : '');
+  const which =
+    short.length === groups.length
+      ? `every run measures fewer than ${MIN_MEASURED_INTERVALS} intervals (${setting})`
+      : `${short.length} of ${groups.length} runs measure${short.length === 1 ? 's' : ''} fewer than ${MIN_MEASURED_INTERVALS} intervals (${names}; ${setting})`;
   return [`${which}: so short a run is mostly start-up; make duration at least ${needed}`];
 }
 

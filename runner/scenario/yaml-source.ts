@@ -1,4 +1,17 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Alias,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import type { DocPath, LocatedProblem, Problem } from './scenario-problem.js';
 
 /**
@@ -27,8 +40,14 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
   // YAML 1.2 core, whatever a %YAML directive says, and no !!binary, !!set or !!timestamp: values are only
   // text, numbers, booleans, null, lists and mappings, never a Buffer, Set or Date the checks do not expect.
   const doc = parseDocument(text, {
-    lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: false, logLevel: 'error',
-    version: '1.2', schema: 'core', resolveKnownTags: false,
+    lineCounter: lines,
+    merge: true,
+    prettyErrors: false,
+    uniqueKeys: false,
+    logLevel: 'error',
+    version: '1.2',
+    schema: 'core',
+    resolveKnownTags: false,
   });
   // After the first real syntax error the parser reports mostly echoes of it; duplicate keys stand on their own.
   const problems: Problem[] = doc.errors.slice(0, 1).map((e) => ({
@@ -59,7 +78,10 @@ export function documentData(source: YamlSource): { data: unknown; problems: Pro
 }
 
 function firstSentence(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').trim();
+  return message
+    .split('\n')[0]
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
 }
 
 /**
@@ -87,7 +109,10 @@ function walkDocument(doc: Document.Parsed): { duplicates: Problem[]; aliasProbl
   const countMark = (node: Node): void => {
     marks += 1;
     if (marks === MAX_ANCHORS_AND_ALIASES + 1) {
-      at(node, `this file has more than ${MAX_ANCHORS_AND_ALIASES} anchors and aliases: a scenario needs far fewer; share settings with defaults: instead`);
+      at(
+        node,
+        `this file has more than ${MAX_ANCHORS_AND_ALIASES} anchors and aliases: a scenario needs far fewer; share settings with defaults: instead`,
+      );
     }
   };
 
@@ -95,11 +120,17 @@ function walkDocument(doc: Document.Parsed): { duplicates: Problem[]; aliasProbl
     countMark(alias);
     const target = anchors.get(alias.source);
     if (target === undefined) {
-      at(alias, `alias *${alias.source} has no anchor &${alias.source} before it: write &${alias.source} on a value above this line, or fix the name`);
+      at(
+        alias,
+        `alias *${alias.source} has no anchor &${alias.source} before it: write &${alias.source} on a value above this line, or fix the name`,
+      );
       return undefined;
     }
     if (open.has(target)) {
-      at(alias, `alias *${alias.source} is inside the value anchored &${alias.source}, so that value would contain itself: point the alias at another value`);
+      at(
+        alias,
+        `alias *${alias.source} is inside the value anchored &${alias.source}, so that value would contain itself: point the alias at another value`,
+      );
       return undefined;
     }
     aliases.set(alias, target);
@@ -114,7 +145,10 @@ function walkDocument(doc: Document.Parsed): { duplicates: Problem[]; aliasProbl
       aliasedValues += n;
       if (aliasedValues > MAX_ALIASED_VALUES && !tooMany) {
         tooMany = true;
-        at(value, `the aliases in this file unfold into more than ${MAX_ALIASED_VALUES.toLocaleString('en-US')} values (each *alias copies the whole value it names): write the values out, or alias fewer nested values`);
+        at(
+          value,
+          `the aliases in this file unfold into more than ${MAX_ALIASED_VALUES.toLocaleString('en-US')} values (each *alias copies the whole value it names): write the values out, or alias fewer nested values`,
+        );
       }
       return n;
     }
@@ -166,7 +200,7 @@ function walkDocument(doc: Document.Parsed): { duplicates: Problem[]; aliasProbl
     const merged = isAlias(value) ? aliases.get(value) : value;
     // An alias that did not resolve is reported already.
     if (isAlias(value) && merged === undefined) return;
-    const sources = isSeq(merged) ? merged.items.map((i) => (isAlias(i) ? aliases.get(i) ?? null : i)) : [merged];
+    const sources = isSeq(merged) ? merged.items.map((i) => (isAlias(i) ? (aliases.get(i) ?? null) : i)) : [merged];
     if (sources.every((s) => s === null || isMap(s))) return;
     const where = isNode(value) ? value : isNode(pair.key) ? pair.key : null;
     if (where) at(where, '<< merges mappings: its value must be a mapping, an alias of one (<<: *defaults), or a list of those');
@@ -253,7 +287,7 @@ function findInMap(source: YamlSource, map: Node, key: string, depth = 0): { nod
 
 function resolve(source: YamlSource, node: Node | null | undefined): Node | null {
   const n = node ?? null;
-  return n !== null && isAlias(n) ? source.aliases.get(n) ?? null : n;
+  return n !== null && isAlias(n) ? (source.aliases.get(n) ?? null) : n;
 }
 
 /** Turns a problem into FILE:LINE:COL (or `--set ...`) with its sentence. */

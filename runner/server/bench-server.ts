@@ -5,7 +5,16 @@ import { performance } from 'node:perf_hooks';
 import { ControlConnection } from '../control/control-connection.js';
 import { PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type StreamReport } from '../control/messages.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../core/defaults.js';
-import { type BenchError, ListenError, PeerTimeoutError, ProtocolError, RefusedError, UsageError, VersionMismatchError, asBenchError } from '../core/errors.js';
+import {
+  type BenchError,
+  ListenError,
+  PeerTimeoutError,
+  ProtocolError,
+  RefusedError,
+  UsageError,
+  VersionMismatchError,
+  asBenchError,
+} from '../core/errors.js';
 import { benchVersion } from '../core/bench-version.js';
 import { DEFAULT_HANDSHAKE_LIMITS, HandshakeGuard, RateLimitedLog, type HandshakeLimits } from './handshake-guard.js';
 import { checkRequestLimits } from './request-limits.js';
@@ -63,7 +72,8 @@ const FD_HEADROOM = 64;
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   // A server that runs tests for others must know who asks: never without a token.
-  if (options.remote && !options.auth) throw new UsageError('--allow-remote needs --token-file: only an orchestrator holding the token may make this server send');
+  if (options.remote && !options.auth)
+    throw new UsageError('--allow-remote needs --token-file: only an orchestrator holding the token may make this server send');
   const name = options.name ?? hostname();
   const log = options.log ?? silentLog;
   const queue = new TestQueue(limits.max_queue);
@@ -84,7 +94,11 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     // Past the open-file limit the kernel's accept fails, and Node closes such connections without
     // telling us (libuv's EMFILE handling): say so while it is still about to happen.
     if (fdLimit !== null && sockets.size + FD_HEADROOM >= fdLimit) {
-      failureLog.info('open-files', { connections: sockets.size, limit: fdLimit, note: 'close to the open-file limit: new connections may be dropped unseen - raise it (ulimit -n, LimitNOFILE=)' });
+      failureLog.info('open-files', {
+        connections: sockets.size,
+        limit: fdLimit,
+        note: 'close to the open-file limit: new connections may be dropped unseen - raise it (ulimit -n, LimitNOFILE=)',
+      });
     }
     const who = formatHostPort(socket.remoteAddress ?? 'unknown address', socket.remotePort ?? '?');
     const conn: ServerControl = new ControlConnection(socket, `client ${who}`, parseClientMessage);
@@ -124,10 +138,13 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
 
         phase = 'waiting for TEST_REQUEST';
         request = await handshakeNext();
-        if (request.type !== 'TEST_REQUEST' && request.type !== 'REMOTE_TEST_REQUEST') throw new ProtocolError(`expected TEST_REQUEST, got ${request.type}`);
+        if (request.type !== 'TEST_REQUEST' && request.type !== 'REMOTE_TEST_REQUEST')
+          throw new ProtocolError(`expected TEST_REQUEST, got ${request.type}`);
       } catch (err) {
         if (err instanceof PeerTimeoutError) {
-          throw new PeerTimeoutError(`${conn.peerName} did not finish the handshake within ${handshakeMs / 1000}s (still ${phase}) - is it a bench client?`);
+          throw new PeerTimeoutError(
+            `${conn.peerName} did not finish the handshake within ${handshakeMs / 1000}s (still ${phase}) - is it a bench client?`,
+          );
         }
         throw err;
       }
@@ -166,7 +183,15 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       // The client picks its own timeout, but never one that holds this server longer than its own.
       const { reports, wall_s } = await runServerTest(conn, params, options.host, Math.min(params.timeout_s, options.timeout_s));
       served++;
-      log.info('test', { client: who, test, streams: params.streams, reverse: params.reverse, seconds: wall_s.toFixed(2), status: 'ok', result: describe(reports) });
+      log.info('test', {
+        client: who,
+        test,
+        streams: params.streams,
+        reverse: params.reverse,
+        seconds: wall_s.toFixed(2),
+        status: 'ok',
+        result: describe(reports),
+      });
       conn.close();
     } catch (err) {
       const e = asBenchError(err);
@@ -200,7 +225,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   // logged, not thrown: a server left running on a lab network must not die of one.
   server.on('error', (err: NodeJS.ErrnoException) => failureLog.info('accept-error', { code: err.code ?? 'unknown', error: err.message }));
   if (fdLimit !== null && fdLimit < handshakeLimits.max_pending + FD_HEADROOM) {
-    log.info('warning', { note: `the open-file limit (${fdLimit}) is below the pending-handshake cap (${handshakeLimits.max_pending}) plus ${FD_HEADROOM}: a flood of connections can lock out clients - raise it (ulimit -n, LimitNOFILE=)` });
+    log.info('warning', {
+      note: `the open-file limit (${fdLimit}) is below the pending-handshake cap (${handshakeLimits.max_pending}) plus ${FD_HEADROOM}: a flood of connections can lock out clients - raise it (ulimit -n, LimitNOFILE=)`,
+    });
   }
 
   return {
@@ -240,8 +267,13 @@ function openFileLimit(): number | null {
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): BenchError {
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  if (err.code === 'EADDRINUSE') return new ListenError(`cannot listen on ${where}: the port is in use - stop the other server or pick another --port`, err);
-  if (err.code === 'EADDRNOTAVAIL') return new ListenError(`cannot listen on ${where}: the address is not on this host - pick one of this host's addresses with --host`, err);
+  if (err.code === 'EADDRINUSE')
+    return new ListenError(`cannot listen on ${where}: the port is in use - stop the other server or pick another --port`, err);
+  if (err.code === 'EADDRNOTAVAIL')
+    return new ListenError(
+      `cannot listen on ${where}: the address is not on this host - pick one of this host's addresses with --host`,
+      err,
+    );
   if (err.code === 'EACCES') return new ListenError(`cannot listen on ${where}: permission denied - ports below 1024 need root`, err);
   return new ListenError(`cannot listen on ${where}: ${err.message}`, err);
 }

@@ -191,7 +191,8 @@ export class RateLimitedLog {
   }
 
   private flush(): void {
-    for (const [event, count] of this.suppressed) this.log.info('suppressed', { event, lines: count, reason: `more than ${this.perSecond} a second` });
+    for (const [event, count] of this.suppressed)
+      this.log.info('suppressed', { event, lines: count, reason: `more than ${this.perSecond} a second` });
     this.suppressed.clear();
   }
 }

@@ -31,7 +31,12 @@ export type RemoteClientRunner = (request: RemoteRunRequest) => Promise<RunObjec
  * intervals and then the run object back. STOP from the orchestrator, or its
  * connection closing, stops the test early; what ran is still reported.
  */
-export async function serveRemoteTest(conn: ServerControl, params: TestParams, to: RemoteTarget, runner: RemoteClientRunner): Promise<RunObject> {
+export async function serveRemoteTest(
+  conn: ServerControl,
+  params: TestParams,
+  to: RemoteTarget,
+  runner: RemoteClientRunner,
+): Promise<RunObject> {
   const stop = new AbortController();
   conn.intercept((m) => {
     if (m.type !== 'STOP') return false;

@@ -16,7 +16,12 @@ export type ServerControl = ControlConnection<ClientMessage, ServerMessage>;
  * RESULT with this side's counters. Any failure of the client ends the test
  * and frees the workers; the caller frees the queue.
  */
-export async function runServerTest(conn: ServerControl, params: TestParams, bindHost: string, timeout_s: number): Promise<{ reports: StreamReport[]; wall_s: number }> {
+export async function runServerTest(
+  conn: ServerControl,
+  params: TestParams,
+  bindHost: string,
+  timeout_s: number,
+): Promise<{ reports: StreamReport[]; wall_s: number }> {
   const cookie = randomBytes(COOKIE_BYTES).toString('hex');
   const timeoutMs = timeout_s * 1000;
   const workers: DataWorkerHandle[] = [];

@@ -46,7 +46,9 @@ export function parseBenchmarkOptions(argv: string[], defaultOut: string): Bench
         options.rounds = positiveInteger(arg, value());
         break;
       case '--only':
-        options.only = value().split(',').map((s) => s.trim().toUpperCase());
+        options.only = value()
+          .split(',')
+          .map((s) => s.trim().toUpperCase());
         break;
       case '--out':
         options.out = value();
@@ -67,6 +69,7 @@ export function parseBenchmarkOptions(argv: string[], defaultOut: string): Bench
 // Whole seconds, because sockperf's -t takes whole seconds and both tools must run equally long.
 function positiveInteger(option: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new BenchmarkUsageError(`benchmark option ${option} '${text}' must be a whole number of at least 1\n${BENCHMARK_USAGE}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new BenchmarkUsageError(`benchmark option ${option} '${text}' must be a whole number of at least 1\n${BENCHMARK_USAGE}`);
   return n;
 }

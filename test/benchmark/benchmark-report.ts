@@ -87,7 +87,7 @@ export function formatReport(report: BenchmarkReport): string {
   const resources = table(
     ['test', 'tool', 'client CPU s/GB', 'server CPU s/GB', 'client peak RSS'],
     report.results.flatMap((r) =>
-      [r.ours && ['ours', r.ours] as const, r.peer && [r.peer.tool, r.peer] as const]
+      [r.ours && (['ours', r.ours] as const), r.peer && ([r.peer.tool, r.peer] as const)]
         .filter((x): x is readonly [string, SideResult] => Boolean(x))
         .map(([tool, side]) => [
           r.test,
@@ -98,7 +98,9 @@ export function formatReport(report: BenchmarkReport): string {
         ]),
     ),
   );
-  const servers = Object.entries(report.server_peak_rss_kb).map(([name, kb]) => `${name} ${mib(kb)}`).join(', ');
+  const servers = Object.entries(report.server_peak_rss_kb)
+    .map(([name, kb]) => `${name} ${mib(kb)}`)
+    .join(', ');
   const paths = [...new Set(report.results.flatMap((r) => r.ours?.samples.map((s) => `${r.test} ${s.data_path}`) ?? []))];
   const errors = [...report.results.flatMap((r) => r.errors.map((e) => `${r.test}: ${e}`)), ...report.server_errors];
   return [
@@ -131,6 +133,10 @@ function mib(kb: number): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

@@ -67,22 +67,55 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
   const ourArgv = {
     TCP_STREAM: benchTestArgv({ test: 'TCP_STREAM', peer: ourPeer, duration_s, size_bytes: TCP_WRITE_BYTES }),
     UDP_STREAM: benchTestArgv({ test: 'UDP_STREAM', peer: ourPeer, duration_s, size_bytes: UDP_DATAGRAM_BYTES }),
-    TCP_RR: benchTestArgv({ test: 'TCP_RR', peer: ourPeer, ...rrWindow(duration_s), request_size_bytes: RR_MESSAGE_BYTES, response_size_bytes: RR_MESSAGE_BYTES }),
-    UDP_RR: benchTestArgv({ test: 'UDP_RR', peer: ourPeer, ...rrWindow(duration_s), request_size_bytes: RR_MESSAGE_BYTES, response_size_bytes: RR_MESSAGE_BYTES }),
+    TCP_RR: benchTestArgv({
+      test: 'TCP_RR',
+      peer: ourPeer,
+      ...rrWindow(duration_s),
+      request_size_bytes: RR_MESSAGE_BYTES,
+      response_size_bytes: RR_MESSAGE_BYTES,
+    }),
+    UDP_RR: benchTestArgv({
+      test: 'UDP_RR',
+      peer: ourPeer,
+      ...rrWindow(duration_s),
+      request_size_bytes: RR_MESSAGE_BYTES,
+      response_size_bytes: RR_MESSAGE_BYTES,
+    }),
   };
   const iperf3 = { server: address, port: servers.iperf3.port, duration_s };
   const peerArgv = {
     TCP_STREAM: iperf3ClientArgv({ ...iperf3, length_bytes: TCP_WRITE_BYTES }),
     UDP_STREAM: iperf3ClientArgv({ ...iperf3, udp: true, bitrate: '0', length_bytes: UDP_DATAGRAM_BYTES }),
-    TCP_RR: sockperfPingPongArgv({ protocol: 'tcp', server: address, port: servers.sockperfTcp.port, duration_s, message_bytes: RR_MESSAGE_BYTES }),
-    UDP_RR: sockperfPingPongArgv({ protocol: 'udp', server: address, port: servers.sockperfUdp.port, duration_s, message_bytes: RR_MESSAGE_BYTES }),
+    TCP_RR: sockperfPingPongArgv({
+      protocol: 'tcp',
+      server: address,
+      port: servers.sockperfTcp.port,
+      duration_s,
+      message_bytes: RR_MESSAGE_BYTES,
+    }),
+    UDP_RR: sockperfPingPongArgv({
+      protocol: 'udp',
+      server: address,
+      port: servers.sockperfUdp.port,
+      duration_s,
+      message_bytes: RR_MESSAGE_BYTES,
+    }),
   };
 
   const ours = (test: TestName) => async (): Promise<Sample> => {
     const { run, server_cpu_s } = await measure(ourArgv[test], servers.ours, timeoutMs);
-    const object: RunObject = parseRunObject(run.result.stdout, run.result.stderr, `'${showArgv(ourArgv[test])}' (exit ${run.result.code})`);
+    const object: RunObject = parseRunObject(
+      run.result.stdout,
+      run.result.stderr,
+      `'${showArgv(ourArgv[test])}' (exit ${run.result.code})`,
+    );
     const summary = object.summary!;
-    const base = { client_cpu_s: run.cpu_s, server_cpu_s, client_peak_rss_kb: run.peak_rss_kb, data_path: `${object.client.data_path}/${object.server.data_path}` };
+    const base = {
+      client_cpu_s: run.cpu_s,
+      server_cpu_s,
+      client_peak_rss_kb: run.peak_rss_kb,
+      data_path: `${object.client.data_path}/${object.server.data_path}`,
+    };
     if (isRrFigures(summary)) return { ...base, value: summary.transactions_per_sec };
     return { ...base, value: summary.throughput_mbps, bytes_received: (summary as StreamFigures).bytes_received };
   };
@@ -90,7 +123,13 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
   const iperf3Side = (test: 'TCP_STREAM' | 'UDP_STREAM') => async (): Promise<Sample> => {
     const { run, server_cpu_s } = await measure(peerArgv[test], servers.iperf3, timeoutMs);
     const r = parseIperf3Json(run.result.stdout, `'${showArgv(peerArgv[test])}'`);
-    return { value: r.receiver_mbps, bytes_received: r.bytes_received, client_cpu_s: run.cpu_s, server_cpu_s, client_peak_rss_kb: run.peak_rss_kb };
+    return {
+      value: r.receiver_mbps,
+      bytes_received: r.bytes_received,
+      client_cpu_s: run.cpu_s,
+      server_cpu_s,
+      client_peak_rss_kb: run.peak_rss_kb,
+    };
   };
 
   const sockperfSide = (test: 'TCP_RR' | 'UDP_RR') => async (): Promise<Sample> => {
@@ -101,18 +140,52 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
     return { value: r.round_trips_per_sec, client_cpu_s: run.cpu_s, server_cpu_s, client_peak_rss_kb: run.peak_rss_kb };
   };
 
-  const common = (test: TestName) => ({ test, goal: RATIO_GOAL, ours_command: showArgv(ourArgv[test]), peer_command: showArgv(peerArgv[test]) });
+  const common = (test: TestName) => ({
+    test,
+    goal: RATIO_GOAL,
+    ours_command: showArgv(ourArgv[test]),
+    peer_command: showArgv(peerArgv[test]),
+  });
   return [
-    { ...common('TCP_STREAM'), figure: 'receiver throughput, 64 KiB writes', unit: 'Mbit/s', peer_tool: 'iperf3', ours: ours('TCP_STREAM'), peer: iperf3Side('TCP_STREAM') },
-    { ...common('UDP_STREAM'), figure: 'receiver throughput, 1472-byte datagrams, unpaced', unit: 'Mbit/s', peer_tool: 'iperf3', ours: ours('UDP_STREAM'), peer: iperf3Side('UDP_STREAM') },
-    { ...common('TCP_RR'), figure: `round trips, ${RR_MESSAGE_BYTES}-byte messages`, unit: 'per s', peer_tool: 'sockperf', ours: ours('TCP_RR'), peer: sockperfSide('TCP_RR') },
-    { ...common('UDP_RR'), figure: `round trips, ${RR_MESSAGE_BYTES}-byte messages`, unit: 'per s', peer_tool: 'sockperf', ours: ours('UDP_RR'), peer: sockperfSide('UDP_RR') },
+    {
+      ...common('TCP_STREAM'),
+      figure: 'receiver throughput, 64 KiB writes',
+      unit: 'Mbit/s',
+      peer_tool: 'iperf3',
+      ours: ours('TCP_STREAM'),
+      peer: iperf3Side('TCP_STREAM'),
+    },
+    {
+      ...common('UDP_STREAM'),
+      figure: 'receiver throughput, 1472-byte datagrams, unpaced',
+      unit: 'Mbit/s',
+      peer_tool: 'iperf3',
+      ours: ours('UDP_STREAM'),
+      peer: iperf3Side('UDP_STREAM'),
+    },
+    {
+      ...common('TCP_RR'),
+      figure: `round trips, ${RR_MESSAGE_BYTES}-byte messages`,
+      unit: 'per s',
+      peer_tool: 'sockperf',
+      ours: ours('TCP_RR'),
+      peer: sockperfSide('TCP_RR'),
+    },
+    {
+      ...common('UDP_RR'),
+      figure: `round trips, ${RR_MESSAGE_BYTES}-byte messages`,
+      unit: 'per s',
+      peer_tool: 'sockperf',
+      ours: ours('UDP_RR'),
+      peer: sockperfSide('UDP_RR'),
+    },
   ];
 }
 
 /** Runs one client and charges the server's CPU over the same span to it. */
 async function measure(argv: string[], server: BenchmarkServer, timeoutMs: number): Promise<{ run: MeasuredRun; server_cpu_s: number }> {
-  if (!server.process.running) throw new Error(`${server.process.describe()} is no longer running:\n${tail(server.process.stderr + server.process.stdout)}`);
+  if (!server.process.running)
+    throw new Error(`${server.process.describe()} is no longer running:\n${tail(server.process.stderr + server.process.stdout)}`);
   const before = readCpuSeconds(server.process.pid);
   const run = await runMeasured(argv, timeoutMs);
   await new Promise((resolve) => setTimeout(resolve, SERVER_SETTLE_MS));

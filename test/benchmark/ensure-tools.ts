@@ -12,7 +12,9 @@ export async function ensurePeerTools(log: (line: string) => void): Promise<void
   const missing = PEER_TOOLS.filter((t) => !onPath(t));
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0 || !onPath('apt-get')) {
-    throw new Error(`the benchmark compares against ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed; install with 'sudo apt-get install ${missing.join(' ')}' (or your package manager), or run the benchmark as root on Debian/Ubuntu to have it installed`);
+    throw new Error(
+      `the benchmark compares against ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed; install with 'sudo apt-get install ${missing.join(' ')}' (or your package manager), or run the benchmark as root on Debian/Ubuntu to have it installed`,
+    );
   }
   log(`installing ${missing.join(' ')} with apt-get ...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

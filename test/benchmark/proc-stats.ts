@@ -45,7 +45,10 @@ export class ProcessSampler {
   peak_rss_kb = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number, everyMs = 20) {
+  constructor(
+    private readonly pid: number,
+    everyMs = 20,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
   }

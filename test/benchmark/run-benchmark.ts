@@ -42,14 +42,17 @@ async function main(): Promise<number> {
   try {
     const servers = await startBenchmarkServers(launcher);
     const chosen = buildComparisons(servers, options.duration_s).filter((c) => !options.only || options.only.includes(c.test));
-    if (chosen.length === 0) throw new Error(`--only ${options.only?.join(',')} names no test; use TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR`);
+    if (chosen.length === 0)
+      throw new Error(`--only ${options.only?.join(',')} names no test; use TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR`);
     for (const comparison of chosen) results.push(await runComparison(comparison, options));
     // VmHWM of the servers, read while they still run: each one's peak over the whole benchmark.
     for (const server of Object.values(servers)) {
       try {
         serverPeaks[server.name] = readMemoryKb(server.process.pid).peak_rss_kb;
       } catch {
-        serverErrors.push(`${server.process.describe()} exited during the benchmark:\n${tail(server.process.stderr + server.process.stdout)}`);
+        serverErrors.push(
+          `${server.process.describe()} exited during the benchmark:\n${tail(server.process.stderr + server.process.stdout)}`,
+        );
       }
     }
   } finally {
@@ -59,7 +62,12 @@ async function main(): Promise<number> {
   const report: BenchmarkReport = {
     generated_at: new Date().toISOString(),
     machine: await describeMachine(),
-    settings: { duration_s: options.duration_s, rounds: options.rounds, order: 'ours then peer, each round', address: loopbackHost.address },
+    settings: {
+      duration_s: options.duration_s,
+      rounds: options.rounds,
+      order: 'ours then peer, each round',
+      address: loopbackHost.address,
+    },
     results,
     load_average: { before: loadBefore, after: loadavg()[0] },
     server_peak_rss_kb: serverPeaks,
@@ -80,7 +88,10 @@ async function runComparison(c: Comparison, options: BenchmarkOptions): Promise<
   const peer: Sample[] = [];
   const errors: string[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    for (const [name, run, into] of [['ours', c.ours, ours], [c.peer_tool, c.peer, peer]] as const) {
+    for (const [name, run, into] of [
+      ['ours', c.ours, ours],
+      [c.peer_tool, c.peer, peer],
+    ] as const) {
       try {
         const sample = await run();
         into.push(sample);
@@ -94,13 +105,27 @@ async function runComparison(c: Comparison, options: BenchmarkOptions): Promise<
   }
   const oursSide = summarizeSide('ours', c.ours_command, ours);
   const peerSide = summarizeSide(c.peer_tool, c.peer_command, peer);
-  return { test: c.test, figure: c.figure, unit: c.unit, goal: c.goal, ours: oursSide, peer: peerSide, ...compare(oursSide, peerSide, c.goal), errors };
+  return {
+    test: c.test,
+    figure: c.figure,
+    unit: c.unit,
+    goal: c.goal,
+    ours: oursSide,
+    peer: peerSide,
+    ...compare(oursSide, peerSide, c.goal),
+    errors,
+  };
 }
 
 async function describeMachine(): Promise<BenchmarkReport['machine']> {
   const version = async (argv: string[]): Promise<string> => {
     const r = await runCommand(argv, { timeoutMs: 5000, check: false });
-    return (r.stdout + r.stderr).split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown';
+    return (
+      (r.stdout + r.stderr)
+        .split('\n')
+        .find((l) => l.trim() !== '')
+        ?.trim() ?? 'unknown'
+    );
   };
   return {
     hostname: hostname(),

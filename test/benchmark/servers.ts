@@ -31,8 +31,16 @@ export async function startBenchmarkServers(launcher: LoopbackLauncher): Promise
   return {
     ours: { name: 'bench serve', process: await startBenchServer(launcher, host, ours), port: ours },
     iperf3: { name: 'iperf3 -s', process: await startIperf3Server(launcher, host, iperf3), port: iperf3 },
-    sockperfTcp: { name: 'sockperf server --tcp', process: await startSockperfServer(launcher, host, 'tcp', sockperfTcp), port: sockperfTcp },
-    sockperfUdp: { name: 'sockperf server (UDP)', process: await startSockperfServer(launcher, host, 'udp', sockperfUdp), port: sockperfUdp },
+    sockperfTcp: {
+      name: 'sockperf server --tcp',
+      process: await startSockperfServer(launcher, host, 'tcp', sockperfTcp),
+      port: sockperfTcp,
+    },
+    sockperfUdp: {
+      name: 'sockperf server (UDP)',
+      process: await startSockperfServer(launcher, host, 'udp', sockperfUdp),
+      port: sockperfUdp,
+    },
   };
 }
 

@@ -20,7 +20,9 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Node
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`bench ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(`bench ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60000} ms\nstdout: ${stdout}\nstderr: ${stderr}`),
+      );
     }, options.timeoutMs ?? 60_000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -40,7 +42,9 @@ export interface ServeProcess {
 /** Starts `bench serve` on a free loopback port and waits until it listens. */
 export function startServeProcess(extraArgs: string[] = [], host = '127.0.0.1'): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--host', host, '--port', '0', ...extraArgs], { env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, 'serve', '--host', host, '--port', '0', ...extraArgs], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let log = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

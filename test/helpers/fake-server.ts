@@ -23,7 +23,14 @@ export interface FakeServerScript {
 
 export interface FakeResult {
   type: 'RESULT';
-  streams: Array<{ stream: number; role: string; samples: StreamSample[]; omit_sample: StreamSample | null; final: StreamSample; cpu_s: number | null }>;
+  streams: Array<{
+    stream: number;
+    role: string;
+    samples: StreamSample[];
+    omit_sample: StreamSample | null;
+    final: StreamSample;
+    cpu_s: number | null;
+  }>;
   wall_s: number;
 }
 
@@ -34,8 +41,18 @@ export interface FakeServer {
 
 export function sample(t: number, bytes: number): StreamSample {
   return {
-    t, bytes, packets: 0, lost: 0, out_of_order: 0, duplicates: 0, jitter_ms: 0,
-    transactions: 0, requests_sent: 0, timeouts: 0, late_replies: 0, interval_latency_us: null,
+    t,
+    bytes,
+    packets: 0,
+    lost: 0,
+    out_of_order: 0,
+    duplicates: 0,
+    jitter_ms: 0,
+    transactions: 0,
+    requests_sent: 0,
+    timeouts: 0,
+    late_replies: 0,
+    interval_latency_us: null,
   };
 }
 
@@ -56,7 +73,8 @@ export async function startFakeServer(script: FakeServerScript): Promise<FakeSer
     socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
         const m = JSON.parse(frame.toString('utf8')) as { type: string; params?: TestParams };
-        if (m.type === 'HELLO') send({ type: 'WELCOME', protocol: 1, bench_version: '0.1.0', hostname: 'fake', auth_required: false, ...script.welcome });
+        if (m.type === 'HELLO')
+          send({ type: 'WELCOME', protocol: 1, bench_version: '0.1.0', hostname: 'fake', auth_required: false, ...script.welcome });
         if (m.type === 'TEST_REQUEST') {
           if (script.refuse) {
             send(script.refuse);
@@ -103,7 +121,12 @@ export async function startFakeServer(script: FakeServerScript): Promise<FakeSer
 const COOKIE = randomBytes(COOKIE_BYTES).toString('hex');
 
 /** One TCP listener per stream, counting every byte after the cookie. */
-async function openDataPorts(streams: number, received: number[], listeners: Set<net.Server>, sockets: Set<net.Socket>): Promise<{ ports: number[]; attached: Promise<void> }> {
+async function openDataPorts(
+  streams: number,
+  received: number[],
+  listeners: Set<net.Server>,
+  sockets: Set<net.Socket>,
+): Promise<{ ports: number[]; attached: Promise<void> }> {
   const ports: number[] = [];
   const arrivals: Promise<void>[] = [];
   for (let stream = 0; stream < streams; stream++) {

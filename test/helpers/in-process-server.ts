@@ -43,12 +43,19 @@ export async function startTestServer(options: Partial<BenchServerOptions> = {})
     log,
     port: server.address.port,
     waitForTests: (count, timeoutMs = 10_000) =>
-      waitUntil(() => log.count('test') >= count, timeoutMs, `the server logged ${count} finished tests; it logged ${JSON.stringify(log.events)}`),
+      waitUntil(
+        () => log.count('test') >= count,
+        timeoutMs,
+        `the server logged ${count} finished tests; it logged ${JSON.stringify(log.events)}`,
+      ),
     close: () => server.close(),
   };
 }
 
 /** A short normal test through the real client, as proof that the server still serves. */
 export function normalTest(port: number, test = 'TCP_RR', options: RawTestOptions = {}, host = '127.0.0.1'): Promise<RunObject> {
-  return runTest({ params: resolveParams(test, { duration: '300ms', interval: '300ms', timeout: '5s', ...options }), peer: { host, port } });
+  return runTest({
+    params: resolveParams(test, { duration: '300ms', interval: '300ms', timeout: '5s', ...options }),
+    peer: { host, port },
+  });
 }

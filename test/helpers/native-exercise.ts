@@ -36,7 +36,13 @@ async function until(check: () => boolean, what: string): Promise<void> {
 
 async function tcpPair(): Promise<[NativeSocket, NativeSocket]> {
   let client: Promise<NativeSocket> | undefined;
-  const server = await listenNativeTcp(io, '127.0.0.1', COOKIE, 5_000, (port) => (client = connectNativeTcp(io, '127.0.0.1', port, COOKIE, 5_000)));
+  const server = await listenNativeTcp(
+    io,
+    '127.0.0.1',
+    COOKIE,
+    5_000,
+    (port) => (client = connectNativeTcp(io, '127.0.0.1', port, COOKIE, 5_000)),
+  );
   return [await client!, server];
 }
 
@@ -75,7 +81,13 @@ async function stateRefusals(): Promise<number> {
   const lat = new Float64Array(4);
   const out = new Float64Array(4);
   let refused = 0;
-  for (const [slot, value] of [[0, 7], [1, 1e9], [2, NaN], [3, -1], [5, Infinity]] as const) {
+  for (const [slot, value] of [
+    [0, 7],
+    [1, 1e9],
+    [2, NaN],
+    [3, -1],
+    [5, Infinity],
+  ] as const) {
     state.fill(0);
     state[slot] = value;
     try {
@@ -102,7 +114,8 @@ const report: Record<string, number> = { refused: refusals(), stateRefused: awai
   await until(() => receiver.counters.bytes > 5_000_000, 'TCP_STREAM moved 5 MB');
   await sender.stop();
   await receiver.stop();
-  if (receiver.counters.bytes !== sender.counters.bytes) throw new Error(`TCP_STREAM: ${receiver.counters.bytes} of ${sender.counters.bytes} bytes`);
+  if (receiver.counters.bytes !== sender.counters.bytes)
+    throw new Error(`TCP_STREAM: ${receiver.counters.bytes} of ${sender.counters.bytes} bytes`);
   report.tcpStreamBytes = receiver.counters.bytes;
   sender.close();
   receiver.close();

@@ -12,7 +12,9 @@ export interface Pushgateway {
 export const PUSHGATEWAY = 'prometheus-pushgateway';
 
 export function pushgatewayMissing(): string | false {
-  return spawnSync('sh', ['-c', `command -v ${PUSHGATEWAY}`]).status === 0 ? false : `${PUSHGATEWAY} not installed (Debian: prometheus-pushgateway)`;
+  return spawnSync('sh', ['-c', `command -v ${PUSHGATEWAY}`]).status === 0
+    ? false
+    : `${PUSHGATEWAY} not installed (Debian: prometheus-pushgateway)`;
 }
 
 /** Starts the gateway on a port the kernel picks, and resolves once it logs where it listens. */

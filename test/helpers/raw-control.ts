@@ -91,7 +91,10 @@ export class RawControl {
   async waitClosed(timeoutMs = 5000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the server kept the connection open for ${timeoutMs} ms; it sent ${JSON.stringify(this.received)}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the server kept the connection open for ${timeoutMs} ms; it sent ${JSON.stringify(this.received)}`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([this.closed, late]);
@@ -168,7 +171,9 @@ export function connectUdpData(port: number, cookie: string, host = '127.0.0.1')
 /** Opens every data connection a READY asked for; the returned function closes them. */
 export async function attachData(test: TestName, ready: { cookie: string; data_ports: number[] }, host = '127.0.0.1'): Promise<() => void> {
   const udp = test === 'UDP_STREAM' || test === 'UDP_RR';
-  const sockets = await Promise.all(ready.data_ports.map((port) => (udp ? connectUdpData(port, ready.cookie, host) : connectTcpData(port, ready.cookie, host))));
+  const sockets = await Promise.all(
+    ready.data_ports.map((port) => (udp ? connectUdpData(port, ready.cookie, host) : connectTcpData(port, ready.cookie, host))),
+  );
   let closed = false;
   return () => {
     if (closed) return;

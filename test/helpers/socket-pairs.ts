@@ -6,7 +6,9 @@ import { NativeSocket, bindNativeUdp, connectNativeTcp, connectNativeUdp } from 
 import { nativeIo, nativeIoUnavailable, type NativeIo } from '../../runner/native/native-io.js';
 
 /** Why the native data path's tests cannot run in this process (no compiler, not built, BENCH_DATA_PATH=js), or false. */
-export const nativeSkip: string | false = nativeIo ? false : `native data path not available (${nativeIoUnavailable}): its tests are skipped`;
+export const nativeSkip: string | false = nativeIo
+  ? false
+  : `native data path not available (${nativeIoUnavailable}): its tests are skipped`;
 
 /** Whether this machine has a C compiler: where it does, the native data path must build and load. */
 export function compilerPresent(): boolean {

@@ -55,10 +55,14 @@ export function parseRunObject(stdout: string, stderr: string, what: string): Ru
   try {
     run = JSON.parse(stdout) as RunObject;
   } catch {
-    throw new Error(`${what}: did not print one JSON run object on stdout; stdout: ${stdout.slice(0, 300) || '(empty)'}; stderr:\n${tail(stderr)}`);
+    throw new Error(
+      `${what}: did not print one JSON run object on stdout; stdout: ${stdout.slice(0, 300) || '(empty)'}; stderr:\n${tail(stderr)}`,
+    );
   }
   if (run.status !== 'ok' || !run.summary) {
-    throw new Error(`${what}: run ${run.status}: ${run.error ? `${run.error.code}: ${run.error.message}` : 'no summary'}; stderr:\n${tail(stderr)}`);
+    throw new Error(
+      `${what}: run ${run.status}: ${run.error ? `${run.error.code}: ${run.error.message}` : 'no summary'}; stderr:\n${tail(stderr)}`,
+    );
   }
   return run;
 }

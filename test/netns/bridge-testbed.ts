@@ -65,7 +65,8 @@ export class BridgeTestbed implements Launcher {
   }
 
   static async create(options: BridgeTestbedOptions): Promise<BridgeTestbed> {
-    if (!Number.isInteger(options.hosts) || options.hosts < 2 || options.hosts > 32) throw new Error(`a rack of ${options.hosts} hosts: use 2 to 32`);
+    if (!Number.isInteger(options.hosts) || options.hosts < 2 || options.hosts > 32)
+      throw new Error(`a rack of ${options.hosts} hosts: use 2 to 32`);
     const subnet = options.subnet ?? `10.78.${(created % 200) + 1}`;
     const testbed = new BridgeTestbed(options.hosts, subnet);
     alive.add(testbed);
@@ -112,13 +113,30 @@ export class BridgeTestbed implements Launcher {
     const subnet = host.address.replace(/\.\d+$/, '.0/24');
     await this.run(host, ['nft', 'add', 'table', 'inet', COUNT_TABLE]);
     await this.run(host, ['nft', 'add', 'chain', 'inet', COUNT_TABLE, 'output', '{ type filter hook output priority 0; }']);
-    await this.run(host, ['nft', 'add', 'rule', 'inet', COUNT_TABLE, 'output', 'ip', 'daddr', subnet, 'ip', 'daddr', '!=', this.rootAddress, 'counter']);
+    await this.run(host, [
+      'nft',
+      'add',
+      'rule',
+      'inet',
+      COUNT_TABLE,
+      'output',
+      'ip',
+      'daddr',
+      subnet,
+      'ip',
+      'daddr',
+      '!=',
+      this.rootAddress,
+      'counter',
+    ]);
   }
 
   /** Packets and bytes `host` has sent to other hosts since countOutgoing. */
   async outgoing(host: Host): Promise<{ packets: number; bytes: number }> {
     const r = await this.run(host, ['nft', '-j', 'list', 'table', 'inet', COUNT_TABLE]);
-    const rules = (JSON.parse(r.stdout) as { nftables: { rule?: { expr: Record<string, unknown>[] } }[] }).nftables.flatMap((o) => (o.rule ? [o.rule] : []));
+    const rules = (JSON.parse(r.stdout) as { nftables: { rule?: { expr: Record<string, unknown>[] } }[] }).nftables.flatMap((o) =>
+      o.rule ? [o.rule] : [],
+    );
     const counter = rules[0]?.expr.find((e) => 'counter' in e)?.counter as { packets: number; bytes: number } | undefined;
     if (!counter) throw new Error(`no outgoing counter on ${host.name}; call countOutgoing first`);
     return counter;

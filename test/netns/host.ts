@@ -36,13 +36,21 @@ export function hostPort(address: string, port: number): string {
  * `host`. Asking the kernel with `ss` works for any server, whatever it prints
  * and however it buffers its output.
  */
-export async function waitForListening(host: Host, protocol: 'tcp' | 'udp', port: number, server: RunningProcess, timeoutMs = 10_000): Promise<void> {
+export async function waitForListening(
+  host: Host,
+  protocol: 'tcp' | 'udp',
+  port: number,
+  server: RunningProcess,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const flags = protocol === 'tcp' ? '-Hltn' : '-Hlun';
   let ssError = '';
   while (Date.now() < deadline) {
     if (!server.running) {
-      throw new Error(`${server.describe()} exited before listening on ${protocol.toUpperCase()} port ${port} on ${host.name}:\n${tail(server.stderr + server.stdout)}`);
+      throw new Error(
+        `${server.describe()} exited before listening on ${protocol.toUpperCase()} port ${port} on ${host.name}:\n${tail(server.stderr + server.stdout)}`,
+      );
     }
     const r = await runCommand(host.wrap(['ss', flags, `sport = :${port}`]), { timeoutMs: 5000, check: false });
     if (r.code === 0 && r.stdout.trim() !== '') return;

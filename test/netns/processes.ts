@@ -54,9 +54,15 @@ export function runCommand(argv: string[], options: RunCommandOptions): Promise<
       clearTimeout(timer);
       const result: CommandResult = { argv, code, signal, stdout, stderr };
       if (timedOut) {
-        reject(new Error(`'${showArgv(argv)}' did not finish within ${options.timeoutMs} ms and was killed; output:\n${tail(stderr + stdout)}`));
+        reject(
+          new Error(`'${showArgv(argv)}' did not finish within ${options.timeoutMs} ms and was killed; output:\n${tail(stderr + stdout)}`),
+        );
       } else if (check && code !== 0) {
-        reject(new Error(`'${showArgv(argv)}' failed with ${code === null ? `signal ${signal}` : `exit code ${code}`}:\n${tail(stderr + stdout)}`));
+        reject(
+          new Error(
+            `'${showArgv(argv)}' failed with ${code === null ? `signal ${signal}` : `exit code ${code}`}:\n${tail(stderr + stdout)}`,
+          ),
+        );
       } else {
         resolve(result);
       }

@@ -39,9 +39,17 @@ export function sockperfServerArgv(protocol: 'tcp' | 'udp', address: string, por
 
 export function sockperfPingPongArgv(o: SockperfOptions): string[] {
   return [
-    'sockperf', 'ping-pong', ...(o.protocol === 'tcp' ? ['--tcp'] : []),
-    '-i', o.server, '-p', String(o.port), '-t', String(Math.max(1, Math.round(o.duration_s))),
-    '-m', String(o.message_bytes ?? SOCKPERF_MIN_MESSAGE),
+    'sockperf',
+    'ping-pong',
+    ...(o.protocol === 'tcp' ? ['--tcp'] : []),
+    '-i',
+    o.server,
+    '-p',
+    String(o.port),
+    '-t',
+    String(Math.max(1, Math.round(o.duration_s))),
+    '-m',
+    String(o.message_bytes ?? SOCKPERF_MIN_MESSAGE),
   ];
 }
 

@@ -76,7 +76,10 @@ export class Testbed implements Launcher {
     for (const ns of this.namespaces) await this.ip(['netns', 'add', ns]);
     // Creating both ends inside their namespaces avoids a name clash in the root namespace.
     await this.ip(['link', 'add', LINK_DEVICE, 'netns', a, 'type', 'veth', 'peer', 'name', LINK_DEVICE, 'netns', b]);
-    for (const [ns, host] of [[a, this.a], [b, this.b]] as const) {
+    for (const [ns, host] of [
+      [a, this.a],
+      [b, this.b],
+    ] as const) {
       await this.ip(['-n', ns, 'addr', 'add', `${host.address}/24`, 'dev', LINK_DEVICE]);
       await this.ip(['-n', ns, 'link', 'set', LINK_DEVICE, 'up']);
       await this.ip(['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -104,9 +107,12 @@ export class Testbed implements Launcher {
   private async tbf(verb: 'add' | 'change', rate: string): Promise<void> {
     await Promise.all(
       this.namespaces.map((ns) =>
-        runCommand(['tc', '-n', ns, 'qdisc', verb, 'dev', LINK_DEVICE, 'root', 'tbf', 'rate', rate, 'burst', TBF_BURST, 'latency', TBF_LATENCY], {
-          timeoutMs: COMMAND_TIMEOUT_MS,
-        }),
+        runCommand(
+          ['tc', '-n', ns, 'qdisc', verb, 'dev', LINK_DEVICE, 'root', 'tbf', 'rate', rate, 'burst', TBF_BURST, 'latency', TBF_LATENCY],
+          {
+            timeoutMs: COMMAND_TIMEOUT_MS,
+          },
+        ),
       ),
     );
   }
@@ -130,7 +136,9 @@ export class Testbed implements Launcher {
   /** UDP datagrams that reached the drop rules on `host`, and how many of them they dropped. */
   async udpDropCounts(host: Host): Promise<{ arrived: number; dropped: number }> {
     const r = await this.run(host, ['nft', '-j', 'list', 'table', 'inet', DROP_TABLE]);
-    const rules = (JSON.parse(r.stdout) as { nftables: { rule?: { expr: Record<string, unknown>[] } }[] }).nftables.flatMap((o) => (o.rule ? [o.rule] : []));
+    const rules = (JSON.parse(r.stdout) as { nftables: { rule?: { expr: Record<string, unknown>[] } }[] }).nftables.flatMap((o) =>
+      o.rule ? [o.rule] : [],
+    );
     const counts = rules.map((rule) => {
       const counter = rule.expr.find((e) => 'counter' in e)?.counter as { packets: number } | undefined;
       return { packets: counter?.packets ?? NaN, drops: rule.expr.some((e) => 'drop' in e) };
@@ -150,7 +158,10 @@ export class Testbed implements Launcher {
    */
   async udpReceiveBufferErrors(host: Host): Promise<number> {
     const r = await this.run(host, ['cat', '/proc/net/snmp']);
-    const [names, values] = r.stdout.split('\n').filter((l) => l.startsWith('Udp:')).map((l) => l.trim().split(/\s+/));
+    const [names, values] = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'))
+      .map((l) => l.trim().split(/\s+/));
     const at = names?.indexOf('RcvbufErrors') ?? -1;
     if (!values || at < 0) throw new Error(`/proc/net/snmp on ${host.name} has no Udp RcvbufErrors counter:\n${r.stdout.slice(0, 300)}`);
     return Number(values[at]);

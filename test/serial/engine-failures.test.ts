@@ -18,7 +18,12 @@ test('a peer not listening gives a clear error and exit code 1', async () => {
   const port = await closedPort();
   const r = await runCli(['test', 'TCP_STREAM', '--peer', `127.0.0.1:${port}`, '--duration', '1s']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`bench: TCP_STREAM failed: cannot reach peer 127\\.0\\.0\\.1:${port}: connection refused - is 'bench serve' running there\\?`));
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `bench: TCP_STREAM failed: cannot reach peer 127\\.0\\.0\\.1:${port}: connection refused - is 'bench serve' running there\\?`,
+    ),
+  );
 });
 
 test('with --json a failed run is still one run object on stdout, status failed, with its error', async () => {
@@ -35,7 +40,10 @@ test('bad units and bad arguments give exit code 2 and say what to write', async
   const cases: Array<[string[], string]> = [
     [['test', 'TCP_STREAM', '--duration', '10x'], "bench: invalid duration '10x': write a number with a unit, such as 10s, 500ms or 2m"],
     [['test', 'TCP_STREAM', '--size', '64K'], "bench: ambiguous size '64K': write 64KiB (65536 bytes) or 64kB (64000 bytes)"],
-    [['test', 'UDP_STREAM', '--rate', 'fast'], "bench: invalid rate 'fast': write bits per second, such as 100M, 1G or 500k (0 for unpaced)"],
+    [
+      ['test', 'UDP_STREAM', '--rate', 'fast'],
+      "bench: invalid rate 'fast': write bits per second, such as 100M, 1G or 500k (0 for unpaced)",
+    ],
     [['test', 'ICMP_PING'], "bench: unknown test 'ICMP_PING': choose one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR"],
     [['test', 'TCP_STREAM', '--peer', 'host:99999'], "bench: invalid port in peer 'host:99999': use 1 to 65535"],
     [['frobnicate'], "bench: unknown command 'frobnicate': see bench --help"],
@@ -62,15 +70,23 @@ test('a client killed mid-test leaves the server serving the next client', async
   const server = await startServeProcess(['--timeout', '5s']);
   try {
     for (const victim of ['TCP_STREAM', 'UDP_STREAM']) {
-      const child = spawn(process.execPath, [CLI, 'test', victim, '--peer', `127.0.0.1:${server.port}`, '--duration', '20s'], { stdio: 'ignore' });
-      await waitFor(() => server.log().includes(`start client=`) && countOf(server.log(), 'start client=') > countOf(server.log(), ' test client='), 10_000);
+      const child = spawn(process.execPath, [CLI, 'test', victim, '--peer', `127.0.0.1:${server.port}`, '--duration', '20s'], {
+        stdio: 'ignore',
+      });
+      await waitFor(
+        () => server.log().includes(`start client=`) && countOf(server.log(), 'start client=') > countOf(server.log(), ' test client='),
+        10_000,
+      );
       await new Promise((r) => setTimeout(r, 500));
       child.kill('SIGKILL');
       const next = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${server.port}`, '--duration', '1s', '--json']);
       assert.equal(next.code, 0, next.stderr);
       assert.equal(parseRun(next.stdout).status, 'ok');
     }
-    const failed = server.log().split('\n').filter((l) => l.includes('status=failed'));
+    const failed = server
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('status=failed'));
     assert.equal(failed.length, 2, server.log());
     assert.match(failed[0], /test=TCP_STREAM status=failed/);
     assert.match(failed[1], /test=UDP_STREAM status=failed/);
@@ -85,7 +101,10 @@ test('a client of another protocol version gets a clear error, not a hang', asyn
     const reply = await converse(server.port, [{ type: 'HELLO', protocol: 99, bench_version: '9.0.0' }]);
     assert.equal(reply.type, 'ERROR');
     assert.equal((reply as { code: string }).code, 'E_VERSION');
-    assert.match((reply as { message: string }).message, /^protocol version mismatch: this server \(bench \d+\.\d+\.\d+\) speaks protocol 1, the client \(bench 9\.0\.0\) speaks 99 - install the same bench version on both hosts$/);
+    assert.match(
+      (reply as { message: string }).message,
+      /^protocol version mismatch: this server \(bench \d+\.\d+\.\d+\) speaks protocol 1, the client \(bench 9\.0\.0\) speaks 99 - install the same bench version on both hosts$/,
+    );
   } finally {
     await server.stop();
   }

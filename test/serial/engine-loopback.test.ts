@@ -71,7 +71,7 @@ test('TCP_RR: transactions, rate and latency percentiles are consistent and orde
   assert.ok(l.min > 0 && l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, JSON.stringify(l));
   assert.ok(l.min <= l.mean && l.mean <= l.max);
   // One transaction in flight at a time: the mean round trip bounds the rate.
-  assert.ok(s.transactions_per_sec <= 1e6 / l.mean * 1.05, `${s.transactions_per_sec}/s with a mean of ${l.mean} µs`);
+  assert.ok(s.transactions_per_sec <= (1e6 / l.mean) * 1.05, `${s.transactions_per_sec}/s with a mean of ${l.mean} µs`);
 });
 
 test('UDP_RR: every request is answered, timed out or lost, and nothing is counted twice', async () => {
@@ -90,7 +90,10 @@ test('--streams 2: each interval carries both streams and sums them', async () =
     assert.equal(interval.streams?.length, 2);
     const parts = interval.streams as StreamFigures[];
     assert.equal((interval.figures as StreamFigures).bytes_received, parts[0].bytes_received + parts[1].bytes_received);
-    assert.ok(parts.every((p) => p.bytes_received > 0), 'both streams moved data');
+    assert.ok(
+      parts.every((p) => p.bytes_received > 0),
+      'both streams moved data',
+    );
   }
   const s = run.summary as StreamFigures;
   assert.equal(s.bytes_received, s.bytes_sent);
@@ -106,15 +109,24 @@ test('--reverse: the server sends and the client receives', async () => {
 
 test('--omit leaves the first interval out of the summary but keeps it, marked', async () => {
   const run = await benchTest(['TCP_STREAM', '--duration', '3s', '--omit', '1s']);
-  assert.deepEqual(run.intervals.map((i) => i.omitted), [true, false, false]);
+  assert.deepEqual(
+    run.intervals.map((i) => i.omitted),
+    [true, false, false],
+  );
   const kept = run.intervals.filter((i) => !i.omitted).reduce((a, i) => a + (i.figures as StreamFigures).bytes_received, 0);
   assert.equal((run.summary as StreamFigures).bytes_received, kept);
   assert.ok(run.duration_s > 1.9 && run.duration_s < 2.5, `summary covers ${run.duration_s}s after omit`);
 });
 
 test('the server logs one line per test and stays up after each', () => {
-  const lines = server.log().split('\n').filter((l) => / test client=/.test(l));
+  const lines = server
+    .log()
+    .split('\n')
+    .filter((l) => / test client=/.test(l));
   assert.equal(lines.length, 7);
-  assert.ok(lines.every((l) => l.includes('status=ok')), lines.join('\n'));
+  assert.ok(
+    lines.every((l) => l.includes('status=ok')),
+    lines.join('\n'),
+  );
   assert.equal(server.process.exitCode, null);
 });

@@ -34,8 +34,15 @@ test('two clients started together both finish, the second after being told it w
     const [ra, rb] = await Promise.all([a, b]);
     assert.equal(ra.status, 'ok', JSON.stringify(ra.error));
     assert.equal(rb.status, 'ok', JSON.stringify(rb.error));
-    assert.deepEqual(events.b.filter((e) => e.type === 'queued'), [{ type: 'queued', position: 1 }]);
-    assert.equal(events.a.some((e) => e.type === 'queued'), false, 'the first client never waits');
+    assert.deepEqual(
+      events.b.filter((e) => e.type === 'queued'),
+      [{ type: 'queued', position: 1 }],
+    );
+    assert.equal(
+      events.a.some((e) => e.type === 'queued'),
+      false,
+      'the first client never waits',
+    );
     // On the server: A starts, A ends, then B starts, B ends.
     await waitForEvents(log, 'test', 2);
     const order = log.events.filter((e) => e.event === 'start' || e.event === 'test').map((e) => `${e.event}:${e.fields.test}`);
@@ -58,7 +65,10 @@ test('five clients at once are served one at a time, in the order they arrived',
     }
     const results = await Promise.all(runs);
     await waitForEvents(log, 'test', 5);
-    assert.deepEqual(results.map((r) => r.status), ['ok', 'ok', 'ok', 'ok', 'ok']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['ok', 'ok', 'ok', 'ok', 'ok'],
+    );
     const starts = log.events.filter((e) => e.event === 'start').map((e) => e.fields.client);
     const queued = log.events.filter((e) => e.event === 'queued').map((e) => e.fields.client);
     assert.equal(starts.length, 5);

@@ -38,7 +38,20 @@ describe('fleet on a rack of four namespaces', { skip }, () => {
     await rack.shape(slow, '100mbit');
     await Promise.all(
       rack.hosts.map((host, i) => {
-        const server = rack.start(host, [process.execPath, BENCH_CLI, 'serve', '--host', '0.0.0.0', '--port', String(PORT), '--token-file', tokenFile, '--allow-remote', '--name', `h${i}`]);
+        const server = rack.start(host, [
+          process.execPath,
+          BENCH_CLI,
+          'serve',
+          '--host',
+          '0.0.0.0',
+          '--port',
+          String(PORT),
+          '--token-file',
+          tokenFile,
+          '--allow-remote',
+          '--name',
+          `h${i}`,
+        ]);
         return waitForListening(host, 'tcp', PORT, server);
       }),
     );
@@ -48,16 +61,43 @@ describe('fleet on a rack of four namespaces', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function remote(from: Host, to: Host, extra: string[] = [], token = tokenFile): Promise<{ code: number | null; run: RunObject; stderr: string }> {
-    const r = await runCli(['test', 'TCP_STREAM', '--from', `${from.address}:${PORT}`, '--peer', `${to.address}:${PORT}`, '--token-file', token, '--duration', '2s', '--omit', '500ms', '--json', ...extra], {
-      timeoutMs: 60_000,
-    });
+  async function remote(
+    from: Host,
+    to: Host,
+    extra: string[] = [],
+    token = tokenFile,
+  ): Promise<{ code: number | null; run: RunObject; stderr: string }> {
+    const r = await runCli(
+      [
+        'test',
+        'TCP_STREAM',
+        '--from',
+        `${from.address}:${PORT}`,
+        '--peer',
+        `${to.address}:${PORT}`,
+        '--token-file',
+        token,
+        '--duration',
+        '2s',
+        '--omit',
+        '500ms',
+        '--json',
+        ...extra,
+      ],
+      {
+        timeoutMs: 60_000,
+      },
+    );
     return { code: r.code, run: JSON.parse(r.stdout) as RunObject, stderr: r.stderr };
   }
 
   test('host to host: pairs with the slow host read its 100 Mbit/s, the others far more', async () => {
     const [h0, h1] = rack.hosts;
-    for (const [from, to, fast] of [[h0, h1, true], [h0, slow, false], [slow, h1, false]] as const) {
+    for (const [from, to, fast] of [
+      [h0, h1, true],
+      [h0, slow, false],
+      [slow, h1, false],
+    ] as const) {
       const { code, run, stderr } = await remote(from, to);
       assert.equal(code, 0, stderr);
       assert.equal(run.from?.name, `h${rack.hosts.indexOf(from)}`);
@@ -80,14 +120,28 @@ describe('fleet on a rack of four namespaces', { skip }, () => {
   test('a DNS group served by dnsmasq in the rack resolves to the four servers', { skip: missingTools(['dnsmasq']) }, async () => {
     const [h0, h1] = rack.hosts;
     const records = rack.hosts.flatMap((h) => ['--host-record', `bench-peers.rack.test,${h.address}`]);
-    const dns = rack.start(h0, ['dnsmasq', '--no-daemon', '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${h0.address}`, '--port=53', '--local=/rack.test/', ...records]);
+    const dns = rack.start(h0, [
+      'dnsmasq',
+      '--no-daemon',
+      '--no-resolv',
+      '--no-hosts',
+      '--bind-interfaces',
+      `--listen-address=${h0.address}`,
+      '--port=53',
+      '--local=/rack.test/',
+      ...records,
+    ]);
     await waitForListening(h0, 'udp', 53, dns);
     rack.resolvConf(h1, h0.address);
     const script = `import(${JSON.stringify(DNS_GROUP)}).then(async (m) => console.log(JSON.stringify(await m.resolveDnsGroup('rack', 'bench-peers.rack.test', ${PORT}))))`;
     const r = await rack.run(h1, [process.execPath, '--input-type=module', '-e', script], { timeoutMs: 20_000 });
     const members = (JSON.parse(r.stdout) as Array<{ host: string; port: number }>).map((m) => `${m.host}:${m.port}`).sort();
     assert.deepEqual(members, rack.hosts.map((h) => `${h.address}:${PORT}`).sort());
-    const missing = await rack.run(h1, [process.execPath, '--input-type=module', '-e', script.replace('bench-peers.rack.test', 'nobody.rack.test')], { timeoutMs: 20_000, check: false });
+    const missing = await rack.run(
+      h1,
+      [process.execPath, '--input-type=module', '-e', script.replace('bench-peers.rack.test', 'nobody.rack.test')],
+      { timeoutMs: 20_000, check: false },
+    );
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /peer group 'rack': cannot resolve nobody\.rack\.test: the name is not known to DNS/);
   });
@@ -95,7 +149,22 @@ describe('fleet on a rack of four namespaces', { skip }, () => {
   test('a target with no bench server gets one refused connection attempt, no data', async () => {
     const [h0, h1] = rack.hosts;
     const before = await rack.outgoing(h0);
-    const r = await runCli(['test', 'UDP_STREAM', '--from', `${h0.address}:${PORT}`, '--peer', `${h1.address}:${PORT + 1}`, '--token-file', tokenFile, '--duration', '2s', '--json'], { timeoutMs: 60_000 });
+    const r = await runCli(
+      [
+        'test',
+        'UDP_STREAM',
+        '--from',
+        `${h0.address}:${PORT}`,
+        '--peer',
+        `${h1.address}:${PORT + 1}`,
+        '--token-file',
+        tokenFile,
+        '--duration',
+        '2s',
+        '--json',
+      ],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(r.code, 1);
     const run = JSON.parse(r.stdout) as RunObject;
     assert.match(run.error?.message ?? '', /connection refused - is 'bench serve' running there\?/);
@@ -107,18 +176,24 @@ describe('fleet on a rack of four namespaces', { skip }, () => {
   /** A TCP_STREAM mesh over the four hosts, run by bench run from the root namespace; its results and report. */
   async function mesh(name: string, parallel: boolean): Promise<{ code: number | null; runs: RunObject[]; html: string; stderr: string }> {
     const file = join(dir, `${name}.yaml`);
-    writeFileSync(file, [
-      `name: ${name}`,
-      'peers:',
-      ...rack.hosts.map((host, i) => `  h${i}: { host: ${host.address}, port: ${PORT}, token_file: token }`),
-      '  rack: [h0, h1, h2, h3]',
-      'runs:',
-      `  - { test: TCP_STREAM, mesh: rack, duration: 3s, omit: 1s${parallel ? ', parallel: disjoint' : ''} }`,
-      'report: { formats: [html] }',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        `name: ${name}`,
+        'peers:',
+        ...rack.hosts.map((host, i) => `  h${i}: { host: ${host.address}, port: ${PORT}, token_file: token }`),
+        '  rack: [h0, h1, h2, h3]',
+        'runs:',
+        `  - { test: TCP_STREAM, mesh: rack, duration: 3s, omit: 1s${parallel ? ', parallel: disjoint' : ''} }`,
+        'report: { formats: [html] }',
+      ].join('\n'),
+    );
     const out = join(dir, `out-${name}`);
     const r = await runCli(['run', file, '--out', out, '--quiet'], { timeoutMs: 300_000 });
-    const runs = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunObject);
+    const runs = readFileSync(join(out, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RunObject);
     return { code: r.code, runs, html: readFileSync(join(out, 'report.html'), 'utf8'), stderr: r.stderr };
   }
 
@@ -140,12 +215,16 @@ describe('fleet on a rack of four namespaces', { skip }, () => {
     assert.deepEqual(new Map(cells.map((m) => [`${m[1]}->${m[2]}`, Number(m[3])])), figures);
   }
 
-  test('a TCP_STREAM mesh scenario from the root namespace: 12 runs ok, the slow host\'s pairs at its 100 Mbit/s, the report\'s matrix the same', { timeout: 300_000 }, async () => {
+  test("a TCP_STREAM mesh scenario from the root namespace: 12 runs ok, the slow host's pairs at its 100 Mbit/s, the report's matrix the same", {
+    timeout: 300_000,
+  }, async () => {
     const { code, runs, html, stderr } = await mesh('rack-mesh', false);
     assert.equal(code, 0, stderr);
     assertMesh(runs, html);
     // One at a time: no two runs overlap.
-    const spans = runs.map((run) => [Date.parse(run.started_at), Date.parse(run.started_at) + run.duration_s * 1000]).sort((a, b) => a[0] - b[0]);
+    const spans = runs
+      .map((run) => [Date.parse(run.started_at), Date.parse(run.started_at) + run.duration_s * 1000])
+      .sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i++) assert.ok(spans[i][0] >= spans[i - 1][1]);
   });
 
@@ -153,10 +232,15 @@ describe('fleet on a rack of four namespaces', { skip }, () => {
     const { code, runs, html, stderr } = await mesh('rack-disjoint', true);
     assert.equal(code, 0, stderr);
     assertMesh(runs, html);
-    const spans = runs.map((run) => ({ hosts: [run.from?.name, run.to?.name], start: Date.parse(run.started_at), end: Date.parse(run.started_at) + run.duration_s * 1000 }));
+    const spans = runs.map((run) => ({
+      hosts: [run.from?.name, run.to?.name],
+      start: Date.parse(run.started_at),
+      end: Date.parse(run.started_at) + run.duration_s * 1000,
+    }));
     for (const a of spans) {
       for (const b of spans) {
-        if (a !== b && a.hosts.some((h) => b.hosts.includes(h))) assert.ok(a.end <= b.start || b.end <= a.start, `${a.hosts.join('->')} and ${b.hosts.join('->')} overlap`);
+        if (a !== b && a.hosts.some((h) => b.hosts.includes(h)))
+          assert.ok(a.end <= b.start || b.end <= a.start, `${a.hosts.join('->')} and ${b.hosts.join('->')} overlap`);
       }
     }
     spans.sort((a, b) => a.start - b.start);

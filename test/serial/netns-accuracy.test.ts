@@ -57,20 +57,28 @@ async function compareTcpStream(t: TestContext, rate: string, nominal_mbps: numb
     for (let attempt = 1; attempt <= STREAM_ATTEMPTS; attempt++) {
       const reference = (await runIperf3(tb, tb.a, { server: tb.b.address, port: IPERF_PORT, duration_s: 4, omit_s: 1 })).receiver_mbps;
       // iperf3 runs -t 4 beyond its -O 1; our --omit is inside --duration: both measure 4 s after 1 s of warm-up.
-      const ours = stream(await runBenchTest(tb, tb.a, { test: 'TCP_STREAM', peer: hostPort(tb.b.address, BENCH_PORT), duration_s: 5, omit_s: 1 })).throughput_mbps;
+      const ours = stream(
+        await runBenchTest(tb, tb.a, { test: 'TCP_STREAM', peer: hostPort(tb.b.address, BENCH_PORT), duration_s: 5, omit_s: 1 }),
+      ).throughput_mbps;
       const error = Math.abs(ours - reference) / reference;
       const linkBound = reference >= LINK_BOUND_SHARE * nominal_mbps;
-      pairs.push(`ours ${mbps(ours)} vs iperf3 ${mbps(reference)} (${(error * 100).toFixed(2)}% off${linkBound ? '' : ', iperf3 below the link rate: not judged'})`);
+      pairs.push(
+        `ours ${mbps(ours)} vs iperf3 ${mbps(reference)} (${(error * 100).toFixed(2)}% off${linkBound ? '' : ', iperf3 below the link rate: not judged'})`,
+      );
       t.diagnostic(`attempt ${attempt}: ${pairs[pairs.length - 1]}`);
       if (!linkBound) continue;
       judged += 1;
       if (error <= 0.03) return;
     }
     if (judged === 0) {
-      t.skip(`machine too busy to judge accuracy: iperf3 never reached ${LINK_BOUND_SHARE * 100}% of the ${rate} link in ${STREAM_ATTEMPTS} attempts: ${pairs.join('; ')}`);
+      t.skip(
+        `machine too busy to judge accuracy: iperf3 never reached ${LINK_BOUND_SHARE * 100}% of the ${rate} link in ${STREAM_ATTEMPTS} attempts: ${pairs.join('; ')}`,
+      );
       return;
     }
-    assert.fail(`TCP_STREAM over a ${rate} link, receiver figures: ours is not within 3% of iperf3 in any attempt where iperf3 filled the link: ${pairs.join('; ')}`);
+    assert.fail(
+      `TCP_STREAM over a ${rate} link, receiver figures: ours is not within 3% of iperf3 in any attempt where iperf3 filled the link: ${pairs.join('; ')}`,
+    );
   });
 }
 
@@ -85,19 +93,37 @@ test('UDP_STREAM paced at 50M through a 1% UDP drop reports loss_percent between
     await startBenchServer(tb, tb.b, BENCH_PORT);
     const overflowBefore = await tb.udpReceiveBufferErrors(tb.b);
     // 4 s at 50 Mbit/s of 1472-byte datagrams is ~17,000 packets: 1% +- 0.08% (one standard deviation).
-    const s = stream(await runBenchTest(tb, tb.a, { test: 'UDP_STREAM', peer: hostPort(tb.b.address, BENCH_PORT), duration_s: 4, rate: '50M', size_bytes: 1472 }));
+    const s = stream(
+      await runBenchTest(tb, tb.a, {
+        test: 'UDP_STREAM',
+        peer: hostPort(tb.b.address, BENCH_PORT),
+        duration_s: 4,
+        rate: '50M',
+        size_bytes: 1472,
+      }),
+    );
     const { arrived, dropped } = await tb.udpDropCounts(tb.b);
     // A receiver starved of CPU on a busy machine loses datagrams to a full socket buffer too; the kernel counts those.
     const overflowed = (await tb.udpReceiveBufferErrors(tb.b)) - overflowBefore;
     const sent = s.packets_sent ?? NaN;
     const lost = s.packets_lost ?? NaN;
-    const figures = `ours: ${lost} lost of ${sent} sent (loss_percent ${s.loss_percent}), receiver ${mbps(s.throughput_mbps)}; ` +
+    const figures =
+      `ours: ${lost} lost of ${sent} sent (loss_percent ${s.loss_percent}), receiver ${mbps(s.throughput_mbps)}; ` +
       `kernel: the drop rule dropped ${dropped} of ${arrived}, ${overflowed} discarded for a full receive buffer`;
     t.diagnostic(figures);
-    assert.ok(Math.abs(lost - (dropped + overflowed)) <= Math.max(5, 0.001 * sent), `UDP_STREAM loss accounting: ours should count every datagram the kernel dropped: ${figures}`);
+    assert.ok(
+      Math.abs(lost - (dropped + overflowed)) <= Math.max(5, 0.001 * sent),
+      `UDP_STREAM loss accounting: ours should count every datagram the kernel dropped: ${figures}`,
+    );
     const linkLoss = (100 * (lost - overflowed)) / sent;
-    assert.ok(linkLoss >= 0.7 && linkLoss <= 1.3, `UDP_STREAM at 50M through a 1% drop: loss on the link ${linkLoss.toFixed(3)}%, expected 0.7-1.3: ${figures}`);
-    assert.ok(s.throughput_mbps > 45 && s.throughput_mbps < 52, `UDP_STREAM paced at 50M: receiver ${mbps(s.throughput_mbps)}, expected 45-52 (50M less 1% loss)`);
+    assert.ok(
+      linkLoss >= 0.7 && linkLoss <= 1.3,
+      `UDP_STREAM at 50M through a 1% drop: loss on the link ${linkLoss.toFixed(3)}%, expected 0.7-1.3: ${figures}`,
+    );
+    assert.ok(
+      s.throughput_mbps > 45 && s.throughput_mbps < 52,
+      `UDP_STREAM paced at 50M: receiver ${mbps(s.throughput_mbps)}, expected 45-52 (50M less 1% loss)`,
+    );
   });
 });
 
@@ -116,9 +142,15 @@ test('UDP_RR through a 1% UDP drop reports loss near 1% and never stalls an inte
     t.diagnostic(`${figures}; ${s.transactions_per_sec.toFixed(0)} transactions/s; per interval ${perInterval.join(', ')}`);
     assert.ok(loss >= 0.5 && loss <= 1.5, `UDP_RR through a 1% drop: loss_percent ${loss}, expected 0.5-1.5: ${figures}`);
     // Only requests pass the rule, so each datagram it dropped is one request that got no reply.
-    assert.ok(Math.abs((s.lost ?? NaN) - dropped) <= Math.max(5, 0.001 * (s.requests_sent ?? 0)), `UDP_RR loss accounting: ours should count every request the kernel dropped: ${figures}`);
+    assert.ok(
+      Math.abs((s.lost ?? NaN) - dropped) <= Math.max(5, 0.001 * (s.requests_sent ?? 0)),
+      `UDP_RR loss accounting: ours should count every request the kernel dropped: ${figures}`,
+    );
     assert.ok(run.intervals.length >= 4, `UDP_RR over 4 s at 1 s intervals gave ${run.intervals.length} intervals, expected at least 4`);
-    assert.ok(perInterval.every((n) => n > 0), `UDP_RR through a 1% drop stalled: transactions per interval ${perInterval.join(', ')}`);
+    assert.ok(
+      perInterval.every((n) => n > 0),
+      `UDP_RR through a 1% drop stalled: transactions per interval ${perInterval.join(', ')}`,
+    );
   });
 });
 
@@ -140,23 +172,39 @@ test('TCP_STREAM shows a mid-run rate change (1gbit to 100mbit) in its interval 
     const late = run.intervals.filter((i) => i.start_s >= change_s + 1).map((i) => rateOf(i.figures));
     t.diagnostic(series);
     assert.ok(early.length >= 1 && late.length >= 1, `too few intervals either side of the change: ${series}`);
-    assert.ok(Math.min(...early) > 2 * Math.max(...late), `early intervals should carry more than twice the late ones after 1gbit -> 100mbit: ${series}`);
+    assert.ok(
+      Math.min(...early) > 2 * Math.max(...late),
+      `early intervals should carry more than twice the late ones after 1gbit -> 100mbit: ${series}`,
+    );
   });
 });
 
-test('TCP_RR on a shaped link gives the same order of transactions per second as sockperf', { skip: skip ?? missingTools(['sockperf']) }, async (t) => {
+test('TCP_RR on a shaped link gives the same order of transactions per second as sockperf', {
+  skip: skip ?? missingTools(['sockperf']),
+}, async (t) => {
   await Testbed.use({}, async (tb) => {
     await tb.shape('1gbit');
     await startSockperfServer(tb, tb.b, 'tcp', SOCKPERF_PORT);
     await startBenchServer(tb, tb.b, BENCH_PORT);
-    const reference = await runSockperf(tb, tb.a, { protocol: 'tcp', server: tb.b.address, port: SOCKPERF_PORT, duration_s: 3, message_bytes: SOCKPERF_MIN_MESSAGE });
+    const reference = await runSockperf(tb, tb.a, {
+      protocol: 'tcp',
+      server: tb.b.address,
+      port: SOCKPERF_PORT,
+      duration_s: 3,
+      message_bytes: SOCKPERF_MIN_MESSAGE,
+    });
     const run = await runBenchTest(tb, tb.a, {
-      test: 'TCP_RR', peer: hostPort(tb.b.address, BENCH_PORT), duration_s: 3,
-      request_size_bytes: SOCKPERF_MIN_MESSAGE, response_size_bytes: SOCKPERF_MIN_MESSAGE,
+      test: 'TCP_RR',
+      peer: hostPort(tb.b.address, BENCH_PORT),
+      duration_s: 3,
+      request_size_bytes: SOCKPERF_MIN_MESSAGE,
+      response_size_bytes: SOCKPERF_MIN_MESSAGE,
     });
     const ours = rr(run.summary, 'TCP_RR summary').transactions_per_sec;
     const ratio = ours / reference.round_trips_per_sec;
-    t.diagnostic(`ours ${ours.toFixed(0)} transactions/s, sockperf ${reference.round_trips_per_sec.toFixed(0)} round trips/s, ratio ${ratio.toFixed(2)}`);
+    t.diagnostic(
+      `ours ${ours.toFixed(0)} transactions/s, sockperf ${reference.round_trips_per_sec.toFixed(0)} round trips/s, ratio ${ratio.toFixed(2)}`,
+    );
     assert.ok(
       ratio >= 0.3 && ratio <= 3,
       `TCP_RR: ours ${ours.toFixed(0)} transactions/s, sockperf ${reference.round_trips_per_sec.toFixed(0)} round trips/s; ratio ${ratio.toFixed(2)}, expected 0.3-3`,

@@ -19,7 +19,10 @@ test('testbed shapes its link: iperf3 over a 100mbit tbf link gets 85-100 Mbit/s
     await tb.shape('100mbit');
     await startIperf3Server(tb, tb.b, IPERF_PORT);
     const r = await runIperf3(tb, tb.a, { server: tb.b.address, port: IPERF_PORT, duration_s: 2, omit_s: 1 });
-    assert.ok(r.receiver_mbps > 85 && r.receiver_mbps <= 100, `iperf3 receiver ${r.receiver_mbps.toFixed(1)} Mbit/s over a 100mbit link, expected 85-100`);
+    assert.ok(
+      r.receiver_mbps > 85 && r.receiver_mbps <= 100,
+      `iperf3 receiver ${r.receiver_mbps.toFixed(1)} Mbit/s over a 100mbit link, expected 85-100`,
+    );
   });
 });
 
@@ -28,18 +31,35 @@ test('testbed drops 1% of UDP: its counters show 0.6-1.4% dropped, and iperf3 se
     await tb.shape('1gbit');
     await startIperf3Server(tb, tb.b, IPERF_PORT);
     // iperf3 3.12 does not resend its one UDP hello, so a dropped hello would hang it: drop only once it flows.
-    const running = runIperf3(tb, tb.a, { server: tb.b.address, port: IPERF_PORT, duration_s: 3, udp: true, bitrate: '50M', length_bytes: 1472 });
+    const running = runIperf3(tb, tb.a, {
+      server: tb.b.address,
+      port: IPERF_PORT,
+      duration_s: 3,
+      udp: true,
+      bitrate: '50M',
+      length_bytes: 1472,
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
     await tb.addUdpDrop(tb.b, 10);
     const r = await running;
     const { arrived, dropped } = await tb.udpDropCounts(tb.b);
     // ~10,000 datagrams pass the rule: 1% +- 0.1% (one standard deviation).
     const share = (100 * dropped) / arrived;
-    assert.ok(share >= 0.6 && share <= 1.4, `the drop rule dropped ${dropped} of ${arrived} UDP datagrams (${share.toFixed(3)}%), expected 0.6-1.4%`);
-    assert.ok((r.lost_packets ?? -1) >= dropped, `iperf3 counted ${r.lost_packets} lost of ${r.packets}, fewer than the ${dropped} the rule dropped`);
+    assert.ok(
+      share >= 0.6 && share <= 1.4,
+      `the drop rule dropped ${dropped} of ${arrived} UDP datagrams (${share.toFixed(3)}%), expected 0.6-1.4%`,
+    );
+    assert.ok(
+      (r.lost_packets ?? -1) >= dropped,
+      `iperf3 counted ${r.lost_packets} lost of ${r.packets}, fewer than the ${dropped} the rule dropped`,
+    );
 
     await tb.removeUdpDrop(tb.b);
-    await assert.rejects(tb.udpDropCounts(tb.b), /No such file or directory|does not exist/, 'the drop table is still there after removeUdpDrop');
+    await assert.rejects(
+      tb.udpDropCounts(tb.b),
+      /No such file or directory|does not exist/,
+      'the drop table is still there after removeUdpDrop',
+    );
   });
 });
 
@@ -52,7 +72,10 @@ test('testbed changes its rate mid-run: iperf3 intervals fall from ~1G to ~100M'
     await tb.changeRate('100mbit');
     const r = await run;
     const [first, , , last] = r.interval_mbps;
-    assert.ok(first > 500 && last < 110, `iperf3 intervals ${r.interval_mbps.map((v) => v.toFixed(0)).join(', ')} Mbit/s; expected the first > 500 and the last < 110`);
+    assert.ok(
+      first > 500 && last < 110,
+      `iperf3 intervals ${r.interval_mbps.map((v) => v.toFixed(0)).join(', ')} Mbit/s; expected the first > 500 and the last < 110`,
+    );
   });
 });
 

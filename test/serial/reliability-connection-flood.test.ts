@@ -38,7 +38,9 @@ interface Child {
 /** A child with its own open-file limit (root may raise it): `ulimit -n` in a shell that then execs node. */
 function spawnWithFdLimit(limit: number, args: string[]): Child {
   const quoted = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-  const child = spawn('bash', ['-c', `ulimit -n ${limit} && exec '${process.execPath}' ${quoted}`], { env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn('bash', ['-c', `ulimit -n ${limit} && exec '${process.execPath}' ${quoted}`], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -72,14 +74,47 @@ test(`a client with the right token runs TCP_RR while ${HOSTILE} idle connection
     const port = Number(/listening address=\S*:(\d+)/.exec(server.err())![1]);
 
     const floodStarted = Date.now();
-    holders = Array.from({ length: HOLDERS }, (_, h) => spawnWithFdLimit(20_000, [HOLDER, String(port), String(HOSTILE / HOLDERS), String(h * ADDRESSES_EACH), String(ADDRESSES_EACH)]));
-    const floods = await Promise.all(holders.map(async (h, i) => JSON.parse(await firstLine(h, 120_000, `hostile process ${i} opens its connections`)) as { opened: number; failed: number; failures: Record<string, number>; closed_by_server: number }));
+    holders = Array.from({ length: HOLDERS }, (_, h) =>
+      spawnWithFdLimit(20_000, [HOLDER, String(port), String(HOSTILE / HOLDERS), String(h * ADDRESSES_EACH), String(ADDRESSES_EACH)]),
+    );
+    const floods = await Promise.all(
+      holders.map(
+        async (h, i) =>
+          JSON.parse(await firstLine(h, 120_000, `hostile process ${i} opens its connections`)) as {
+            opened: number;
+            failed: number;
+            failures: Record<string, number>;
+            closed_by_server: number;
+          },
+      ),
+    );
     const floodSeconds = (Date.now() - floodStarted) / 1000;
     t.diagnostic(`hostile: ${JSON.stringify(floods)} in ${floodSeconds.toFixed(1)}s`);
-    assert.equal(floods.reduce((n, f) => n + f.opened, 0), HOSTILE, `every hostile connection was accepted: ${JSON.stringify(floods.map((f) => f.failures))}`);
+    assert.equal(
+      floods.reduce((n, f) => n + f.opened, 0),
+      HOSTILE,
+      `every hostile connection was accepted: ${JSON.stringify(floods.map((f) => f.failures))}`,
+    );
 
     // All of them still held on the hostile side; the right client gets in and measures.
-    const r = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${port}`, '--duration', '1s', '--interval', '500ms', '--timeout', '5s', '--token-file', tokenFile, '--json'], { timeoutMs: 60_000 });
+    const r = await runCli(
+      [
+        'test',
+        'TCP_RR',
+        '--peer',
+        `127.0.0.1:${port}`,
+        '--duration',
+        '1s',
+        '--interval',
+        '500ms',
+        '--timeout',
+        '5s',
+        '--token-file',
+        tokenFile,
+        '--json',
+      ],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
     const run = parseRun(r.stdout);
     assert.equal(run.status, 'ok');
@@ -89,7 +124,10 @@ test(`a client with the right token runs TCP_RR while ${HOSTILE} idle connection
     // the handshake deadline (one line each up to 10 a second, the rest counted in a 'suppressed' line).
     const sum = (pattern: RegExp): number => [...server.err().matchAll(pattern)].reduce((n, m) => n + Number(m[1]), 0);
     const accounted = (): number =>
-      sum(/ refused connections=(\d+) addresses=\d+ reason=/g) + server.err().split(' test=- status=failed ').length - 1 + sum(/ suppressed event=test lines=(\d+) /g);
+      sum(/ refused connections=(\d+) addresses=\d+ reason=/g) +
+      server.err().split(' test=- status=failed ').length -
+      1 +
+      sum(/ suppressed event=test lines=(\d+) /g);
     // Not all 20,000 reach the server: on a loaded machine the kernel drops some from a full accept backlog,
     // and the hostile side never learns (it sends nothing). What reached it is accounted for, once each.
     t.diagnostic(`the server accounted for ${accounted()} of ${HOSTILE} hostile connections`);
@@ -97,8 +135,21 @@ test(`a client with the right token runs TCP_RR while ${HOSTILE} idle connection
     const summaries = [...server.err().matchAll(/ refused connections=(\d+) addresses=(\d+) reason="([^"]+)"/g)];
     assert.ok(sum(/ refused connections=(\d+) /g) > 0, 'the caps closed connections');
     assert.ok(summaries.every((m) => Number(m[2]) <= ADDRESSES));
-    assert.ok(summaries.every((m) => /^(pending cap 256|per-address cap 32|pending cap 256 and per-address cap 32) reached: closed the oldest idle connections that had not finished the handshake$/.test(m[3])), summaries.map((m) => m[3]).join('\n'));
-    assert.equal(server.err().split(' test=- status=failed ').length - 1 - (server.err().match(/still waiting for HELLO\) - is it a bench client\?"/g) ?? []).length, 0, 'every single line is a handshake deadline');
+    assert.ok(
+      summaries.every((m) =>
+        /^(pending cap 256|per-address cap 32|pending cap 256 and per-address cap 32) reached: closed the oldest idle connections that had not finished the handshake$/.test(
+          m[3],
+        ),
+      ),
+      summaries.map((m) => m[3]).join('\n'),
+    );
+    assert.equal(
+      server.err().split(' test=- status=failed ').length -
+        1 -
+        (server.err().match(/still waiting for HELLO\) - is it a bench client\?"/g) ?? []).length,
+      0,
+      'every single line is a handshake deadline',
+    );
     // The log stays bounded: per second, one summary, one 'suppressed' line and at most 10 single failures.
     const seconds = Math.ceil((Date.now() - floodStarted) / 1000) + 1;
     const lines = server.err().split('\n').length;

@@ -24,17 +24,26 @@ interface ClientProcess {
 }
 
 function spawnClient(test: TestName, port: number): ClientProcess {
-  const child = spawn(process.execPath, [CLI, 'test', test, '--peer', `127.0.0.1:${port}`, '--duration', '20s', '--interval', '500ms', '--timeout', `${TIMEOUT_S}s`], { env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'test', test, '--peer', `127.0.0.1:${port}`, '--duration', '20s', '--interval', '500ms', '--timeout', `${TIMEOUT_S}s`],
+    { env: { ...process.env, NO_COLOR: '1' } },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const output = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr, stdout })));
+  const output = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stderr, stdout })),
+  );
   return { child, stdout: () => stdout, output };
 }
 
 function lines(server: ServeProcess, pattern: RegExp): string[] {
-  return server.log().split('\n').filter((l) => pattern.test(l));
+  return server
+    .log()
+    .split('\n')
+    .filter((l) => pattern.test(l));
 }
 
 /** Mid-test: the client has printed its first live interval, so data flows both ways. */
@@ -61,8 +70,21 @@ test('a client killed mid-test (SIGKILL) in each of the four tests: the server f
       const freedMs = Date.now() - killedAt;
       assert.ok(freedMs < TIMEOUT_S * 1000 + SLACK_MS, `${victim} freed ${freedMs} ms after the kill`);
       // Whichever the server hears of first: the control connection's end or a data socket's reset.
-      assert.match(failure, /error="(client 127\.0\.0\.1:\d+ closed the control connection|client 127\.0\.0\.1:\d+ reset the control connection - did it stop or crash\?|data connection failed: (read|write) (ECONNRESET|EPIPE) - did the peer stop\?)"$/);
-      const next = await runCli(['test', 'TCP_RR', '--peer', `127.0.0.1:${server.port}`, '--duration', '300ms', '--interval', '300ms', '--json']);
+      assert.match(
+        failure,
+        /error="(client 127\.0\.0\.1:\d+ closed the control connection|client 127\.0\.0\.1:\d+ reset the control connection - did it stop or crash\?|data connection failed: (read|write) (ECONNRESET|EPIPE) - did the peer stop\?)"$/,
+      );
+      const next = await runCli([
+        'test',
+        'TCP_RR',
+        '--peer',
+        `127.0.0.1:${server.port}`,
+        '--duration',
+        '300ms',
+        '--interval',
+        '300ms',
+        '--json',
+      ]);
       assert.equal(next.code, 0, next.stderr);
       assert.equal(parseRun(next.stdout).status, 'ok');
     }
@@ -116,10 +138,18 @@ test('a --reverse TCP_STREAM client whose data socket never reads: the server fr
     // The client asked for 30s; the server holds a silent peer no longer than its own 2s.
     if (nativeIo) {
       // The native sender's progress timeout: no byte taken for 2s, checked after every 2 ms slice.
-      assert.deepEqual(error, { type: 'ERROR', code: 'E_DATA_PATH', message: `the receiver took no data for ${TIMEOUT_S}s - the peer stopped reading or the path is down` });
+      assert.deepEqual(error, {
+        type: 'ERROR',
+        code: 'E_DATA_PATH',
+        message: `the receiver took no data for ${TIMEOUT_S}s - the peer stopped reading or the path is down`,
+      });
       assert.ok(freedMs < TIMEOUT_S * 1000 + SLACK_MS, `freed after ${freedMs} ms`);
     } else {
-      assert.deepEqual(error, { type: 'ERROR', code: 'E_DATA_PATH', message: `data connection silent for ${TIMEOUT_S}s - the peer stopped or the path is down` });
+      assert.deepEqual(error, {
+        type: 'ERROR',
+        code: 'E_DATA_PATH',
+        message: `data connection silent for ${TIMEOUT_S}s - the peer stopped or the path is down`,
+      });
       // Node's socket timeout is 'no progress for 2s', checked at 2s intervals: a
       // write that still moved a little just before a check earns one more period.
       assert.ok(freedMs < 2 * TIMEOUT_S * 1000 + SLACK_MS, `freed after ${freedMs} ms`);
@@ -129,7 +159,10 @@ test('a --reverse TCP_STREAM client whose data socket never reads: the server fr
     const run = await queued;
     assert.equal(run.status, 'ok', JSON.stringify(run.error));
     await s.waitForTests(2);
-    assert.deepEqual(s.log.events.filter((e) => e.event === 'test').map((e) => `${e.fields.test} ${e.fields.status}`), ['TCP_STREAM failed', 'TCP_RR ok']);
+    assert.deepEqual(
+      s.log.events.filter((e) => e.event === 'test').map((e) => `${e.fields.test} ${e.fields.status}`),
+      ['TCP_STREAM failed', 'TCP_RR ok'],
+    );
   } finally {
     await s.close();
   }
@@ -181,7 +214,10 @@ test('a frozen server (SIGSTOP) mid-UDP test: the client gives up within its tim
       assert.equal(r.code, 1, r.stderr);
       // The server's samples stop: silence for the timeout beyond one interval (0.5s) is a dead server.
       assert.ok(tookMs < (TIMEOUT_S + 0.5) * 1000 + SLACK_MS, `${victim}: the client gave up ${tookMs} ms after the server froze`);
-      assert.equal(r.stderr, `bench: ${victim} failed: peer 127.0.0.1:${server.port} sent nothing for ${TIMEOUT_S + 0.5}s while running the test - is it still running?\n`);
+      assert.equal(
+        r.stderr,
+        `bench: ${victim} failed: peer 127.0.0.1:${server.port} sent nothing for ${TIMEOUT_S + 0.5}s while running the test - is it still running?\n`,
+      );
     } finally {
       server.process.kill('SIGKILL');
       await server.stop();

@@ -9,7 +9,16 @@ import { writeReport } from '../../runner/report/render-report.js';
 import { readFixture, repoRoot, tempDir } from '../fixtures/results/load-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const MISSING = `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`;
 
 // One browser and one page for the file: starting either takes seconds.
@@ -61,7 +70,13 @@ test('report.html opens from file:// offline: no request, no error, every chart 
       const drawn = [...svg.querySelectorAll('path.series')].filter(
         (p) => (p.getAttribute('d') ?? '').length > 4 && (p as unknown as { getTotalLength(): number }).getTotalLength() > 0,
       );
-      return { title: svg.getAttribute('aria-label'), paths: drawn.length, points: svg.querySelectorAll('circle.point').length, width: box.width, height: box.height };
+      return {
+        title: svg.getAttribute('aria-label'),
+        paths: drawn.length,
+        points: svg.querySelectorAll('circle.point').length,
+        width: box.width,
+        height: box.height,
+      };
     }),
   );
   // One set of charts per expanded run, the repeats overlaid (issue 16: 18 runs made 33 charts here).
@@ -76,10 +91,18 @@ test('report.html opens from file:// offline: no request, no error, every chart 
   assert.ok(height < 13500, `the report is ${height}px tall at 1280px`);
   // A full-page screenshot of this long report takes seconds; the top and the first charts show what a reader sees.
   await mkdir(join(repoRoot, 'test-artifacts'), { recursive: true });
-  await page.screenshot({ path: join(repoRoot, 'test-artifacts/report.png'), clip: { x: 0, y: 0, width: 1280, height: 2400 }, fullPage: true });
+  await page.screenshot({
+    path: join(repoRoot, 'test-artifacts/report.png'),
+    clip: { x: 0, y: 0, width: 1280, height: 2400 },
+    fullPage: true,
+  });
   const sweeps = await page.locator('#sweeps').boundingBox();
   assert.ok(sweeps);
-  await page.screenshot({ path: join(repoRoot, 'test-artifacts/report-charts.png'), clip: { x: 0, y: sweeps.y, width: 1280, height: 1800 }, fullPage: true });
+  await page.screenshot({
+    path: join(repoRoot, 'test-artifacts/report-charts.png'),
+    clip: { x: 0, y: sweeps.y, width: 1280, height: 1800 },
+    fullPage: true,
+  });
 
   await visit(reportPath, 375);
   // Evaluated in the page, as text: this project compiles without the DOM library.
@@ -96,7 +119,11 @@ test('report.html opens from file:// offline: no request, no error, every chart 
   assert.deepEqual(problems, []);
   const phoneSweeps = await page.locator('#sweeps').boundingBox();
   assert.ok(phoneSweeps);
-  await page.screenshot({ path: join(repoRoot, 'test-artifacts/report-375.png'), clip: { x: 0, y: phoneSweeps.y, width: 375, height: 1400 }, fullPage: true });
+  await page.screenshot({
+    path: join(repoRoot, 'test-artifacts/report-375.png'),
+    clip: { x: 0, y: phoneSweeps.y, width: 375, height: 1400 },
+    fullPage: true,
+  });
 
   await page.emulateMedia({ media: 'print' });
   try {
@@ -111,7 +138,13 @@ test('a report where every run failed opens with a red verdict that says so and 
   if (!browser) return t.skip(MISSING);
   const results = await readFixture('lab-baseline.json');
   results.expectations = [];
-  results.runs = results.runs.map((r) => ({ ...r, status: 'failed' as const, error: { code: 'E_CONNECT', message: 'connection refused' }, summary: null, intervals: [] }));
+  results.runs = results.runs.map((r) => ({
+    ...r,
+    status: 'failed' as const,
+    error: { code: 'E_CONNECT', message: 'connection refused' },
+    summary: null,
+    intervals: [],
+  }));
   for (const g of results.groups) g.figures = {};
   const dir = await tempDir('failed');
   const [reportPath] = await writeReport(results, 'html', dir);
@@ -149,10 +182,15 @@ test('the SVG files beside report.md open on their own as well-formed SVG', asyn
     assert.deepEqual(requests, [url]);
     assert.deepEqual(problems, []);
     // An XML error would make Chromium show a parsererror page instead of the drawing.
-    const shown = (await page.evaluate(`({ root: document.documentElement.tagName, errors: document.getElementsByTagName('parsererror').length, paths: document.querySelectorAll('path.series').length, title: document.querySelector('title').textContent })`)) as { root: string; errors: number; paths: number; title: string };
+    const shown = (await page.evaluate(
+      `({ root: document.documentElement.tagName, errors: document.getElementsByTagName('parsererror').length, paths: document.querySelectorAll('path.series').length, title: document.querySelector('title').textContent })`,
+    )) as { root: string; errors: number; paths: number; title: string };
     assert.equal(shown.root, 'svg');
     assert.equal(shown.errors, 0);
     assert.ok(shown.paths >= 1);
-    assert.match(shown.title, /^(<svg onload=alert\(6\)>: loss against offered rate|x\|y `tick` <img src=x onerror=alert\(2\)>: throughput over time)$/);
+    assert.match(
+      shown.title,
+      /^(<svg onload=alert\(6\)>: loss against offered rate|x\|y `tick` <img src=x onerror=alert\(2\)>: throughput over time)$/,
+    );
   }
 });

@@ -30,11 +30,13 @@ const skip = tmpfsUnavailable();
 
 function tmpfsUnavailable(): string | undefined {
   if (process.platform !== 'linux') return `tmpfs mounts need Linux (this is ${process.platform})`;
-  if (process.getuid?.() !== 0) return 'needs root to mount a small tmpfs (as root, chmod cannot make a folder read-only either); run the tests as root (CI does)';
+  if (process.getuid?.() !== 0)
+    return 'needs root to mount a small tmpfs (as root, chmod cannot make a folder read-only either); run the tests as root (CI does)';
   const probe = join(scratch, 'probe');
   mkdirSync(probe);
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { encoding: 'utf8' });
-  if (r.status !== 0) return `cannot mount a tmpfs ('mount -t tmpfs' said: ${(r.stderr || r.error?.message || '').trim()}); run as root with CAP_SYS_ADMIN`;
+  if (r.status !== 0)
+    return `cannot mount a tmpfs ('mount -t tmpfs' said: ${(r.stderr || r.error?.message || '').trim()}); run as root with CAP_SYS_ADMIN`;
   spawnSync('umount', [probe]);
   return undefined;
 }
@@ -58,11 +60,16 @@ function readOnly(dir: string): void {
   assert.equal(r.status, 0, r.stderr);
 }
 
-test('a disk that fills mid-scenario: one line naming results.jsonl and the cause, exit 1, the log cut back to its last whole line', { skip }, async () => {
+test('a disk that fills mid-scenario: one line naming results.jsonl and the cause, exit 1, the log cut back to its last whole line', {
+  skip,
+}, async () => {
   // One page free: a TCP_RR run with ten intervals is about 3 KB, so the first line fits and the second cannot.
   const disk = smallDisk(PAGE);
   const scenario = join(scratch, 'two-runs.yaml');
-  writeFileSync(scenario, 'name: full\nruns:\n  - { test: TCP_RR, duration: 1s, interval: 0.1s, label: first }\n  - { test: TCP_RR, duration: 1s, interval: 0.1s, label: second }\n');
+  writeFileSync(
+    scenario,
+    'name: full\nruns:\n  - { test: TCP_RR, duration: 1s, interval: 0.1s, label: first }\n  - { test: TCP_RR, duration: 1s, interval: 0.1s, label: second }\n',
+  );
   const out = join(disk, 'out');
   const r = await runCli(['run', scenario, '--out', out, '--quiet']);
   assert.equal(r.code, 1, r.stderr);
@@ -76,11 +83,16 @@ test('a disk that fills mid-scenario: one line naming results.jsonl and the caus
   assert.equal(lines.length, 1);
   const run = JSON.parse(lines[0]) as RunObject;
   assert.deepEqual([run.label, run.status], ['first', 'ok']);
-  assert.ok(lines[0].length + 1 < PAGE && 2 * (lines[0].length + 1) > PAGE, `a line of ${lines[0].length + 1} bytes: the premise of this test`);
+  assert.ok(
+    lines[0].length + 1 < PAGE && 2 * (lines[0].length + 1) > PAGE,
+    `a line of ${lines[0].length + 1} bytes: the premise of this test`,
+  );
   assert.deepEqual(readdirSync(out), ['results.jsonl'], 'nothing else, nothing empty');
 });
 
-test('results.json and the reports on a full disk: the error names the file and the cause, nothing half-written is left', { skip }, async () => {
+test('results.json and the reports on a full disk: the error names the file and the cause, nothing half-written is left', {
+  skip,
+}, async () => {
   const results = await readFixture('lab-baseline.json');
   const disk = smallDisk(0);
   const dir = join(disk, 'out');
@@ -113,10 +125,16 @@ test('a read-only --out is refused before anything runs (exit 2), and a write to
 
   const fresh = await runCli(['run', scenario, '--out', join(disk, 'new'), '--quiet']);
   assert.equal(fresh.code, 2);
-  assert.equal(fresh.stderr, `bench: cannot create results folder ${disk}/new: the file system is read-only (EROFS) - choose another with --out\n`);
+  assert.equal(
+    fresh.stderr,
+    `bench: cannot create results folder ${disk}/new: the file system is read-only (EROFS) - choose another with --out\n`,
+  );
   const there = await runCli(['run', scenario, '--out', existing, '--quiet']);
   assert.equal(there.code, 2);
-  assert.equal(there.stderr, `bench: cannot create ${existing}/results.jsonl: the file system is read-only (EROFS) - choose another --out\n`);
+  assert.equal(
+    there.stderr,
+    `bench: cannot create ${existing}/results.jsonl: the file system is read-only (EROFS) - choose another --out\n`,
+  );
 
   const results = await readFixture('lab-baseline.json');
   await assert.rejects(writeResultsFile(existing, results), {

@@ -32,8 +32,11 @@ async function udpOutageAfter(testbed: Testbed, host: Host, quota: string): Prom
 /** Data datagrams that arrived, and how many of them the outage dropped. */
 async function outageCounts(testbed: Testbed, host: Host): Promise<{ arrived: number; dropped: number }> {
   const r = await testbed.run(host, ['nft', '-j', 'list', 'table', 'inet', TABLE]);
-  const rules = (JSON.parse(r.stdout) as { nftables: { rule?: { expr: Record<string, unknown>[] } }[] }).nftables.flatMap((o) => (o.rule ? [o.rule] : []));
-  const packets = (rule: { expr: Record<string, unknown>[] }): number => (rule.expr.find((e) => 'counter' in e)?.counter as { packets: number }).packets;
+  const rules = (JSON.parse(r.stdout) as { nftables: { rule?: { expr: Record<string, unknown>[] } }[] }).nftables.flatMap((o) =>
+    o.rule ? [o.rule] : [],
+  );
+  const packets = (rule: { expr: Record<string, unknown>[] }): number =>
+    (rule.expr.find((e) => 'counter' in e)?.counter as { packets: number }).packets;
   const [all, drop] = rules;
   return { arrived: packets(all), dropped: packets(drop) };
 }
@@ -47,7 +50,9 @@ const CASES = [
 
 for (const { dataPath, reverse, subnet } of CASES) {
   const direction = reverse ? ', --reverse' : '';
-  test(`UDP_STREAM through an outage longer than --timeout (${dataPath} data path${direction}): failed, with the seconds before kept and the outage as loss`, { skip }, async () => {
+  test(`UDP_STREAM through an outage longer than --timeout (${dataPath} data path${direction}): failed, with the seconds before kept and the outage as loss`, {
+    skip,
+  }, async () => {
     await Testbed.use({ subnet }, async (testbed) => {
       const env = { ...process.env, BENCH_DATA_PATH: dataPath === 'js' ? 'js' : '' };
       const server = testbed.start(testbed.b, benchServeArgv(testbed.b.address, PORT), env);
@@ -55,8 +60,26 @@ for (const { dataPath, reverse, subnet } of CASES) {
       const receiver = reverse ? testbed.a : testbed.b;
       await udpOutageAfter(testbed, receiver, '2 mbytes');
       // 10 Mbit/s passes the 2 MiB in about 1.7 s; the receiver gives up 1 s into the silence; 8 s is never reached.
-      const argv = ['env', `BENCH_DATA_PATH=${env.BENCH_DATA_PATH}`, process.execPath, BENCH_CLI, 'test', 'UDP_STREAM', '--peer', hostPort(testbed.b.address, PORT),
-        '--rate', '10M', '--duration', '8s', '--interval', '0.5s', '--timeout', '1s', '--json', ...(reverse ? ['--reverse'] : [])];
+      const argv = [
+        'env',
+        `BENCH_DATA_PATH=${env.BENCH_DATA_PATH}`,
+        process.execPath,
+        BENCH_CLI,
+        'test',
+        'UDP_STREAM',
+        '--peer',
+        hostPort(testbed.b.address, PORT),
+        '--rate',
+        '10M',
+        '--duration',
+        '8s',
+        '--interval',
+        '0.5s',
+        '--timeout',
+        '1s',
+        '--json',
+        ...(reverse ? ['--reverse'] : []),
+      ];
       const r = await testbed.run(testbed.a, argv, { timeoutMs: 60_000, check: false });
       assert.equal(r.code, 1, r.stderr);
       const run = JSON.parse(r.stdout) as RunObject;
@@ -66,7 +89,9 @@ for (const { dataPath, reverse, subnet } of CASES) {
       assert.equal(run.error?.code, 'E_DATA_PATH');
       assert.match(
         run.error.message,
-        new RegExp(`^peer ${testbed.b.address.replace(/\./g, '\\.')}:${PORT}: no datagram from the sender for 1s; the summary covers the \\d+(\\.\\d+)?s measured before, datagrams sent after the last one received counted as lost$`),
+        new RegExp(
+          `^peer ${testbed.b.address.replace(/\./g, '\\.')}:${PORT}: no datagram from the sender for 1s; the summary covers the \\d+(\\.\\d+)?s measured before, datagrams sent after the last one received counted as lost$`,
+        ),
       );
       const s = run.summary as StreamFigures | null;
       assert.ok(s, 'the summary of the seconds before the outage is kept');

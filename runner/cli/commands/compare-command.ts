@@ -28,7 +28,10 @@ type CompareFormat = (typeof FORMATS)[number];
 export async function compareCommand(basePath: string, newPath: string, options: CompareCommandOptions = {}): Promise<number> {
   const threshold = parseThreshold(options.threshold ?? DEFAULT_THRESHOLD);
   const format = parseFormat(String(options.format ?? 'text'));
-  const [base, next] = await Promise.all([loadResults(basePath, { fromRunLog: resultsFromRunLog }), loadResults(newPath, { fromRunLog: resultsFromRunLog })]);
+  const [base, next] = await Promise.all([
+    loadResults(basePath, { fromRunLog: resultsFromRunLog }),
+    loadResults(newPath, { fromRunLog: resultsFromRunLog }),
+  ]);
   const known = knownFigures(base, next);
   const figures = parseFigures(options.figures, known);
   const floors = parseFloors(options.floor, known);
@@ -92,7 +95,8 @@ function checkFigureName(name: string, known: readonly string[], option: string)
 export function parseFigures(input: CompareCommandOptions['figures'], known: readonly string[]): FigureSelection {
   if (input === undefined) return 'headline';
   const names = listOf(input);
-  if (names.length === 0) throw new UsageError('--figures needs figure names, such as --figures throughput_mbps,latency_us.p99 (or all, or headline)');
+  if (names.length === 0)
+    throw new UsageError('--figures needs figure names, such as --figures throughput_mbps,latency_us.p99 (or all, or headline)');
   if (names.length === 1 && (names[0] === 'all' || names[0] === 'headline')) return names[0];
   return names.map((n) => checkFigureName(n, known, '--figures'));
 }

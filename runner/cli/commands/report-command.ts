@@ -36,14 +36,18 @@ export async function reportCommand(resultsPath: string, options: ReportCommandO
     process.stdout.write(rendered.main);
     const charts = Object.keys(rendered.files).length;
     if (charts > 0) {
-      process.stderr.write(`note: ${charts} chart file${charts === 1 ? '' : 's'} not written: pass -o FILE to write the output and its ${CHART_DIR}/ folder beside it\n`);
+      process.stderr.write(
+        `note: ${charts} chart file${charts === 1 ? '' : 's'} not written: pass -o FILE to write the output and its ${CHART_DIR}/ folder beside it\n`,
+      );
     }
     return EXIT.ok;
   }
 
   const output = explicitOutput ?? join(resultsFolderOf(resultsPath), REPORT_FILE_NAMES[format]);
   if (explicitOutput === undefined && options.force !== true && (await exists(output))) {
-    throw new UsageError(`${output} already exists (bench run wrote it): pass --force to replace it, or -o FILE to write the report elsewhere`);
+    throw new UsageError(
+      `${output} already exists (bench run wrote it): pass --force to replace it, or -o FILE to write the report elsewhere`,
+    );
   }
   const written = await writeReport(results, format, dirname(output), { template: options.template, fileName: basename(output) });
   const charts = written.length - 1;

@@ -42,7 +42,10 @@ export interface RunCommandOptions {
  * the current run, keeps what was measured, and exits 130.
  */
 export async function runCommand(file: string, options: RunCommandOptions = {}): Promise<number> {
-  if (options.json && options.jsonStream) throw new UsageError('--json and --json-stream both write stdout: choose one (--json-stream ends with every run object, in run_end events)');
+  if (options.json && options.jsonStream)
+    throw new UsageError(
+      '--json and --json-stream both write stdout: choose one (--json-stream ends with every run object, in run_end events)',
+    );
   const { probePeer } = await import('../../client/probe-peer.js');
   // DNS groups are resolved before anything runs: the plan, its count and --only then see every member.
   const loaded = await resolveDnsGroups(await loadScenario(file, { set: options.set }), probePeer, (line) => {
@@ -51,7 +54,10 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   const groups = filterGroups(loaded.groups, options.only === undefined ? undefined : String(options.only));
   const runs = planRuns(groups);
   // A typo in --push is a usage error now, not one failed push per run later.
-  const pusher = options.push === undefined ? null : new MetricsPusher(String(options.push), loaded.spec.name, (line) => process.stderr.write(`${line}\n`));
+  const pusher =
+    options.push === undefined
+      ? null
+      : new MetricsPusher(String(options.push), loaded.spec.name, (line) => process.stderr.write(`${line}\n`));
 
   // With --json or --json-stream, stdout carries JSON and nothing else; people read stderr.
   const stream = options.jsonStream ? new JsonEventStream(process.stdout) : null;
@@ -174,7 +180,9 @@ export async function renderScenarioReports(
     reports = await import('../../report/render-report.js');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('render-report')) {
-      say(`note: ${formats.join(' and ')} report not rendered: this build has no report renderer; render one later with bench report ${join(outDir, 'results.json')}`);
+      say(
+        `note: ${formats.join(' and ')} report not rendered: this build has no report renderer; render one later with bench report ${join(outDir, 'results.json')}`,
+      );
       return { written, failed };
     }
     throw err;
@@ -184,7 +192,9 @@ export async function renderScenarioReports(
       written.push((await reports.writeReport(results, format, outDir))[0]);
     } catch (err) {
       failed = true;
-      say(`warning: the ${format} report failed (${(err as Error).message}); results.json is complete: render it again with bench report ${join(outDir, 'results.json')} --format ${format}`);
+      say(
+        `warning: the ${format} report failed (${(err as Error).message}); results.json is complete: render it again with bench report ${join(outDir, 'results.json')} --format ${format}`,
+      );
     }
   }
   return { written, failed };

@@ -1,4 +1,11 @@
-import { DEFAULT_LISTEN_HOST, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_TIMEOUT_S, MAX_TIMER_S, type ServerLimits } from '../../core/defaults.js';
+import {
+  DEFAULT_LISTEN_HOST,
+  DEFAULT_PORT,
+  DEFAULT_SERVER_LIMITS,
+  DEFAULT_TIMEOUT_S,
+  MAX_TIMER_S,
+  type ServerLimits,
+} from '../../core/defaults.js';
 import { UsageError } from '../../core/errors.js';
 import { showValue, type ParamKind } from '../../core/params.js';
 import { parseTestName } from '../../core/resolve-params.js';
@@ -31,13 +38,25 @@ export interface ServeCommandOptions {
 }
 
 const PARSE: Record<'duration' | 'size' | 'rate' | 'count', (input: string | number, what: string) => number> = {
-  duration: parseDuration, size: parseSize, rate: parseRate, count: parseCount,
+  duration: parseDuration,
+  size: parseSize,
+  rate: parseRate,
+  count: parseCount,
 };
 
 /** One option's value in its unit, within [min, max]; the default when not given. */
-function serveOption(value: unknown, name: string, kind: keyof typeof PARSE & ParamKind, fallback: number, min: number, max = Infinity, why = ''): number {
+function serveOption(
+  value: unknown,
+  name: string,
+  kind: keyof typeof PARSE & ParamKind,
+  fallback: number,
+  min: number,
+  max = Infinity,
+  why = '',
+): number {
   if (value === undefined) return fallback;
-  if (Array.isArray(value)) throw new UsageError(`--${name} is given ${value.length} times (${value.map(String).join(', ')}): give it once`);
+  if (Array.isArray(value))
+    throw new UsageError(`--${name} is given ${value.length} times (${value.map(String).join(', ')}): give it once`);
   if (typeof value !== 'string' && typeof value !== 'number') throw new UsageError(`--${name} needs a value`);
   const n = PARSE[kind](value, name);
   if (n < min) throw new UsageError(`${name} must be at least ${showValue({ kind }, min)}, not ${String(value)}${why ? `: ${why}` : ''}`);
@@ -49,14 +68,35 @@ function serveOption(value: unknown, name: string, kind: keyof typeof PARSE & Pa
 export function readServeOptions(options: ServeCommandOptions): { host: string; port: number; timeout_s: number; limits: ServerLimits } {
   const port = serveOption(options.port, 'port', 'count', DEFAULT_PORT, 0, 65535);
   // Every wait of every test is bounded by this: at 0 the server would fail each client at once.
-  const timeout_s = serveOption(options.timeout, 'timeout', 'duration', DEFAULT_TIMEOUT_S, 1, MAX_TIMER_S, 'a shorter one would declare a healthy peer dead');
+  const timeout_s = serveOption(
+    options.timeout,
+    'timeout',
+    'duration',
+    DEFAULT_TIMEOUT_S,
+    1,
+    MAX_TIMER_S,
+    'a shorter one would declare a healthy peer dead',
+  );
   const limits: ServerLimits = {
     max_queue: serveOption(options.maxQueue, 'max-queue', 'count', DEFAULT_SERVER_LIMITS.max_queue, 0),
     max_duration_s: serveOption(options.maxDuration, 'max-duration', 'duration', DEFAULT_SERVER_LIMITS.max_duration_s, 0.1, MAX_TIMER_S),
-    max_streams: serveOption(options.maxStreams, 'max-streams', 'count', DEFAULT_SERVER_LIMITS.max_streams, 1, Infinity, 'at 0 every test would be refused'),
+    max_streams: serveOption(
+      options.maxStreams,
+      'max-streams',
+      'count',
+      DEFAULT_SERVER_LIMITS.max_streams,
+      1,
+      Infinity,
+      'at 0 every test would be refused',
+    ),
     max_size_bytes: serveOption(options.maxSize, 'max-size', 'size', DEFAULT_SERVER_LIMITS.max_size_bytes, 1),
     max_rate_bps: serveOption(options.maxRate, 'max-rate', 'rate', DEFAULT_SERVER_LIMITS.max_rate_bps, 0),
-    allowed_tests: options.allow === undefined ? DEFAULT_SERVER_LIMITS.allowed_tests : String(options.allow).split(',').map((t) => parseTestName(t.trim())),
+    allowed_tests:
+      options.allow === undefined
+        ? DEFAULT_SERVER_LIMITS.allowed_tests
+        : String(options.allow)
+            .split(',')
+            .map((t) => parseTestName(t.trim())),
   };
   return { host: options.host === undefined ? DEFAULT_LISTEN_HOST : String(options.host), port, timeout_s, limits };
 }
@@ -67,7 +107,9 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
   const handshake = handshakeLimits(options);
   const log = createServerLog(Boolean(options.jsonLog));
   const auth = options.tokenFile
-    ? await (await import('../../auth/token-auth.js')).createServerTokenAuth(options.tokenFile, (warning) => log.info('warning', { note: warning }))
+    ? await (await import('../../auth/token-auth.js')).createServerTokenAuth(options.tokenFile, (warning) =>
+        log.info('warning', { note: warning }),
+      )
     : null;
   if (options.allowRemote && !options.tokenFile) {
     throw new UsageError('--allow-remote needs --token-file: only an orchestrator holding the token may make this server send traffic');
@@ -133,11 +175,18 @@ function handshakeLimits(options: ServeCommandOptions): HandshakeLimits {
     if (n < 1) throw new UsageError(`--${option} ${n} would let no client in: use 1 or more`);
     return n;
   };
-  const timeout_s = options.handshakeTimeout === undefined ? DEFAULT_HANDSHAKE_LIMITS.timeout_s : parseDuration(options.handshakeTimeout, 'handshake-timeout');
+  const timeout_s =
+    options.handshakeTimeout === undefined
+      ? DEFAULT_HANDSHAKE_LIMITS.timeout_s
+      : parseDuration(options.handshakeTimeout, 'handshake-timeout');
   if (timeout_s < 0.1) throw new UsageError(`--handshake-timeout ${timeout_s}s is too short for any client to finish: use 1s or more`);
   return {
     max_pending: atLeastOne(options.maxPending, DEFAULT_HANDSHAKE_LIMITS.max_pending, 'max-pending'),
-    max_pending_per_address: atLeastOne(options.maxPendingPerAddress, DEFAULT_HANDSHAKE_LIMITS.max_pending_per_address, 'max-pending-per-address'),
+    max_pending_per_address: atLeastOne(
+      options.maxPendingPerAddress,
+      DEFAULT_HANDSHAKE_LIMITS.max_pending_per_address,
+      'max-pending-per-address',
+    ),
     timeout_s,
   };
 }

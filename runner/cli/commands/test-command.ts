@@ -32,11 +32,15 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   if (peerText !== undefined) peer = { ...parsePeer(peerText), token_file: options.tokenFile };
   let from: PeerAddress | undefined;
   if (fromText !== undefined) {
-    if (!peer) throw new UsageError('--from needs --peer: the bench server the test goes to (the embedded server lives only in this process)');
+    if (!peer)
+      throw new UsageError('--from needs --peer: the bench server the test goes to (the embedded server lives only in this process)');
     from = { ...parsePeer(fromText), token_file: options.tokenFile };
   }
 
-  if (options.json && options.jsonStream) throw new UsageError('--json and --json-stream both write stdout: choose one (--json-stream ends with the same run object, in run_end)');
+  if (options.json && options.jsonStream)
+    throw new UsageError(
+      '--json and --json-stream both write stdout: choose one (--json-stream ends with the same run object, in run_end)',
+    );
   const out = process.stdout;
   // With --json-stream, stdout carries the events and nothing else (schemas/events.schema.json).
   const stream = options.jsonStream ? new JsonEventStream(out) : null;
@@ -52,9 +56,17 @@ export async function testCommand(testName: string, options: TestCommandOptions)
   process.once('SIGINT', onSigint);
 
   let shown = 0;
-  const ends = from && peer ? `from ${printable(formatPeer(from))} to ${printable(formatPeer(peer))}` : `with ${peer ? printable(formatPeer(peer)) : 'the embedded server on loopback'}`;
+  const ends =
+    from && peer
+      ? `from ${printable(formatPeer(from))} to ${printable(formatPeer(peer))}`
+      : `with ${peer ? printable(formatPeer(peer)) : 'the embedded server on loopback'}`;
   say(`bench ${params.test} ${ends}: ${paramsText(params)}`);
-  stream?.emit({ event: 'run_start', run: ref, peer: from && peer ? `${formatPeer(from)} -> ${formatPeer(peer)}` : peer ? formatPeer(peer) : 'local', params });
+  stream?.emit({
+    event: 'run_start',
+    run: ref,
+    peer: from && peer ? `${formatPeer(from)} -> ${formatPeer(peer)}` : peer ? formatPeer(peer) : 'local',
+    params,
+  });
   const runOptions: RunTestOptions = {
     params,
     peer,
@@ -63,7 +75,8 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     signal: abort.signal,
     onEvent: (event) => {
       stream?.runEvent(ref, event);
-      if (event.type === 'queued') process.stderr.write(`bench: queued behind ${event.position} test${event.position === 1 ? '' : 's'} on the server; waiting\n`);
+      if (event.type === 'queued')
+        process.stderr.write(`bench: queued behind ${event.position} test${event.position === 1 ? '' : 's'} on the server; waiting\n`);
       if (event.type === 'interval') {
         say(intervalLine(params.test, event.record));
         shown++;
@@ -83,7 +96,9 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     say(summaryTable(run, useColor(out, options.color), terminalWidth(out)));
   }
   if (run.status !== 'ok' || run.interrupted) {
-    process.stderr.write(`bench: ${run.params.test} ${run.interrupted ? 'interrupted' : 'failed'}: ${printable(run.error?.message ?? 'unknown error', { multiline: true })}\n`);
+    process.stderr.write(
+      `bench: ${run.params.test} ${run.interrupted ? 'interrupted' : 'failed'}: ${printable(run.error?.message ?? 'unknown error', { multiline: true })}\n`,
+    );
   }
   if (run.interrupted) return EXIT.interrupted;
   return run.status === 'ok' ? EXIT.ok : EXIT.failed;

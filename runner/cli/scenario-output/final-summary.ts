@@ -17,23 +17,46 @@ import { wrapLines } from '../terminal-width.js';
  * terminal's (runner/cli/terminal-width.ts); every line fits in it, the table
  * by giving up columns, the rest by wrapping at spaces. Undefined: no limit.
  */
-export function renderFinalSummary(results: ResultsFile, planned: readonly PlannedGroup[], warnings: readonly string[], files: readonly string[], colours: Palette, width?: number): string {
+export function renderFinalSummary(
+  results: ResultsFile,
+  planned: readonly PlannedGroup[],
+  warnings: readonly string[],
+  files: readonly string[],
+  colours: Palette,
+  width?: number,
+): string {
   const blocks: string[] = [];
   const expectations = renderExpectations(results.expectations, colours);
   if (expectations !== '') blocks.push(wrapLines(expectations, width, '      '));
   if (results.groups.length > 0) blocks.push(renderSummaryTable(results.groups, planned, results.runs, colours, width));
   if (warnings.length > 0) {
     const labels = results.groups.map((g) => g.label);
-    blocks.push(groupWarnings(warnings, labels).map((w) => wrapLines(`${colours.yellow('warning:')} ${printable(w)}`, width, '  ')).join('\n'));
+    blocks.push(
+      groupWarnings(warnings, labels)
+        .map((w) => wrapLines(`${colours.yellow('warning:')} ${printable(w)}`, width, '  '))
+        .join('\n'),
+    );
   }
   const failed = results.runs.filter((r) => r.status === 'failed');
   if (failed.length > 0) {
     blocks.push(
-      wrapLines([colours.bold('Failed runs'), ...failed.map((r) => `  ${colours.red('✗')} ${printable(r.label ?? '')}${repeatText(r.repeat_index, planned, r.label)}: ${r.error?.code ?? 'E_INTERNAL'}: ${printable(r.error?.message ?? 'no reason given')}`)].join('\n'), width, '    '),
+      wrapLines(
+        [
+          colours.bold('Failed runs'),
+          ...failed.map(
+            (r) =>
+              `  ${colours.red('✗')} ${printable(r.label ?? '')}${repeatText(r.repeat_index, planned, r.label)}: ${r.error?.code ?? 'E_INTERNAL'}: ${printable(r.error?.message ?? 'no reason given')}`,
+          ),
+        ].join('\n'),
+        width,
+        '    ',
+      ),
     );
   }
   const [resultsPath, ...reports] = files;
-  blocks.push(wrapLines([totals(results, colours), `Results: ${resultsPath}`, ...reports.map((r) => `Report: ${r}`)].join('\n'), width, '  '));
+  blocks.push(
+    wrapLines([totals(results, colours), `Results: ${resultsPath}`, ...reports.map((r) => `Report: ${r}`)].join('\n'), width, '  '),
+  );
   return `${blocks.join('\n\n')}\n`;
 }
 

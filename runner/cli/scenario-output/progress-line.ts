@@ -55,7 +55,11 @@ export class ScenarioProgress implements ScenarioObserver {
         this.current.shown++;
         this.current.runLeft = Math.max(0, this.current.run.group.params.duration_s - r.end_s);
         // Each figure a part of its own (`941.3 Mbit/s`, `loss 0%`), so that a narrow line drops a whole one rather than cut a number short.
-        if (this.live) this.showLive([...figureText(r.figures).split(/ {2,}/), ...(r.omitted ? ['(omitted)'] : [])], `${r.start_s.toFixed(1)}-${r.end_s.toFixed(1)}s`);
+        if (this.live)
+          this.showLive(
+            [...figureText(r.figures).split(/ {2,}/), ...(r.omitted ? ['(omitted)'] : [])],
+            `${r.start_s.toFixed(1)}-${r.end_s.toFixed(1)}s`,
+          );
         else this.line(`${this.prefix()}  ${intervalText(r)}`);
         break;
       }
@@ -64,7 +68,8 @@ export class ScenarioProgress implements ScenarioObserver {
 
   runFinished(_run: PlannedRun, result: RunObject): void {
     // The last interval closes as the run ends, after the live events: a log shows it from the result.
-    if (!this.live && this.current) for (const r of result.intervals.slice(this.current.shown)) this.line(`${this.prefix()}  ${intervalText(r)}`);
+    if (!this.live && this.current)
+      for (const r of result.intervals.slice(this.current.shown)) this.line(`${this.prefix()}  ${intervalText(r)}`);
     const outcome = result.interrupted
       ? this.colours.yellow('interrupted')
       : result.status === 'failed'
@@ -183,5 +188,7 @@ function fitParts(parts: readonly LinePart[], width: number): string {
       chosen.push({ ...part, text: truncateVisible(part.text, visibleLength(part.text) - over) });
     }
   }
-  return ordered(chosen).map((p, i) => (i === 0 ? '' : p.glue ? ' ' : '  ') + p.text).join('');
+  return ordered(chosen)
+    .map((p, i) => (i === 0 ? '' : p.glue ? ' ' : '  ') + p.text)
+    .join('');
 }

@@ -58,7 +58,13 @@ const ARROW_LEGEND = '↑ higher is better, ↓ lower is better';
  * With a `width`, the table is fitted to it (see Layout); without, it is drawn
  * whole.
  */
-export function renderSummaryTable(groups: readonly RunGroup[], planned: readonly PlannedGroup[], runs: readonly RunObject[], colours: Palette, width?: number): string {
+export function renderSummaryTable(
+  groups: readonly RunGroup[],
+  planned: readonly PlannedGroup[],
+  runs: readonly RunObject[],
+  colours: Palette,
+  width?: number,
+): string {
   const rows = groups.map((g) => groupRow(g, planned, runs, colours));
   if (width === undefined) return draw(rows, LAYOUTS[0], undefined, colours);
   for (const layout of LAYOUTS) {
@@ -81,7 +87,10 @@ function groupRow(g: RunGroup, planned: readonly PlannedGroup[], runs: readonly 
   const own = runs.filter((r) => g.run_ids.includes(r.id));
   const ok = own.filter((r) => r.status === 'ok' && r.interrupted !== true).length;
   const names = [...new Set([...HEADLINE_FIGURES[g.test], ...(plan?.expect.map((e) => e.figure) ?? [])])].filter((f) => g.figures[f]);
-  const why = own.length > 0 && own.every((r) => r.interrupted) ? colours.yellow('interrupted') : colours.red(ok === 0 ? 'no successful run' : 'no figures');
+  const why =
+    own.length > 0 && own.every((r) => r.interrupted)
+      ? colours.yellow('interrupted')
+      : colours.red(ok === 0 ? 'no successful run' : 'no figures');
   return {
     label: printable(g.label),
     where: plan && g.label.startsWith(plan.test) ? null : `${g.test} ${printable(g.peer)}`,
@@ -94,7 +103,14 @@ function groupRow(g: RunGroup, planned: readonly PlannedGroup[], runs: readonly 
 
 function draw(rows: readonly GroupRow[], layout: Layout, labelWidth: number | undefined, colours: Palette): string {
   const head = ['run', ...(layout.okColumn ? ['ok'] : []), 'figure', 'mean', '95% CI', ...(layout.betterColumn ? ['better'] : [])];
-  const aligns: Array<'left' | 'right'> = ['left', ...(layout.okColumn ? ['right' as const] : []), 'left', 'right', 'right', ...(layout.betterColumn ? ['left' as const] : [])];
+  const aligns: Array<'left' | 'right'> = [
+    'left',
+    ...(layout.okColumn ? ['right' as const] : []),
+    'left',
+    'right',
+    'right',
+    ...(layout.betterColumn ? ['left' as const] : []),
+  ];
   const table = new Table({
     head,
     colAligns: aligns,
@@ -142,7 +158,8 @@ function list(rows: readonly GroupRow[], width: number, colours: Palette): strin
     else lines.push(...wrapCell(row.label, width).map((l) => colours.bold(l)), `  ${ok}`);
     if (row.where !== null) lines.push(...wrapCell(row.where, width).map((l) => colours.dim(l)));
     if (row.figures.length === 0) lines.push(`  ${row.why}`);
-    for (const f of row.figures) lines.push(...wrapWords(`  ${f.name} ${ARROW[f.better]} ${formatNumber(f.mean)} ${intervalShare(f.mean, f.ci95)}`, width, '    '));
+    for (const f of row.figures)
+      lines.push(...wrapWords(`  ${f.name} ${ARROW[f.better]} ${formatNumber(f.mean)} ${intervalShare(f.mean, f.ci95)}`, width, '    '));
   }
   lines.push(...wrapWords(colours.dim(ARROW_LEGEND), width, ''));
   return lines.join('\n');

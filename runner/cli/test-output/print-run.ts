@@ -24,7 +24,11 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
     ...summaryRows(run),
     ['duration_s', String(run.duration_s), `s measured${run.params.omit_s > 0 ? ' after omit' : ''}`],
     ['cpu client / server', `${run.client.cpu_percent ?? '-'} / ${run.server.cpu_percent ?? '-'}`, '% of one core (data threads)'],
-    ['data path client / server', `${run.client.data_path ?? '-'} / ${run.server.data_path ?? '-'}`, 'native: C socket loops; js: Node sockets'],
+    [
+      'data path client / server',
+      `${run.client.data_path ?? '-'} / ${run.server.data_path ?? '-'}`,
+      'native: C socket loops; js: Node sockets',
+    ],
   ];
   const warnings = summaryWarnings(run).map((w) => wrapLines(`warning: ${w}`, width, '  '));
   let table = draw(rows, color, undefined);
@@ -32,7 +36,10 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
     // Four borders, and each column's widest text with a space either side.
     const widest = (i: number) => Math.max(HEAD[i].length, ...rows.map((r) => visibleLength(r[i])));
     const unitWidth = width - 4 - (widest(0) + 2) - (widest(1) + 2) - 2;
-    table = unitWidth >= MIN_UNIT_COLUMN ? draw(rows, color, unitWidth) : rows.map(([f, v, u]) => wrapLines(`${f}  ${v}  ${u}`, width, '    ')).join('\n');
+    table =
+      unitWidth >= MIN_UNIT_COLUMN
+        ? draw(rows, color, unitWidth)
+        : rows.map(([f, v, u]) => wrapLines(`${f}  ${v}  ${u}`, width, '    ')).join('\n');
   }
   return [table, ...warnings].join('\n');
 }

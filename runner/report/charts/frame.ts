@@ -52,11 +52,27 @@ export function marker(shape: MarkerShape, cx: number, cy: number, color: string
     case 'square':
       return element('path', { ...common, d: `M${coord(cx - 5)} ${coord(cy - 5)}h10v10h-10Z`, ...hollow }, children);
     case 'triangle':
-      return element('path', { ...common, d: `M${coord(cx)} ${coord(cy - 7)}L${coord(cx + 6.5)} ${coord(cy + 4.5)}H${coord(cx - 6.5)}Z`, ...hollow }, children);
+      return element(
+        'path',
+        { ...common, d: `M${coord(cx)} ${coord(cy - 7)}L${coord(cx + 6.5)} ${coord(cy + 4.5)}H${coord(cx - 6.5)}Z`, ...hollow },
+        children,
+      );
     case 'diamond':
-      return element('path', { ...common, d: `M${coord(cx)} ${coord(cy - 7)}L${coord(cx + 7)} ${coord(cy)}L${coord(cx)} ${coord(cy + 7)}L${coord(cx - 7)} ${coord(cy)}Z`, ...hollow }, children);
+      return element(
+        'path',
+        {
+          ...common,
+          d: `M${coord(cx)} ${coord(cy - 7)}L${coord(cx + 7)} ${coord(cy)}L${coord(cx)} ${coord(cy + 7)}L${coord(cx - 7)} ${coord(cy)}Z`,
+          ...hollow,
+        },
+        children,
+      );
     case 'cross':
-      return element('path', { ...common, d: `M${coord(cx - 5)} ${coord(cy - 5)}l10 10M${coord(cx - 5)} ${coord(cy + 5)}l10 -10`, ...hollow, 'stroke-width': 2 }, children);
+      return element(
+        'path',
+        { ...common, d: `M${coord(cx - 5)} ${coord(cy - 5)}l10 10M${coord(cx - 5)} ${coord(cy + 5)}l10 -10`, ...hollow, 'stroke-width': 2 },
+        children,
+      );
   }
 }
 
@@ -114,14 +130,27 @@ export function chartFrame(spec: FrameSpec): Frame {
     parts.push(textElement(line, { class: 'chart-title', x: 12, y: 21 + i * TITLE_LINE, 'font-size': 15, 'font-weight': 600 }));
   });
   if (spec.caption) {
-    parts.push(textElement(spec.caption, { class: 'chart-caption', x: 12, y: 21 + (title.length - 1) * TITLE_LINE + CAPTION_LINE, 'font-size': 11, fill: '#4b5563' }));
+    parts.push(
+      textElement(spec.caption, {
+        class: 'chart-caption',
+        x: 12,
+        y: 21 + (title.length - 1) * TITLE_LINE + CAPTION_LINE,
+        'font-size': 11,
+        fill: '#4b5563',
+      }),
+    );
   }
   legendRows.forEach((row, r) => {
     for (const item of row) {
       const ly = 38 + headExtra + r * LEGEND_ROW;
       parts.push(
         element('line', {
-          x1: item.x, y1: ly - 4, x2: item.x + 16, y2: ly - 4, stroke: item.color, 'stroke-width': item.marker ? 2 : 3,
+          x1: item.x,
+          y1: ly - 4,
+          x2: item.x + 16,
+          y2: ly - 4,
+          stroke: item.color,
+          'stroke-width': item.marker ? 2 : 3,
           'stroke-dasharray': item.dash ?? (item.dashed ? '5 3' : undefined),
         }),
       );
@@ -152,9 +181,7 @@ export function chartFrame(spec: FrameSpec): Frame {
   parts.push(element('line', { x1: left, y1: top, x2: left, y2: bottom, stroke: '#6b7280' }));
   parts.push(textElement(spec.x.label, { x: (left + right) / 2, y: height - 10, 'text-anchor': 'middle', 'font-size': 13 }));
   const yMid = (top + bottom) / 2;
-  parts.push(
-    textElement(spec.y.label, { x: 15, y: yMid, 'text-anchor': 'middle', 'font-size': 13, transform: `rotate(-90 15 ${yMid})` }),
-  );
+  parts.push(textElement(spec.y.label, { x: 15, y: yMid, 'text-anchor': 'middle', 'font-size': 13, transform: `rotate(-90 15 ${yMid})` }));
   return { start: parts.join(''), left, right, top, bottom, x, y };
 }
 

@@ -74,26 +74,45 @@ export function renderLineChart(spec: LineChartSpec): string {
   for (const shade of spec.shaded ?? []) {
     const x1 = frame.x(shade.from);
     const x2 = frame.x(shade.to);
-    parts.push(element('rect', { x: x1, y: frame.top, width: x2 - x1, height: frame.bottom - frame.top, fill: '#6b7280', 'fill-opacity': 0.12 }));
+    parts.push(
+      element('rect', { x: x1, y: frame.top, width: x2 - x1, height: frame.bottom - frame.top, fill: '#6b7280', 'fill-opacity': 0.12 }),
+    );
     // About 6 px per character: a band too narrow for its label gets it upright.
     if (x2 - x1 >= shade.label.length * 6 + 6) {
-      parts.push(textElement(shade.label, { x: (x1 + x2) / 2, y: frame.top + 12, 'text-anchor': 'middle', 'font-size': 11, fill: '#4b5563' }));
+      parts.push(
+        textElement(shade.label, { x: (x1 + x2) / 2, y: frame.top + 12, 'text-anchor': 'middle', 'font-size': 11, fill: '#4b5563' }),
+      );
     } else {
       const lx = (x1 + x2) / 2 + 4;
       const ly = frame.top + 6;
-      parts.push(textElement(shade.label, { x: lx, y: ly, 'text-anchor': 'end', 'font-size': 11, fill: '#4b5563', transform: `rotate(-90 ${lx} ${ly})` }));
+      parts.push(
+        textElement(shade.label, {
+          x: lx,
+          y: ly,
+          'text-anchor': 'end',
+          'font-size': 11,
+          fill: '#4b5563',
+          transform: `rotate(-90 ${lx} ${ly})`,
+        }),
+      );
     }
   }
   for (const s of colored) {
     const points = visiblePoints(s.points.map((p): [number, number] => [frame.x(p.x), frame.y(p.y)]));
     parts.push(
       element('path', {
-        class: 'series', d: polyline(points), fill: 'none', stroke: s.color, 'stroke-width': s.emphasis ? 2.5 : 1.5,
-        'stroke-linejoin': 'round', 'stroke-dasharray': s.dashed ? '5 3' : undefined,
+        class: 'series',
+        d: polyline(points),
+        fill: 'none',
+        stroke: s.color,
+        'stroke-width': s.emphasis ? 2.5 : 1.5,
+        'stroke-linejoin': 'round',
+        'stroke-dasharray': s.dashed ? '5 3' : undefined,
       }),
     );
     if (points.length <= MAX_MARKED_POINTS) {
-      for (const [px, py] of points) parts.push(element('circle', { class: 'point', cx: px, cy: py, r: s.emphasis ? 3 : 2.2, fill: s.color }));
+      for (const [px, py] of points)
+        parts.push(element('circle', { class: 'point', cx: px, cy: py, r: s.emphasis ? 3 : 2.2, fill: s.color }));
     }
   }
   parts.push('</svg>');

@@ -68,9 +68,27 @@ export function matrixChart(spec: MatrixSpec): string {
 
   spec.hosts.forEach((host, i) => {
     const name = clip(host, 24);
-    parts.push(textElement(name, { x: left - 6, y: top + i * cell + cell / 2 + 4, 'font-size': 11, 'text-anchor': 'end', fill: '#111827', class: 'row-host' }));
+    parts.push(
+      textElement(name, {
+        x: left - 6,
+        y: top + i * cell + cell / 2 + 4,
+        'font-size': 11,
+        'text-anchor': 'end',
+        fill: '#111827',
+        class: 'row-host',
+      }),
+    );
     const cx = left + i * cell + cell / 2;
-    parts.push(textElement(name, { x: cx, y: top - 6, 'font-size': 11, fill: '#111827', transform: `rotate(-60 ${coord(cx)} ${coord(top - 6)})`, class: 'column-host' }));
+    parts.push(
+      textElement(name, {
+        x: cx,
+        y: top - 6,
+        'font-size': 11,
+        fill: '#111827',
+        transform: `rotate(-60 ${coord(cx)} ${coord(top - 6)})`,
+        class: 'column-host',
+      }),
+    );
   });
 
   for (const c of spec.cells) {
@@ -110,9 +128,24 @@ export function matrixChart(spec: MatrixSpec): string {
     parts.push(element('rect', { x: left, y: legendY, width: legendWidth, height: 10, fill: 'url(#matrix-scale)', class: 'legend' }));
     const worst = spec.better === 'higher' ? lo : hi;
     const best = spec.better === 'higher' ? hi : lo;
-    parts.push(textElement(`worst ${spec.format(worst)} ${spec.unit}`, { x: left, y: legendY + 24, 'font-size': 11, fill: '#374151', class: 'legend-worst' }));
     parts.push(
-      textElement(`best ${spec.format(best)} ${spec.unit}`, { x: left + legendWidth, y: legendY + 24, 'font-size': 11, 'text-anchor': 'end', fill: '#374151', class: 'legend-best' }),
+      textElement(`worst ${spec.format(worst)} ${spec.unit}`, {
+        x: left,
+        y: legendY + 24,
+        'font-size': 11,
+        fill: '#374151',
+        class: 'legend-worst',
+      }),
+    );
+    parts.push(
+      textElement(`best ${spec.format(best)} ${spec.unit}`, {
+        x: left + legendWidth,
+        y: legendY + 24,
+        'font-size': 11,
+        'text-anchor': 'end',
+        fill: '#374151',
+        class: 'legend-best',
+      }),
     );
   }
   parts.push('</svg>');

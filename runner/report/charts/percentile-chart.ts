@@ -51,17 +51,39 @@ export function renderPercentileChart(spec: PercentileChartSpec): string {
   spec.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
     const meanY = frame.y(s.latency.mean);
-    parts.push(element('line', { x1: frame.left, y1: meanY, x2: frame.right, y2: meanY, stroke: color, 'stroke-dasharray': '4 3', 'stroke-opacity': 0.7 }));
+    parts.push(
+      element('line', {
+        x1: frame.left,
+        y1: meanY,
+        x2: frame.right,
+        y2: meanY,
+        stroke: color,
+        'stroke-dasharray': '4 3',
+        'stroke-opacity': 0.7,
+      }),
+    );
     if (labelled) {
-      parts.push(textElement(`mean ${formatNumber(s.latency.mean)} ${spec.unit}`, { x: frame.right - 4, y: meanY - 4, 'text-anchor': 'end', 'font-size': 11, fill: '#4b5563' }));
+      parts.push(
+        textElement(`mean ${formatNumber(s.latency.mean)} ${spec.unit}`, {
+          x: frame.right - 4,
+          y: meanY - 4,
+          'text-anchor': 'end',
+          'font-size': 11,
+          fill: '#4b5563',
+        }),
+      );
     }
     const points = PERCENTILE_POINTS.map((p, j): [number, number] => [frame.x(j), frame.y(s.latency[p.key])]);
-    parts.push(element('path', { class: 'series', d: polyline(points), fill: 'none', stroke: color, 'stroke-width': 2, 'stroke-linejoin': 'round' }));
+    parts.push(
+      element('path', { class: 'series', d: polyline(points), fill: 'none', stroke: color, 'stroke-width': 2, 'stroke-linejoin': 'round' }),
+    );
     PERCENTILE_POINTS.forEach((p, j) => {
       const [px, py] = points[j];
       parts.push(element('circle', { class: 'point', cx: px, cy: py, r: 4, fill: '#ffffff', stroke: color, 'stroke-width': 2 }));
       if (labelled) {
-        parts.push(textElement(formatNumber(s.latency[p.key]), { x: px, y: py - 9, 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 600 }));
+        parts.push(
+          textElement(formatNumber(s.latency[p.key]), { x: px, y: py - 9, 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 600 }),
+        );
       }
     });
   });

@@ -70,8 +70,12 @@ export function renderSweepChart(spec: SweepChartSpec): string {
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
     parts.push(
       element('path', {
-        class: 'series', d: polyline(sorted.map((p) => [frame.x(p.x), frame.y(p.mean)])), fill: 'none', stroke: color,
-        'stroke-width': 2, 'stroke-dasharray': dash,
+        class: 'series',
+        d: polyline(sorted.map((p) => [frame.x(p.x), frame.y(p.mean)])),
+        fill: 'none',
+        stroke: color,
+        'stroke-width': 2,
+        'stroke-dasharray': dash,
       }),
     );
     for (const p of sorted) {
@@ -79,7 +83,15 @@ export function renderSweepChart(spec: SweepChartSpec): string {
       if (p.ci95 !== null && p.ci95 > 0) {
         // An interval reaching below the axis (loss near 0) stops at the axis.
         const [top, bottom] = [frame.y(p.mean + p.ci95), frame.y(Math.max(yScale.min, p.mean - p.ci95))];
-        parts.push(element('path', { class: 'whisker', d: `M${coord(px)} ${coord(top)}V${coord(bottom)}M${coord(px - 4)} ${coord(top)}h8M${coord(px - 4)} ${coord(bottom)}h8`, stroke: color, 'stroke-width': 1.5, fill: 'none' }));
+        parts.push(
+          element('path', {
+            class: 'whisker',
+            d: `M${coord(px)} ${coord(top)}V${coord(bottom)}M${coord(px - 4)} ${coord(top)}h8M${coord(px - 4)} ${coord(bottom)}h8`,
+            stroke: color,
+            'stroke-width': 1.5,
+            fill: 'none',
+          }),
+        );
       }
       const tip = p.ci95 === null ? formatNumber(p.mean) : `${formatNumber(p.mean)} ${formatCi(p.ci95)}`;
       parts.push(marker(shape, px, frame.y(p.mean), color, { class: 'point' }, `<title>${tip}</title>`));

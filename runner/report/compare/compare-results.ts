@@ -228,8 +228,8 @@ function compareFigures(base: RunGroup, next: RunGroup, selection: FigureSelecti
     selection === 'headline'
       ? [...HEADLINE_FIGURES[base.test]]
       : selection === 'all'
-        // Bytes and packets moved follow throughput; comparing them too would count one change several times.
-        ? [...Object.keys(base.figures), ...Object.keys(next.figures)].filter((name) => !isVolume(name))
+        ? // Bytes and packets moved follow throughput; comparing them too would count one change several times.
+          [...Object.keys(base.figures), ...Object.keys(next.figures)].filter((name) => !isVolume(name))
         : selection;
   const names = [...new Set(chosen)].filter((name) => side(base, name) !== null || side(next, name) !== null).sort(compareFigureNames);
   return names.map((name) => {
@@ -361,7 +361,15 @@ function comparedFile(results: ResultsFile, path: string): ComparedFile {
   return { path, scenario: results.scenario.name, started_at: results.started_at, started_text: formatUtc(results.started_at) };
 }
 
-const DESCRIBED_PARAMS = ['duration_s', 'omit_s', 'size_bytes', 'request_size_bytes', 'response_size_bytes', 'rate_bps', 'streams'] as const;
+const DESCRIBED_PARAMS = [
+  'duration_s',
+  'omit_s',
+  'size_bytes',
+  'request_size_bytes',
+  'response_size_bytes',
+  'rate_bps',
+  'streams',
+] as const;
 const DATA_PATHS: readonly unknown[] = ['native', 'js', 'mixed', null, undefined];
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -373,7 +381,10 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 function checkGroups(results: ResultsFile, path: string): void {
   const fail = (where: string, what: string, value: unknown): never => {
     // Names and values are the file's: escape what JSON leaves raw (DEL, C1) before it reaches a terminal.
-    const shown = `${where} should be ${what}, not ${JSON.stringify(value)?.slice(0, 40)}`.replace(/[\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const shown = `${where} should be ${what}, not ${JSON.stringify(value)?.slice(0, 40)}`.replace(
+      /[\u007f-\u009f]/g,
+      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
     throw new ResultsFileError(`cannot compare '${path}': ${shown} - pass the results.json that bench run wrote`);
   };
   results.groups.forEach((g, i) => {

@@ -31,9 +31,14 @@ export function formatComparisonText(c: Comparison): string {
   for (const group of c.matched) if (group.data_path_note) lines.push(`${printable(group.label)}: ${group.data_path_note}`);
   lines.push(c.summary_text);
   if (c.outcome !== 'nothing_compared') {
-    lines.push(`A regression is a change beyond ${c.threshold_text} and the floor, in the worse direction, with the 95% confidence intervals of base and new apart.`);
+    lines.push(
+      `A regression is a change beyond ${c.threshold_text} and the floor, in the worse direction, with the 95% confidence intervals of base and new apart.`,
+    );
   }
-  for (const [title, list] of [['Only in base', c.only_in_base], ['Only in new', c.only_in_new]] as const) {
+  for (const [title, list] of [
+    ['Only in base', c.only_in_base],
+    ['Only in new', c.only_in_new],
+  ] as const) {
     if (list.length === 0) continue;
     lines.push(`${title}:`);
     for (const g of list) lines.push(`  ${printable(g.label)}: ${g.test} to ${printable(g.peer)}, ${printable(g.params_text)}`);
@@ -47,4 +52,3 @@ function figuresText(c: Comparison): string {
   if (c.figures === 'all') return 'all';
   return c.figures.map((f) => printable(f)).join(', ');
 }
-

@@ -24,7 +24,10 @@ export function renderCsv(results: ResultsFile): string {
     { header: 'to', value: (r) => peerText(r) },
     { header: 'data_path client', value: (r) => r.client?.data_path ?? null },
     { header: 'data_path server', value: (r) => r.server?.data_path ?? null },
-    ...paramNames.map((name) => ({ header: `${name}${paramUnit(name)}`, value: (r: RunObject) => (r.params as unknown as Record<string, unknown>)[name] as string | number | boolean | undefined })),
+    ...paramNames.map((name) => ({
+      header: `${name}${paramUnit(name)}`,
+      value: (r: RunObject) => (r.params as unknown as Record<string, unknown>)[name] as string | number | boolean | undefined,
+    })),
     ...figureNames.map((name) => {
       const unit = figureInfo(name).unit;
       return {

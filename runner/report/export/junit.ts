@@ -39,8 +39,12 @@ export function renderJunit(results: ResultsFile): string {
       errors++;
       const first = failed[0].error;
       const message = `${failed.length} of ${runs.length} repeat${runs.length === 1 ? '' : 's'} failed: ${first?.message ?? 'no error recorded'}`;
-      const detail = failed.map((r) => `repeat ${(r.repeat_index ?? 0) + 1}: ${r.error?.code ?? 'failed'}: ${r.error?.message ?? ''}`).join('\n');
-      cases.push(`${head}>\n      <error type="${attr(first?.code ?? 'run_failed')}" message="${attr(message)}">${text(detail)}</error>\n    </testcase>`);
+      const detail = failed
+        .map((r) => `repeat ${(r.repeat_index ?? 0) + 1}: ${r.error?.code ?? 'failed'}: ${r.error?.message ?? ''}`)
+        .join('\n');
+      cases.push(
+        `${head}>\n      <error type="${attr(first?.code ?? 'run_failed')}" message="${attr(message)}">${text(detail)}</error>\n    </testcase>`,
+      );
     } else if (interrupted.length > 0) {
       skipped++;
       cases.push(`${head}>\n      <skipped/>\n    </testcase>`);

@@ -31,10 +31,25 @@ interface FigureMetric {
 /** The catalogued figures as metrics; latency_us.* become the histogram below. */
 const FIGURE_METRICS: Readonly<Record<string, FigureMetric>> = {
   // Prometheus' base unit for data is the byte (promtool refuses bits): 1 Mbit/s is 125,000 bytes per second.
-  throughput_mbps: { name: 'bench_throughput_bytes_per_second', help: 'Bytes the receiver got per second of its measured time.', unit: 'bytes_per_second', scale: 1e6 / 8 },
-  sender_mbps: { name: 'bench_sender_throughput_bytes_per_second', help: 'Bytes the sender handed to its kernel per second.', unit: 'bytes_per_second', scale: 1e6 / 8 },
+  throughput_mbps: {
+    name: 'bench_throughput_bytes_per_second',
+    help: 'Bytes the receiver got per second of its measured time.',
+    unit: 'bytes_per_second',
+    scale: 1e6 / 8,
+  },
+  sender_mbps: {
+    name: 'bench_sender_throughput_bytes_per_second',
+    help: 'Bytes the sender handed to its kernel per second.',
+    unit: 'bytes_per_second',
+    scale: 1e6 / 8,
+  },
   transactions_per_sec: { name: 'bench_transactions_per_second', help: 'Request-response transactions completed per second.', scale: 1 },
-  loss_percent: { name: 'bench_loss_ratio', help: 'Datagrams (or RR requests) sent and never received, as a fraction of those sent.', unit: 'ratio', scale: 0.01 },
+  loss_percent: {
+    name: 'bench_loss_ratio',
+    help: 'Datagrams (or RR requests) sent and never received, as a fraction of those sent.',
+    unit: 'ratio',
+    scale: 0.01,
+  },
   jitter_ms: { name: 'bench_jitter_seconds', help: 'RFC 3550 interarrival jitter at the receiver.', unit: 'seconds', scale: 1e-3 },
   bytes_sent: { name: 'bench_sent_bytes', help: 'Bytes the sender sent after the omitted period.', unit: 'bytes', scale: 1 },
   bytes_received: { name: 'bench_received_bytes', help: 'Bytes the receiver got after the omitted period.', unit: 'bytes', scale: 1 },
