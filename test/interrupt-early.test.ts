@@ -18,7 +18,7 @@ import { CLI } from './helpers/cli.js';
  */
 const DATA_PATHS = { native: { BENCH_DATA_PATH: '' }, js: { BENCH_DATA_PATH: 'js' } } as const;
 /** Few enough at once that two shared cores still run them all. */
-const BATCH = 4;
+const AT_ONCE = 4;
 
 const work = mkdtempSync(join(tmpdir(), 'bench-interrupt-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -65,9 +65,17 @@ function interruptAt(args: string[], env: NodeJS.ProcessEnv, anchor: RegExp, off
   });
 }
 
-async function inBatches<T>(offsets: number[], one: (offsetMs: number) => Promise<T>): Promise<T[]> {
-  const all: T[] = [];
-  for (let i = 0; i < offsets.length; i += BATCH) all.push(...(await Promise.all(offsets.slice(i, i + BATCH).map(one))));
+/** Each offset in turn, AT_ONCE at a time: the next starts as soon as any one ends, not when a whole batch has. */
+async function eachAtMost<T>(offsets: number[], one: (offsetMs: number) => Promise<T>): Promise<T[]> {
+  const all: T[] = new Array(offsets.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < offsets.length) {
+      const i = next++;
+      all[i] = await one(offsets[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: AT_ONCE }, lane));
   return all;
 }
 
@@ -97,7 +105,7 @@ function assertInterruptedRun(run: RunObject, dataPath: keyof typeof DATA_PATHS,
 
 for (const dataPath of ['native', 'js'] as const) {
   test(`Ctrl-C 0 to 1000 ms into bench test (${dataPath} data path): exit 130, the run reported, no crash`, async () => {
-    const results = await inBatches(offsets(50), (offsetMs) =>
+    const results = await eachAtMost(offsets(50), (offsetMs) =>
       interruptAt(['test', 'TCP_STREAM', '--duration', '2s'], DATA_PATHS[dataPath], /^bench TCP_STREAM with /m, offsetMs),
     );
     for (const r of results) {
@@ -117,7 +125,7 @@ for (const dataPath of ['native', 'js'] as const) {
   test(`Ctrl-C 0 to 1000 ms into bench run (${dataPath} data path): exit 130, the run in results.jsonl and results.json, both reports`, async () => {
     const scenario = join(work, `interrupt-${dataPath}.yaml`);
     writeFileSync(scenario, 'name: interrupt\nruns:\n  - { test: TCP_STREAM, duration: 2s }\n  - { test: TCP_RR, duration: 2s }\n');
-    const results = await inBatches(offsets(100), (offsetMs) => {
+    const results = await eachAtMost(offsets(100), (offsetMs) => {
       const out = join(work, `${dataPath}-${offsetMs}`);
       // "[1/2] ...:" is printed as the first run begins.
       return interruptAt(['run', scenario, '--out', out], DATA_PATHS[dataPath], /^\[1\/2\] /m, offsetMs).then((r) => ({ ...r, out }));
