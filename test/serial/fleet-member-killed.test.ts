@@ -135,10 +135,22 @@ describe('a mesh member killed mid-mesh', { skip }, () => {
         `${run.label} ${run.started_at} ${run.status} ${run.error ? `${run.error.code} ${run.error.message}` : (run.summary as { throughput_mbps: number }).throughput_mbps}`,
       );
     t.diagnostic(`killed at: ${killedAt}`);
+    // The run it died in fails as the data or the control connection went first; the later ones are refused.
+    const killedIn = runs.find(
+      (r) =>
+        r.label?.includes(VICTIM) &&
+        Date.parse(r.started_at) === Math.min(...runs.filter((v) => v.label?.includes(VICTIM)).map((v) => Date.parse(v.started_at))),
+    );
+    const named = `peer ${VICTIM} (${victimAddress})`;
+    const refused = `cannot reach ${named}: connection refused - is 'bench serve' running there?`;
     for (const run of runs) {
       if (run.label?.includes(VICTIM)) {
         assert.equal(run.status, 'failed', `${run.label} with the dead host`);
-        assert.ok(run.error?.message.includes(victimAddress), `${run.label}: the error names ${victimAddress}: ${run.error?.message}`);
+        const [from] = run.label.replace('TCP_STREAM ', '').split('->');
+        // Towards the dead host, its from server saw the failure and says so; from it, the orchestrator did.
+        const seenBy = from === VICTIM ? '' : `peer ${from} (${rack.hosts[Number(from.slice(1))].address}:${PORT}) reports: `;
+        if (run === killedIn) assert.ok(run.error?.message.startsWith(`${seenBy}${named}`), `${run.label}: ${run.error?.message}`);
+        else assert.equal(run.error?.message, `${seenBy}${refused}`, run.label);
       } else {
         assert.equal(run.status, 'ok', `${run.label}: ${run.error?.message}`);
         const mbps = (run.summary as { throughput_mbps: number }).throughput_mbps;
