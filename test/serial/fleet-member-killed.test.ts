@@ -11,7 +11,7 @@ import { BENCH_CLI, benchCliMissing } from '../netns/bench-cli.js';
 import { BridgeTestbed } from '../netns/bridge-testbed.js';
 import { waitForListening } from '../netns/host.js';
 import type { RunningProcess } from '../netns/processes.js';
-import { testbedAvailable } from '../netns/testbed-available.js';
+import { missingTools, testbedAvailable } from '../netns/testbed-available.js';
 
 /**
  * A mesh of four hosts (namespaces on a bridge, each running `bench serve
@@ -20,12 +20,16 @@ import { testbedAvailable } from '../netns/testbed-available.js';
  * the first interval of a run involving it. The mesh goes on: every run with
  * the dead host fails naming it, every other pair is measured, the results
  * hold every ordered pair once, the report renders, and bench exits 1.
+ * And a DNS group one of whose records points at an address where no server
+ * listens: the mesh goes on, that address's runs fail naming it.
  */
 const skip = testbedAvailable() ?? benchCliMissing();
 const PORT = 7575;
 /** Its own /24, apart from the other rack tests' 10.78.x. */
 const SUBNET = '10.96.7';
 const VICTIM = 'h2';
+/** A DNS name for the group, answered by dnsmasq inside the rack. */
+const GROUP_NAME = 'bench-peers.killed.test';
 const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-killed-'));
 const tokenFile = join(dir, 'token');
 writeFileSync(tokenFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
@@ -41,8 +45,9 @@ describe('a mesh member killed mid-mesh', { skip }, () => {
   const servers: RunningProcess[] = [];
 
   before(async () => {
-    rack = await BridgeTestbed.create({ hosts: 4, subnet: SUBNET });
-    for (const [i, host] of rack.hosts.entries()) {
+    // Host 4 runs no server: an address in the rack where nothing listens.
+    rack = await BridgeTestbed.create({ hosts: 5, subnet: SUBNET });
+    for (const [i, host] of rack.hosts.slice(0, 4).entries()) {
       const server = rack.start(host, [
         process.execPath,
         BENCH_CLI,
@@ -183,4 +188,82 @@ describe('a mesh member killed mid-mesh', { skip }, () => {
       { runs: 12, ok: 6, failed: 6, exit_code: 1 },
     );
   });
+
+  test("a DNS group with a record where no server listens: that address's runs fail naming it, the mesh goes on, exit 1", {
+    timeout: 300_000,
+    skip: missingTools(['dnsmasq']),
+  }, async () => {
+    // h0, h1, h3 and host 4, which never ran a server (h2 is left out: the test before killed it).
+    const [h0, h1, , h3, empty] = rack.hosts;
+    const members = [h0, h1, h3, empty];
+    const dns = rack.start(h0, [
+      'dnsmasq',
+      '--no-daemon',
+      '--no-resolv',
+      '--no-hosts',
+      '--bind-interfaces',
+      `--listen-address=${h0.address}`,
+      '--port=53',
+      '--local=/killed.test/',
+      ...members.flatMap((h) => ['--host-record', `${GROUP_NAME},${h.address}`]),
+    ]);
+    await waitForListening(h0, 'udp', 53, dns);
+    rack.resolvConf(h0, h0.address);
+    const file = join(dir, 'dns-mesh.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: dns-with-a-hole',
+        'peers:',
+        `  rack: { dns: ${GROUP_NAME}, port: ${PORT}, token_file: token }`,
+        'runs:',
+        '  - { test: TCP_RR, mesh: rack, duration: 1s, parallel: disjoint }',
+        'report: { formats: [md] }',
+      ].join('\n'),
+    );
+    const out = join(dir, 'out-dns');
+    // The orchestrator runs in h0, whose resolver asks the dnsmasq above.
+    const r = await rack.run(h0, [process.execPath, BENCH_CLI, 'run', file, '--out', out, ...(await keepGoing())], {
+      timeoutMs: 240_000,
+      check: false,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const hole = `${empty.address}:${PORT}`;
+    assert.match(
+      r.stderr,
+      new RegExp(`resolves to 4 hosts: .*\\(no answer from ${empty.address.replace(/\./g, '\\.')}: their runs will fail\\)`),
+    );
+    const runs = readFileSync(join(out, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RunObject);
+    assert.equal(runs.length, 12);
+    const name = (h: (typeof members)[number]) => (h === empty ? empty.address : `h${rack.hosts.indexOf(h)}`);
+    const refused = `cannot reach peer ${hole}: connection refused - is 'bench serve' running there?`;
+    const expected = members.flatMap((a) =>
+      members
+        .filter((b) => b !== a)
+        .map((b) => {
+          const label = `TCP_RR ${name(a)}->${name(b)}`;
+          if (a === empty) return [label, 'failed', refused];
+          if (b === empty) return [label, 'failed', `peer ${name(a)} (${a.address}:${PORT}) reports: ${refused}`];
+          return [label, 'ok', undefined];
+        }),
+    );
+    assert.deepEqual(runs.map((run) => [run.label, run.status, run.error?.message]).sort(), expected.sort());
+    for (const run of runs.filter((r) => r.status === 'ok'))
+      assert.ok((run.summary as { transactions_per_sec: number }).transactions_per_sec > 0, `${run.label} measured`);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    assert.match(md, new RegExp(`^\\| ${hole.replace(/\./g, '\\.')} \\| - \\| failed \\| failed \\| failed \\|$`, 'm'));
+  });
 });
+
+/**
+ * A pre-flight check of every peer (another branch) stops a scenario with a
+ * dead member unless --keep-going: pass it where this bench has it.
+ */
+async function keepGoing(): Promise<string[]> {
+  const { runCli } = await import('../helpers/cli.js');
+  const help = await runCli(['run', '--help']);
+  return /--keep-going/.test(help.stdout + help.stderr) ? ['--keep-going'] : [];
+}
