@@ -23,8 +23,10 @@ test('schemas/control-messages.schema.json is a valid, strict JSON Schema with o
     'HELLO',
     'AUTH_RESPONSE',
     'TEST_REQUEST',
+    'REMOTE_TEST_REQUEST',
     'START',
     'STOP',
+    'BYE',
     'WELCOME',
     'AUTH_CHALLENGE',
     'QUEUED',
@@ -32,12 +34,29 @@ test('schemas/control-messages.schema.json is a valid, strict JSON Schema with o
     'ATTACHED',
     'INTERVAL',
     'RESULT',
+    'REMOTE_INTERVAL',
+    'REMOTE_RESULT',
     'ERROR',
   ];
   for (const type of types) {
     assert.equal(schema.$defs[type]?.properties?.type?.const, type, `$defs/${type} declares its type`);
     assert.ok(ajv.getSchema(`${schema.$id}#/$defs/${type}`), `$defs/${type} compiles`);
   }
+});
+
+test('BYE is a client message of its own, checked like the others, and no server message', () => {
+  assert.deepEqual(parseClientMessage(Buffer.from('{"type":"BYE"}')), { type: 'BYE' });
+  // A later bench may say why it leaves; this one reads the BYE alone.
+  assert.deepEqual(parseClientMessage(Buffer.from('{"type":"BYE","reason":"probe"}')), { type: 'BYE' });
+  const crowded = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, i]));
+  assert.throws(() => parseClientMessage(Buffer.from(JSON.stringify({ type: 'BYE', ...crowded }))), {
+    code: 'E_PROTOCOL',
+    message: 'BYE message with more than 32 fields',
+  });
+  assert.throws(() => parseServerMessage(Buffer.from('{"type":"BYE"}')), {
+    code: 'E_PROTOCOL',
+    message: 'unknown control message type "BYE"',
+  });
 });
 
 test('a message may carry fields a later bench adds, up to a bound, and no more', () => {

@@ -348,9 +348,17 @@ test('bench run: a mesh with a member no server answers: its runs fail with thei
     [
       ['TCP_RR lab-a->lab-b', 'ok', undefined],
       // Towards lab-x, the from server says it could not reach it; from lab-x, the orchestrator does.
-      ['TCP_RR lab-a->lab-x', 'failed', `cannot reach peer 127.0.0.1:${gone}: connection refused - is 'bench serve' running there?`],
+      [
+        'TCP_RR lab-a->lab-x',
+        'failed',
+        `peer lab-a (127.0.0.1:${labA.port}) reports: cannot reach peer lab-x (127.0.0.1:${gone}): connection refused - is 'bench serve' running there?`,
+      ],
       ['TCP_RR lab-b->lab-a', 'ok', undefined],
-      ['TCP_RR lab-b->lab-x', 'failed', `cannot reach peer 127.0.0.1:${gone}: connection refused - is 'bench serve' running there?`],
+      [
+        'TCP_RR lab-b->lab-x',
+        'failed',
+        `peer lab-b (127.0.0.1:${labB.port}) reports: cannot reach peer lab-x (127.0.0.1:${gone}): connection refused - is 'bench serve' running there?`,
+      ],
       [
         'TCP_RR lab-x->lab-a',
         'failed',

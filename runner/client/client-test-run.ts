@@ -31,6 +31,8 @@ export interface ClientTestOptions {
   onEvent?: (event: RunEvent) => void;
   wait_s?: number;
   auth?: ClientAuth | null;
+  /** Hears the name the server reported in its WELCOME, before anything can fail after it. */
+  onServerName?: (name: string) => void;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       'waiting for the server to answer HELLO',
     );
     if (welcome.type !== 'WELCOME') throw unexpected(welcome, 'WELCOME');
+    options.onServerName?.(welcome.hostname);
     const rttMs = performance.now() - helloSentAt;
     if (welcome.auth_required) {
       if (!options.auth) throw new AuthError(`${conn.peerName} requires a token: pass --token-file (token_file on a scenario peer)`);

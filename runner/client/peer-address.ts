@@ -22,5 +22,6 @@ function parsePort(port: string | undefined, input: string): number {
 
 export function formatPeer(peer: { host: string; port: number; name?: string }): string {
   const address = peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
-  return peer.name ? `${peer.name} (${address})` : address;
+  // A DNS group member that did not answer is named by its address: "10.0.0.5 (10.0.0.5:7575)" says nothing more.
+  return peer.name && peer.name !== peer.host ? `${peer.name} (${address})` : address;
 }

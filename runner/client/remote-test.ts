@@ -72,6 +72,7 @@ export async function runRemoteTest(options: RemoteTestOptions): Promise<RunObje
           const remote = checkedRun(conn, m.run);
           return {
             ...remote,
+            ...(remote.status === 'failed' && remote.error ? { error: seenByFrom(conn, to, remote.error) } : {}),
             id: run.id,
             peer: { host: to.host, port: to.port, embedded: false },
             from: run.from,
@@ -91,6 +92,20 @@ export async function runRemoteTest(options: RemoteTestOptions): Promise<RunObje
   } finally {
     conn?.destroy();
   }
+}
+
+/**
+ * A failure the from server met while it ran the test says so, and names the
+ * `to` peer as the scenario does: "cannot reach peer 10.0.0.3:7575" alone
+ * reads as if this host could not reach it, and in a mesh the address is not
+ * the name the user wrote.
+ */
+function seenByFrom(conn: ClientControl, to: PeerAddress, error: { code: string; message: string }): { code: string; message: string } {
+  // An interruption is the orchestrator's own doing, said the same way for every run.
+  if (error.code === 'E_INTERRUPTED') return error;
+  const bare = `peer ${formatPeer({ host: to.host, port: to.port })}`;
+  const named = to.name ? error.message.split(bare).join(`peer ${formatPeer(to)}`) : error.message;
+  return { code: error.code, message: `${conn.peerName} reports: ${named}` };
 }
 
 async function nextOrError(conn: ClientControl, timeoutMs: number, phase: string): Promise<ServerMessage> {

@@ -15,12 +15,24 @@ export async function runTest(options: RunTestOptions & { peer: PeerAddress }): 
   const { params, peer } = options;
   const startedAt = new Date().toISOString();
   const run = unmeasuredRun(params, peer, startedAt);
+  // A server that dies mid-test has still told its name: a mesh's report names it, not its address.
+  const named = (name: string): void => {
+    run.to = { host: peer.host, port: peer.port, name: name.slice(0, 253) };
+  };
   try {
     useDataPath(options.data_path);
     const auth = await loadClientAuth(peer);
-    const outcome = await runClientTest({ peer, params, signal: options.signal, onEvent: options.onEvent, wait_s: options.wait_s, auth });
+    const outcome = await runClientTest({
+      peer,
+      params,
+      signal: options.signal,
+      onEvent: options.onEvent,
+      wait_s: options.wait_s,
+      auth,
+      onServerName: named,
+    });
     fillFigures(run, outcome);
-    run.to = { host: peer.host, port: peer.port, name: outcome.server_name.slice(0, 253) };
+    named(outcome.server_name);
   } catch (err) {
     markFailed(run, asBenchError(err), options.signal);
   }

@@ -24,6 +24,11 @@ import type { TestParams } from '../core/test-params.js';
  * and reports it, so an orchestrator can measure between any two hosts:
  *   client REMOTE_TEST_REQUEST → server QUEUED* then REMOTE_INTERVAL* then REMOTE_RESULT | ERROR
  *   client STOP (optional)     → the server stops the test early and reports what ran
+ *
+ * Or a client that only probes the server (reachability, version, name, auth)
+ * and wants no test says so at any point of the handshake, instead of hanging
+ * up, and the server closes without counting or logging a failed test:
+ *   client BYE                 → the server closes the connection
  */
 export const PROTOCOL_VERSION = 1;
 /** No legitimate control message comes near this; a claim beyond it is hostile or foreign. */
@@ -79,7 +84,9 @@ export type ClientMessage =
   | { type: 'TEST_REQUEST'; params: TestParams }
   | { type: 'REMOTE_TEST_REQUEST'; params: TestParams; to: RemoteTarget }
   | { type: 'START' }
-  | { type: 'STOP' };
+  | { type: 'STOP' }
+  /** The client is done after the handshake and wants no test: a probe, not a failure. */
+  | { type: 'BYE' };
 
 /** Where a remote test goes: another bench server, which must complete its own handshake before any data. */
 export interface RemoteTarget {
@@ -102,7 +109,15 @@ export type ServerMessage =
 
 export type ControlMessage = ClientMessage | ServerMessage;
 
-const CLIENT_TYPES: ReadonlySet<string> = new Set(['HELLO', 'AUTH_RESPONSE', 'TEST_REQUEST', 'REMOTE_TEST_REQUEST', 'START', 'STOP']);
+const CLIENT_TYPES: ReadonlySet<string> = new Set([
+  'HELLO',
+  'AUTH_RESPONSE',
+  'TEST_REQUEST',
+  'REMOTE_TEST_REQUEST',
+  'START',
+  'STOP',
+  'BYE',
+]);
 const SERVER_TYPES: ReadonlySet<string> = new Set([
   'WELCOME',
   'AUTH_CHALLENGE',
@@ -138,6 +153,7 @@ export function parseClientMessage(frame: Buffer): ClientMessage {
       return { type: 'REMOTE_TEST_REQUEST', params: checkParams(value.params), to: value.to as RemoteTarget };
     case 'START':
     case 'STOP':
+    case 'BYE':
       return { type: value.type };
   }
   return value as ClientMessage;

@@ -8,6 +8,7 @@ import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../core/defaults.js';
 import {
   type BenchError,
   ListenError,
+  PeerClosedError,
   PeerTimeoutError,
   ProtocolError,
   RefusedError,
@@ -110,10 +111,39 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     const handshakeMs = Math.min(handshakeLimits.timeout_s, options.timeout_s) * 1000;
     const handshakeEnds = performance.now() + handshakeMs;
     let phase = 'waiting for HELLO';
-    const handshakeNext = (): ReturnType<ServerControl['next']> => conn.next(Math.max(1, handshakeEnds - performance.now()), phase);
     let ticket: ReturnType<TestQueue['enter']> | null = null;
     let keepAlive: NodeJS.Timeout | null = null;
     let test = '-';
+    // A probe (reachability, version, name, auth) says BYE where it would go on with the handshake: it
+    // asked for nothing, so nothing failed. The BYE is taken as it arrives and ends the read under way, or
+    // the next one: what the client said before it in the same segment (HELLO) is still answered first.
+    let saidBye = false;
+    let closedOnBye = false;
+    let heardBye: () => void = () => {};
+    const bye = new Promise<never>((_, reject) => {
+      heardBye = () => reject(new PeerClosedError(`${conn.peerName} said BYE`));
+    });
+    bye.catch(() => {});
+    conn.intercept((m) => {
+      if (m.type !== 'BYE') return false;
+      saidBye = true;
+      heardBye();
+      return true;
+    });
+    const handshakeRead = async <T>(read: () => Promise<T>): Promise<T> => {
+      try {
+        // Already heard: the BYE came behind what the last read took.
+        return await (saidBye ? bye : Promise.race([read(), bye]));
+      } catch (err) {
+        if (saidBye) {
+          closedOnBye = true;
+          conn.destroy();
+        }
+        throw err;
+      }
+    };
+    const handshakeNext = (): ReturnType<ServerControl['next']> =>
+      handshakeRead(() => conn.next(Math.max(1, handshakeEnds - performance.now()), phase));
     try {
       let request: ClientMessage;
       try {
@@ -134,7 +164,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
           remote: Boolean(options.remote),
         });
         phase = 'waiting for the answer to the token challenge';
-        if (options.auth) await options.auth.verify(conn, Math.max(1, handshakeEnds - performance.now()));
+        const auth = options.auth;
+        if (auth) await handshakeRead(() => auth.verify(conn, Math.max(1, handshakeEnds - performance.now())));
 
         phase = 'waiting for TEST_REQUEST';
         request = await handshakeNext();
@@ -148,6 +179,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         }
         throw err;
       }
+      // Past the handshake a BYE is out of order, like any other message the test does not expect.
+      conn.intercept(null);
       guard.leave(conn.socket);
       if (request.type === 'REMOTE_TEST_REQUEST' && !options.remote) {
         throw new RefusedError(`${name} does not run tests for others: start it with bench serve --allow-remote --token-file FILE`);
@@ -194,6 +227,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       });
       conn.close();
     } catch (err) {
+      if (closedOnBye) return;
       const e = asBenchError(err);
       if (test !== '-') served++;
       // Connections closed to make room are counted in the guard's summary line instead.
