@@ -73,7 +73,7 @@ testCommand
 
 cli
   .command('run <file>', 'Run every run of a scenario file, one after another')
-  .option('--out <dir>', 'Results folder (default: results/<name>-<UTC timestamp>)')
+  .option('-o, --output, --out <dir>', 'Results folder; it must hold no bench output yet (default: results/<name>-<UTC timestamp>)')
   .option('--quiet', 'No progress output')
   .option('--json', 'Print the final results JSON on stdout and nothing else there')
   .option('--json-stream', 'Print JSON Lines events on stdout as they happen: run_start, interval, run_end, scenario_end (docs/exports.md)')
@@ -84,6 +84,7 @@ cli
   )
   .option('--set <key=value>', 'Override a default for every run (repeatable)')
   .option('--note <text>', 'A note stored with the results')
+  .option('--keep-going', 'Run even when a peer fails the check made before the first run; the runs that need it are recorded as failed')
   .option('--no-color', 'No colour in output')
   .example('bench run scenarios/quickstart.yaml --set duration=1s')
   .action((file, options) =>
