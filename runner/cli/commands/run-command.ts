@@ -15,7 +15,7 @@ import { RUN_EXIT, scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
 import { printable } from '../../core/terminal-text.js';
 import { useColor } from '../color.js';
-import { terminalWidth } from '../terminal-width.js';
+import { terminalWidth, wrapLines } from '../terminal-width.js';
 import { type Palette, palette } from '../scenario-output/palette.js';
 import { checkingLine, failedCountText, failedPeerLines } from '../scenario-output/peer-check-lines.js';
 import { checkPeers, peersToCheck } from '../../scenario/peer-check.js';
@@ -72,7 +72,9 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   const live = process.stderr.isTTY === true && process.env.TERM !== 'dumb';
   const progress = options.quiet ? undefined : new ScenarioProgress(process.stderr, live, progressColours, runs);
 
-  if (!options.quiet) process.stderr.write(`${printable(loaded.spec.name)}: ${planHeadline(groups, runs)}\n`);
+  // Wrapped to the terminal, as the lines after it are: a terminal's own fold cuts a word in two.
+  const stderrWidth = terminalWidth(process.stderr);
+  if (!options.quiet) process.stderr.write(`${wrapLines(`${printable(loaded.spec.name)}: ${planHeadline(groups, runs)}`, stderrWidth)}\n`);
   // Every peer is checked before the results folder exists: a dead one stops the scenario before anything is measured.
   await checkPlanPeers(runs, { quiet: options.quiet === true, keepGoing: options.keepGoing === true, colours: progressColours });
 
@@ -93,7 +95,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   try {
     dir = await createResultsFolder(options.out, loaded.spec.name, startedAt);
     const log = await RunLog.open(dir);
-    if (!options.quiet) process.stderr.write(`Results go to ${printable(dir)}\n`);
+    if (!options.quiet) process.stderr.write(`${wrapLines(`Results go to ${printable(dir)}`, stderrWidth)}\n`);
     try {
       const { runTestOrEmbedded: runTest } = await import('../local-run.js');
       const { runRemoteTest } = await import('../../client/remote-test.js');
