@@ -168,9 +168,8 @@ async function checkPlanPeers(runs: readonly PlannedRun[], how: { quiet: boolean
   if (outcomes.every((o) => o.ok)) return;
   const failures = failedPeerLines(outcomes, how.colours, width);
   if (how.keepGoing) {
-    process.stderr.write(
-      `${[`${how.colours.yellow('warning')}: ${failedCountText(outcomes)}; going on (--keep-going): the runs that need ${failures.length === 1 ? 'it' : 'them'} will fail`, ...failures].join('\n')}\n`,
-    );
+    const warning = `${how.colours.yellow('warning')}: ${failedCountText(outcomes)}; going on (--keep-going): the runs that need ${failures.length === 1 ? 'it' : 'them'} will fail`;
+    process.stderr.write(`${[wrapLines(warning, width), ...failures].join('\n')}\n`);
     return;
   }
   const first = outcomes.find((o) => !o.ok);
@@ -179,7 +178,11 @@ async function checkPlanPeers(runs: readonly PlannedRun[], how: { quiet: boolean
     [
       `${failedCountText(outcomes)}, so nothing was measured:`,
       ...failedPeerLines(outcomes, palette(false), width),
-      'Fix what each line says, or pass --keep-going to run anyway (the runs that need a failed peer are recorded as failed)',
+      wrapLines(
+        'Fix what each line says, or pass --keep-going to run anyway (the runs that need a failed peer are recorded as failed)',
+        width,
+        '',
+      ),
     ].join('\n'),
   );
 }
