@@ -83,7 +83,8 @@ test('scenario names, labels and peer names with escape sequences are printed as
     assert.match(validated.stdout, /lbl\\x1b\[2J\\x9b/);
     assertNoControls(validated.stdout + validated.stderr, 'bench validate output');
 
-    const ran = await runCli(['run', file, '--out', join(dir, 'out')]);
+    // --keep-going, so that the run against the dead peer is made, and its label printed with its failure.
+    const ran = await runCli(['run', file, '--out', join(dir, 'out'), '--keep-going']);
     assert.equal(ran.code, 1, ran.stderr);
     assert.match(ran.stdout + ran.stderr, /lbl\\x1b\[2J\\x9b: E_PEER_UNREACHABLE/);
     assertNoControls(ran.stdout, 'bench run stdout');

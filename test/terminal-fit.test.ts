@@ -159,3 +159,36 @@ test("the width to fit: a terminal's own, 80 when it reports none; not a termina
     '  end',
   ]);
 });
+
+// Issue 16 screenshots: at 70 columns a finished run's line broke between a number and its unit ("ok  99.89" / "Mbit/s").
+test('a finished run wrapped on a narrow terminal keeps each number beside its unit', async () => {
+  const { ScenarioProgress } = await import('../runner/cli/scenario-output/progress-line.js');
+  const written: string[] = [];
+  const progress = new ScenarioProgress({ write: (t: string) => written.push(t), columns: 30 }, true, plain, loaded.runs);
+  progress.runStarting(loaded.runs[0], 1, 6);
+  progress.runFinished(loaded.runs[0], streamRun(up, 0, 941.27));
+  // Broken at spaces only, `ok  941.3` fitted the third line and left `Mbit/s` alone on a fourth.
+  assert.equal(
+    written.at(-1),
+    ['[1/6]', '    uplink-through-the-lab-firewall-at-full-size', '    (repeat 1/3): ok', '    941.3 Mbit/s', ''].join('\n'),
+  );
+});
+
+test('bench run wraps its opening lines to the width (COLUMNS when stderr is no terminal), as it does every other line', async () => {
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { runCli } = await import('./helpers/cli.js');
+  const dir = await mkdtemp(join(tmpdir(), 'bench-fit-'));
+  try {
+    await writeFile(join(dir, 's.yaml'), 'name: a-scenario-with-a-rather-long-name\nruns:\n  - { test: TCP_RR, duration: 1s }\n');
+    const r = await runCli(['run', join(dir, 's.yaml'), '-o', join(dir, 'out')], { env: { COLUMNS: '40' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(
+      r.stderr.startsWith(`a-scenario-with-a-rather-long-name: 1\n  run, about 1s of measuring\nResults go to ${join(dir, 'out')}\n`),
+      r.stderr,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,8 +1,15 @@
-/** Whether to colour output: NO_COLOR, FORCE_COLOR, TERM=dumb and --no-color, in that spirit. */
-export function useColor(stream: NodeJS.WriteStream, flag?: boolean): boolean {
+/**
+ * Whether to colour output written to `stream`: the one decision every
+ * command makes, in this order: --no-color; NO_COLOR set and not empty
+ * (no-color.org); FORCE_COLOR, where 0 and false turn colour off and any
+ * other value on, as Node and supports-color read it; TERM=dumb; and then
+ * whether the stream is a terminal.
+ */
+export function useColor(stream: { isTTY?: boolean }, flag?: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
   if (flag === false) return false;
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
-  if (process.env.TERM === 'dumb') return false;
-  return Boolean(stream.isTTY);
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  if (env.TERM === 'dumb') return false;
+  return stream.isTTY === true;
 }

@@ -16,6 +16,8 @@ import { didYouMean } from '../scenario/did-you-mean.js';
  */
 const version = (JSON.parse(readFileSync(new URL('package.json', packageRoot), 'utf8')) as { version: string }).version;
 const cli = cac('bench');
+/** Every command that prints takes --no-color, so a script can pass it to any of them (runner/cli/color.ts says what else decides). */
+const NO_COLOR_HELP = 'No colour in output (also NO_COLOR=1; FORCE_COLOR=1 forces it)';
 
 // `bench test | head` closes our stdout early: that is the reader being done, not a failure.
 for (const stream of [process.stdout, process.stderr]) {
@@ -53,6 +55,7 @@ cli
   .option('--max-pending-per-address <n>', 'The same, per source address (default 32)')
   .option('--handshake-timeout <duration>', 'Time a new connection has to send HELLO, the token and its request (default 5s)')
   .option('--health-port <port>', 'Answer GET /healthz over HTTP on this port, outside the test queue (default: off)')
+  .option('--no-color', NO_COLOR_HELP)
   .example('bench serve --port 7575')
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
@@ -68,12 +71,13 @@ testCommand
   .option('--token-file <file>', 'Secret shared with a server started with --token-file')
   .option('--json', 'Print exactly one run object as JSON on stdout')
   .option('--json-stream', 'Print JSON Lines events on stdout as they happen: run_start, interval, run_end (docs/exports.md)')
+  .option('--no-color', NO_COLOR_HELP)
   .example('bench test TCP_STREAM --peer 10.0.0.2 --duration 30s --omit 2s')
   .action((test, options) => dispatch(options, () => import('./commands/test-command.js').then((m) => m.testCommand(test, options))));
 
 cli
   .command('run <file>', 'Run every run of a scenario file, one after another')
-  .option('--out <dir>', 'Results folder (default: results/<name>-<UTC timestamp>)')
+  .option('-o, --output, --out <dir>', 'Results folder; it must hold no bench output yet (default: results/<name>-<UTC timestamp>)')
   .option('--quiet', 'No progress output')
   .option('--json', 'Print the final results JSON on stdout and nothing else there')
   .option('--json-stream', 'Print JSON Lines events on stdout as they happen: run_start, interval, run_end, scenario_end (docs/exports.md)')
@@ -84,8 +88,10 @@ cli
   )
   .option('--set <key=value>', 'Override a default for every run (repeatable)')
   .option('--note <text>', 'A note stored with the results')
-  .option('--no-color', 'No colour in output')
+  .option('--keep-going', 'Run even when a peer fails the check made before the first run; the runs that need it are recorded as failed')
+  .option('--no-color', NO_COLOR_HELP)
   .example('bench run scenarios/quickstart.yaml --set duration=1s')
+  .example('bench run lab.yaml -o results/lab-baseline --keep-going')
   .action((file, options) =>
     dispatch(options, () => import('./commands/run-command.js').then((m) => m.runCommand(file, options)), ['set']),
   );
@@ -93,6 +99,7 @@ cli
 cli
   .command('validate <file>', 'Check a scenario file without running it')
   .option('--set <key=value>', 'Check with this override, as bench run --set would apply it (repeatable)')
+  .option('--no-color', NO_COLOR_HELP)
   .action((file, options) =>
     dispatch(options, () => import('./commands/validate-command.js').then((m) => m.validateCommand(file, options)), ['set']),
   );
@@ -103,6 +110,7 @@ cli
   .option('--template <file>', 'Your own Handlebars template (printed on stdout unless -o is given)')
   .option('-o, --output <file>', 'Where to write the report (default: report.<format> beside the results file)')
   .option('--force', 'Replace the report.<format> already beside the results file')
+  .option('--no-color', NO_COLOR_HELP)
   .example('bench report results/lab-20261125T010203Z/results.json --format md -o lab.md')
   .example('bench report results.json --template my-report.hbs > custom.txt')
   .example('bench report results/lab-20261125T010203Z/results.json --format junit -o junit.xml')
@@ -119,13 +127,17 @@ cli
     `A change no larger than this, in the figure's unit, is never flagged (repeatable; defaults: ${floorsText(DEFAULT_FLOORS)})`,
   )
   .option('--format <format>', 'text, md, html or json', { default: 'text' })
+  .option('--no-color', NO_COLOR_HELP)
   .example('bench compare before/results.json after/results.json --threshold 3%')
   .example('bench compare base.json new.json --figures throughput_mbps,latency_us.p99 --floor loss_percent=0.5 --format json')
   .action((base, next, options) =>
     dispatch(options, () => import('./commands/compare-command.js').then((m) => m.compareCommand(base, next, options)), ['floor']),
   );
 
-cli.help();
+// cac gives a --no-X option the default true, and shows it: `--no-color ... (default: true)` reads as colour off by default.
+cli.help((sections) =>
+  sections.map((section) => ({ ...section, body: section.body.replace(/^( +--no-[\w-]+ .*?) ?\(default: true\)$/gm, '$1') })),
+);
 cli.version(version);
 
 function dispatch(options: Record<string, unknown>, work: () => Promise<number>, repeatable: readonly string[] = []): void {
@@ -172,6 +184,21 @@ function joinNegativeValues(argv: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * `-o a --out b`: cac keeps the first and drops the second without a word
+ * (its parser folds aliases before it sees a repeat). An option given under
+ * two of its names is refused, as one given twice under one name is.
+ */
+function mixedAliases(options: ReadonlyArray<{ names: string[]; rawName: string }>, argv: readonly string[]): void {
+  const flagOf = (name: string): string => (name.length === 1 ? `-${name}` : `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  for (const option of options) {
+    if (option.names.length < 2) continue;
+    const flags = option.names.map(flagOf);
+    const given = new Set(argv.filter((a) => flags.some((f) => a === f || a.startsWith(`${f}=`))).map((a) => a.split('=')[0]));
+    if (given.size > 1) throw new UsageError(`${[...given].join(' and ')} are one option (${option.rawName}): give it once`);
+  }
+}
+
 /** cac's words for a mistyped option, with the nearest real one and the command's own help. */
 function usageFromCac(err: Error): UsageError {
   const name = cli.matchedCommandName ?? cli.args[0];
@@ -207,6 +234,7 @@ try {
         `bench ${cli.matchedCommand.name} takes ${declared} argument${declared === 1 ? '' : 's'}; '${cli.args[declared]}' is one too many - see bench ${cli.matchedCommand.name} --help`,
       );
     }
+    mixedAliases(cli.matchedCommand.options, process.argv.slice(2));
   }
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
     cli.outputHelp();

@@ -63,6 +63,11 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
     });
   }
 
+  /** Whether a next() is waiting: a message arriving now is the one it waits for, not one behind it. */
+  get awaiting(): boolean {
+    return this.waiter !== null;
+  }
+
   /** Messages for which `handler` returns true are consumed by it instead of queued. */
   intercept(handler: ((m: In) => boolean) | null): void {
     this.listener = handler;

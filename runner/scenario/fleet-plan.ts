@@ -101,7 +101,7 @@ export async function resolveDnsGroups(
     spec.groups.set(group.name, { ...group, members });
     const silent = named.filter((m) => !m.answered).map((m) => m.host);
     say(
-      `peer group ${group.name}: ${dns.name} resolves to ${members.length} hosts: ${members.join(', ')}${silent.length > 0 ? ` (no answer from ${silent.join(', ')}: their runs will fail)` : ''}`,
+      `peer group ${group.name}: ${dns.name} resolves to ${members.length} hosts: ${members.join(', ')}${silent.length > 0 ? ` (no answer from ${silent.join(', ')})` : ''}`,
     );
   }
   const plan = expandPlan(spec, loaded.overrides);

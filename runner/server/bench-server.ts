@@ -115,27 +115,31 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     let keepAlive: NodeJS.Timeout | null = null;
     let test = '-';
     // A probe (reachability, version, name, auth) says BYE where it would go on with the handshake: it
-    // asked for nothing, so nothing failed. The BYE is taken as it arrives and ends the read under way, or
-    // the next one: what the client said before it in the same segment (HELLO) is still answered first.
+    // asked for nothing, so nothing failed. A BYE in place of the message a read waits for ends that read;
+    // one behind a message already taken (a HELLO, a token answer in the same segment) waits until that
+    // message is dealt with, so a wrong token is still refused first: that refusal is the probe's verdict.
     let saidBye = false;
     let closedOnBye = false;
     let heardBye: () => void = () => {};
+    const byeError = new PeerClosedError(`${conn.peerName} said BYE`);
     const bye = new Promise<never>((_, reject) => {
-      heardBye = () => reject(new PeerClosedError(`${conn.peerName} said BYE`));
+      heardBye = () => reject(byeError);
     });
     bye.catch(() => {});
     conn.intercept((m) => {
       if (m.type !== 'BYE') return false;
       saidBye = true;
-      heardBye();
+      if (conn.awaiting) heardBye();
       return true;
     });
     const handshakeRead = async <T>(read: () => Promise<T>): Promise<T> => {
       try {
-        // Already heard: the BYE came behind what the last read took.
+        // Already heard: the BYE came behind what the last read took, and ends this read.
+        if (saidBye) heardBye();
         return await (saidBye ? bye : Promise.race([read(), bye]));
       } catch (err) {
-        if (saidBye) {
+        // Only the BYE itself closes quietly: a refusal of what came before it (a wrong token) is still sent.
+        if (err === byeError) {
           closedOnBye = true;
           conn.destroy();
         }

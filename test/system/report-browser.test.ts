@@ -133,6 +133,23 @@ test('report.html opens from file:// offline: no request, no error, every chart 
   }
 });
 
+// Issue 16 screenshots: at 1280px a group's eight-column figure table, in an equal grid column, was cut at "Bette".
+test("at 1280px every group's figure table shows whole, beside its first chart", async (t) => {
+  if (!browser) return t.skip(MISSING);
+  const dir = await tempDir('wide');
+  const [reportPath] = await writeReport(await readFixture('lab-baseline.json'), 'html', dir);
+  await visit(reportPath, 1280);
+  const tables = (await page.evaluate(`[...document.querySelectorAll('.group-figures')].map((w) => ({
+    cut: w.scrollWidth - w.clientWidth,
+    besideChart: w.nextElementSibling !== null && w.nextElementSibling.getBoundingClientRect().top === w.getBoundingClientRect().top,
+  }))`)) as Array<{ cut: number; besideChart: boolean }>;
+  assert.ok(tables.length > 0);
+  assert.deepEqual(
+    tables.filter((x) => x.cut > 0 || !x.besideChart),
+    [],
+  );
+});
+
 // Issue 16: an all-failed report showed a grey verdict box.
 test('a report where every run failed opens with a red verdict that says so and the first error', async (t) => {
   if (!browser) return t.skip(MISSING);

@@ -50,7 +50,7 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-test('a run against a dead peer is recorded failed, the next run still runs, and bench run exits 1', async () => {
+test('with --keep-going, a run against a dead peer is recorded failed, the next run still runs, and bench run exits 1', async () => {
   const port = await deadPort();
   const file = scenarioFile(
     'dead-peer',
@@ -67,7 +67,7 @@ test('a run against a dead peer is recorded failed, the next run still runs, and
     ].join('\n'),
   );
   const out = join(scratch, 'dead-peer-results');
-  const r = await runCli(['run', file, '--set', 'duration=1s', '--out', out], { env: { DEAD_PORT: String(port) } });
+  const r = await runCli(['run', file, '--set', 'duration=1s', '--out', out, '--keep-going'], { env: { DEAD_PORT: String(port) } });
   assert.equal(r.code, 1, r.stderr);
   const log = runLog(out);
   assert.deepEqual(

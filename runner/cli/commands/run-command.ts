@@ -6,7 +6,7 @@ import { loadScenario } from '../../scenario/load-scenario.js';
 import { filterGroups } from '../../scenario/only-filter.js';
 import { createResultsFolder, RunLog, writeResultsFile } from '../../scenario/results-folder.js';
 import { executeRuns, type ScenarioObserver } from '../../scenario/run-scenario.js';
-import { UsageError } from '../../core/errors.js';
+import { BenchError, type BenchErrorCode, UsageError } from '../../core/errors.js';
 import { JsonEventStream } from '../event-stream.js';
 import { MetricsPusher } from '../metrics-push.js';
 import { planRuns } from '../../scenario/expand-plan.js';
@@ -15,8 +15,11 @@ import { RUN_EXIT, scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
 import { printable } from '../../core/terminal-text.js';
 import { useColor } from '../color.js';
-import { terminalWidth } from '../terminal-width.js';
-import { palette } from '../scenario-output/palette.js';
+import { terminalWidth, wrapLines } from '../terminal-width.js';
+import { type Palette, palette } from '../scenario-output/palette.js';
+import { checkingLine, failedCountText, failedPeerLines } from '../scenario-output/peer-check-lines.js';
+import { checkPeers, peersToCheck } from '../../scenario/peer-check.js';
+import type { PlannedRun } from '../../scenario/scenario-model.js';
 import { renderFinalSummary } from '../scenario-output/final-summary.js';
 import { planHeadline } from '../scenario-output/plan-listing.js';
 import { ScenarioProgress } from '../scenario-output/progress-line.js';
@@ -33,6 +36,8 @@ export interface RunCommandOptions {
   note?: string | number;
   /** false with --no-color. */
   color?: boolean;
+  /** Run even when a peer fails the check before the first run; its runs are recorded as failed. */
+  keepGoing?: boolean;
 }
 
 /**
@@ -67,6 +72,12 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   const live = process.stderr.isTTY === true && process.env.TERM !== 'dumb';
   const progress = options.quiet ? undefined : new ScenarioProgress(process.stderr, live, progressColours, runs);
 
+  // Wrapped to the terminal, as the lines after it are: a terminal's own fold cuts a word in two.
+  const stderrWidth = terminalWidth(process.stderr);
+  if (!options.quiet) process.stderr.write(`${wrapLines(`${printable(loaded.spec.name)}: ${planHeadline(groups, runs)}`, stderrWidth)}\n`);
+  // Every peer is checked before the results folder exists: a dead one stops the scenario before anything is measured.
+  await checkPlanPeers(runs, { quiet: options.quiet === true, keepGoing: options.keepGoing === true, colours: progressColours });
+
   // From the moment the folder exists, Ctrl-C must end in a written results.json, never in a bare folder.
   const controller = new AbortController();
   let interrupts = 0;
@@ -84,9 +95,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   try {
     dir = await createResultsFolder(options.out, loaded.spec.name, startedAt);
     const log = await RunLog.open(dir);
-    if (!options.quiet) {
-      process.stderr.write(`${printable(loaded.spec.name)}: ${planHeadline(groups, runs)}\nResults go to ${printable(dir)}\n`);
-    }
+    if (!options.quiet) process.stderr.write(`${wrapLines(`Results go to ${printable(dir)}`, stderrWidth)}\n`);
     try {
       const { runTestOrEmbedded: runTest } = await import('../local-run.js');
       const { runRemoteTest } = await import('../../client/remote-test.js');
@@ -138,6 +147,49 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
     results: resultsPath,
   });
   return code;
+}
+
+/**
+ * Checks every peer the plan names, all at once, before the first run. A
+ * peer that fails stops the scenario (exit 1), each failure said with its
+ * error; with --keep-going, a warning, and the runs go ahead.
+ */
+async function checkPlanPeers(runs: readonly PlannedRun[], how: { quiet: boolean; keepGoing: boolean; colours: Palette }): Promise<void> {
+  const peers = peersToCheck(runs);
+  if (peers.length === 0) return;
+  const width = terminalWidth(process.stderr);
+  const say = (line: string): void => {
+    if (!how.quiet) process.stderr.write(`${line}\n`);
+  };
+  say(checkingLine(peers, width));
+  const { checkPeer } = await import('../../client/probe-peer.js');
+  // A silent peer gets a line saying what is awaited, rather than a terminal that says nothing for seconds.
+  const outcomes = await checkPeers(peers, checkPeer, (line) => say(`  ${printable(line)}`));
+  if (outcomes.every((o) => o.ok)) return;
+  const failures = failedPeerLines(outcomes, how.colours, width);
+  if (how.keepGoing) {
+    const warning = `${how.colours.yellow('warning')}: ${failedCountText(outcomes)}; going on (--keep-going): the runs that need ${failures.length === 1 ? 'it' : 'them'} will fail`;
+    process.stderr.write(`${[wrapLines(warning, width), ...failures].join('\n')}\n`);
+    return;
+  }
+  const first = outcomes.find((o) => !o.ok);
+  throw new BenchError(
+    first && !first.ok ? exitOneCode(first.error.code) : 'E_PEER_UNREACHABLE',
+    [
+      `${failedCountText(outcomes)}, so nothing was measured:`,
+      ...failedPeerLines(outcomes, palette(false), width),
+      wrapLines(
+        'Fix what each line says, or pass --keep-going to run anyway (the runs that need a failed peer are recorded as failed)',
+        width,
+        '',
+      ),
+    ].join('\n'),
+  );
+}
+
+/** The code of the stopping error: a peer's own, unless that would read as bad input (exit 2) rather than a failed scenario (exit 1). */
+function exitOneCode(code: BenchErrorCode): BenchErrorCode {
+  return code === 'E_USAGE' || code === 'E_UNIT' || code === 'E_SCENARIO' || code === 'E_INTERRUPTED' ? 'E_PEER_UNREACHABLE' : code;
 }
 
 /** Several observers as one: the progress display, the event stream and the metrics push each hear every run. */

@@ -3,7 +3,7 @@ import type { RunGroup } from '../../core/results-file.js';
 import type { RunObject } from '../../core/run-object.js';
 import { formatNumber, HEADLINE_FIGURES } from '../../core/figure-catalog.js';
 import type { PlannedGroup } from '../../scenario/scenario-model.js';
-import type { Palette } from './palette.js';
+import { greyBorders, type Palette, UNSTYLED_TABLE } from './palette.js';
 import { formatInterval } from './format-figure.js';
 import { printable } from '../../core/terminal-text.js';
 import { widestLine, wrapCell, wrapWords } from '../terminal-width.js';
@@ -111,11 +111,7 @@ function draw(rows: readonly GroupRow[], layout: Layout, labelWidth: number | un
     'right',
     ...(layout.betterColumn ? ['left' as const] : []),
   ];
-  const table = new Table({
-    head,
-    colAligns: aligns,
-    style: colours.enabled ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
-  });
+  const table = new Table({ head: head.map((h) => colours.cyan(h)), colAligns: aligns, ...UNSTYLED_TABLE });
   for (const row of rows) {
     const okText = row.allOk ? row.okText : colours.red(row.okText);
     const name = [
@@ -139,7 +135,7 @@ function draw(rows: readonly GroupRow[], layout: Layout, labelWidth: number | un
       ...(layout.betterColumn ? [row.figures.map((f) => f.better).join('\n')] : []),
     ]);
   }
-  return table.toString();
+  return greyBorders(table.toString(), colours);
 }
 
 /** `±2.6%`: the interval as a share of the mean, which is what a reader judges it by; `± 0.3` when the mean is 0. */

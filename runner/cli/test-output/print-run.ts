@@ -4,6 +4,7 @@ import type { IntervalRecord, RunObject } from '../../core/run-object.js';
 import type { TestName } from '../../core/test-params.js';
 import { visibleLength, widestLine, wrapCell, wrapLines } from '../terminal-width.js';
 import { summaryRows, summaryWarnings } from './format-figures.js';
+import { greyBorders, palette, UNSTYLED_TABLE } from '../scenario-output/palette.js';
 
 /** Live output of `bench test`: a line per interval, then the summary table. */
 export function intervalLine(test: TestName, record: IntervalRecord): string {
@@ -47,10 +48,11 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
 const HEAD = ['figure', 'value', 'unit'] as const;
 
 function draw(rows: ReadonlyArray<[string, string, string]>, color: boolean, unitWidth: number | undefined): string {
+  const colours = palette(color);
   const table = new Table({
-    head: [HEAD[0], HEAD[1], wrapCell('unit (who counts)', unitWidth).join('\n')],
-    style: color ? undefined : { head: [], border: [] },
+    head: [[HEAD[0]], [HEAD[1]], wrapCell('unit (who counts)', unitWidth)].map((lines) => lines.map((l) => colours.cyan(l)).join('\n')),
+    ...UNSTYLED_TABLE,
   });
   for (const [figure, value, unit] of rows) table.push([figure, value, wrapCell(unit, unitWidth).join('\n')]);
-  return table.toString();
+  return greyBorders(table.toString(), colours);
 }
