@@ -36,6 +36,8 @@ export interface FigureDef {
   integer: boolean;
   /** How the figure reads in a one-line summary, `{}` standing for its number. */
   inLine: string;
+  /** Present only in runs with this parameter set (the direction figures of bidir). */
+  onlyWith?: 'bidir';
 }
 
 const STREAM: readonly TestName[] = ['TCP_STREAM', 'UDP_STREAM'];
@@ -69,6 +71,33 @@ export const FIGURES: readonly FigureDef[] = [
     countedBy: 'receiver',
     integer: false,
     inLine: '{} Mbit/s',
+  },
+  // bidir: each direction beside the total, by its own receiver (absent without bidir).
+  {
+    name: 'upload_mbps',
+    label: 'Upload throughput',
+    unit: 'Mbit/s',
+    better: 'higher',
+    tests: STREAM,
+    headline: true,
+    kind: 'measure',
+    countedBy: 'receiver',
+    integer: false,
+    inLine: 'up {} Mbit/s',
+    onlyWith: 'bidir',
+  },
+  {
+    name: 'download_mbps',
+    label: 'Download throughput',
+    unit: 'Mbit/s',
+    better: 'higher',
+    tests: STREAM,
+    headline: true,
+    kind: 'measure',
+    countedBy: 'receiver',
+    integer: false,
+    inLine: 'down {} Mbit/s',
+    onlyWith: 'bidir',
   },
   {
     name: 'sender_mbps',
@@ -125,6 +154,32 @@ export const FIGURES: readonly FigureDef[] = [
     countedBy: 'receiver',
     integer: false,
     inLine: 'loss {}%',
+  },
+  {
+    name: 'upload_loss_percent',
+    label: 'Upload loss',
+    unit: '%',
+    better: 'lower',
+    tests: ['UDP_STREAM'],
+    headline: false,
+    kind: 'measure',
+    countedBy: 'receiver',
+    integer: false,
+    inLine: 'up loss {}%',
+    onlyWith: 'bidir',
+  },
+  {
+    name: 'download_loss_percent',
+    label: 'Download loss',
+    unit: '%',
+    better: 'lower',
+    tests: ['UDP_STREAM'],
+    headline: false,
+    kind: 'measure',
+    countedBy: 'receiver',
+    integer: false,
+    inLine: 'down loss {}%',
+    onlyWith: 'bidir',
   },
   {
     name: 'jitter_ms',

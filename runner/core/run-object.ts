@@ -18,6 +18,9 @@ import type { TestName, TestParams } from './test-params.js';
  *   its omit boundary (bytes for TCP, sequence numbers for UDP), so sent and
  *   received describe the same bytes: received <= sent, lost = sent - received.
  * - UDP loss: packets_sent (sender) minus distinct packets_received (receiver).
+ * - bidir: throughput_mbps and the counts are both directions together;
+ *   upload_mbps (client to server) and download_mbps (server to client), and
+ *   for UDP each direction's loss, are each counted by that direction's receiver.
  * - jitter_ms: RFC 3550 interarrival jitter, computed by the receiver.
  * - RR figures are counted by the client: one transaction is one request sent
  *   and its response received in full; latency is that round trip.
@@ -25,6 +28,12 @@ import type { TestName, TestParams } from './test-params.js';
 export interface StreamFigures {
   throughput_mbps: number;
   sender_mbps: number;
+  /** bidir: each direction's throughput, counted by its own receiver (throughput_mbps is both together). */
+  upload_mbps?: number;
+  download_mbps?: number;
+  /** bidir UDP_STREAM: each direction's loss, counted by its own receiver. */
+  upload_loss_percent?: number;
+  download_loss_percent?: number;
   /** UDP_STREAM with a rate: the rate asked for, in Mbit/s (absent when unpaced and in older files). */
   target_mbps?: number;
   bytes_sent: number;

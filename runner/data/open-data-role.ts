@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { DataPathError } from '../core/errors.js';
-import { isUdpTest } from '../core/test-params.js';
+import { clientSends, isUdpTest } from '../core/test-params.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
 import { openUdpDataSocket } from './udp-data-connection.js';
@@ -12,7 +12,7 @@ const READ_BUFFER_BYTES = 256 * 1024;
 
 /**
  * Opens this side's data socket and builds its role. Who sends: the client in
- * a STREAM test, the server with --reverse; in RR the client asks and the
+ * a STREAM test, the server with --reverse, each on its own connections with bidir; in RR the client asks and the
  * server answers. Where the native data path is built, its C loops take the
  * socket (open-native-role.ts); otherwise the roles below move bytes through
  * Node's sockets. Each role's module is loaded only when it is used: a worker
@@ -28,7 +28,7 @@ export async function openDataRole(
 ): Promise<DataRole> {
   const { params, side, host, port, timeout_ms: timeoutMs } = config;
   const isRr = params.test === 'TCP_RR' || params.test === 'UDP_RR';
-  const sends = !isRr && (side === 'client') !== params.reverse;
+  const sends = !isRr && (side === 'client') === clientSends(params, config.stream);
 
   // An RR client's latency histograms: the WebAssembly build, loaded only where they are used.
   if (isRr && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();

@@ -1,4 +1,4 @@
-import { isUdpTest } from '../core/test-params.js';
+import { clientSends, isUdpTest } from '../core/test-params.js';
 import type { NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { type NativeSocket, bindNativeUdp, connectNativeTcp, connectNativeUdp, listenNativeTcp } from './native-socket.js';
@@ -41,7 +41,7 @@ function openSocket(io: NativeIo, config: DataWorkerConfig, cookie: Buffer, onBo
 function roleOf(config: DataWorkerConfig): 'rr-client' | 'rr-responder' | 'sender' | 'receiver' {
   const { params, side } = config;
   if (params.test === 'TCP_RR' || params.test === 'UDP_RR') return side === 'client' ? 'rr-client' : 'rr-responder';
-  return (side === 'client') !== params.reverse ? 'sender' : 'receiver';
+  return (side === 'client') === clientSends(params, config.stream) ? 'sender' : 'receiver';
 }
 
 async function loadRole(

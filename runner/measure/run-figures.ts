@@ -1,6 +1,6 @@
 import type { LatencyStats, StreamReport, StreamSample } from '../control/messages.js';
 import type { Figures, IntervalRecord, LatencySummary, RrFigures, StreamFigures } from '../core/run-object.js';
-import type { TestParams } from '../core/test-params.js';
+import { type TestParams, connectionCount } from '../core/test-params.js';
 import { latencyBuckets, type LatencyBuckets } from './latency-buckets.js';
 import { latencyStatsUs, mergeHistograms } from './latency-histogram.js';
 
@@ -26,7 +26,7 @@ export function pairStreams(params: TestParams, client: StreamReport[], server: 
     return r;
   };
   const pairs: SidePair[] = [];
-  for (let s = 0; s < params.streams; s++) {
+  for (let s = 0; s < connectionCount(params); s++) {
     const c = byStream(client, s);
     const v = byStream(server, s);
     pairs.push(c.role === 'sender' ? { sender: c, receiver: v } : { sender: v, receiver: c });
@@ -185,6 +185,24 @@ function sumStreamFigures(udp: boolean, parts: StreamFigures[]): StreamFigures {
   return total;
 }
 
+/**
+ * bidir: each direction's figures beside the totals, each counted by that
+ * direction's own receiver. `parts` are in connection order: the client's
+ * sending connections (upload) first, then the server's (download).
+ */
+function directionFigures(udp: boolean, streams: number, parts: StreamFigures[]): StreamFigures {
+  const upload = sumStreamFigures(udp, parts.slice(0, streams));
+  const download = sumStreamFigures(udp, parts.slice(streams));
+  const total = sumStreamFigures(udp, parts);
+  const { throughput_mbps, ...rest } = total;
+  const f: StreamFigures = { throughput_mbps, upload_mbps: upload.throughput_mbps, download_mbps: download.throughput_mbps, ...rest };
+  if (udp) {
+    f.upload_loss_percent = upload.loss_percent;
+    f.download_loss_percent = download.loss_percent;
+  }
+  return f;
+}
+
 function rrFigures(udp: boolean, c0: StreamSample, c1: StreamSample, latency: LatencySummary | null): RrFigures {
   const transactions = c1.transactions - c0.transactions;
   const time = c1.t - c0.t;
@@ -302,19 +320,17 @@ export function computeFigures(params: TestParams, client: StreamReport[], serve
       start_s: round(r0.t),
       end_s: round(r1.t),
       omitted: k < omitted,
-      figures: sumStreamFigures(udp, parts),
+      figures: params.bidir === true ? directionFigures(udp, params.streams, parts) : sumStreamFigures(udp, parts),
       ...(pairs.length > 1 ? { streams: parts } : {}),
     });
   }
-  const summed = sumStreamFigures(
-    udp,
-    pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0)),
-  );
+  const summaryParts = pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0));
+  const summed = params.bidir === true ? directionFigures(udp, params.streams, summaryParts) : sumStreamFigures(udp, summaryParts);
   // The rate asked for, beside sender_mbps, so that a sender that fell short is seen as such (issue 16).
   let summary: StreamFigures = summed;
   if (params.test === 'UDP_STREAM' && params.rate_bps > 0) {
     const { throughput_mbps, sender_mbps, ...rest } = summed;
-    summary = { throughput_mbps, sender_mbps, target_mbps: round((params.rate_bps * params.streams) / 1e6), ...rest };
+    summary = { throughput_mbps, sender_mbps, target_mbps: round((params.rate_bps * connectionCount(params)) / 1e6), ...rest };
   }
   const start = omitted > 0 ? (pairs[0].receiver.omit_sample?.t ?? 0) : 0;
   const duration = Math.max(...pairs.map((p) => p.receiver.final.t)) - start;
