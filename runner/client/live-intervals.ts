@@ -1,6 +1,6 @@
 import type { StreamSample } from '../control/messages.js';
 import type { IntervalRecord } from '../core/run-object.js';
-import { type TestParams, clientSends, connectionCount } from '../core/test-params.js';
+import { type TestParams, clientSends, connectionCount, isRrTest } from '../core/test-params.js';
 import { computeFigures, omittedIntervalCount } from '../measure/run-figures.js';
 
 /**
@@ -24,7 +24,7 @@ export class LiveIntervals {
     this.onRecord = onRecord;
     this.local = Array.from({ length: connectionCount(params) }, () => []);
     this.remote = Array.from({ length: connectionCount(params) }, () => []);
-    const rr = params.test === 'TCP_RR' || params.test === 'UDP_RR';
+    const rr = isRrTest(params.test);
     this.needsRemote = !rr;
     this.localRoles = this.local.map((_, c) => (rr ? 'rr-client' : clientSends(params, c) ? 'sender' : 'receiver'));
   }

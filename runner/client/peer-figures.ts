@@ -1,6 +1,6 @@
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { ProtocolError } from '../core/errors.js';
-import { type TestParams, clientSends, connectionCount } from '../core/test-params.js';
+import { type TestParams, clientSends, connectionCount, isRrTest } from '../core/test-params.js';
 
 /**
  * The server's RESULT against what the client knows, before any figure is
@@ -61,7 +61,7 @@ export function checkPeerFigures(
 }
 
 function expectedServerRole(params: TestParams, connection: number): StreamReport['role'] {
-  if (params.test === 'TCP_RR' || params.test === 'UDP_RR') return 'rr-responder';
+  if (isRrTest(params.test)) return 'rr-responder';
   return clientSends(params, connection) ? 'receiver' : 'sender';
 }
 

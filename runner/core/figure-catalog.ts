@@ -1,4 +1,4 @@
-import { TEST_NAMES, type TestName } from './test-params.js';
+import { TEST_NAMES, type TestName, isRrTest } from './test-params.js';
 
 /**
  * Every figure, once. Derived from this table: the figure names expectations
@@ -41,7 +41,7 @@ export interface FigureDef {
 }
 
 const STREAM: readonly TestName[] = ['TCP_STREAM', 'UDP_STREAM'];
-const RR: readonly TestName[] = ['TCP_RR', 'UDP_RR'];
+const RR: readonly TestName[] = ['TCP_RR', 'UDP_RR', 'TCP_CRR'];
 
 function latency(key: string, label: string, headline = false): FigureDef {
   return {
@@ -302,6 +302,18 @@ export const FIGURES: readonly FigureDef[] = [
     inLine: '{} late',
   },
   {
+    name: 'connect_failures',
+    label: 'Connect failures',
+    unit: 'connections',
+    better: 'lower',
+    tests: ['TCP_CRR'],
+    headline: false,
+    kind: 'count',
+    countedBy: 'client',
+    integer: true,
+    inLine: '{} connect failures',
+  },
+  {
     name: 'bytes_sent',
     label: 'Bytes sent',
     unit: 'bytes',
@@ -386,7 +398,7 @@ export function figureInfo(name: string): FigureDef {
 /** Which side counted a figure in a run of that test: RR tests count everything on the client. */
 export function whoCounts(name: string, test: TestName): string {
   const { countedBy } = figureInfo(name);
-  return countedBy !== 'asked' && (test === 'TCP_RR' || test === 'UDP_RR') ? 'client' : countedBy;
+  return countedBy !== 'asked' && isRrTest(test) ? 'client' : countedBy;
 }
 
 /** Catalogue order first (throughput before bytes), then unknown names alphabetically. */

@@ -62,7 +62,7 @@ export interface ParamDecl {
 
 const ALL = TEST_NAMES;
 const STREAM = ['TCP_STREAM', 'UDP_STREAM'] as const;
-const RR = ['TCP_RR', 'UDP_RR'] as const;
+const RR = ['TCP_RR', 'UDP_RR', 'TCP_CRR'] as const;
 const TIMER: Limits = { max: MAX_TIMER_S, maxWhy: 'longer timers overflow; split it into shorter runs' };
 /** A test holds at most 128 data connections (the control protocol's stream index); bidir opens two per stream. */
 const MAX_BIDIR_STREAMS = 64;

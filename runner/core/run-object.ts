@@ -23,7 +23,10 @@ import type { TestName, TestParams } from './test-params.js';
  *   for UDP each direction's loss, are each counted by that direction's receiver.
  * - jitter_ms: RFC 3550 interarrival jitter, computed by the receiver.
  * - RR figures are counted by the client: one transaction is one request sent
- *   and its response received in full; latency is that round trip.
+ *   and its response received in full; latency is that round trip. In TCP_CRR
+ *   each transaction is a new connection: its latency runs from connect() to
+ *   the response's last byte, and connect_failures counts the connections
+ *   that could not be made.
  */
 export interface StreamFigures {
   throughput_mbps: number;
@@ -67,6 +70,8 @@ export interface RrFigures {
   loss_percent?: number;
   /** Replies that arrived after their request had been given up on. */
   late_replies?: number;
+  /** TCP_CRR: connections that could not be made (refused, unreachable, or not made within the timeout). */
+  connect_failures?: number;
 }
 
 export type Figures = StreamFigures | RrFigures;

@@ -1,6 +1,6 @@
 import type { WireParamValues } from './params.js';
 
-export const TEST_NAMES = ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR'] as const;
+export const TEST_NAMES = ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', 'TCP_CRR'] as const;
 export type TestName = (typeof TEST_NAMES)[number];
 
 /**
@@ -36,4 +36,13 @@ export function connectionCount(p: Pick<TestParams, 'streams' | 'bidir'>): numbe
 /** STREAM tests: whether the client sends on data connection `connection` (the server sends on the others). */
 export function clientSends(p: Pick<TestParams, 'streams' | 'bidir' | 'reverse'>, connection: number): boolean {
   return p.bidir === true ? connection < p.streams : !p.reverse;
+}
+
+/**
+ * Request/response tests, whose figures the client counts: TCP_RR and UDP_RR
+ * on one connection, TCP_CRR (netperf's connect/request/response) with a new
+ * TCP connection per transaction.
+ */
+export function isRrTest(test: TestName): test is 'TCP_RR' | 'UDP_RR' | 'TCP_CRR' {
+  return test === 'TCP_RR' || test === 'UDP_RR' || test === 'TCP_CRR';
 }

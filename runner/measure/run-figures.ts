@@ -1,6 +1,6 @@
 import type { LatencyStats, StreamReport, StreamSample } from '../control/messages.js';
 import type { Figures, IntervalRecord, LatencySummary, RrFigures, StreamFigures } from '../core/run-object.js';
-import { type TestParams, connectionCount } from '../core/test-params.js';
+import { type TestParams, connectionCount, isRrTest } from '../core/test-params.js';
 import { latencyBuckets, type LatencyBuckets } from './latency-buckets.js';
 import { latencyStatsUs, mergeHistograms } from './latency-histogram.js';
 
@@ -203,7 +203,7 @@ function directionFigures(udp: boolean, streams: number, parts: StreamFigures[])
   return f;
 }
 
-function rrFigures(udp: boolean, c0: StreamSample, c1: StreamSample, latency: LatencySummary | null): RrFigures {
+function rrFigures(udp: boolean, c0: StreamSample, c1: StreamSample, latency: LatencySummary | null, crr = false): RrFigures {
   const transactions = c1.transactions - c0.transactions;
   const time = c1.t - c0.t;
   const f: RrFigures = {
@@ -222,6 +222,7 @@ function rrFigures(udp: boolean, c0: StreamSample, c1: StreamSample, latency: La
     f.loss_percent = requests > 0 ? round((100 * lost) / requests, 4) : 0;
     f.late_replies = late;
   }
+  if (crr) f.connect_failures = (c1.connect_failures ?? 0) - (c0.connect_failures ?? 0);
   return f;
 }
 
@@ -238,6 +239,8 @@ function sumRrFigures(udp: boolean, parts: RrFigures[], latency: LatencySummary)
     total.late_replies = parts.reduce((a, p) => a + (p.late_replies ?? 0), 0);
     total.loss_percent = total.requests_sent > 0 ? round((100 * total.lost) / total.requests_sent, 4) : 0;
   }
+  if (parts.some((p) => p.connect_failures !== undefined))
+    total.connect_failures = parts.reduce((a, p) => a + (p.connect_failures ?? 0), 0);
   return total;
 }
 
@@ -293,7 +296,7 @@ export interface ComputedFigures {
 export function computeFigures(params: TestParams, client: StreamReport[], server: StreamReport[], live = false): ComputedFigures {
   const udp = params.test === 'UDP_STREAM' || params.test === 'UDP_RR';
   const omitted = omittedIntervalCount(params);
-  if (params.test === 'TCP_RR' || params.test === 'UDP_RR') return computeRr(params, udp, omitted, client);
+  if (isRrTest(params.test)) return computeRr(params, udp, omitted, client);
 
   const pairs = pairStreams(params, client, server);
   const senders = alignedSamples(pairs.map((p) => p.sender));
@@ -337,13 +340,14 @@ export function computeFigures(params: TestParams, client: StreamReport[], serve
   return { summary, intervals, duration_s: round(duration) };
 }
 
-function computeRr(_params: TestParams, udp: boolean, omitted: number, client: StreamReport[]): ComputedFigures {
+function computeRr(params: TestParams, udp: boolean, omitted: number, client: StreamReport[]): ComputedFigures {
+  const crr = params.test === 'TCP_CRR';
   const reports = [...client].sort((a, b) => a.stream - b.stream);
   const samples = alignedSamples(reports);
   const intervals: IntervalRecord[] = [];
   const count = samples[0].length;
   for (let k = 0; k < count; k++) {
-    const parts = samples.map((arr) => rrFigures(udp, arr[k - 1] ?? ZERO, arr[k], arr[k].interval_latency_us));
+    const parts = samples.map((arr) => rrFigures(udp, arr[k - 1] ?? ZERO, arr[k], arr[k].interval_latency_us, crr));
     const latency = worstLatency(samples.map((arr) => arr[k].interval_latency_us));
     intervals.push({
       start_s: round((samples[0][k - 1] ?? ZERO).t),
@@ -355,7 +359,7 @@ function computeRr(_params: TestParams, udp: boolean, omitted: number, client: S
   }
   const histograms = reports.map((r) => r.latency_histogram).filter((h): h is string => typeof h === 'string');
   const merged = latencyStatsUs(mergeHistograms(histograms));
-  const parts = reports.map((r) => rrFigures(udp, omitted > 0 ? (r.omit_sample ?? ZERO) : ZERO, r.final, null));
+  const parts = reports.map((r) => rrFigures(udp, omitted > 0 ? (r.omit_sample ?? ZERO) : ZERO, r.final, null, crr));
   const summary = sumRrFigures(udp, parts, merged ?? parts[0].latency_us);
   const start = omitted > 0 ? (reports[0].omit_sample?.t ?? 0) : 0;
   return {
