@@ -26,7 +26,7 @@ import type { TestName, TestParams } from './test-params.js';
  *   and its response received in full; latency is that round trip. In TCP_CRR
  *   each transaction is a new connection: its latency runs from connect() to
  *   the response's last byte, and connect_failures counts the connections
- *   that could not be made.
+ *   that failed: not made, or ended before the whole response.
  */
 export interface StreamFigures {
   throughput_mbps: number;
@@ -70,7 +70,7 @@ export interface RrFigures {
   loss_percent?: number;
   /** Replies that arrived after their request had been given up on. */
   late_replies?: number;
-  /** TCP_CRR: connections that could not be made (refused, unreachable, or not made within the timeout). */
+  /** TCP_CRR: connections that failed: not made (refused, unreachable, timed out) or ended before the whole response. */
   connect_failures?: number;
 }
 

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { formatHostPort } from '../core/host-port.js';
 import { TCP_CRR_CLIENT_OUT as O, TCP_CRR_CLIENT_STATE as S, crrCallName } from '../native/crr-io.js';
-import { NATIVE_SLICE_MS, STATUS_EOF, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
+import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
 import { RR_LATENCY_SLOTS } from '../native/rr-io.js';
 import type { DataRole } from './data-role.js';
 import { RrLatency } from './rr-latency.js';
@@ -16,8 +16,9 @@ const EADDRNOTAVAIL = -constants.errno.EADDRNOTAVAIL;
 /**
  * TCP_CRR client on the native data path: the C loop (tcp-crr.c) makes a
  * connection per transaction, a slice at a time, and times each from
- * connect() to the response's last byte. A connection that could not be made
- * is counted, and the next attempt follows a short pause; none made for the
+ * connect() to the response's last byte. A connection that could not be made,
+ * or failed before the whole response, is counted, and the next attempt
+ * follows a short pause; none made for the
  * whole timeout fails the stream, as does a transaction silent for it. No
  * local port left fails it at once, saying so. At STOP a transaction under
  * way is dropped, uncounted: the server need not answer after STOP.
@@ -76,9 +77,9 @@ export class NativeTcpCrrClient implements DataRole {
         this.abandon();
         return;
       }
+      if (status === EADDRNOTAVAIL) throw portExhaustionError(this.address, this.port, 0);
       if (status !== STATUS_OK) throw new DataPathError(`${what}: ${this.statusText(status)} - is a firewall in the way?`);
-      if (this.out[O.FAILED] > 0)
-        throw new DataPathError(`${what}: connect ${errnoName(-this.out[O.LAST_ERRNO])} - is a firewall in the way?`);
+      if (this.out[O.FAILED] > 0) throw new DataPathError(`${what}: ${this.lastFailure()} - is a firewall in the way?`);
       if (performance.now() > deadline) {
         this.abandon();
         throw new DataPathError(`${what}: no answer within ${this.timeoutMs / 1000}s - is a firewall dropping it?`);
@@ -130,7 +131,7 @@ export class NativeTcpCrrClient implements DataRole {
     if (out[O.FAILED] > 0) {
       this.counters.connectFailures += out[O.FAILED];
       if (now - this.lastMadeAt > this.timeoutMs) {
-        const last = `connect ${errnoName(-out[O.LAST_ERRNO])}`;
+        const last = this.lastFailure();
         return this.fail(allConnectsFailedError(this.address, this.port, this.timeoutMs, this.counters.connectFailures, last));
       }
       this.retryTimer = setTimeout(this.pump, CRR_RETRY_PAUSE_MS);
@@ -144,7 +145,13 @@ export class NativeTcpCrrClient implements DataRole {
   };
 
   private statusText(status: number): string {
-    return status === STATUS_EOF ? 'the peer closed it before the whole response' : `${crrCallName(this.out[O.OP])} ${errnoName(status)}`;
+    return `${crrCallName(this.out[O.OP])} ${errnoName(status)}`;
+  }
+
+  /** The last failed connection, as Node words it: 'connect ECONNREFUSED', 'read ECONNRESET'. */
+  private lastFailure(): string {
+    const e = this.out[O.LAST_ERRNO];
+    return e === 0 ? 'the peer closed it before the whole response' : `${crrCallName(this.out[O.LAST_OP])} ${errnoName(-e)}`;
   }
 
   private fail(err: Error): void {

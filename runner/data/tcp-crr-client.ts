@@ -16,8 +16,9 @@ const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', '
  * latency runs from connect() to the response's last byte; the connection is
  * closed once the server's end arrives (Node ends ours then), so the client
  * is never the one left in TIME_WAIT. A connection not made within the
- * timeout, or refused, is a connect failure, and the next attempt follows a
- * short pause; none made for the whole timeout fails the stream.
+ * timeout, refused, or failed before the whole response is a connect
+ * failure, and the next attempt follows a short pause; none made for the
+ * whole timeout fails the stream.
  */
 export class TcpCrrClient implements DataRole {
   readonly kind = 'rr-client';
@@ -58,6 +59,7 @@ export class TcpCrrClient implements DataRole {
     return new Promise((resolve, reject) => {
       this.transaction((outcome) => {
         if (outcome.ok) return resolve();
+        if (outcome.code === 'EADDRNOTAVAIL') return reject(portExhaustionError(this.host, this.port, 0));
         const what = `cannot open the data connection to ${formatHostPort(this.host, this.port)}`;
         reject(
           outcome.code === 'timeout'
@@ -91,9 +93,6 @@ export class TcpCrrClient implements DataRole {
         return this.next();
       }
       if (outcome.code === 'EADDRNOTAVAIL') return this.fail(portExhaustionError(this.host, this.port, this.connections));
-      if (outcome.connected) {
-        return this.fail(new DataPathError(`data connection failed: ${outcome.message} - did the peer stop?`));
-      }
       if (!this.running) return;
       this.counters.connectFailures++;
       if (now - this.lastMadeAt > this.timeoutMs) {

@@ -52,7 +52,8 @@ function localPortRange(): [number, number] | null {
  */
 export function portExhaustionError(host: string, port: number, connections: number): DataPathError {
   const range = localPortRange();
-  const ports = range ? ` (${range[0]}-${range[1]}, ${range[1] - range[0] + 1} ports)` : '';
+  const count = range ? range[1] - range[0] + 1 : 0;
+  const ports = range ? ` (${range[0]}-${range[1]}, ${count} port${count === 1 ? '' : 's'})` : '';
   return new DataPathError(
     `TCP_CRR ran out of local ports after ${connections} connections to ${formatHostPort(host, port)}: connect EADDRNOTAVAIL - ` +
       `every port of net.ipv4.ip_local_port_range${ports} is held, most likely by connections in TIME_WAIT; ` +

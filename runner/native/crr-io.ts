@@ -11,9 +11,8 @@ export interface NativeCrrIo {
    * Client: connect, `message` (cookie and request), responseSize bytes back,
    * the server's end, close; the next. Latencies (connect() to the response's
    * last byte, ms) go into `lat`. A connection that cannot be made within
-   * connectTimeoutMs, or is refused, is counted and the call returns.
-   * -EADDRNOTAVAIL: no local port left. STATUS_EOF: the server closed before
-   * the whole response.
+   * connectTimeoutMs, is refused, or fails before the whole response, is
+   * counted and the call returns. -EADDRNOTAVAIL: no local port left.
    * state: TCP_CRR_CLIENT_STATE slots. out: TCP_CRR_CLIENT_OUT slots.
    */
   tcpCrrClient(
@@ -55,7 +54,8 @@ export const TCP_CRR_CLIENT_STATE = {
   SLOTS: 5,
 } as const;
 
-export const TCP_CRR_CLIENT_OUT = { DONE: 0, STARTED: 1, FAILED: 2, MOVED: 3, OP: 4, LAST_ERRNO: 5, SLOTS: 6 } as const;
+/** LAST_ERRNO and LAST_OP: the last failed connection's errno (0: the server's end) and call. */
+export const TCP_CRR_CLIENT_OUT = { DONE: 0, STARTED: 1, FAILED: 2, MOVED: 3, OP: 4, LAST_ERRNO: 5, LAST_OP: 6, SLOTS: 7 } as const;
 
 /** Eight connections under way at once, four numbers each. */
 export const TCP_CRR_RESPONDER_STATE_SLOTS = 32;

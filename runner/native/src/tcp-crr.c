@@ -25,7 +25,7 @@ enum { OP_WRITE = 1, OP_READ = 2, OP_POLL = 3, OP_CONNECT = 4, OP_SOCKET = 5, OP
 
 enum { CC_PHASE, CC_FD, CC_SENT, CC_GOT, CC_STARTED_AT, CC_SLOTS };
 enum { CC_IDLE = 0, CC_CONNECTING = 1, CC_SENDING = 2, CC_AWAITING = 3, CC_CLOSING = 4 };
-enum { CO_DONE, CO_STARTED, CO_FAILED, CO_MOVED, CO_OP, CO_LAST_ERRNO, CO_SLOTS };
+enum { CO_DONE, CO_STARTED, CO_FAILED, CO_MOVED, CO_OP, CO_LAST_ERRNO, CO_LAST_OP, CO_SLOTS };
 
 /* Waits for `events` until deadline_ns: 1 ready (revents in *revents), 0 timed out, -errno. */
 static int wait_events(int fd, short events, int64_t deadline_ns, short *revents) {
@@ -54,18 +54,19 @@ static int wait_events(int fd, short events, int64_t deadline_ns, short *revents
  * transactions start until sliceMs has passed (only while mayStart is 1);
  * one under way is carried on for up to one more slice, then left in
  * `state` for the next call. A connection that cannot be made (refused,
- * unreachable, not made within connectTimeoutMs) is closed, counted in
- * out[2], and the call returns, so the caller can pause before the next.
+ * unreachable, not made within connectTimeoutMs), or that fails before the
+ * whole response (reset, or the server's end too soon), is closed, counted
+ * in out[2], and the call returns, so the caller can pause before the next.
  * Status -EADDRNOTAVAIL: no local port is left (op 4, connect).
  *
  * state (>= 5, zeroed before the first call): [0] 0 idle, 1 connecting, 2
  * sending, 3 awaiting the response, 4 awaiting the server's end; [1] the
  * connection's descriptor; [2] message bytes written; [3] response bytes
  * read; [4] monotonic ns of its connect().
- * out (>= 6): [0] transactions (latencies in lat), [1] connections started,
- * [2] connections that could not be made, [3] bytes written and read, [4]
- * the failing call when the status is an errno, [5] the errno of the last
- * connection that could not be made.
+ * out (>= 7): [0] transactions (latencies in lat), [1] connections started,
+ * [2] connections that failed, [3] bytes written and read, [4] the failing
+ * call when the status is an errno, [5] and [6] the errno (0: the server's
+ * end) and the call of the last connection that failed.
  */
 static napi_value tcp_crr_client(napi_env env, napi_callback_info info) {
   napi_value argv[11];
@@ -86,7 +87,7 @@ static napi_value tcp_crr_client(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (msg_len == 0 || buf_len == 0 || state_len < CC_SLOTS || lat_len == 0 || out_len < CO_SLOTS) {
-    bench_range_error(env, fn, "message and buffer must not be empty, state must hold 5 numbers, lat 1, out 6");
+    bench_range_error(env, fn, "message and buffer must not be empty, state must hold 5 numbers, lat 1, out 7");
     return NULL;
   }
   if (!bench_check_slot(env, fn, state, CC_PHASE, "phase", CC_IDLE, CC_CLOSING, 1) ||
@@ -109,7 +110,7 @@ static napi_value tcp_crr_client(napi_env env, napi_callback_info info) {
   int64_t hard_deadline = deadline + slice;
   int64_t connect_timeout = connect_timeout_ms * 1000000LL;
   size_t n_lat = 0;
-  double started = 0, failed = 0, moved = 0, last_errno = 0;
+  double started = 0, failed = 0, moved = 0, last_errno = 0, last_op = 0;
   int status = BENCH_OK, op = 0;
 
   for (;;) {
@@ -146,7 +147,7 @@ static napi_value tcp_crr_client(napi_env env, napi_callback_info info) {
           status = -e, op = OP_CONNECT;
           break;
         }
-        failed++, last_errno = e;
+        failed++, last_errno = e, last_op = OP_CONNECT;
         continue;
       }
     }
@@ -174,7 +175,7 @@ static napi_value tcp_crr_client(napi_env env, napi_callback_info info) {
           status = -e, op = OP_CONNECT;
           break;
         }
-        failed++, last_errno = e;
+        failed++, last_errno = e, last_op = OP_CONNECT;
         continue;
       }
       phase = CC_SENDING;
@@ -195,8 +196,11 @@ static napi_value tcp_crr_client(napi_env env, napi_callback_info info) {
         if (r < 0) status = r, op = OP_POLL;
         break;
       }
-      status = n < 0 ? -errno : -EPIPE, op = OP_WRITE;
-      break;
+      /* Reset before the whole request went: a failed connection, as one refused. */
+      last_errno = n < 0 ? errno : EPIPE, last_op = OP_WRITE, failed++;
+      bench_close_fd(env, fd);
+      phase = CC_IDLE;
+      continue;
     }
     /* CC_AWAITING the response, then CC_CLOSING: reading on to the server's end. */
     size_t want = phase == CC_AWAITING && (size_t)resp_size - got < buf_len ? (size_t)resp_size - got : buf_len;
@@ -212,25 +216,18 @@ static napi_value tcp_crr_client(napi_env env, napi_callback_info info) {
       }
       continue;
     }
-    if (n == 0 || (n < 0 && phase == CC_CLOSING && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-      if (phase == CC_AWAITING) {
-        status = BENCH_EOF;
-        break;
-      }
-      /* The server's end (or a reset after the whole response): the transaction is done, the port free at once. */
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      /* Before the whole response: a failed connection. After it: the server's end, the port free at once. */
+      if (phase == CC_AWAITING) failed++, last_errno = n == 0 ? 0 : errno, last_op = OP_READ;
       bench_close_fd(env, fd);
       phase = CC_IDLE;
       continue;
     }
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      short revents;
-      int r = wait_events(fd, POLLIN, hard_deadline, &revents);
-      if (r > 0) continue;
-      if (r < 0) status = r, op = OP_POLL;
-      break;
-    }
-    status = -errno, op = OP_READ;
+    short revents;
+    int r = wait_events(fd, POLLIN, hard_deadline, &revents);
+    if (r > 0) continue;
+    if (r < 0) status = r, op = OP_POLL;
     break;
   }
   state[CC_PHASE] = phase;
@@ -244,6 +241,7 @@ static napi_value tcp_crr_client(napi_env env, napi_callback_info info) {
   out[CO_MOVED] = moved;
   out[CO_OP] = op;
   out[CO_LAST_ERRNO] = last_errno;
+  out[CO_LAST_OP] = last_op;
   return bench_int(env, status);
 }
 
