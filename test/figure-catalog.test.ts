@@ -16,6 +16,7 @@ import {
 } from '../runner/core/figure-catalog.js';
 import type { LatencySummary, RrFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
 import { defaultParams } from '../runner/core/params.js';
+import { isRrTest } from '../runner/core/test-params.js';
 import { summaryRows, summaryWarnings } from '../runner/cli/test-output/format-figures.js';
 import { intervalLine } from '../runner/cli/test-output/print-run.js';
 
@@ -35,6 +36,10 @@ const STREAM_KEYS: Record<keyof StreamFigures, true> = {
   throughput_mbps: true,
   sender_mbps: true,
   target_mbps: true,
+  upload_mbps: true,
+  download_mbps: true,
+  upload_loss_percent: true,
+  download_loss_percent: true,
   bytes_sent: true,
   bytes_received: true,
   packets_sent: true,
@@ -53,6 +58,7 @@ const RR_KEYS: Record<keyof RrFigures, true> = {
   lost: true,
   loss_percent: true,
   late_replies: true,
+  connect_failures: true,
 };
 const LATENCY_KEYS: Record<keyof LatencySummary, true> = {
   min: true,
@@ -68,11 +74,17 @@ const LATENCY_KEYS: Record<keyof LatencySummary, true> = {
 const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 const topLevel = (names: string[]): string[] => [...new Set(names.map((n) => n.split('.')[0]))];
 const streamNames = [...new Set([...figuresOf('TCP_STREAM'), ...figuresOf('UDP_STREAM')])];
-const rrNames = [...new Set([...figuresOf('TCP_RR'), ...figuresOf('UDP_RR')])];
+const rrNames = [...new Set([...figuresOf('TCP_RR'), ...figuresOf('UDP_RR'), ...figuresOf('TCP_CRR')])];
 
 test("the results schema lists exactly the catalogue's figures, integers as integers, required where every test of the kind has them", () => {
   const cases: Array<[string, string[], string[]]> = [
-    ['stream_figures', streamNames, figuresOf('TCP_STREAM').filter((n) => figuresOf('UDP_STREAM').includes(n))],
+    [
+      'stream_figures',
+      streamNames,
+      figuresOf('TCP_STREAM').filter(
+        (n) => figuresOf('UDP_STREAM').includes(n) && FIGURES.find((f) => f.name === n)?.onlyWith === undefined,
+      ),
+    ],
     ['rr_figures', topLevel(rrNames), topLevel(figuresOf('TCP_RR').filter((n) => figuresOf('UDP_RR').includes(n)))],
     [
       'latency_summary',
@@ -90,7 +102,7 @@ test("the results schema lists exactly the catalogue's figures, integers as inte
     const property =
       sub !== undefined
         ? schema.$defs.latency_summary.properties[sub]
-        : schema.$defs[f.tests.includes('TCP_RR') || f.tests.includes('UDP_RR') ? 'rr_figures' : 'stream_figures'].properties[top];
+        : schema.$defs[f.tests.some((t) => isRrTest(t)) ? 'rr_figures' : 'stream_figures'].properties[top];
     assert.equal(property.type, f.integer ? 'integer' : 'number', `${f.name}: schema type`);
   }
 });
@@ -111,10 +123,11 @@ test('derived from the catalogue: the names expectations accept, and the headlin
   );
   assert.equal(new Set(ALL_FIGURES).size, ALL_FIGURES.length);
   assert.deepEqual(HEADLINE_FIGURES, {
-    TCP_STREAM: ['throughput_mbps'],
-    UDP_STREAM: ['throughput_mbps', 'loss_percent', 'jitter_ms'],
+    TCP_STREAM: ['throughput_mbps', 'upload_mbps', 'download_mbps'],
+    UDP_STREAM: ['throughput_mbps', 'upload_mbps', 'download_mbps', 'loss_percent', 'jitter_ms'],
     TCP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99'],
     UDP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99', 'loss_percent'],
+    TCP_CRR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99'],
   });
 });
 

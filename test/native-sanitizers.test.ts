@@ -54,7 +54,8 @@ test('the native loops run clean under AddressSanitizer and UndefinedBehaviorSan
       report.tcpStreamBytes > 5_000_000 &&
         report.tcpRrTransactions >= 50 &&
         report.udpStreamPackets > 2_000 &&
-        report.udpRrTransactions >= 50,
+        report.udpRrTransactions >= 50 &&
+        report.tcpCrrTransactions >= 20,
       stdout,
     );
   } finally {

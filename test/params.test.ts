@@ -40,7 +40,7 @@ test('schemas/results.schema.json holds every declared TestParams field, with th
   const { properties, required } = results.$defs.params;
   const fields = WIRE_PARAMS.map((p) => p.field);
   assert.deepEqual(Object.keys(properties), ['test', ...fields]);
-  assert.deepEqual(required, ['test', ...fields]);
+  assert.deepEqual(required, ['test', ...WIRE_PARAMS.filter((p) => p.addedLater !== true).map((p) => p.field)]);
   for (const p of WIRE_PARAMS) {
     const type =
       p.kind === 'boolean' ? 'boolean' : p.kind === 'size' || p.kind === 'count' ? 'integer' : p.kind === 'enum' ? 'string' : 'number';
@@ -146,7 +146,7 @@ test('data_path in a scenario: one value per run, from defaults, the run or --se
   assert.throws(() => parseScenario('s.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: [native, js] }\n', { env: {} }), {
     message: [
       's.yaml is not a valid scenario (1 problem, nothing was run):',
-      's.yaml:3:32: data_path cannot sweep: only duration, size, request_size, response_size, rate, streams and reverse take a list; give one value',
+      's.yaml:3:32: data_path cannot sweep: only duration, size, request_size, response_size, rate, streams, reverse and bidir take a list; give one value',
     ].join('\n'),
   });
   assert.throws(() => parseScenario('c.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: c }\n', { env: {} }), {

@@ -81,6 +81,7 @@ test('the client-message parser turns any JSON or any bytes into a checked messa
     rate_bps: 0,
     streams: 1,
     reverse: false,
+    bidir: false,
     timeout_s: 30,
   };
   const anyNumber = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -1, 0.05, 0.1, 1e-9, 1e9, 129, 2 ** 53));

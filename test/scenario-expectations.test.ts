@@ -62,7 +62,7 @@ test('a figure must be one the test produces', () => {
   );
   assert.equal(
     checkFigure('TCP_STREAM', 'goodput'),
-    "unknown figure 'goodput' for TCP_STREAM: its figures are throughput_mbps, sender_mbps, bytes_sent and bytes_received",
+    "unknown figure 'goodput' for TCP_STREAM: its figures are throughput_mbps, upload_mbps, download_mbps, sender_mbps, bytes_sent and bytes_received",
   );
 });
 

@@ -60,7 +60,7 @@ cli
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
 
-const testCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR');
+const testCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR');
 // Every run parameter from its declaration (core/params.ts): no default is written here, so unset stays unset.
 for (const param of PARAM_LIST) {
   if (!param.cli) continue;

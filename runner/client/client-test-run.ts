@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION, type ServerMessage, type StreamReport, type StreamSam
 import { UDP_DRAIN_S } from '../core/defaults.js';
 import { AuthError, BenchError, InterruptedError, ProtocolError, PeerTimeoutError, asBenchError, errorFromWire } from '../core/errors.js';
 import type { PeerAddress, RunEvent } from '../core/run-events.js';
-import type { TestParams } from '../core/test-params.js';
+import { type TestParams, clientSends, connectionCount } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
 import type { ClientAuth } from '../auth/token-auth.js';
 import { connectControl, peerVerdict, type ClientControl } from './connect-control.js';
@@ -79,8 +79,8 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     const dataHost = conn.socket.remoteAddress ?? peer.host;
     const live = new LiveIntervals(params, (index, record) => options.onEvent?.({ type: 'interval', index, record }));
     // Both sides' interval samples as they arrive: what a run that fails part way can still report.
-    const localSamples: StreamSample[][] = Array.from({ length: params.streams }, () => []);
-    const remoteSamples: StreamSample[][] = Array.from({ length: params.streams }, () => []);
+    const localSamples: StreamSample[][] = Array.from({ length: connectionCount(params) }, () => []);
+    const remoteSamples: StreamSample[][] = Array.from({ length: connectionCount(params) }, () => []);
     // From here the server speaks only INTERVAL samples, and an ERROR if it gives up on the
     // test: that ERROR says why, where the connection closing after it would not.
     let lastHeardAt = performance.now();
@@ -95,7 +95,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       live.addRemote(m.stream, m.sample);
       return true;
     });
-    for (let stream = 0; stream < params.streams; stream++) {
+    for (let stream = 0; stream < connectionCount(params); stream++) {
       workers.push(
         new DataWorkerHandle(
           {
@@ -208,19 +208,22 @@ function measuredBefore(
   const last = Math.min(...local.map((s) => s.length), ...remote.map((s) => s.length)) - 1;
   const omitted = params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
   if (last < Math.max(1, omitted)) return null;
-  const received = params.reverse ? local : remote;
+  // Each connection's receiver: the server's where the client sends (with bidir, on half the connections).
+  const received = local.map((s, c) => (clientSends(params, c) ? remote[c] : s));
   if (received.some((s) => s[last].packets !== s[last - 1].packets)) return null;
-  const reports = (samples: StreamSample[][], role: 'sender' | 'receiver'): StreamReport[] =>
+  const reports = (samples: StreamSample[][], sends: (c: number) => boolean): StreamReport[] =>
     samples.map((s, stream) => ({
       stream,
-      role,
+      role: sends(stream) ? 'sender' : 'receiver',
       samples: s.slice(0, last + 1),
       omit_sample: omitted > 0 ? s[omitted - 1] : null,
       final: s[last],
       cpu_s: null,
     }));
-  const localRole = params.reverse ? 'receiver' : 'sender';
-  return { client: reports(local, localRole), server: reports(remote, localRole === 'sender' ? 'receiver' : 'sender') };
+  return {
+    client: reports(local, (c) => clientSends(params, c)),
+    server: reports(remote, (c) => !clientSends(params, c)),
+  };
 }
 
 async function waitInQueue(
@@ -249,8 +252,10 @@ async function waitInQueue(
       continue;
     }
     if (m.type === 'READY') {
-      if (m.data_ports.length !== options.params.streams) {
-        throw new ProtocolError(`server announced ${m.data_ports.length} data ports for ${options.params.streams} streams`);
+      if (m.data_ports.length !== connectionCount(options.params)) {
+        throw new ProtocolError(
+          `server announced ${m.data_ports.length} data ports for ${connectionCount(options.params)} data connections`,
+        );
       }
       return m;
     }

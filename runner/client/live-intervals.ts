@@ -1,6 +1,6 @@
 import type { StreamSample } from '../control/messages.js';
 import type { IntervalRecord } from '../core/run-object.js';
-import type { TestParams } from '../core/test-params.js';
+import { type TestParams, clientSends, connectionCount, isRrTest } from '../core/test-params.js';
 import { computeFigures, omittedIntervalCount } from '../measure/run-figures.js';
 
 /**
@@ -14,18 +14,19 @@ export class LiveIntervals {
   private readonly local: StreamSample[][];
   private readonly remote: StreamSample[][];
   private readonly needsRemote: boolean;
-  private readonly localRole: 'sender' | 'receiver' | 'rr-client';
+  /** This side's role on each data connection; the server's is the other one. */
+  private readonly localRoles: Array<'sender' | 'receiver' | 'rr-client'>;
   private emitted = 0;
   private readonly onRecord: (index: number, record: IntervalRecord) => void;
 
   constructor(params: TestParams, onRecord: (index: number, record: IntervalRecord) => void) {
     this.params = params;
     this.onRecord = onRecord;
-    this.local = Array.from({ length: params.streams }, () => []);
-    this.remote = Array.from({ length: params.streams }, () => []);
-    const rr = params.test === 'TCP_RR' || params.test === 'UDP_RR';
+    this.local = Array.from({ length: connectionCount(params) }, () => []);
+    this.remote = Array.from({ length: connectionCount(params) }, () => []);
+    const rr = isRrTest(params.test);
     this.needsRemote = !rr;
-    this.localRole = rr ? 'rr-client' : params.reverse ? 'receiver' : 'sender';
+    this.localRoles = this.local.map((_, c) => (rr ? 'rr-client' : clientSends(params, c) ? 'sender' : 'receiver'));
   }
 
   addLocal(stream: number, sample: StreamSample): void {
@@ -44,18 +45,17 @@ export class LiveIntervals {
       const ready = this.local.every((s) => s.length > k) && (!this.needsRemote || this.remote.every((s) => s.length > k));
       if (!ready) return;
       // Reuse the one definition of the figures over samples 0..k as if k were the end.
-      const remoteRole = this.localRole === 'sender' ? 'receiver' : 'sender';
-      const asReports = (arrays: StreamSample[][], role: 'sender' | 'receiver' | 'rr-client') =>
+      const asReports = (arrays: StreamSample[][], roleOf: (stream: number) => 'sender' | 'receiver' | 'rr-client') =>
         arrays.map((samples, stream) => ({
           stream,
-          role,
+          role: roleOf(stream),
           samples: samples.slice(0, k + 1),
           omit_sample: null,
           final: samples[k],
           cpu_s: null,
         }));
-      const client = asReports(this.local, this.localRole);
-      const server = this.needsRemote ? asReports(this.remote, remoteRole as 'sender' | 'receiver') : [];
+      const client = asReports(this.local, (c) => this.localRoles[c]);
+      const server = this.needsRemote ? asReports(this.remote, (c) => (this.localRoles[c] === 'sender' ? 'receiver' : 'sender')) : [];
       const { intervals } = computeFigures({ ...this.params, omit_s: 0 }, client, server, true);
       const record = intervals[k];
       if (!record) return;

@@ -1,6 +1,6 @@
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { ProtocolError } from '../core/errors.js';
-import type { TestParams } from '../core/test-params.js';
+import { type TestParams, clientSends, connectionCount, isRrTest } from '../core/test-params.js';
 
 /**
  * The server's RESULT against what the client knows, before any figure is
@@ -34,8 +34,9 @@ export function checkPeerFigures(
   const lie = (what: string): ProtocolError =>
     new ProtocolError(`${peerName} sent an impossible RESULT: ${what} - is it a compatible bench server?`);
   const server = result.streams;
-  if (server.length !== params.streams)
-    throw lie(`${server.length} stream reports for a test of ${params.streams} stream${params.streams === 1 ? '' : 's'}`);
+  const connections = connectionCount(params);
+  if (server.length !== connections)
+    throw lie(`${server.length} stream reports for a test of ${connections} stream${connections === 1 ? '' : 's'}`);
   const longest_s = clientWall_s * 1.01 + 0.5;
   if (result.wall_s > longest_s) throw lie(`a test time of ${result.wall_s}s, longer than the ${round(clientWall_s)}s the client waited`);
   // Boundaries fall strictly inside the duration, and the final sample closes the last interval.
@@ -43,14 +44,10 @@ export function checkPeerFigures(
   const seen = new Set<number>();
   for (const report of server) {
     const name = `stream ${report.stream}`;
-    if (report.stream >= params.streams)
-      throw lie(`a report for ${name} in a test of ${params.streams} stream${params.streams === 1 ? '' : 's'}`);
+    if (report.stream >= connections) throw lie(`a report for ${name} in a test of ${connections} stream${connections === 1 ? '' : 's'}`);
     if (seen.has(report.stream)) throw lie(`two reports for ${name}`);
     seen.add(report.stream);
-    const role = expectedServerRole(
-      params,
-      client.find((c) => c.stream === report.stream),
-    );
+    const role = expectedServerRole(params, report.stream);
     if (report.role !== role) throw lie(`${name} in the role of ${report.role}, where the server is the ${role}`);
     if (report.samples.length > maxSamples) {
       throw lie(
@@ -63,10 +60,9 @@ export function checkPeerFigures(
   }
 }
 
-function expectedServerRole(params: TestParams, client: StreamReport | undefined): StreamReport['role'] {
-  if (params.test === 'TCP_RR' || params.test === 'UDP_RR') return 'rr-responder';
-  if (client) return client.role === 'sender' ? 'receiver' : 'sender';
-  return params.reverse ? 'sender' : 'receiver';
+function expectedServerRole(params: TestParams, connection: number): StreamReport['role'] {
+  if (isRrTest(params.test)) return 'rr-responder';
+  return clientSends(params, connection) ? 'receiver' : 'sender';
 }
 
 /** Samples in time order, counters that only grow, the final sample at or after every other. */

@@ -52,6 +52,8 @@ export interface StreamSample {
   requests_sent: number;
   timeouts: number;
   late_replies: number;
+  /** TCP_CRR client: cumulative connections that failed, not made or ended before the response (absent from other tests and older peers). */
+  connect_failures?: number;
   /** RR client: latency over this interval only, in µs; null when no transaction completed. */
   interval_latency_us: LatencyStats | null;
 }

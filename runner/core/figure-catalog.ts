@@ -1,4 +1,4 @@
-import { TEST_NAMES, type TestName } from './test-params.js';
+import { TEST_NAMES, type TestName, isRrTest } from './test-params.js';
 
 /**
  * Every figure, once. Derived from this table: the figure names expectations
@@ -36,10 +36,12 @@ export interface FigureDef {
   integer: boolean;
   /** How the figure reads in a one-line summary, `{}` standing for its number. */
   inLine: string;
+  /** Present only in runs with this parameter set (the direction figures of bidir). */
+  onlyWith?: 'bidir';
 }
 
 const STREAM: readonly TestName[] = ['TCP_STREAM', 'UDP_STREAM'];
-const RR: readonly TestName[] = ['TCP_RR', 'UDP_RR'];
+const RR: readonly TestName[] = ['TCP_RR', 'UDP_RR', 'TCP_CRR'];
 
 function latency(key: string, label: string, headline = false): FigureDef {
   return {
@@ -69,6 +71,33 @@ export const FIGURES: readonly FigureDef[] = [
     countedBy: 'receiver',
     integer: false,
     inLine: '{} Mbit/s',
+  },
+  // bidir: each direction beside the total, by its own receiver (absent without bidir).
+  {
+    name: 'upload_mbps',
+    label: 'Upload throughput',
+    unit: 'Mbit/s',
+    better: 'higher',
+    tests: STREAM,
+    headline: true,
+    kind: 'measure',
+    countedBy: 'receiver',
+    integer: false,
+    inLine: 'up {} Mbit/s',
+    onlyWith: 'bidir',
+  },
+  {
+    name: 'download_mbps',
+    label: 'Download throughput',
+    unit: 'Mbit/s',
+    better: 'higher',
+    tests: STREAM,
+    headline: true,
+    kind: 'measure',
+    countedBy: 'receiver',
+    integer: false,
+    inLine: 'down {} Mbit/s',
+    onlyWith: 'bidir',
   },
   {
     name: 'sender_mbps',
@@ -125,6 +154,32 @@ export const FIGURES: readonly FigureDef[] = [
     countedBy: 'receiver',
     integer: false,
     inLine: 'loss {}%',
+  },
+  {
+    name: 'upload_loss_percent',
+    label: 'Upload loss',
+    unit: '%',
+    better: 'lower',
+    tests: ['UDP_STREAM'],
+    headline: false,
+    kind: 'measure',
+    countedBy: 'receiver',
+    integer: false,
+    inLine: 'up loss {}%',
+    onlyWith: 'bidir',
+  },
+  {
+    name: 'download_loss_percent',
+    label: 'Download loss',
+    unit: '%',
+    better: 'lower',
+    tests: ['UDP_STREAM'],
+    headline: false,
+    kind: 'measure',
+    countedBy: 'receiver',
+    integer: false,
+    inLine: 'down loss {}%',
+    onlyWith: 'bidir',
   },
   {
     name: 'jitter_ms',
@@ -247,6 +302,18 @@ export const FIGURES: readonly FigureDef[] = [
     inLine: '{} late',
   },
   {
+    name: 'connect_failures',
+    label: 'Connect failures',
+    unit: 'connections',
+    better: 'lower',
+    tests: ['TCP_CRR'],
+    headline: false,
+    kind: 'count',
+    countedBy: 'client',
+    integer: true,
+    inLine: '{} connect failures',
+  },
+  {
     name: 'bytes_sent',
     label: 'Bytes sent',
     unit: 'bytes',
@@ -331,7 +398,7 @@ export function figureInfo(name: string): FigureDef {
 /** Which side counted a figure in a run of that test: RR tests count everything on the client. */
 export function whoCounts(name: string, test: TestName): string {
   const { countedBy } = figureInfo(name);
-  return countedBy !== 'asked' && (test === 'TCP_RR' || test === 'UDP_RR') ? 'client' : countedBy;
+  return countedBy !== 'asked' && isRrTest(test) ? 'client' : countedBy;
 }
 
 /** Catalogue order first (throughput before bytes), then unknown names alphabetically. */

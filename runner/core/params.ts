@@ -54,14 +54,18 @@ export interface ParamDecl {
   short?: string;
   /** One line for `bench test --help` and the scenario schema. */
   help: string;
+  /** Declared after results files were first written: optional in results.schema.json, which older files must still pass. */
+  addedLater?: boolean;
   /** How a run's description names the value (`omit 1s`, `4 streams`); absent or null: not named. */
   describe?: (value: ParamValue, test: TestName) => string | null;
 }
 
 const ALL = TEST_NAMES;
 const STREAM = ['TCP_STREAM', 'UDP_STREAM'] as const;
-const RR = ['TCP_RR', 'UDP_RR'] as const;
+const RR = ['TCP_RR', 'UDP_RR', 'TCP_CRR'] as const;
 const TIMER: Limits = { max: MAX_TIMER_S, maxWhy: 'longer timers overflow; split it into shorter runs' };
+/** A test holds at most 128 data connections (the control protocol's stream index); bidir opens two per stream. */
+const MAX_BIDIR_STREAMS = 64;
 const DATAGRAM: Limits = { min: 1, max: MAX_UDP_PAYLOAD, maxWhy: 'larger does not fit in one UDP datagram' };
 
 export const DATA_PATHS = ['native', 'js'] as const;
@@ -209,6 +213,18 @@ export const PARAMS = {
     limits: {},
     help: 'STREAM tests: the server sends, the client receives',
     describe: (v) => (v === true ? 'reverse' : null),
+  },
+  bidir: {
+    kind: 'boolean',
+    tests: STREAM,
+    sweepable: true,
+    field: 'bidir',
+    default: false,
+    addedLater: true,
+    cli: true,
+    limits: {},
+    help: 'STREAM tests: both ends send at once, streams connections each way (iperf3 --bidir)',
+    describe: (v) => (v === true ? 'bidir' : null),
   },
   timeout: {
     kind: 'duration',
@@ -510,6 +526,17 @@ const RULES: ReadonlyArray<{ keys: readonly ParamKey[]; check: (p: TestParams) =
     check: (p) =>
       p.omit_s >= p.duration_s
         ? `omit ${formatDuration(p.omit_s)} leaves nothing to measure in a ${formatDuration(p.duration_s)} run: make omit shorter than duration`
+        : null,
+  },
+  {
+    keys: ['bidir', 'reverse'],
+    check: (p) => (p.bidir === true && p.reverse ? 'bidir already sends both ways: drop reverse, or bidir for one direction only' : null),
+  },
+  {
+    keys: ['streams', 'bidir'],
+    check: (p) =>
+      p.bidir === true && p.streams > MAX_BIDIR_STREAMS
+        ? `bidir opens streams connections each way: at most ${MAX_BIDIR_STREAMS} streams with bidir, not ${p.streams}`
         : null,
   },
   {

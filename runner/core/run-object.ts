@@ -18,13 +18,25 @@ import type { TestName, TestParams } from './test-params.js';
  *   its omit boundary (bytes for TCP, sequence numbers for UDP), so sent and
  *   received describe the same bytes: received <= sent, lost = sent - received.
  * - UDP loss: packets_sent (sender) minus distinct packets_received (receiver).
+ * - bidir: throughput_mbps and the counts are both directions together;
+ *   upload_mbps (client to server) and download_mbps (server to client), and
+ *   for UDP each direction's loss, are each counted by that direction's receiver.
  * - jitter_ms: RFC 3550 interarrival jitter, computed by the receiver.
  * - RR figures are counted by the client: one transaction is one request sent
- *   and its response received in full; latency is that round trip.
+ *   and its response received in full; latency is that round trip. In TCP_CRR
+ *   each transaction is a new connection: its latency runs from connect() to
+ *   the response's last byte, and connect_failures counts the connections
+ *   that failed: not made, or ended before the whole response.
  */
 export interface StreamFigures {
   throughput_mbps: number;
   sender_mbps: number;
+  /** bidir: each direction's throughput, counted by its own receiver (throughput_mbps is both together). */
+  upload_mbps?: number;
+  download_mbps?: number;
+  /** bidir UDP_STREAM: each direction's loss, counted by its own receiver. */
+  upload_loss_percent?: number;
+  download_loss_percent?: number;
   /** UDP_STREAM with a rate: the rate asked for, in Mbit/s (absent when unpaced and in older files). */
   target_mbps?: number;
   bytes_sent: number;
@@ -58,6 +70,8 @@ export interface RrFigures {
   loss_percent?: number;
   /** Replies that arrived after their request had been given up on. */
   late_replies?: number;
+  /** TCP_CRR: connections that failed: not made (refused, unreachable, timed out) or ended before the whole response. */
+  connect_failures?: number;
 }
 
 export type Figures = StreamFigures | RrFigures;

@@ -1,6 +1,6 @@
 import type { WireParamValues } from './params.js';
 
-export const TEST_NAMES = ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR'] as const;
+export const TEST_NAMES = ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', 'TCP_CRR'] as const;
 export type TestName = (typeof TEST_NAMES)[number];
 
 /**
@@ -22,4 +22,27 @@ export function isStreamTest(test: TestName): test is 'TCP_STREAM' | 'UDP_STREAM
 
 export function isUdpTest(test: TestName): test is 'UDP_STREAM' | 'UDP_RR' {
   return test === 'UDP_STREAM' || test === 'UDP_RR';
+}
+
+/**
+ * The data connections of a test: one per stream, or with bidir two, the
+ * client's sending ones (0 .. streams-1) before the server's (streams ..
+ * 2*streams-1). Every worker, data port and stream report is one connection.
+ */
+export function connectionCount(p: Pick<TestParams, 'streams' | 'bidir'>): number {
+  return p.bidir === true ? 2 * p.streams : p.streams;
+}
+
+/** STREAM tests: whether the client sends on data connection `connection` (the server sends on the others). */
+export function clientSends(p: Pick<TestParams, 'streams' | 'bidir' | 'reverse'>, connection: number): boolean {
+  return p.bidir === true ? connection < p.streams : !p.reverse;
+}
+
+/**
+ * Request/response tests, whose figures the client counts: TCP_RR and UDP_RR
+ * on one connection, TCP_CRR (netperf's connect/request/response) with a new
+ * TCP connection per transaction.
+ */
+export function isRrTest(test: TestName): test is 'TCP_RR' | 'UDP_RR' | 'TCP_CRR' {
+  return test === 'TCP_RR' || test === 'UDP_RR' || test === 'TCP_CRR';
 }

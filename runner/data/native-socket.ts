@@ -65,7 +65,7 @@ export class NativeSocket {
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The C side takes numeric addresses only: a name (never the case for an address from the control connection) is looked up first. */
-async function numericAddress(host: string, what: string): Promise<string> {
+export async function numericAddress(host: string, what: string): Promise<string> {
   if (net.isIP(host)) return host;
   try {
     return (await lookup(host)).address;
@@ -110,6 +110,20 @@ export async function connectNativeTcp(io: NativeIo, host: string, port: number,
     socket.close();
     throw err;
   }
+}
+
+/** A listening TCP socket on a fresh port (announced through onBound), for a role that accepts on it itself (TCP_CRR). */
+export function listenNativeTcpOnly(io: NativeIo, address: string, onBound: (port: number) => void): NativeSocket {
+  const lfd = io.tcpListen(address);
+  if (lfd < 0) throw new DataPathError(`cannot open a TCP data port on ${address}: listen ${errnoName(lfd)} ${address}`);
+  const listener = new NativeSocket(io, lfd);
+  const port = io.localPort(lfd);
+  if (port < 0) {
+    listener.close();
+    throw new DataPathError(`cannot open a TCP data port on ${address}: getsockname ${errnoName(port)}`);
+  }
+  onBound(port);
+  return listener;
 }
 
 interface PendingConnection {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { DataPathError } from '../core/errors.js';
-import { isUdpTest } from '../core/test-params.js';
+import { clientSends, isRrTest, isUdpTest } from '../core/test-params.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
 import { openUdpDataSocket } from './udp-data-connection.js';
@@ -12,7 +12,7 @@ const READ_BUFFER_BYTES = 256 * 1024;
 
 /**
  * Opens this side's data socket and builds its role. Who sends: the client in
- * a STREAM test, the server with --reverse; in RR the client asks and the
+ * a STREAM test, the server with --reverse, each on its own connections with bidir; in RR the client asks and the
  * server answers. Where the native data path is built, its C loops take the
  * socket (open-native-role.ts); otherwise the roles below move bytes through
  * Node's sockets. Each role's module is loaded only when it is used: a worker
@@ -27,12 +27,25 @@ export async function openDataRole(
   onFailure: (err: Error) => void,
 ): Promise<DataRole> {
   const { params, side, host, port, timeout_ms: timeoutMs } = config;
-  const isRr = params.test === 'TCP_RR' || params.test === 'UDP_RR';
-  const sends = !isRr && (side === 'client') !== params.reverse;
+  const isRr = isRrTest(params.test);
+  const sends = !isRr && (side === 'client') === clientSends(params, config.stream);
 
   // An RR client's latency histograms: the WebAssembly build, loaded only where they are used.
   if (isRr && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();
   if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, onBound, onFailure);
+
+  // TCP_CRR: a connection per transaction, on the server's own listener (tcp-crr.ts).
+  if (params.test === 'TCP_CRR') {
+    const { request_size_bytes: requestSize, response_size_bytes: responseSize } = params;
+    if (side === 'server') {
+      const { listenForTcpCrr } = await import('./tcp-crr-responder.js');
+      return listenForTcpCrr(host, cookie, requestSize, responseSize, timeoutMs, onBound);
+    }
+    const { TcpCrrClient } = await import('./tcp-crr-client.js');
+    const client = new TcpCrrClient(host, port, cookie, requestSize, responseSize, timeoutMs, onFailure);
+    await client.probe();
+    return client;
+  }
 
   if (isUdpTest(params.test)) {
     const socket = await openUdpDataSocket(config, cookie, onBound, onFailure);

@@ -1,7 +1,15 @@
-import { isUdpTest } from '../core/test-params.js';
+import { clientSends, isRrTest, isUdpTest } from '../core/test-params.js';
 import type { NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
-import { type NativeSocket, bindNativeUdp, connectNativeTcp, connectNativeUdp, listenNativeTcp } from './native-socket.js';
+import {
+  type NativeSocket,
+  bindNativeUdp,
+  connectNativeTcp,
+  connectNativeUdp,
+  listenNativeTcp,
+  listenNativeTcpOnly,
+  numericAddress,
+} from './native-socket.js';
 import type { DataWorkerConfig } from './worker-messages.js';
 
 /**
@@ -19,6 +27,7 @@ export async function openNativeRole(
   onBound: (port: number) => void,
   onFailure: (err: Error) => void,
 ): Promise<DataRole> {
+  if (config.params.test === 'TCP_CRR') return openNativeCrr(io, config, cookie, onBound, onFailure);
   const build = loadRole(io, config, cookie, clock, onFailure);
   const socket = await openSocket(io, config, cookie, onBound);
   try {
@@ -40,8 +49,8 @@ function openSocket(io: NativeIo, config: DataWorkerConfig, cookie: Buffer, onBo
 /** Who sends: the client in a STREAM test, the server with --reverse; in RR the client asks. */
 function roleOf(config: DataWorkerConfig): 'rr-client' | 'rr-responder' | 'sender' | 'receiver' {
   const { params, side } = config;
-  if (params.test === 'TCP_RR' || params.test === 'UDP_RR') return side === 'client' ? 'rr-client' : 'rr-responder';
-  return (side === 'client') !== params.reverse ? 'sender' : 'receiver';
+  if (isRrTest(params.test)) return side === 'client' ? 'rr-client' : 'rr-responder';
+  return (side === 'client') === clientSends(params, config.stream) ? 'sender' : 'receiver';
 }
 
 async function loadRole(
@@ -92,4 +101,32 @@ async function loadRole(
       return (socket) => new NativeTcpStreamReceiver(io, socket, clock, timeoutMs, onFailure);
     }
   }
+}
+
+/**
+ * TCP_CRR: the server's role runs its C loop on its own listener; the
+ * client's opens a connection per transaction in C, after one probe
+ * transaction that shows the port answers with this test's cookie.
+ */
+async function openNativeCrr(
+  io: NativeIo,
+  config: DataWorkerConfig,
+  cookie: Buffer,
+  onBound: (port: number) => void,
+  onFailure: (err: Error) => void,
+): Promise<DataRole> {
+  const { params, host, port, timeout_ms: timeoutMs } = config;
+  const { request_size_bytes: requestSize, response_size_bytes: responseSize } = params;
+  const address = await numericAddress(host, `cannot open a TCP data port on ${host}`);
+  if (config.side === 'server') {
+    const [{ NativeTcpCrrResponder }, listener] = await Promise.all([
+      import('./native-tcp-crr-responder.js'),
+      listenNativeTcpOnly(io, address, onBound),
+    ]);
+    return new NativeTcpCrrResponder(io, listener, cookie, requestSize, responseSize, timeoutMs, onFailure);
+  }
+  const { NativeTcpCrrClient } = await import('./native-tcp-crr-client.js');
+  const client = new NativeTcpCrrClient(io, address, port, cookie, requestSize, responseSize, timeoutMs, onFailure);
+  await client.probe();
+  return client;
 }

@@ -12,6 +12,8 @@ export class StreamCounters {
   requestsSent = 0;
   timeouts = 0;
   lateReplies = 0;
+  /** TCP_CRR client: connections that could not be made; in samples only when there were some. */
+  connectFailures = 0;
 
   snapshot(t: number, intervalLatency: LatencyStats | null): StreamSample {
     return {
@@ -27,6 +29,7 @@ export class StreamCounters {
       timeouts: this.timeouts,
       late_replies: this.lateReplies,
       interval_latency_us: intervalLatency,
+      ...(this.connectFailures > 0 ? { connect_failures: this.connectFailures } : {}),
     };
   }
 }

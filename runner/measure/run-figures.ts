@@ -1,6 +1,6 @@
 import type { LatencyStats, StreamReport, StreamSample } from '../control/messages.js';
 import type { Figures, IntervalRecord, LatencySummary, RrFigures, StreamFigures } from '../core/run-object.js';
-import type { TestParams } from '../core/test-params.js';
+import { type TestParams, connectionCount, isRrTest } from '../core/test-params.js';
 import { latencyBuckets, type LatencyBuckets } from './latency-buckets.js';
 import { latencyStatsUs, mergeHistograms } from './latency-histogram.js';
 
@@ -26,7 +26,7 @@ export function pairStreams(params: TestParams, client: StreamReport[], server: 
     return r;
   };
   const pairs: SidePair[] = [];
-  for (let s = 0; s < params.streams; s++) {
+  for (let s = 0; s < connectionCount(params); s++) {
     const c = byStream(client, s);
     const v = byStream(server, s);
     pairs.push(c.role === 'sender' ? { sender: c, receiver: v } : { sender: v, receiver: c });
@@ -185,7 +185,25 @@ function sumStreamFigures(udp: boolean, parts: StreamFigures[]): StreamFigures {
   return total;
 }
 
-function rrFigures(udp: boolean, c0: StreamSample, c1: StreamSample, latency: LatencySummary | null): RrFigures {
+/**
+ * bidir: each direction's figures beside the totals, each counted by that
+ * direction's own receiver. `parts` are in connection order: the client's
+ * sending connections (upload) first, then the server's (download).
+ */
+function directionFigures(udp: boolean, streams: number, parts: StreamFigures[]): StreamFigures {
+  const upload = sumStreamFigures(udp, parts.slice(0, streams));
+  const download = sumStreamFigures(udp, parts.slice(streams));
+  const total = sumStreamFigures(udp, parts);
+  const { throughput_mbps, ...rest } = total;
+  const f: StreamFigures = { throughput_mbps, upload_mbps: upload.throughput_mbps, download_mbps: download.throughput_mbps, ...rest };
+  if (udp) {
+    f.upload_loss_percent = upload.loss_percent;
+    f.download_loss_percent = download.loss_percent;
+  }
+  return f;
+}
+
+function rrFigures(udp: boolean, c0: StreamSample, c1: StreamSample, latency: LatencySummary | null, crr = false): RrFigures {
   const transactions = c1.transactions - c0.transactions;
   const time = c1.t - c0.t;
   const f: RrFigures = {
@@ -204,6 +222,7 @@ function rrFigures(udp: boolean, c0: StreamSample, c1: StreamSample, latency: La
     f.loss_percent = requests > 0 ? round((100 * lost) / requests, 4) : 0;
     f.late_replies = late;
   }
+  if (crr) f.connect_failures = (c1.connect_failures ?? 0) - (c0.connect_failures ?? 0);
   return f;
 }
 
@@ -220,6 +239,8 @@ function sumRrFigures(udp: boolean, parts: RrFigures[], latency: LatencySummary)
     total.late_replies = parts.reduce((a, p) => a + (p.late_replies ?? 0), 0);
     total.loss_percent = total.requests_sent > 0 ? round((100 * total.lost) / total.requests_sent, 4) : 0;
   }
+  if (parts.some((p) => p.connect_failures !== undefined))
+    total.connect_failures = parts.reduce((a, p) => a + (p.connect_failures ?? 0), 0);
   return total;
 }
 
@@ -275,7 +296,7 @@ export interface ComputedFigures {
 export function computeFigures(params: TestParams, client: StreamReport[], server: StreamReport[], live = false): ComputedFigures {
   const udp = params.test === 'UDP_STREAM' || params.test === 'UDP_RR';
   const omitted = omittedIntervalCount(params);
-  if (params.test === 'TCP_RR' || params.test === 'UDP_RR') return computeRr(params, udp, omitted, client);
+  if (isRrTest(params.test)) return computeRr(params, udp, omitted, client);
 
   const pairs = pairStreams(params, client, server);
   const senders = alignedSamples(pairs.map((p) => p.sender));
@@ -302,32 +323,31 @@ export function computeFigures(params: TestParams, client: StreamReport[], serve
       start_s: round(r0.t),
       end_s: round(r1.t),
       omitted: k < omitted,
-      figures: sumStreamFigures(udp, parts),
+      figures: params.bidir === true ? directionFigures(udp, params.streams, parts) : sumStreamFigures(udp, parts),
       ...(pairs.length > 1 ? { streams: parts } : {}),
     });
   }
-  const summed = sumStreamFigures(
-    udp,
-    pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0)),
-  );
+  const summaryParts = pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0));
+  const summed = params.bidir === true ? directionFigures(udp, params.streams, summaryParts) : sumStreamFigures(udp, summaryParts);
   // The rate asked for, beside sender_mbps, so that a sender that fell short is seen as such (issue 16).
   let summary: StreamFigures = summed;
   if (params.test === 'UDP_STREAM' && params.rate_bps > 0) {
     const { throughput_mbps, sender_mbps, ...rest } = summed;
-    summary = { throughput_mbps, sender_mbps, target_mbps: round((params.rate_bps * params.streams) / 1e6), ...rest };
+    summary = { throughput_mbps, sender_mbps, target_mbps: round((params.rate_bps * connectionCount(params)) / 1e6), ...rest };
   }
   const start = omitted > 0 ? (pairs[0].receiver.omit_sample?.t ?? 0) : 0;
   const duration = Math.max(...pairs.map((p) => p.receiver.final.t)) - start;
   return { summary, intervals, duration_s: round(duration) };
 }
 
-function computeRr(_params: TestParams, udp: boolean, omitted: number, client: StreamReport[]): ComputedFigures {
+function computeRr(params: TestParams, udp: boolean, omitted: number, client: StreamReport[]): ComputedFigures {
+  const crr = params.test === 'TCP_CRR';
   const reports = [...client].sort((a, b) => a.stream - b.stream);
   const samples = alignedSamples(reports);
   const intervals: IntervalRecord[] = [];
   const count = samples[0].length;
   for (let k = 0; k < count; k++) {
-    const parts = samples.map((arr) => rrFigures(udp, arr[k - 1] ?? ZERO, arr[k], arr[k].interval_latency_us));
+    const parts = samples.map((arr) => rrFigures(udp, arr[k - 1] ?? ZERO, arr[k], arr[k].interval_latency_us, crr));
     const latency = worstLatency(samples.map((arr) => arr[k].interval_latency_us));
     intervals.push({
       start_s: round((samples[0][k - 1] ?? ZERO).t),
@@ -339,7 +359,7 @@ function computeRr(_params: TestParams, udp: boolean, omitted: number, client: S
   }
   const histograms = reports.map((r) => r.latency_histogram).filter((h): h is string => typeof h === 'string');
   const merged = latencyStatsUs(mergeHistograms(histograms));
-  const parts = reports.map((r) => rrFigures(udp, omitted > 0 ? (r.omit_sample ?? ZERO) : ZERO, r.final, null));
+  const parts = reports.map((r) => rrFigures(udp, omitted > 0 ? (r.omit_sample ?? ZERO) : ZERO, r.final, null, crr));
   const summary = sumRrFigures(udp, parts, merged ?? parts[0].latency_us);
   const start = omitted > 0 ? (reports[0].omit_sample?.t ?? 0) : 0;
   return {

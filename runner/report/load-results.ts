@@ -225,7 +225,7 @@ function otherFigureKind(pointer: string, data: unknown): string | null {
   if (runSteps === null) return null;
   const test = (valueAt(data, runSteps) as { test?: unknown } | undefined)?.test;
   if (test === 'TCP_STREAM' || test === 'UDP_STREAM') return 'rr_figures';
-  if (test === 'TCP_RR' || test === 'UDP_RR') return 'stream_figures';
+  if (test === 'TCP_RR' || test === 'UDP_RR' || test === 'TCP_CRR') return 'stream_figures';
   return null;
 }
 

@@ -302,7 +302,7 @@ interface KnownNames {
 function checkRuns(value: unknown, names: KnownNames, problems: Problem[], at: At): { valid: RunSpec[]; complete: boolean } {
   if (value === undefined) return { valid: [], complete: false };
   if (!Array.isArray(value)) {
-    at(['runs'], 'runs must be a list of runs, each starting with - test: TCP_STREAM (or UDP_STREAM, TCP_RR, UDP_RR)');
+    at(['runs'], 'runs must be a list of runs, each starting with - test: TCP_STREAM (or UDP_STREAM, TCP_RR, UDP_RR, TCP_CRR)');
     return { valid: [], complete: false };
   }
   if (value.length === 0) {

@@ -25,7 +25,7 @@ export function buildScenarioSchema(): Record<string, unknown> {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'bench scenario',
     description:
-      'A list of network tests for `bench run`: TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR, against named peers or the embedded loopback server. Values may use ${VAR} or ${VAR:-default} from the environment. Generated from runner/core/params.ts: do not edit by hand.',
+      'A list of network tests for `bench run`: TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR, TCP_CRR, against named peers or the embedded loopback server. Values may use ${VAR} or ${VAR:-default} from the environment. Generated from runner/core/params.ts: do not edit by hand.',
     type: 'object',
     required: ['name', 'runs'],
     properties: {

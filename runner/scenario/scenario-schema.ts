@@ -101,7 +101,7 @@ function missingKeyMessage(path: DocPath, key: string): string {
     return 'the scenario has no name: add one, such as name: lab-baseline (it names the results folder)';
   if (path.length === 0 && key === 'runs') return 'the scenario has no runs: add runs: with a list of tests, such as - test: TCP_STREAM';
   if (path[0] === 'runs' && key === 'test')
-    return `${describePath(path)} has no test: add test: with one of TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR`;
+    return `${describePath(path)} has no test: add test: with one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR`;
   if (path[0] === 'peers' && key === 'host')
     return `${describePath(path)} has no host: add host: with the address of the machine running bench serve`;
   return `${describePath(path)} has no ${key}: add it`;

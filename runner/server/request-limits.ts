@@ -1,7 +1,7 @@
 import type { ServerLimits } from '../core/defaults.js';
 import { RefusedError } from '../core/errors.js';
 import { formatDurationExact, formatRate, formatSizeExact } from '../core/units.js';
-import type { TestParams } from '../core/test-params.js';
+import { type TestParams, connectionCount } from '../core/test-params.js';
 
 /** Refuses a request beyond one of the server's limits, naming the limit and its value. */
 export function checkRequestLimits(params: TestParams, limits: ServerLimits): void {
@@ -17,6 +17,11 @@ export function checkRequestLimits(params: TestParams, limits: ServerLimits): vo
   }
   if (params.streams < 1 || params.streams > limits.max_streams) {
     throw new RefusedError(`${params.streams} streams exceeds this server's limit of ${limits.max_streams} (bench serve --max-streams)`);
+  }
+  if (connectionCount(params) > limits.max_streams) {
+    throw new RefusedError(
+      `bidir with ${params.streams} streams opens ${connectionCount(params)} data connections, beyond this server's limit of ${limits.max_streams} (bench serve --max-streams)`,
+    );
   }
   const size = Math.max(params.size_bytes, params.request_size_bytes, params.response_size_bytes);
   if (size > limits.max_size_bytes) {

@@ -4,7 +4,7 @@ import type { ControlConnection } from '../control/control-connection.js';
 import type { ClientMessage, ServerMessage, StreamReport } from '../control/messages.js';
 import { UDP_DRAIN_S } from '../core/defaults.js';
 import { ProtocolError } from '../core/errors.js';
-import type { TestParams } from '../core/test-params.js';
+import { type TestParams, connectionCount } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
 import { COOKIE_BYTES } from '../data/udp-datagram.js';
 
@@ -26,7 +26,7 @@ export async function runServerTest(
   const timeoutMs = timeout_s * 1000;
   const workers: DataWorkerHandle[] = [];
   try {
-    for (let stream = 0; stream < params.streams; stream++) {
+    for (let stream = 0; stream < connectionCount(params); stream++) {
       workers.push(
         new DataWorkerHandle(
           { side: 'server', stream, params, cookie, host: bindHost, port: 0, timeout_ms: timeoutMs, drain_ms: UDP_DRAIN_S * 1000 },

@@ -9,6 +9,9 @@ export interface SideResult {
   samples: Sample[];
   /** Median of the samples' values. */
   median: number;
+  /** TCP_CRR only: median over rounds of CPU microseconds per connection, both processes' threads. */
+  client_cpu_us_per_connection?: number;
+  server_cpu_us_per_connection?: number;
   /** STREAM only: median over rounds of CPU seconds per 10^9 bytes received. */
   client_cpu_s_per_gb?: number;
   server_cpu_s_per_gb?: number;
@@ -18,6 +21,8 @@ export interface SideResult {
 
 export interface ComparisonResult {
   test: TestName;
+  /** null: no peer tool measures this on the machine; ours stands alone. */
+  peer_tool?: string | null;
   figure: string;
   unit: string;
   goal: number;
@@ -34,6 +39,8 @@ export interface BenchmarkReport {
   machine: { hostname: string; kernel: string; cpus: number; cpu_model: string; node: string; iperf3: string; sockperf: string };
   settings: { duration_s: number; rounds: number; order: string; address: string };
   results: ComparisonResult[];
+  /** Why a test has no peer, when one has none. */
+  no_peer?: string;
   /** 1-minute load average before and after: other work on a shared machine skews every figure. */
   load_average: { before: number; after: number };
   /** VmHWM of each long-running server at the end of the benchmark. */
@@ -62,6 +69,11 @@ export function summarizeSide(tool: string, command: string, samples: Sample[]):
     side.client_cpu_s_per_gb = median(moved.map((s) => s.client_cpu_s / (s.bytes_received! / 1e9)));
     side.server_cpu_s_per_gb = median(moved.map((s) => s.server_cpu_s / (s.bytes_received! / 1e9)));
   }
+  const connected = samples.filter((s) => (s.connections ?? 0) > 0);
+  if (connected.length > 0) {
+    side.client_cpu_us_per_connection = median(connected.map((s) => (s.client_cpu_s * 1e6) / s.connections!));
+    side.server_cpu_us_per_connection = median(connected.map((s) => (s.server_cpu_s * 1e6) / s.connections!));
+  }
   return side;
 }
 
@@ -78,14 +90,14 @@ export function formatReport(report: BenchmarkReport): string {
       r.test,
       r.figure,
       r.ours ? `${figure(r.ours.median)} ${r.unit}${spread(r.ours)}` : 'failed',
-      r.peer ? `${figure(r.peer.median)} ${r.unit}${spread(r.peer)} (${r.peer.tool})` : 'failed',
+      r.peer ? `${figure(r.peer.median)} ${r.unit}${spread(r.peer)} (${r.peer.tool})` : r.peer_tool === null ? 'no peer tool' : 'failed',
       r.ratio === null ? '-' : r.ratio.toFixed(2),
-      `>= ${r.goal}`,
-      r.meets_goal === null ? 'no result' : r.meets_goal ? 'meets goal' : 'BELOW GOAL',
+      r.peer_tool === null ? '-' : `>= ${r.goal}`,
+      r.peer_tool === null ? 'ours alone' : r.meets_goal === null ? 'no result' : r.meets_goal ? 'meets goal' : 'BELOW GOAL',
     ]),
   );
   const resources = table(
-    ['test', 'tool', 'client CPU s/GB', 'server CPU s/GB', 'client peak RSS'],
+    ['test', 'tool', 'client CPU s/GB', 'server CPU s/GB', 'client CPU µs/conn', 'server CPU µs/conn', 'client peak RSS'],
     report.results.flatMap((r) =>
       [r.ours && (['ours', r.ours] as const), r.peer && ([r.peer.tool, r.peer] as const)]
         .filter((x): x is readonly [string, SideResult] => Boolean(x))
@@ -94,6 +106,8 @@ export function formatReport(report: BenchmarkReport): string {
           tool,
           side.client_cpu_s_per_gb === undefined ? '-' : side.client_cpu_s_per_gb.toFixed(2),
           side.server_cpu_s_per_gb === undefined ? '-' : side.server_cpu_s_per_gb.toFixed(2),
+          side.client_cpu_us_per_connection === undefined ? '-' : side.client_cpu_us_per_connection.toFixed(1),
+          side.server_cpu_us_per_connection === undefined ? '-' : side.server_cpu_us_per_connection.toFixed(1),
           mib(side.client_peak_rss_kb),
         ]),
     ),
@@ -109,7 +123,8 @@ export function formatReport(report: BenchmarkReport): string {
     main,
     `ours ran on the data path (client/server): ${paths.join(', ')}`,
     '',
-    'resources (CPU: utime+stime from /proc/<pid>/stat per GB received, median over rounds; RSS: VmHWM)',
+    'resources (CPU: utime+stime from /proc/<pid>/stat per GB received or per TCP_CRR connection, median over rounds; RSS: VmHWM)',
+    ...(report.no_peer ? [report.no_peer] : []),
     resources,
     `server peak RSS at the end: ${servers}`,
     ...(errors.length > 0 ? ['', 'errors:', ...errors] : []),

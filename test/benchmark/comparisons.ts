@@ -25,6 +25,8 @@ export interface Sample {
   client_peak_rss_kb: number;
   /** Ours: the data path each side ran, 'client/server' (native or js). */
   data_path?: string;
+  /** TCP_CRR: connections made (transactions), for CPU per connection. */
+  connections?: number;
 }
 
 export interface Comparison {
@@ -32,14 +34,15 @@ export interface Comparison {
   /** What is compared, such as 'receiver throughput'. */
   figure: string;
   unit: string;
-  peer_tool: string;
+  /** null: no tool on this machine measures the same (TCP_CRR: netperf's, which is not packaged here); ours is reported alone. */
+  peer_tool: string | null;
   /** The peer tool's command line, for the record. */
   peer_command: string;
   ours_command: string;
   /** Ours divided by peer should reach this. */
   goal: number;
   ours(): Promise<Sample>;
-  peer(): Promise<Sample>;
+  peer: (() => Promise<Sample>) | null;
 }
 
 export const RATIO_GOAL = 0.9;
@@ -81,6 +84,8 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
       request_size_bytes: RR_MESSAGE_BYTES,
       response_size_bytes: RR_MESSAGE_BYTES,
     }),
+    // netperf's TCP_CRR default: 1-byte request and response.
+    TCP_CRR: benchTestArgv({ test: 'TCP_CRR', peer: ourPeer, ...rrWindow(duration_s) }),
   };
   const iperf3 = { server: address, port: servers.iperf3.port, duration_s };
   const peerArgv = {
@@ -116,7 +121,8 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
       client_peak_rss_kb: run.peak_rss_kb,
       data_path: `${object.client.data_path}/${object.server.data_path}`,
     };
-    if (isRrFigures(summary)) return { ...base, value: summary.transactions_per_sec };
+    if (isRrFigures(summary))
+      return { ...base, value: summary.transactions_per_sec, ...(test === 'TCP_CRR' ? { connections: summary.transactions } : {}) };
     return { ...base, value: summary.throughput_mbps, bytes_received: (summary as StreamFigures).bytes_received };
   };
 
@@ -140,7 +146,7 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
     return { value: r.round_trips_per_sec, client_cpu_s: run.cpu_s, server_cpu_s, client_peak_rss_kb: run.peak_rss_kb };
   };
 
-  const common = (test: TestName) => ({
+  const common = (test: keyof typeof peerArgv) => ({
     test,
     goal: RATIO_GOAL,
     ours_command: showArgv(ourArgv[test]),
@@ -178,6 +184,18 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
       peer_tool: 'sockperf',
       ours: ours('UDP_RR'),
       peer: sockperfSide('UDP_RR'),
+    },
+    {
+      // Neither iperf3 nor sockperf opens a connection per transaction: ours alone, with its CPU per connection.
+      test: 'TCP_CRR',
+      goal: RATIO_GOAL,
+      ours_command: showArgv(ourArgv.TCP_CRR),
+      peer_command: '',
+      figure: 'connections (connect, 1-byte request and response, close)',
+      unit: 'per s',
+      peer_tool: null,
+      ours: ours('TCP_CRR'),
+      peer: null,
     },
   ];
 }

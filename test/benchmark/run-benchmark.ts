@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     const servers = await startBenchmarkServers(launcher);
     const chosen = buildComparisons(servers, options.duration_s).filter((c) => !options.only || options.only.includes(c.test));
     if (chosen.length === 0)
-      throw new Error(`--only ${options.only?.join(',')} names no test; use TCP_STREAM, UDP_STREAM, TCP_RR or UDP_RR`);
+      throw new Error(`--only ${options.only?.join(',')} names no test; use TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR`);
     for (const comparison of chosen) results.push(await runComparison(comparison, options));
     // VmHWM of the servers, read while they still run: each one's peak over the whole benchmark.
     for (const server of Object.values(servers)) {
@@ -69,6 +69,12 @@ async function main(): Promise<number> {
       address: loopbackHost.address,
     },
     results,
+    ...(results.some((r) => r.peer_tool === null)
+      ? {
+          no_peer:
+            'TCP_CRR: no tool on this machine opens a connection per transaction (netperf is not installed): ours is reported alone, with its CPU per connection',
+        }
+      : {}),
     load_average: { before: loadBefore, after: loadavg()[0] },
     server_peak_rss_kb: serverPeaks,
     server_errors: serverErrors,
@@ -88,10 +94,9 @@ async function runComparison(c: Comparison, options: BenchmarkOptions): Promise<
   const peer: Sample[] = [];
   const errors: string[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    for (const [name, run, into] of [
-      ['ours', c.ours, ours],
-      [c.peer_tool, c.peer, peer],
-    ] as const) {
+    const sides: Array<readonly [string, () => Promise<Sample>, Sample[]]> = [['ours', c.ours, ours]];
+    if (c.peer_tool !== null && c.peer !== null) sides.push([c.peer_tool, c.peer, peer]);
+    for (const [name, run, into] of sides) {
       try {
         const sample = await run();
         into.push(sample);
@@ -104,9 +109,10 @@ async function runComparison(c: Comparison, options: BenchmarkOptions): Promise<
     }
   }
   const oursSide = summarizeSide('ours', c.ours_command, ours);
-  const peerSide = summarizeSide(c.peer_tool, c.peer_command, peer);
+  const peerSide = c.peer_tool === null ? null : summarizeSide(c.peer_tool, c.peer_command, peer);
   return {
     test: c.test,
+    peer_tool: c.peer_tool,
     figure: c.figure,
     unit: c.unit,
     goal: c.goal,

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { DataClock } from '../../runner/data/data-role.js';
-import { type NativeSocket, connectNativeTcp, listenNativeTcp } from '../../runner/data/native-socket.js';
+import { type NativeSocket, connectNativeTcp, listenNativeTcp, listenNativeTcpOnly } from '../../runner/data/native-socket.js';
+import { NativeTcpCrrClient } from '../../runner/data/native-tcp-crr-client.js';
+import { NativeTcpCrrResponder } from '../../runner/data/native-tcp-crr-responder.js';
 import { NativeTcpRrClient } from '../../runner/data/native-tcp-rr-client.js';
 import { NativeTcpRrResponder } from '../../runner/data/native-tcp-rr-responder.js';
 import { NativeTcpStreamReceiver } from '../../runner/data/native-tcp-stream-receiver.js';
@@ -156,5 +158,25 @@ const report: Record<string, number> = { refused: refusals(), stateRefused: awai
   report.udpRrTransactions = client.counters.transactions;
   client.close();
   responder.close();
+}
+{
+  // TCP_CRR: a connection per transaction, opened and closed in C; a response larger than one segment.
+  let port = 0;
+  const responder = new NativeTcpCrrResponder(
+    io,
+    listenNativeTcpOnly(io, '127.0.0.1', (p) => (port = p)),
+    COOKIE,
+    100,
+    3000,
+    2_000,
+    fail,
+  );
+  const client = new NativeTcpCrrClient(io, '127.0.0.1', port, COOKIE, 100, 3000, 2_000, fail);
+  await client.probe();
+  client.start();
+  await until(() => client.counters.transactions >= 20, 'TCP_CRR 20 transactions');
+  await client.stop();
+  await responder.stop();
+  report.tcpCrrTransactions = client.counters.transactions;
 }
 console.log(JSON.stringify(report));

@@ -22,6 +22,7 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define BENCH_OK 0
@@ -72,7 +73,22 @@ int bench_wait(int fd, short events, int64_t deadline_ns);
  */
 int bench_nobufs_backoff(int64_t deadline_ns);
 
+/*
+ * For a loop that opens and closes its own connections (tcp-crr.c): each
+ * descriptor is recorded as the library's own, so it is closed with the
+ * thread's environment and a number carried in a state slot can be checked.
+ */
+/** Records fd as ours: fd, or -EMFILE (and fd closed) when the table is full. */
+int bench_own_fd(napi_env env, int fd);
+/** 1 when fd is one of ours and open. */
+int bench_is_owned(napi_env env, int fd);
+/** Closes one of ours: BENCH_OK or -errno. */
+int bench_close_fd(napi_env env, int fd);
+/** A numeric IPv4 or IPv6 address and a port into `sa`; 0 with a RangeError or TypeError pending. */
+int bench_arg_address(napi_env env, napi_value v, const char *fn, int64_t port, struct sockaddr_storage *sa, socklen_t *len);
+
 int register_sockets(napi_env env, napi_value exports);
+int register_tcp_crr(napi_env env, napi_value exports);
 int register_tcp_stream(napi_env env, napi_value exports);
 int register_udp_stream(napi_env env, napi_value exports);
 int register_tcp_rr(napi_env env, napi_value exports);

@@ -407,6 +407,23 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
   return bench_int(env, close_owned(env, fd));
 }
 
+/* For loops that open and close their own connections (tcp-crr.c): see bench-io.h. */
+int bench_own_fd(napi_env env, int fd) {
+  return own(env, fd);
+}
+
+int bench_is_owned(napi_env env, int fd) {
+  return owned_index(env, fd) >= 0;
+}
+
+int bench_close_fd(napi_env env, int fd) {
+  return close_owned(env, fd);
+}
+
+int bench_arg_address(napi_env env, napi_value v, const char *fn, int64_t port, struct sockaddr_storage *sa, socklen_t *len) {
+  return arg_address(env, v, fn, port, sa, len);
+}
+
 int register_sockets(napi_env env, napi_value exports) {
   owned_t *o = calloc(1, sizeof *o);
   if (!o || napi_set_instance_data(env, o, owned_finalize, NULL) != napi_ok) {

@@ -43,6 +43,30 @@ const FIGURE_METRICS: Readonly<Record<string, FigureMetric>> = {
     unit: 'bytes_per_second',
     scale: 1e6 / 8,
   },
+  upload_mbps: {
+    name: 'bench_upload_throughput_bytes_per_second',
+    help: 'bidir: bytes the server received from the client per second.',
+    unit: 'bytes_per_second',
+    scale: 1e6 / 8,
+  },
+  download_mbps: {
+    name: 'bench_download_throughput_bytes_per_second',
+    help: 'bidir: bytes the client received from the server per second.',
+    unit: 'bytes_per_second',
+    scale: 1e6 / 8,
+  },
+  upload_loss_percent: { name: 'bench_upload_loss_ratio', help: 'bidir UDP: datagrams lost client to server.', unit: 'ratio', scale: 0.01 },
+  download_loss_percent: {
+    name: 'bench_download_loss_ratio',
+    help: 'bidir UDP: datagrams lost server to client.',
+    unit: 'ratio',
+    scale: 0.01,
+  },
+  connect_failures: {
+    name: 'bench_connect_failures',
+    help: 'TCP_CRR connections that failed, not made or ended before the response.',
+    scale: 1,
+  },
   transactions_per_sec: { name: 'bench_transactions_per_second', help: 'Request-response transactions completed per second.', scale: 1 },
   loss_percent: {
     name: 'bench_loss_ratio',
