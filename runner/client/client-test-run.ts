@@ -102,6 +102,8 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
             cookie: ready.cookie,
             host: dataHost,
             port: ready.data_ports[stream],
+            // The server's one port (runner/data/one-port.ts): the data connection greets and waits for the ack.
+            ...(ready.data_ports[stream] === conn.socket.remotePort ? { one_port: true } : {}),
             timeout_ms: timeoutMs,
             // A UDP receiver here keeps listening one round trip longer, for what the server sent before it heard STOP.
             drain_ms: UDP_DRAIN_S * 1000 + Math.ceil(rttMs),
