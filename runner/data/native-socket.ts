@@ -230,7 +230,9 @@ export async function listenNativeTcp(
         }
       }
       if (performance.now() > deadline)
-        throw new PeerTimeoutError(`no data connection with this test's cookie arrived within ${timeoutMs / 1000}s`);
+        throw new PeerTimeoutError(
+          `no data connection with this test's cookie arrived on data port ${port} within ${timeoutMs / 1000}s - is a firewall dropping it? (this server opens a fresh port per stream: bench serve --ephemeral-data-ports)`,
+        );
       await nextTurn();
     }
   } finally {

@@ -17,9 +17,14 @@ export function listenForTcpData(
 ): Promise<{ socket: Socket; leftover: Buffer }> {
   return new Promise((resolve, reject) => {
     const server = net.createServer({ noDelay: true });
+    let boundPort = 0;
     const timer = setTimeout(() => {
       server.close();
-      reject(new PeerTimeoutError(`no data connection with this test's cookie arrived within ${timeoutMs / 1000}s`));
+      reject(
+        new PeerTimeoutError(
+          `no data connection with this test's cookie arrived on data port ${boundPort} within ${timeoutMs / 1000}s - is a firewall dropping it? (this server opens a fresh port per stream: bench serve --ephemeral-data-ports)`,
+        ),
+      );
     }, timeoutMs);
     server.on('error', (err) => {
       clearTimeout(timer);
@@ -44,7 +49,10 @@ export function listenForTcpData(
       };
       socket.on('data', onData);
     });
-    server.listen({ host, port: 0 }, () => onBound((server.address() as net.AddressInfo).port));
+    server.listen({ host, port: 0 }, () => {
+      boundPort = (server.address() as net.AddressInfo).port;
+      onBound(boundPort);
+    });
   });
 }
 
