@@ -92,7 +92,12 @@ export type ServerMessage =
   | { type: 'WELCOME'; protocol: number; bench_version: string; hostname: string; auth_required: boolean; remote?: boolean }
   | { type: 'AUTH_CHALLENGE'; nonce: string }
   | { type: 'QUEUED'; position: number }
-  | { type: 'READY'; cookie: string; data_ports: number[] }
+  /**
+   * `one_port`: data comes to the control port, wherever the client reached it
+   * (runner/data/one-port.ts); `data_ports` then names the server's own port
+   * for each stream. Absent: each stream's fresh port.
+   */
+  | { type: 'READY'; cookie: string; data_ports: number[]; one_port?: boolean }
   | { type: 'ATTACHED' }
   | { type: 'INTERVAL'; stream: number; sample: StreamSample }
   | { type: 'RESULT'; streams: StreamReport[]; wall_s: number }

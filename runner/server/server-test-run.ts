@@ -89,7 +89,7 @@ export async function runServerTest(
       };
       ports = workers.map(() => shared.port);
     }
-    conn.send({ type: 'READY', cookie, data_ports: ports });
+    conn.send({ type: 'READY', cookie, data_ports: ports, ...(shared ? { one_port: true } : {}) });
     await conn.raceSilent(Promise.all(workers.map((w) => w.attached)), 'waiting for the data connections');
     releaseCookie();
     conn.send({ type: 'ATTACHED' });
