@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../runner/control/messages.js';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -103,7 +104,7 @@ test('a server started without --allow-remote refuses, and the orchestrator says
 
 async function authenticated(server: ServeProcess): Promise<RawControl> {
   const raw = await RawControl.connect(server.port);
-  raw.send({ type: 'HELLO', protocol: 1, bench_version: 'test' });
+  raw.send({ type: 'HELLO', protocol: PROTOCOL_VERSION, bench_version: 'test' });
   const welcome = await raw.next();
   assert.equal(welcome.type, 'WELCOME');
   const challenge = await raw.next();

@@ -164,7 +164,11 @@ describe('Kubernetes manifests', { skip }, () => {
     assert.equal(service.spec.clusterIP, 'None');
     assert.equal(service.spec.publishNotReadyAddresses, false);
     assert.deepEqual(service.spec.selector, daemonSet.spec.template.metadata.labels);
-    assert.deepEqual(service.spec.ports, [{ name: 'control', port: 7575, targetPort: 'control', protocol: 'TCP' }]);
+    // One port for control and data: TCP and UDP 7575 (bench serve's one port).
+    assert.deepEqual(service.spec.ports, [
+      { name: 'control', port: 7575, targetPort: 'control', protocol: 'TCP' },
+      { name: 'data-udp', port: 7575, targetPort: 'data-udp', protocol: 'UDP' },
+    ]);
     const scenario = parseYaml(findObject(objects, 'ConfigMap', 'bench-scenario').data['mesh.yaml']);
     assert.deepEqual(scenario, {
       name: 'cluster-mesh',

@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../runner/control/messages.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -203,11 +204,11 @@ test('checkPeer: a from: end that does not run tests for others is refused, sayi
 });
 
 test('checkPeer: a server of another protocol version is named, with both versions and what to do', async () => {
-  const fake = await startFakeServer({ welcome: { protocol: 2, bench_version: '9.0.0' } });
+  const fake = await startFakeServer({ welcome: { protocol: 99, bench_version: '9.0.0' } });
   try {
     await assert.rejects(checkPeer({ host: '127.0.0.1', port: fake.port }, { timeoutMs: 5000 }), {
       code: 'E_VERSION',
-      message: `peer 127.0.0.1:${fake.port} runs bench 9.0.0, protocol 2; this is bench ${benchVersion}, protocol 1 - install the same bench version on both hosts`,
+      message: `peer 127.0.0.1:${fake.port} runs bench 9.0.0, protocol 99; this is bench ${benchVersion}, protocol ${PROTOCOL_VERSION} - install the same bench version on both hosts`,
     });
   } finally {
     await fake.close();

@@ -47,11 +47,16 @@ function secretForms(secret: string): Buffer[] {
   ];
 }
 
-/** A TCP relay on loopback that records every byte in each direction. */
+/**
+ * A TCP relay on loopback that records every byte of the control connection
+ * (its first) in each direction; data connections, which come through it to
+ * the server's one port, are relayed unrecorded.
+ */
 async function startRelay(targetPort: number): Promise<{ port: number; toServer: Buffer[]; toClient: Buffer[]; close(): Promise<void> }> {
   const toServer: Buffer[] = [];
   const toClient: Buffer[] = [];
   const sockets = new Set<net.Socket>();
+  let relayed = 0;
   const relay = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
     for (const s of [client, upstream]) {
@@ -61,8 +66,10 @@ async function startRelay(targetPort: number): Promise<{ port: number; toServer:
         upstream.destroy();
       });
     }
-    client.on('data', (d: Buffer) => toServer.push(Buffer.from(d)));
-    upstream.on('data', (d: Buffer) => toClient.push(Buffer.from(d)));
+    if (++relayed === 1) {
+      client.on('data', (d: Buffer) => toServer.push(Buffer.from(d)));
+      upstream.on('data', (d: Buffer) => toClient.push(Buffer.from(d)));
+    }
     client.pipe(upstream);
     upstream.pipe(client);
   });

@@ -56,6 +56,10 @@ cli
   .option('--handshake-timeout <duration>', 'Time a new connection has to send HELLO, the token and its request (default 5s)')
   .option('--health-port <port>', 'Answer GET /healthz over HTTP on this port, outside the test queue (default: off)')
   .option('--no-color', NO_COLOR_HELP)
+  .option(
+    '--ephemeral-data-ports',
+    'Open a fresh data port per stream, as before, instead of taking data on --port (TCP and UDP); a firewall must then let any port through',
+  )
   .example('bench serve --port 7575')
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));

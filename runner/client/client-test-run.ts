@@ -104,7 +104,10 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
             params,
             cookie: ready.cookie,
             host: dataHost,
-            port: ready.data_ports[stream],
+            // The server's one port (runner/data/one-port.ts): data goes where the control connection went (through
+            // a port forward too), greets and waits for the ack.
+            port: ready.one_port ? (conn.socket.remotePort ?? peer.port) : ready.data_ports[stream],
+            ...(ready.one_port ? { one_port: true } : {}),
             timeout_ms: timeoutMs,
             // A UDP receiver here keeps listening one round trip longer, for what the server sent before it heard STOP.
             drain_ms: UDP_DRAIN_S * 1000 + Math.ceil(rttMs),

@@ -30,7 +30,7 @@ import type { TestParams } from '../core/test-params.js';
  * up, and the server closes without counting or logging a failed test:
  *   client BYE                 → the server closes the connection
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** No legitimate control message comes near this; a claim beyond it is hostile or foreign. */
 export const MAX_CONTROL_FRAME_BYTES = 256 * 1024;
 
@@ -101,7 +101,12 @@ export type ServerMessage =
   | { type: 'WELCOME'; protocol: number; bench_version: string; hostname: string; auth_required: boolean; remote?: boolean }
   | { type: 'AUTH_CHALLENGE'; nonce: string }
   | { type: 'QUEUED'; position: number }
-  | { type: 'READY'; cookie: string; data_ports: number[] }
+  /**
+   * `one_port`: data comes to the control port, wherever the client reached it
+   * (runner/data/one-port.ts); `data_ports` then names the server's own port
+   * for each stream. Absent: each stream's fresh port.
+   */
+  | { type: 'READY'; cookie: string; data_ports: number[]; one_port?: boolean }
   | { type: 'ATTACHED' }
   | { type: 'INTERVAL'; stream: number; sample: StreamSample }
   | { type: 'RESULT'; streams: StreamReport[]; wall_s: number }

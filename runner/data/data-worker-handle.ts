@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { type BenchError, DataPathError, errorFromWire } from '../core/errors.js';
@@ -18,6 +19,8 @@ export class DataWorkerHandle {
   private readonly worker: Worker;
   private settle!: { bound: (p: number) => void; attached: () => void; result: (r: StreamReport) => void; fail: (e: BenchError) => void };
   private done = false;
+  /** One-port server: resolves when the worker holds its own descriptor of the connection being handed over. */
+  private onTaken: (() => void) | null = null;
 
   constructor(config: DataWorkerConfig, onInterval?: (sample: StreamSample) => void) {
     this.stream = config.stream;
@@ -53,6 +56,9 @@ export class DataWorkerHandle {
         case 'ATTACHED':
           this.settle.attached();
           break;
+        case 'TAKEN':
+          this.onTaken?.();
+          break;
         case 'INTERVAL':
           onInterval?.(message.sample);
           break;
@@ -80,6 +86,45 @@ export class DataWorkerHandle {
 
   start(): void {
     this.send({ type: 'START' });
+  }
+
+  /**
+   * One port, TCP: hands the worker a data connection the control listener
+   * accepted (runner/data/one-port.ts). The worker duplicates the process's
+   * descriptor for it; then this thread closes its net.Socket, which closes
+   * only its own descriptor, and says so. Resolves once the worker may ack.
+   */
+  async adopt(socket: Socket): Promise<void> {
+    const { localAddress, localPort, remoteAddress, remotePort } = socket;
+    if (!localAddress || !localPort || !remoteAddress || !remotePort) {
+      socket.destroy();
+      const err = new DataPathError(`the data connection for stream ${this.stream} closed before this server could take it over`);
+      this.settle.fail(err);
+      throw err;
+    }
+    const taken = new Promise<void>((resolve) => (this.onTaken = resolve));
+    this.send({
+      type: 'ADOPT',
+      local_address: localAddress,
+      local_port: localPort,
+      remote_address: remoteAddress,
+      remote_port: remotePort,
+    });
+    try {
+      // A worker that fails instead rejects `attached`, with why.
+      await Promise.race([taken, this.attached]);
+    } finally {
+      this.onTaken = null;
+      const closed = socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', resolve));
+      socket.destroy();
+      await closed;
+    }
+    this.send({ type: 'RELEASED' });
+  }
+
+  /** One port, UDP: this stream's turn to bind the shared port. */
+  open(): void {
+    this.send({ type: 'OPEN' });
   }
 
   stop(): void {

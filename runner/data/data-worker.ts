@@ -5,6 +5,7 @@ import { DataPathError, asBenchError } from '../core/errors.js';
 import { omittedIntervalCount } from '../measure/run-figures.js';
 import { threadCpuSeconds } from '../measure/thread-cpu.js';
 import type { DataClock, DataRole } from './data-role.js';
+import { HandoffInbox, streamCookie } from './one-port.js';
 import { openDataRole } from './open-data-role.js';
 import type { DataWorkerConfig, MainToWorker, WorkerToMain } from './worker-messages.js';
 
@@ -16,7 +17,8 @@ import type { DataWorkerConfig, MainToWorker, WorkerToMain } from './worker-mess
  */
 const config = workerData as DataWorkerConfig;
 const port = parentPort!;
-const cookie = Buffer.from(config.cookie, 'hex');
+const testCookie = Buffer.from(config.cookie, 'hex');
+const cookie = config.one_port ? streamCookie(testCookie, config.stream) : testCookie;
 const { params } = config;
 const intervalMs = params.interval_s * 1000;
 const durationMs = params.duration_s * 1000;
@@ -31,6 +33,7 @@ let intervalTimer: NodeJS.Timeout | null = null;
 let stopping = false;
 const samples: StreamSample[] = [];
 let omitSample: StreamSample | null = null;
+const handoff = new HandoffInbox(() => post({ type: 'TAKEN' }));
 
 function post(message: WorkerToMain): void {
   port.postMessage(message);
@@ -135,6 +138,11 @@ port.on('message', (message: MainToWorker) => {
       role?.close();
       port.close();
       break;
+    case 'ADOPT':
+    case 'RELEASED':
+    case 'OPEN':
+      handoff.deliver(message);
+      break;
   }
 });
 
@@ -142,6 +150,7 @@ openDataRole(
   config,
   cookie,
   clock,
+  handoff,
   (boundPort) => post({ type: 'BOUND', port: boundPort }),
   (err) => {
     // After STOP a reset or close is the peer tidying up, not a failure of the measurement.

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { DataPathError, PeerTimeoutError } from '../core/errors.js';
 import { errnoName, type NativeIo } from '../native/native-io.js';
 import { formatHostPort } from '../core/host-port.js';
+import { DATA_ACK, DATA_ACK_BYTES, dataGreeting, type HandoffInbox } from './one-port.js';
 import { COOKIE_BYTES, HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from './udp-datagram.js';
 
 /**
@@ -22,6 +23,7 @@ const SETUP_SLICE_MS = 2;
 const HELLO_RETRY_MS = 100;
 const EAGAIN = -constants.errno.EAGAIN;
 const ENOBUFS = -constants.errno.ENOBUFS;
+const ECONNREFUSED = -constants.errno.ECONNREFUSED;
 
 /** One socket of the native data path: closed once, after which its descriptor number is never used again. */
 export class NativeSocket {
@@ -74,8 +76,19 @@ export async function numericAddress(host: string, what: string): Promise<string
   }
 }
 
-/** Connects to a TCP data port and presents the cookie. */
-export async function connectNativeTcp(io: NativeIo, host: string, port: number, cookie: Buffer, timeoutMs: number): Promise<NativeSocket> {
+/**
+ * Connects to a TCP data port and presents the cookie; to the one port, the
+ * greeting (magic and cookie), and returns only at the server's ack
+ * (one-port.ts).
+ */
+export async function connectNativeTcp(
+  io: NativeIo,
+  host: string,
+  port: number,
+  cookie: Buffer,
+  timeoutMs: number,
+  onePort = false,
+): Promise<NativeSocket> {
   const what = `cannot open the data connection to ${host} port ${port}`;
   const address = await numericAddress(host, what);
   const refused = (call: string, status: number) =>
@@ -96,15 +109,64 @@ export async function connectNativeTcp(io: NativeIo, host: string, port: number,
       }
       await nextTurn();
     }
-    // A fresh connection's send buffer takes 16 bytes at once; the loop is for form.
-    for (let sent = 0; sent < cookie.length; ) {
-      const n = io.sendSome(fd, cookie, sent);
+    const greeting = onePort ? dataGreeting(cookie) : cookie;
+    // A fresh connection's send buffer takes these few bytes at once; the loop is for form.
+    for (let sent = 0; sent < greeting.length; ) {
+      const n = io.sendSome(fd, greeting, sent);
       if (n < 0 && n !== EAGAIN) throw refused('write', n);
       if (n > 0) sent += n;
       else if (performance.now() > deadline)
         throw new PeerTimeoutError(`the cookie could not be sent to ${host} port ${port} within ${timeoutMs / 1000}s`);
       else await nextTurn();
     }
+    if (onePort) await awaitAck(io, fd, `${host} port ${port}`, deadline, timeoutMs);
+    return socket;
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+}
+
+async function awaitAck(io: NativeIo, fd: number, where: string, deadline: number, timeoutMs: number): Promise<void> {
+  const got = Buffer.alloc(1);
+  for (;;) {
+    const n = io.recvSome(fd, got, 0, SETUP_SLICE_MS);
+    if (n === 1 && got[0] === DATA_ACK) return;
+    if (n === 1)
+      throw new DataPathError(
+        `${where} answered the data connection's greeting with byte ${got[0]}, not the ack - is it a bench server of this version?`,
+      );
+    if (n === 0)
+      throw new DataPathError(`${where} closed the data connection before accepting it - did the test end there, or is the cookie wrong?`);
+    if (n !== EAGAIN)
+      throw new DataPathError(`cannot open the data connection to ${where}: read ${errnoName(n)} - is a firewall in the way?`);
+    if (performance.now() > deadline)
+      throw new PeerTimeoutError(
+        `${where} did not accept the data connection within ${timeoutMs / 1000}s - is it a bench server of this version?`,
+      );
+    await nextTurn();
+  }
+}
+
+/**
+ * One-port server: takes over the data connection the main thread accepted
+ * on the control port. tcpAdopt finds this process's descriptor for it by
+ * its ends and duplicates it; once the main thread has closed its own, the
+ * socket is set up for the loops and the ack tells the client to send.
+ */
+export async function adoptNativeTcp(io: NativeIo, inbox: HandoffInbox, timeoutMs: number): Promise<NativeSocket> {
+  const m = await inbox.next('ADOPT', timeoutMs, () => `no data connection with this test's cookie arrived within ${timeoutMs / 1000}s`);
+  const from = formatHostPort(m.remote_address, m.remote_port);
+  const fd = io.tcpAdopt(m.local_address, m.local_port, m.remote_address, m.remote_port);
+  if (fd < 0) throw new DataPathError(`cannot take over the data connection from ${from}: ${errnoName(fd)}`);
+  const socket = new NativeSocket(io, fd);
+  try {
+    inbox.taken();
+    await inbox.next('RELEASED', timeoutMs, () => `the main thread did not let go of the data connection within ${timeoutMs / 1000}s`);
+    const r = io.tcpConfigure(fd);
+    if (r < 0) throw new DataPathError(`cannot set up the data connection from ${from}: ${errnoName(r)}`);
+    const n = io.sendSome(fd, DATA_ACK_BYTES, 0);
+    if (n !== 1) throw new DataPathError(`data connection from ${from} failed: write ${errnoName(n)} - did the peer stop?`);
     return socket;
   } catch (err) {
     socket.close();
@@ -182,7 +244,9 @@ export async function listenNativeTcp(
         }
       }
       if (performance.now() > deadline)
-        throw new PeerTimeoutError(`no data connection with this test's cookie arrived within ${timeoutMs / 1000}s`);
+        throw new PeerTimeoutError(
+          `no data connection with this test's cookie arrived on data port ${port} within ${timeoutMs / 1000}s - is a firewall dropping it? (this server opens a fresh port per stream: bench serve --ephemeral-data-ports)`,
+        );
       await nextTurn();
     }
   } finally {
@@ -191,16 +255,21 @@ export async function listenNativeTcp(
   }
 }
 
-/** Binds a UDP data port (announced through onBound) and waits for the client's hello, as bindForUdpData does. */
+/**
+ * Binds a UDP data port (announced through onBound) and waits for the
+ * client's hello, as bindForUdpData does: a fresh port, or `sharedPort` (the
+ * one port) shared with the streams already connected there.
+ */
 export async function bindNativeUdp(
   io: NativeIo,
   host: string,
   cookie: Buffer,
   timeoutMs: number,
   onBound: (port: number) => void,
+  sharedPort = 0,
 ): Promise<NativeSocket> {
   const address = await numericAddress(host, `cannot open a UDP data port on ${host}`);
-  const fd = io.udpBind(address);
+  const fd = sharedPort === 0 ? io.udpBind(address) : io.udpBindShared(address, sharedPort);
   if (fd < 0) throw new DataPathError(`cannot open a UDP data port on ${host}: bind ${errnoName(fd)} ${address}`);
   const socket = new NativeSocket(io, fd);
   try {
@@ -242,12 +311,13 @@ export async function connectNativeUdp(io: NativeIo, host: string, port: number,
       const now = performance.now();
       if (now >= helloDueAt) {
         const n = io.sendSome(fd, hello, 0);
-        if (n < 0 && n !== EAGAIN && n !== ENOBUFS) throw new DataPathError(`${what}: send ${errnoName(n)}`);
+        if (n < 0 && n !== EAGAIN && n !== ENOBUFS && n !== ECONNREFUSED) throw new DataPathError(`${what}: send ${errnoName(n)}`);
         helloDueAt = now + HELLO_RETRY_MS;
       }
       const n = io.recvSome(fd, reply, 0, SETUP_SLICE_MS);
       if (n > 0 && readHandshake(reply.subarray(0, n), cookie) === HANDSHAKE_ACK) return socket;
-      if (n < 0 && n !== EAGAIN) throw new DataPathError(`${what}: recvmsg ${errnoName(n)}`);
+      // Port unreachable: on the one port the server binds each stream's socket after the previous one's hello; the next hello finds it.
+      if (n < 0 && n !== EAGAIN && n !== ECONNREFUSED) throw new DataPathError(`${what}: recvmsg ${errnoName(n)}`);
       if (performance.now() > deadline)
         throw new PeerTimeoutError(`no UDP answer from ${host} port ${port} within ${timeoutMs / 1000}s - is a firewall dropping UDP?`);
       await nextTurn();

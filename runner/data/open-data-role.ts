@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import { DataPathError } from '../core/errors.js';
 import { clientSends, isRrTest, isUdpTest } from '../core/test-params.js';
 import type { DataClock, DataRole } from './data-role.js';
-import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
+import type { HandoffInbox } from './one-port.js';
+import { adoptTcpData, connectTcpData, listenForTcpData } from './tcp-data-connection.js';
 import { openUdpDataSocket } from './udp-data-connection.js';
 import type { DataWorkerConfig } from './worker-messages.js';
 import { nativeIo } from '../native/native-io.js';
@@ -23,6 +24,7 @@ export async function openDataRole(
   config: DataWorkerConfig,
   cookie: Buffer,
   clock: DataClock,
+  handoff: HandoffInbox,
   onBound: (port: number) => void,
   onFailure: (err: Error) => void,
 ): Promise<DataRole> {
@@ -32,7 +34,7 @@ export async function openDataRole(
 
   // An RR client's latency histograms: the WebAssembly build, loaded only where they are used.
   if (isRr && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();
-  if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, onBound, onFailure);
+  if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, handoff, onBound, onFailure);
 
   // TCP_CRR: a connection per transaction, on the server's own listener (tcp-crr.ts).
   if (params.test === 'TCP_CRR') {
@@ -48,7 +50,7 @@ export async function openDataRole(
   }
 
   if (isUdpTest(params.test)) {
-    const socket = await openUdpDataSocket(config, cookie, onBound, onFailure);
+    const socket = await openUdpDataSocket(config, cookie, handoff, onBound, onFailure);
     if (isRr && side === 'client') {
       const { UdpRrClient } = await import('./udp-rr-client.js');
       return new UdpRrClient(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs);
@@ -69,7 +71,9 @@ export async function openDataRole(
   let sink: (n: number) => void = () => {};
   let socket: Socket;
   let leftover = 0;
-  if (side === 'server') {
+  if (side === 'server' && config.one_port) {
+    socket = await adoptTcpData(handoff, timeoutMs, (n) => sink(n));
+  } else if (side === 'server') {
     const accepted = await listenForTcpData(host, cookie, timeoutMs, onBound);
     // A fresh Buffer per read: Node gives an accepted socket no `onread` option (moving its handle onto a
     // socket that has one needed a private Node field), so only the client's reads reuse one buffer.
@@ -77,10 +81,14 @@ export async function openDataRole(
     socket.on('data', (chunk: Buffer) => sink(chunk.length));
     leftover = accepted.leftover.length;
   } else {
-    socket = await connectTcpData(host, port, cookie, timeoutMs, {
-      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-      callback: (n) => sink(n),
-    });
+    socket = await connectTcpData(
+      host,
+      port,
+      cookie,
+      timeoutMs,
+      { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n) => sink(n) },
+      config.one_port,
+    );
   }
   watchTcpSocket(socket, timeoutMs, onFailure);
 

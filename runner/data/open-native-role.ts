@@ -3,6 +3,7 @@ import type { NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
 import {
   type NativeSocket,
+  adoptNativeTcp,
   bindNativeUdp,
   connectNativeTcp,
   connectNativeUdp,
@@ -10,6 +11,8 @@ import {
   listenNativeTcpOnly,
   numericAddress,
 } from './native-socket.js';
+import type { HandoffInbox } from './one-port.js';
+import { awaitTurn } from './udp-data-connection.js';
 import type { DataWorkerConfig } from './worker-messages.js';
 
 /**
@@ -24,12 +27,13 @@ export async function openNativeRole(
   config: DataWorkerConfig,
   cookie: Buffer,
   clock: DataClock,
+  handoff: HandoffInbox,
   onBound: (port: number) => void,
   onFailure: (err: Error) => void,
 ): Promise<DataRole> {
   if (config.params.test === 'TCP_CRR') return openNativeCrr(io, config, cookie, onBound, onFailure);
   const build = loadRole(io, config, cookie, clock, onFailure);
-  const socket = await openSocket(io, config, cookie, onBound);
+  const socket = await openSocket(io, config, cookie, handoff, onBound);
   try {
     return (await build)(socket);
   } catch (err) {
@@ -38,12 +42,21 @@ export async function openNativeRole(
   }
 }
 
-function openSocket(io: NativeIo, config: DataWorkerConfig, cookie: Buffer, onBound: (port: number) => void): Promise<NativeSocket> {
-  const { side, host, port, timeout_ms: timeoutMs } = config;
+async function openSocket(
+  io: NativeIo,
+  config: DataWorkerConfig,
+  cookie: Buffer,
+  handoff: HandoffInbox,
+  onBound: (port: number) => void,
+): Promise<NativeSocket> {
+  const { side, host, port, timeout_ms: timeoutMs, one_port: onePort = false } = config;
   if (isUdpTest(config.params.test)) {
-    return side === 'server' ? bindNativeUdp(io, host, cookie, timeoutMs, onBound) : connectNativeUdp(io, host, port, cookie, timeoutMs);
+    if (side !== 'server') return connectNativeUdp(io, host, port, cookie, timeoutMs);
+    if (onePort) await awaitTurn(handoff, timeoutMs);
+    return bindNativeUdp(io, host, cookie, timeoutMs, onBound, onePort ? port : 0);
   }
-  return side === 'server' ? listenNativeTcp(io, host, cookie, timeoutMs, onBound) : connectNativeTcp(io, host, port, cookie, timeoutMs);
+  if (side !== 'server') return connectNativeTcp(io, host, port, cookie, timeoutMs, onePort);
+  return onePort ? adoptNativeTcp(io, handoff, timeoutMs) : listenNativeTcp(io, host, cookie, timeoutMs, onBound);
 }
 
 /** Who sends: the client in a STREAM test, the server with --reverse; in RR the client asks. */

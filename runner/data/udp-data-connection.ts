@@ -1,6 +1,7 @@
 import dgram, { type Socket } from 'node:dgram';
 import net from 'node:net';
 import { DataPathError, PeerTimeoutError } from '../core/errors.js';
+import type { HandoffInbox } from './one-port.js';
 import type { DataWorkerConfig } from './worker-messages.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from './udp-datagram.js';
 
@@ -17,9 +18,27 @@ function familyOf(host: string): 'udp4' | 'udp6' {
   return net.isIPv6(host) || host === '::' ? 'udp6' : 'udp4';
 }
 
-export function bindForUdpData(host: string, cookie: Buffer, timeoutMs: number, onBound: (port: number) => void): Promise<Socket> {
+/**
+ * The server's UDP data socket, on a fresh port, or on `sharedPort` (the one
+ * port) shared with the streams already connected there: the kernel gives a
+ * connected socket the datagrams of its own 4-tuple, and the one socket not
+ * yet connected the rest. Node 20's dgram has no SO_REUSEPORT, so the port is
+ * shared through SO_REUSEADDR, which on Linux lets UDP sockets share a port.
+ */
+export function bindForUdpData(
+  host: string,
+  cookie: Buffer,
+  timeoutMs: number,
+  onBound: (port: number) => void,
+  sharedPort = 0,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: familyOf(host), recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+    const socket = dgram.createSocket({
+      type: familyOf(host),
+      recvBufferSize: SOCKET_BUFFER_BYTES,
+      sendBufferSize: SOCKET_BUFFER_BYTES,
+      reuseAddr: sharedPort !== 0,
+    });
     const timer = setTimeout(() => {
       socket.close();
       reject(
@@ -40,7 +59,7 @@ export function bindForUdpData(host: string, cookie: Buffer, timeoutMs: number, 
       });
     };
     socket.on('message', onMessage);
-    socket.bind({ address: host, port: 0 }, () => onBound(socket.address().port));
+    socket.bind({ address: host, port: sharedPort }, () => onBound(socket.address().port));
   });
 }
 
@@ -54,14 +73,18 @@ export function connectUdpData(host: string, port: number, cookie: Buffer, timeo
       socket.close();
       reject(new PeerTimeoutError(`no UDP answer from ${host} port ${port} within ${timeoutMs / 1000}s - is a firewall dropping UDP?`));
     }, timeoutMs);
-    socket.once('error', (err) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      // Port unreachable: on the one port the server binds each stream's socket after the previous one's hello; the next hello finds it.
+      if (err.code === 'ECONNREFUSED') return;
       clearTimeout(timer);
       clearInterval(retry);
       reject(new DataPathError(`UDP data socket to ${host} port ${port} failed: ${err.message}`, err));
-    });
+    };
+    socket.on('error', onError);
     const onMessage = (msg: Buffer): void => {
       if (readHandshake(msg, cookie) !== HANDSHAKE_ACK) return;
       socket.off('message', onMessage);
+      socket.off('error', onError);
       clearTimeout(timer);
       clearInterval(retry);
       resolve(socket);
@@ -79,12 +102,16 @@ export function connectUdpData(host: string, port: number, cookie: Buffer, timeo
 export async function openUdpDataSocket(
   config: DataWorkerConfig,
   cookie: Buffer,
+  handoff: HandoffInbox,
   onBound: (port: number) => void,
   onFailure: (err: Error) => void,
 ): Promise<Socket> {
   const { side, host, port, timeout_ms: timeoutMs } = config;
+  if (side === 'server' && config.one_port) await awaitTurn(handoff, timeoutMs);
   const socket =
-    side === 'server' ? await bindForUdpData(host, cookie, timeoutMs, onBound) : await connectUdpData(host, port, cookie, timeoutMs);
+    side === 'server'
+      ? await bindForUdpData(host, cookie, timeoutMs, onBound, config.one_port ? port : 0)
+      : await connectUdpData(host, port, cookie, timeoutMs);
   socket.on('error', (err) => onFailure(new DataPathError(`UDP data socket failed: ${err.message} - did the peer stop?`, err)));
   return socket;
 }
@@ -92,4 +119,18 @@ export async function openUdpDataSocket(
 /** A server answers hellos retransmitted after its ack was lost. */
 export function answerLateHello(socket: Socket, msg: Buffer, cookie: Buffer): void {
   if (readHandshake(msg, cookie) === HANDSHAKE_HELLO) socket.send(writeHandshake(HANDSHAKE_ACK, cookie));
+}
+
+/**
+ * One port, server: waits for this stream's turn to bind the shared port.
+ * One socket at a time is unconnected there, so each hello has one socket to
+ * go to: two would split one client's hellos by the kernel's hash, and both
+ * might connect to it.
+ */
+export function awaitTurn(handoff: HandoffInbox, timeoutMs: number): Promise<unknown> {
+  return handoff.next(
+    'OPEN',
+    timeoutMs,
+    () => `the UDP streams before this one got no hello within ${timeoutMs / 1000}s - is a firewall dropping UDP?`,
+  );
 }

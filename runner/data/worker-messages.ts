@@ -13,18 +13,39 @@ export interface DataWorkerConfig {
   cookie: string;
   /** Server: address to bind the data socket to. Client: the server's address. */
   host: string;
-  /** Server: 0 (any free port). Client: the data port the server announced. */
+  /**
+   * Server: 0 (a fresh data port per stream), or with `one_port` the control
+   * port. Client: the data port the server announced.
+   */
   port: number;
+  /**
+   * Server: data comes to the control port (one-port.ts): a TCP stream's
+   * connection is handed over by the main thread (ADOPT), a UDP stream binds
+   * `port` shared when told (OPEN). Client: greet with the magic and wait
+   * for the server's ack. Absent: a fresh port per stream.
+   */
+  one_port?: boolean;
   timeout_ms: number;
   /** UDP receivers: how long to keep listening after STOP for datagrams in flight. */
   drain_ms: number;
 }
 
-export type MainToWorker = { type: 'START' } | { type: 'STOP' } | { type: 'ABORT' };
+export type MainToWorker =
+  | { type: 'START' }
+  | { type: 'STOP' }
+  | { type: 'ABORT' }
+  /** One-port server: the data connection to take over, by its ends as the main thread's net.Socket saw them. */
+  | { type: 'ADOPT'; local_address: string; local_port: number; remote_address: string; remote_port: number }
+  /** One-port server: the main thread closed its descriptor of the adopted connection. */
+  | { type: 'RELEASED' }
+  /** One-port server, UDP: this stream's turn to bind the shared port (the previous stream's socket is connected). */
+  | { type: 'OPEN' };
 
 export type WorkerToMain =
   | { type: 'BOUND'; port: number }
   | { type: 'ATTACHED' }
+  /** One-port server: the worker holds its own descriptor of the connection: the main thread may close its one. */
+  | { type: 'TAKEN' }
   | { type: 'INTERVAL'; sample: StreamSample }
   | { type: 'RESULT'; report: StreamReport }
   | { type: 'ERROR'; code: string; message: string };

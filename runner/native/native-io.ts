@@ -69,6 +69,12 @@ export function useDataPath(path: DataPathKind | undefined): void {
   else process.env.BENCH_DATA_PATH = chosen;
 }
 
+/**
+ * The native library's socket functions wherever it is built, whichever data
+ * path runs: the JavaScript path too takes its one-port data connections
+ * from the control listener through tcpAdopt. Null where it is not built.
+ */
+export const socketHandoff: NativeSocketIo | null = loaded.io ?? loadAddon().io;
 /** The native data path, or null where it is not built or BENCH_DATA_PATH=js asks for the JavaScript one. */
 export const nativeIo: NativeIo | null = loaded.io;
 /** Why the native data path is not in use ('' when it is). */

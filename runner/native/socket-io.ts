@@ -17,6 +17,18 @@ export interface NativeSocketIo {
   tcpConnected(fd: number, sliceMs: number): number;
   /** A UDP socket bound to a numeric address, any free port (4 MiB buffers). */
   udpBind(address: string): number;
+  /** A UDP socket on address:port shared with other such sockets (SO_REUSEADDR, SO_REUSEPORT): the one data port (4 MiB buffers). */
+  udpBindShared(address: string, port: number): number;
+  /**
+   * A duplicate of this process's descriptor for the TCP connection with this
+   * local and remote end (-ENOENT: none): a data connection the control
+   * listener accepted, taken over by a data worker.
+   */
+  tcpAdopt(localAddress: string, localPort: number, remoteAddress: string, remotePort: number): number;
+  /** Makes an adopted connection blocking with TCP_NODELAY, as the loops want it. */
+  tcpConfigure(fd: number): number;
+  /** Hands a socket to another owner (a net.Socket): no longer closed by, nor usable through, this library. */
+  disownSocket(fd: number): number;
   /** A UDP socket connected to address:port (4 MiB buffers). */
   udpConnect(address: string, port: number): number;
   /** 1 when a datagram equal to `hello` came within sliceMs: the socket is then connected to its sender and `ack` sent. */

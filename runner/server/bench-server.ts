@@ -21,7 +21,9 @@ import { DEFAULT_HANDSHAKE_LIMITS, HandshakeGuard, RateLimitedLog, type Handshak
 import { checkRequestLimits } from './request-limits.js';
 import { silentLog, type ServerLog } from './server-log.js';
 import { serveRemoteTest, type RemoteClientRunner } from './remote-run.js';
-import { runServerTest, type ServerControl } from './server-test-run.js';
+import { runServerTest, type OnePort, type ServerControl } from './server-test-run.js';
+import { DataPortRouter } from './data-port-router.js';
+import { socketHandoff } from '../native/native-io.js';
 import { TestQueue } from './test-queue.js';
 import { formatHostPort } from '../core/host-port.js';
 import type { ServerAuth } from '../auth/token-auth.js';
@@ -44,6 +46,12 @@ export interface BenchServerOptions {
   handshake?: Partial<HandshakeLimits>;
   /** Lines a second about single failed handshakes before they are only counted (default 10). */
   failure_lines_per_second?: number;
+  /**
+   * Data on the control port, TCP and UDP, as iperf3 does (default true):
+   * a firewall lets through the one port. False: a fresh port per stream
+   * (bench serve --ephemeral-data-ports).
+   */
+  one_port?: boolean;
 }
 
 export interface BenchServer {
@@ -84,8 +92,13 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const fdLimit = openFileLimit();
   const sockets = new Set<net.Socket>();
   let served = 0;
+  // One deadline for the whole handshake: a peer that has proved nothing gets seconds, not a timeout per phase.
+  const handshakeMs = Math.min(handshakeLimits.timeout_s, options.timeout_s) * 1000;
+  const router = options.one_port === false ? null : new DataPortRouter();
+  let onePort: OnePort | null = null;
 
   const server = net.createServer((socket) => {
+    const acceptedAt = performance.now();
     sockets.add(socket);
     guard.admit(socket);
     socket.on('close', () => {
@@ -102,14 +115,16 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       });
     }
     const who = formatHostPort(socket.remoteAddress ?? 'unknown address', socket.remotePort ?? '?');
-    const conn: ServerControl = new ControlConnection(socket, `client ${who}`, parseClientMessage);
-    serveClient(conn, who).catch(() => {});
+    const serveControl = (): void => {
+      const conn: ServerControl = new ControlConnection(socket, `client ${who}`, parseClientMessage);
+      serveClient(conn, who, acceptedAt).catch(() => {});
+    };
+    if (!router) return serveControl();
+    router.route(socket, handshakeMs, serveControl, (why) => failureLog.info('data-refused', { client: who, why }));
   });
 
-  async function serveClient(conn: ServerControl, who: string): Promise<void> {
-    // One deadline for the whole handshake: a peer that has proved nothing gets seconds, not a timeout per phase.
-    const handshakeMs = Math.min(handshakeLimits.timeout_s, options.timeout_s) * 1000;
-    const handshakeEnds = performance.now() + handshakeMs;
+  async function serveClient(conn: ServerControl, who: string, acceptedAt: number): Promise<void> {
+    const handshakeEnds = acceptedAt + handshakeMs;
     let phase = 'waiting for HELLO';
     let ticket: ReturnType<TestQueue['enter']> | null = null;
     let keepAlive: NodeJS.Timeout | null = null;
@@ -218,7 +233,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       }
       log.info('start', { client: who, test, duration: `${params.duration_s}s` });
       // The client picks its own timeout, but never one that holds this server longer than its own.
-      const { reports, wall_s } = await runServerTest(conn, params, options.host, Math.min(params.timeout_s, options.timeout_s));
+      const { reports, wall_s } = await runServerTest(conn, params, options.host, Math.min(params.timeout_s, options.timeout_s), onePort);
       served++;
       log.info('test', {
         client: who,
@@ -259,6 +274,13 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     server.listen({ host: options.host, port: options.port }, () => resolve());
   });
   const bound = server.address() as net.AddressInfo;
+  if (router) {
+    onePort = { port: bound.port, router };
+    if (!socketHandoff)
+      log.info('warning', {
+        note: `TCP data connections get a fresh port per stream: moving them from port ${bound.port} to a data thread needs the native library, which is not built (npm run build); UDP data uses port ${bound.port}`,
+      });
+  }
   // Once listening, an error on the listening socket (out of file descriptors on accept) is
   // logged, not thrown: a server left running on a lab network must not die of one.
   server.on('error', (err: NodeJS.ErrnoException) => failureLog.info('accept-error', { code: err.code ?? 'unknown', error: err.message }));

@@ -4,11 +4,20 @@ import type { ControlConnection } from '../control/control-connection.js';
 import type { ClientMessage, ServerMessage, StreamReport } from '../control/messages.js';
 import { UDP_DRAIN_S } from '../core/defaults.js';
 import { ProtocolError } from '../core/errors.js';
-import { type TestParams, connectionCount } from '../core/test-params.js';
+import { type TestParams, connectionCount, isUdpTest } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
+import { streamCookie } from '../data/one-port.js';
 import { COOKIE_BYTES } from '../data/udp-datagram.js';
+import { socketHandoff } from '../native/native-io.js';
+import type { DataPortRouter } from './data-port-router.js';
 
 export type ServerControl = ControlConnection<ClientMessage, ServerMessage>;
+
+/** Data on the control port (runner/data/one-port.ts): which port, and the switch that hands its data connections over. */
+export interface OnePort {
+  port: number;
+  router: DataPortRouter;
+}
 
 /**
  * The server's side of one test, once the client's turn has come: data
@@ -21,22 +30,69 @@ export async function runServerTest(
   params: TestParams,
   bindHost: string,
   timeout_s: number,
+  onePort: OnePort | null = null,
 ): Promise<{ reports: StreamReport[]; wall_s: number }> {
   const cookie = randomBytes(COOKIE_BYTES).toString('hex');
   const timeoutMs = timeout_s * 1000;
   const workers: DataWorkerHandle[] = [];
+  const udp = isUdpTest(params.test);
+  // A TCP connection moves to its worker through the native library (tcpAdopt); without it, a fresh port per stream.
+  // TCP_CRR opens a connection per transaction: those cannot pass through the main thread, so it keeps its own listener.
+  const shared = onePort && params.test !== 'TCP_CRR' && (udp || socketHandoff) ? onePort : null;
+  let releaseCookie = (): void => {};
   try {
     for (let stream = 0; stream < connectionCount(params); stream++) {
       workers.push(
         new DataWorkerHandle(
-          { side: 'server', stream, params, cookie, host: bindHost, port: 0, timeout_ms: timeoutMs, drain_ms: UDP_DRAIN_S * 1000 },
+          {
+            side: 'server',
+            stream,
+            params,
+            cookie,
+            host: bindHost,
+            port: shared ? shared.port : 0,
+            ...(shared ? { one_port: true } : {}),
+            timeout_ms: timeoutMs,
+            drain_ms: UDP_DRAIN_S * 1000,
+          },
           (sample) => conn.send({ type: 'INTERVAL', stream, sample }),
         ),
       );
     }
-    const ports = await conn.raceSilent(Promise.all(workers.map((w) => w.bound)), 'opening the data ports');
-    conn.send({ type: 'READY', cookie, data_ports: ports });
+    let ports: number[];
+    if (!shared) {
+      ports = await conn.raceSilent(Promise.all(workers.map((w) => w.bound)), 'opening the data ports');
+    } else if (udp) {
+      // One unconnected socket on the port at a time: the next stream binds once this one's hello connected it.
+      for (const [stream, w] of workers.entries()) {
+        w.attached.then(
+          () => workers[stream + 1]?.open(),
+          () => {},
+        );
+      }
+      workers[0].open();
+      await conn.raceSilent(workers[0].bound, 'opening the data port');
+      ports = workers.map(() => shared.port);
+    } else {
+      const testCookie = Buffer.from(cookie, 'hex');
+      const releases = workers.map((worker) => {
+        const release = shared.router.claim(streamCookie(testCookie, worker.stream).toString('hex'), (socket) => {
+          // The stream has its connection: another with its cookie is a stray copy, refused from now on.
+          release();
+          socket.on('error', () => {});
+          // A failed hand-over fails the worker, whose `attached` tells the test why.
+          worker.adopt(socket).catch(() => {});
+        });
+        return release;
+      });
+      releaseCookie = () => {
+        for (const release of releases) release();
+      };
+      ports = workers.map(() => shared.port);
+    }
+    conn.send({ type: 'READY', cookie, data_ports: ports, ...(shared ? { one_port: true } : {}) });
     await conn.raceSilent(Promise.all(workers.map((w) => w.attached)), 'waiting for the data connections');
+    releaseCookie();
     conn.send({ type: 'ATTACHED' });
 
     expect(await conn.next(timeoutMs, 'waiting for START'), 'START');
@@ -54,6 +110,7 @@ export async function runServerTest(
     conn.send({ type: 'RESULT', streams: reports, wall_s });
     return { reports, wall_s };
   } finally {
+    releaseCookie();
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { encodeFrame, FrameDecoder } from '../../runner/control/frame-decoder.js';
-import type { StreamSample } from '../../runner/control/messages.js';
+import { PROTOCOL_VERSION, type StreamSample } from '../../runner/control/messages.js';
 import type { TestParams } from '../../runner/core/test-params.js';
 import { COOKIE_BYTES } from '../../runner/data/udp-datagram.js';
 
@@ -74,7 +74,14 @@ export async function startFakeServer(script: FakeServerScript): Promise<FakeSer
       for (const frame of decoder.push(chunk)) {
         const m = JSON.parse(frame.toString('utf8')) as { type: string; params?: TestParams };
         if (m.type === 'HELLO')
-          send({ type: 'WELCOME', protocol: 1, bench_version: '0.1.0', hostname: 'fake', auth_required: false, ...script.welcome });
+          send({
+            type: 'WELCOME',
+            protocol: PROTOCOL_VERSION,
+            bench_version: '0.1.0',
+            hostname: 'fake',
+            auth_required: false,
+            ...script.welcome,
+          });
         if (m.type === 'TEST_REQUEST') {
           if (script.refuse) {
             send(script.refuse);

@@ -4,7 +4,11 @@ import { encodeFrame, FrameDecoder } from '../../runner/control/frame-decoder.js
 import { encodeMessage, parseServerMessage, type ServerMessage } from '../../runner/control/messages.js';
 import { defaultParams } from '../../runner/core/params.js';
 import type { TestName, TestParams } from '../../runner/core/test-params.js';
+import { DATA_ACK, dataGreeting, streamCookie } from '../../runner/data/one-port.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, readHandshake, writeHandshake } from '../../runner/data/udp-datagram.js';
+
+/** Servers' control ports this helper connected to: a READY naming one as its data port means the one port. */
+const controlPorts = new Set<number>();
 
 /**
  * A control client that says exactly what a test tells it to, frame by frame
@@ -42,6 +46,7 @@ export class RawControl {
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<RawControl> {
+    controlPorts.add(port);
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host });
       socket.once('error', reject);
@@ -127,23 +132,35 @@ export async function requestTest(raw: RawControl, request: object, timeoutMs = 
   return ready;
 }
 
-/** Opens a TCP data connection as the real client does: connect, present the cookie. */
-export function connectTcpData(port: number, cookie: string, host = '127.0.0.1'): Promise<net.Socket> {
+/**
+ * Opens a TCP data connection as the real client does: connect, present the
+ * cookie; to the server's one port (a control port this helper connected
+ * to), greet with the magic and stream `stream`'s cookie and wait for the ack.
+ */
+export function connectTcpData(port: number, cookie: string, host = '127.0.0.1', stream = 0): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ port, host });
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.off('error', reject);
       socket.on('error', () => {});
-      socket.write(Buffer.from(cookie, 'hex'));
-      resolve(socket);
+      const key = Buffer.from(cookie, 'hex');
+      if (!controlPorts.has(port)) {
+        socket.write(key);
+        return resolve(socket);
+      }
+      socket.write(dataGreeting(streamCookie(key, stream)));
+      socket.once('data', (ack: Buffer) =>
+        ack[0] === DATA_ACK ? resolve(socket) : reject(new Error(`the one port answered the greeting with ${ack.toString('hex')}`)),
+      );
+      socket.once('close', () => reject(new Error(`port ${port} closed the data connection instead of acking it`)));
     });
   });
 }
 
-/** Opens a UDP data socket as the real client does: hello with the cookie until the server acknowledges. */
-export function connectUdpData(port: number, cookie: string, host = '127.0.0.1'): Promise<dgram.Socket> {
-  const key = Buffer.from(cookie, 'hex');
+/** Opens a UDP data socket as the real client does: hello with the cookie (stream `stream`'s on the one port) until the server acknowledges. */
+export function connectUdpData(port: number, cookie: string, host = '127.0.0.1', stream = 0): Promise<dgram.Socket> {
+  const key = controlPorts.has(port) ? streamCookie(Buffer.from(cookie, 'hex'), stream) : Buffer.from(cookie, 'hex');
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     let retry: NodeJS.Timeout | undefined;
@@ -172,7 +189,9 @@ export function connectUdpData(port: number, cookie: string, host = '127.0.0.1')
 export async function attachData(test: TestName, ready: { cookie: string; data_ports: number[] }, host = '127.0.0.1'): Promise<() => void> {
   const udp = test === 'UDP_STREAM' || test === 'UDP_RR';
   const sockets = await Promise.all(
-    ready.data_ports.map((port) => (udp ? connectUdpData(port, ready.cookie, host) : connectTcpData(port, ready.cookie, host))),
+    ready.data_ports.map((port, stream) =>
+      udp ? connectUdpData(port, ready.cookie, host, stream) : connectTcpData(port, ready.cookie, host, stream),
+    ),
   );
   let closed = false;
   return () => {

@@ -103,7 +103,7 @@ test('a client of another protocol version gets a clear error, not a hang', asyn
     assert.equal((reply as { code: string }).code, 'E_VERSION');
     assert.match(
       (reply as { message: string }).message,
-      /^protocol version mismatch: this server \(bench \d+\.\d+\.\d+\) speaks protocol 1, the client \(bench 9\.0\.0\) speaks 99 - install the same bench version on both hosts$/,
+      /^protocol version mismatch: this server \(bench \d+\.\d+\.\d+\) speaks protocol 2, the client \(bench 9\.0\.0\) speaks 99 - install the same bench version on both hosts$/,
     );
   } finally {
     await server.stop();

@@ -35,6 +35,7 @@ export interface ServeCommandOptions {
   maxPendingPerAddress?: string | number;
   handshakeTimeout?: string | number;
   healthPort?: string | number;
+  ephemeralDataPorts?: boolean;
 }
 
 const PARSE: Record<'duration' | 'size' | 'rate' | 'count', (input: string | number, what: string) => number> = {
@@ -123,7 +124,8 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
   // Checked before anything listens, so a bad value never leaves a server running.
   const healthPort = options.healthPort === undefined ? null : serveOption(options.healthPort, 'health-port', 'count', 0, 0, 65535);
   const remote = options.allowRemote ? await remoteClientRunner(options.tokenFile) : null;
-  const server = await startBenchServer({ host, port, timeout_s, log, auth, limits, name, remote, handshake });
+  const one_port = !options.ephemeralDataPorts;
+  const server = await startBenchServer({ host, port, timeout_s, log, auth, limits, name, remote, handshake, one_port });
   const { host: listening, port: bound } = server.address;
   // Probes read the server's state over HTTP, never through the control port or the queue.
   const health =
@@ -144,6 +146,8 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
       : {}),
     auth: auth ? 'token' : 'none',
     remote: remote ? 'allowed' : 'refused',
+    // What a firewall in front of this server must let through.
+    data: one_port ? `tcp+udp/${bound}` : 'ephemeral-ports',
     ...(name ? { name } : {}),
   });
   await new Promise<void>((resolve) => {

@@ -17,6 +17,7 @@
 #include "bench-io.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -260,6 +261,122 @@ static napi_value udp_bind(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * udpBindShared(address, port) -> fd or -errno
+ * A UDP socket on the server's one port, shared (SO_REUSEADDR, SO_REUSEPORT)
+ * with the streams already connected there: once udpAwaitHello connects it,
+ * the kernel gives it only its own client's datagrams (a connected socket's
+ * exact 4-tuple wins over the group's unconnected ones), and the next
+ * stream's socket can take the port.
+ */
+static napi_value udp_bind_shared(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int64_t port;
+  struct sockaddr_storage sa;
+  socklen_t len;
+  if (!bench_args(env, info, 2, argv, "udpBindShared") || !bench_arg_int(env, argv[1], "udpBindShared", "port", 1, 65535, &port) ||
+      !arg_address(env, argv[0], "udpBindShared", port, &sa, &len)) {
+    return NULL;
+  }
+  int fd = open_udp(env, &sa);
+  if (fd < 0) return bench_int(env, fd);
+  int r = set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+  if (r == 0) r = set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+  if (r == 0 && bind(fd, (struct sockaddr *)&sa, len) < 0) r = -errno;
+  return bench_int(env, r < 0 ? fail_closed(env, fd, r) : fd);
+}
+
+/* The address and port of sa, for comparing: IPv4 as it is, IPv6 by its 16 bytes (a scope is not compared). */
+static int same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const struct sockaddr_in *)a, *y = (const struct sockaddr_in *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
+    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+  }
+  return 0;
+}
+
+/* Whether fd is a connected TCP socket with exactly this local and remote end. */
+static int is_connection(int fd, const struct sockaddr_storage *local, const struct sockaddr_storage *remote) {
+  int type = 0;
+  socklen_t type_len = sizeof type;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) < 0 || type != SOCK_STREAM) return 0;
+  struct sockaddr_storage sa;
+  socklen_t len = sizeof sa;
+  if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 || !same_endpoint(&sa, local)) return 0;
+  len = sizeof sa;
+  return getpeername(fd, (struct sockaddr *)&sa, &len) == 0 && same_endpoint(&sa, remote);
+}
+
+/*
+ * tcpAdopt(localAddress, localPort, remoteAddress, remotePort) -> fd or -errno (-ENOENT: no such connection)
+ * A duplicate of the process's descriptor for the TCP connection with this
+ * 4-tuple: a data connection the main thread's control listener accepted on
+ * the one port. Every thread shares the process's descriptor table, so the
+ * connection is found by its ends, without a private Node handle; the main
+ * thread then closes its own descriptor, and this one is the connection's
+ * only owner. Its flags are left as they are until tcpConfigure, after the
+ * main thread let go: O_NONBLOCK belongs to the connection, not to one
+ * descriptor, and Node's event loop must not find its descriptor blocking.
+ */
+static napi_value tcp_adopt(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int64_t local_port, remote_port;
+  struct sockaddr_storage local, remote;
+  socklen_t local_len, remote_len;
+  if (!bench_args(env, info, 4, argv, "tcpAdopt") || !bench_arg_int(env, argv[1], "tcpAdopt", "localPort", 1, 65535, &local_port) ||
+      !bench_arg_int(env, argv[3], "tcpAdopt", "remotePort", 1, 65535, &remote_port) ||
+      !arg_address(env, argv[0], "tcpAdopt", local_port, &local, &local_len) ||
+      !arg_address(env, argv[2], "tcpAdopt", remote_port, &remote, &remote_len)) {
+    return NULL;
+  }
+  DIR *dir = opendir("/proc/self/fd");
+  if (!dir) return bench_int(env, -errno);
+  int found = -1;
+  for (struct dirent *e; found < 0 && (e = readdir(dir)) != NULL;) {
+    char *end = NULL;
+    long n = strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || n < 0 || n == dirfd(dir)) continue;
+    if (is_connection((int)n, &local, &remote)) found = (int)n;
+  }
+  closedir(dir);
+  if (found < 0) return bench_int(env, -ENOENT);
+  int fd = fcntl(found, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return bench_int(env, -errno);
+  return bench_int(env, own(env, fd));
+}
+
+/*
+ * tcpConfigure(fd) -> status
+ * Sets up an adopted connection as the loops want it: blocking, TCP_NODELAY.
+ */
+static napi_value tcp_configure(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int fd;
+  if (!bench_args(env, info, 1, argv, "tcpConfigure") || !bench_arg_fd(env, argv[0], "tcpConfigure", &fd)) return NULL;
+  return bench_int(env, configure_tcp(fd));
+}
+
+/*
+ * disownSocket(fd) -> fd
+ * Gives a socket opened here to its new owner (Node's net.Socket on the
+ * JavaScript data path): it is no longer closed here, and its number is
+ * refused by every function from then on.
+ */
+static napi_value disown_socket(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int fd;
+  if (!bench_args(env, info, 1, argv, "disownSocket") || !bench_arg_fd(env, argv[0], "disownSocket", &fd)) return NULL;
+  owned_t *o = owned_of(env);
+  int i = owned_index(env, fd);
+  o->fds[i] = o->fds[--o->count];
+  return bench_int(env, fd);
+}
+
+/*
  * udpConnect(address, port) -> fd or -errno
  * A UDP socket connected to address:port: the client's end.
  */
@@ -433,7 +550,9 @@ int register_sockets(napi_env env, napi_value exports) {
   }
   return bench_export(env, exports, "tcpListen", tcp_listen) && bench_export(env, exports, "tcpAccept", tcp_accept) &&
          bench_export(env, exports, "tcpConnect", tcp_connect) && bench_export(env, exports, "tcpConnected", tcp_connected) &&
-         bench_export(env, exports, "udpBind", udp_bind) && bench_export(env, exports, "udpConnect", udp_connect) &&
+         bench_export(env, exports, "udpBind", udp_bind) && bench_export(env, exports, "udpBindShared", udp_bind_shared) &&
+         bench_export(env, exports, "tcpAdopt", tcp_adopt) && bench_export(env, exports, "tcpConfigure", tcp_configure) &&
+         bench_export(env, exports, "disownSocket", disown_socket) && bench_export(env, exports, "udpConnect", udp_connect) &&
          bench_export(env, exports, "udpAwaitHello", udp_await_hello) && bench_export(env, exports, "localPort", local_port) &&
          bench_export(env, exports, "recvSome", recv_some) && bench_export(env, exports, "sendSome", send_some) &&
          bench_export(env, exports, "shutdownWrite", shutdown_write) && bench_export(env, exports, "closeSocket", close_socket);
