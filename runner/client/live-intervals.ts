@@ -1,6 +1,6 @@
 import type { StreamSample } from '../control/messages.js';
 import type { IntervalRecord } from '../core/run-object.js';
-import type { TestParams } from '../core/test-params.js';
+import { dataLanes, type TestParams } from '../core/test-params.js';
 import { computeFigures, omittedIntervalCount } from '../measure/run-figures.js';
 
 /**
@@ -21,10 +21,12 @@ export class LiveIntervals {
   constructor(params: TestParams, onRecord: (index: number, record: IntervalRecord) => void) {
     this.params = params;
     this.onRecord = onRecord;
-    this.local = Array.from({ length: params.streams }, () => []);
-    this.remote = Array.from({ length: params.streams }, () => []);
+    const lanes = dataLanes(params);
+    this.local = Array.from({ length: lanes.length }, () => []);
+    this.remote = Array.from({ length: lanes.length }, () => []);
     const rr = params.test === 'TCP_RR' || params.test === 'UDP_RR';
     this.needsRemote = !rr;
+    // RRUL's figures take each connection by its lane (dataLanes), whatever role it is given here.
     this.localRole = rr ? 'rr-client' : params.reverse ? 'receiver' : 'sender';
   }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_STREAM_SIZE } from '../core/defaults.js';
 import { isUdpTest } from '../core/test-params.js';
 import type { NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
@@ -31,15 +32,22 @@ export async function openNativeRole(
 
 function openSocket(io: NativeIo, config: DataWorkerConfig, cookie: Buffer, onBound: (port: number) => void): Promise<NativeSocket> {
   const { side, host, port, timeout_ms: timeoutMs } = config;
-  if (isUdpTest(config.params.test)) {
+  if (isUdpLane(config)) {
     return side === 'server' ? bindNativeUdp(io, host, cookie, timeoutMs, onBound) : connectNativeUdp(io, host, port, cookie, timeoutMs);
   }
   return side === 'server' ? listenNativeTcp(io, host, cookie, timeoutMs, onBound) : connectNativeTcp(io, host, port, cookie, timeoutMs);
 }
 
-/** Who sends: the client in a STREAM test, the server with --reverse; in RR the client asks. */
+function isUdpLane(config: DataWorkerConfig): boolean {
+  const lane = config.lane ?? 'stream';
+  return lane === 'probe' || (lane === 'stream' && isUdpTest(config.params.test));
+}
+
+/** Who sends: the client in a STREAM test, the server with --reverse; in RR the client asks; in RRUL the client sends up, the server down. */
 function roleOf(config: DataWorkerConfig): 'rr-client' | 'rr-responder' | 'sender' | 'receiver' {
   const { params, side } = config;
+  if (config.lane === 'up') return side === 'client' ? 'sender' : 'receiver';
+  if (config.lane === 'down') return side === 'server' ? 'sender' : 'receiver';
   if (params.test === 'TCP_RR' || params.test === 'UDP_RR') return side === 'client' ? 'rr-client' : 'rr-responder';
   return (side === 'client') !== params.reverse ? 'sender' : 'receiver';
 }
@@ -54,7 +62,9 @@ async function loadRole(
   const { params, timeout_ms: timeoutMs, drain_ms: drainMs } = config;
   const { request_size_bytes: requestSize, response_size_bytes: responseSize } = params;
   const role = roleOf(config);
-  if (isUdpTest(params.test)) {
+  // RRUL's streams write TCP_STREAM's default size.
+  const writeSize = config.lane === 'up' || config.lane === 'down' ? DEFAULT_STREAM_SIZE.TCP_STREAM : params.size_bytes;
+  if (isUdpLane(config)) {
     switch (role) {
       case 'rr-client': {
         const { NativeUdpRrClient } = await import('./native-udp-rr-client.js');
@@ -85,7 +95,7 @@ async function loadRole(
     }
     case 'sender': {
       const { NativeTcpStreamSender } = await import('./native-tcp-stream-sender.js');
-      return (socket) => new NativeTcpStreamSender(io, socket, params.size_bytes, timeoutMs, onFailure);
+      return (socket) => new NativeTcpStreamSender(io, socket, writeSize, timeoutMs, onFailure);
     }
     case 'receiver': {
       const { NativeTcpStreamReceiver } = await import('./native-tcp-stream-receiver.js');

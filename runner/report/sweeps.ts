@@ -36,6 +36,7 @@ const SWEEP_FIGURES: Record<TestName, string[]> = {
   UDP_STREAM: ['throughput_mbps', 'loss_percent'],
   TCP_RR: ['transactions_per_sec', 'latency_us.p99'],
   UDP_RR: ['transactions_per_sec', 'latency_us.p99', 'loss_percent'],
+  RRUL: ['latency_increase_ms', 'loaded_latency_us.p50'],
 };
 
 export function findSweepFamilies(results: ResultsFile): RunGroup[][] {

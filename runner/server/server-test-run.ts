@@ -4,7 +4,7 @@ import type { ControlConnection } from '../control/control-connection.js';
 import type { ClientMessage, ServerMessage, StreamReport } from '../control/messages.js';
 import { UDP_DRAIN_S } from '../core/defaults.js';
 import { ProtocolError } from '../core/errors.js';
-import type { TestParams } from '../core/test-params.js';
+import { dataLanes, runSpan, type TestParams } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
 import { COOKIE_BYTES } from '../data/udp-datagram.js';
 
@@ -26,10 +26,21 @@ export async function runServerTest(
   const timeoutMs = timeout_s * 1000;
   const workers: DataWorkerHandle[] = [];
   try {
-    for (let stream = 0; stream < params.streams; stream++) {
+    const lanes = dataLanes(params);
+    for (let stream = 0; stream < lanes.length; stream++) {
       workers.push(
         new DataWorkerHandle(
-          { side: 'server', stream, params, cookie, host: bindHost, port: 0, timeout_ms: timeoutMs, drain_ms: UDP_DRAIN_S * 1000 },
+          {
+            side: 'server',
+            stream,
+            params,
+            cookie,
+            host: bindHost,
+            port: 0,
+            timeout_ms: timeoutMs,
+            drain_ms: UDP_DRAIN_S * 1000,
+            lane: lanes[stream],
+          },
           (sample) => conn.send({ type: 'INTERVAL', stream, sample }),
         ),
       );
@@ -46,7 +57,7 @@ export async function runServerTest(
     // The client is silent while the test runs: its deadline is the test's length plus the timeout.
     // A stream that fails meanwhile (a client that stopped reading, a path gone)
     // ends the test now: the queue must not wait out the whole duration for it.
-    const stop = conn.next(params.duration_s * 1000 + timeoutMs, 'running the test');
+    const stop = conn.next(runSpan(params) * 1000 + timeoutMs, 'running the test');
     expect(await Promise.race([stop, firstFailure(workers)]), 'STOP');
     for (const w of workers) w.stop();
     const reports = await conn.raceSilent(Promise.all(workers.map((w) => w.result)), 'collecting the results');

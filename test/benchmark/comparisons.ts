@@ -102,7 +102,7 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
     }),
   };
 
-  const ours = (test: TestName) => async (): Promise<Sample> => {
+  const ours = (test: Exclude<TestName, 'RRUL'>) => async (): Promise<Sample> => {
     const { run, server_cpu_s } = await measure(ourArgv[test], servers.ours, timeoutMs);
     const object: RunObject = parseRunObject(
       run.result.stdout,
@@ -117,7 +117,7 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
       data_path: `${object.client.data_path}/${object.server.data_path}`,
     };
     if (isRrFigures(summary)) return { ...base, value: summary.transactions_per_sec };
-    return { ...base, value: summary.throughput_mbps, bytes_received: (summary as StreamFigures).bytes_received };
+    return { ...base, value: (summary as StreamFigures).throughput_mbps, bytes_received: (summary as StreamFigures).bytes_received };
   };
 
   const iperf3Side = (test: 'TCP_STREAM' | 'UDP_STREAM') => async (): Promise<Sample> => {
@@ -140,7 +140,7 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
     return { value: r.round_trips_per_sec, client_cpu_s: run.cpu_s, server_cpu_s, client_peak_rss_kb: run.peak_rss_kb };
   };
 
-  const common = (test: TestName) => ({
+  const common = (test: Exclude<TestName, 'RRUL'>) => ({
     test,
     goal: RATIO_GOAL,
     ours_command: showArgv(ourArgv[test]),
