@@ -36,8 +36,7 @@ export async function openDataRole(
 
   // An RR client's latency histograms: the WebAssembly build, loaded only where they are used.
   if ((isRr || lane === 'probe') && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();
-  if (nativeIo && lane !== 'probe')
-    return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, onBound, onFailure);
+  if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, onBound, onFailure);
 
   if (lane === 'probe') {
     const socket = await openUdpDataSocket(config, cookie, onBound, onFailure);

@@ -1,5 +1,5 @@
 import { DEFAULT_STREAM_SIZE } from '../core/defaults.js';
-import { isUdpTest } from '../core/test-params.js';
+import { isUdpTest, rrulProbeCount } from '../core/test-params.js';
 import type { NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { type NativeSocket, bindNativeUdp, connectNativeTcp, connectNativeUdp, listenNativeTcp } from './native-socket.js';
@@ -48,7 +48,8 @@ function roleOf(config: DataWorkerConfig): 'rr-client' | 'rr-responder' | 'sende
   const { params, side } = config;
   if (config.lane === 'up') return side === 'client' ? 'sender' : 'receiver';
   if (config.lane === 'down') return side === 'server' ? 'sender' : 'receiver';
-  if (params.test === 'TCP_RR' || params.test === 'UDP_RR') return side === 'client' ? 'rr-client' : 'rr-responder';
+  if (config.lane === 'probe' || params.test === 'TCP_RR' || params.test === 'UDP_RR')
+    return side === 'client' ? 'rr-client' : 'rr-responder';
   return (side === 'client') !== params.reverse ? 'sender' : 'receiver';
 }
 
@@ -64,6 +65,15 @@ async function loadRole(
   const role = roleOf(config);
   // RRUL's streams write TCP_STREAM's default size.
   const writeSize = config.lane === 'up' || config.lane === 'down' ? DEFAULT_STREAM_SIZE.TCP_STREAM : params.size_bytes;
+  if (config.lane === 'probe') {
+    if (role === 'rr-client') {
+      const { NativeProbeClient } = await import('./native-probe-client.js');
+      const total = rrulProbeCount(params);
+      return (socket) => new NativeProbeClient(io, socket, params.probe_interval_s * 1000, total, timeoutMs, onFailure);
+    }
+    const { NativeProbeEcho } = await import('./native-probe-echo.js');
+    return (socket) => new NativeProbeEcho(io, socket, cookie, drainMs, onFailure);
+  }
   if (isUdpLane(config)) {
     switch (role) {
       case 'rr-client': {
