@@ -14,7 +14,7 @@ import {
   rateShortfall,
   testFigureValues,
 } from '../runner/core/figure-catalog.js';
-import type { LatencySummary, RrFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
+import type { LatencySummary, RrFigures, RrulFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
 import { defaultParams } from '../runner/core/params.js';
 import { summaryRows, summaryWarnings } from '../runner/cli/test-output/format-figures.js';
 import { intervalLine } from '../runner/cli/test-output/print-run.js';
@@ -25,7 +25,7 @@ import { intervalLine } from '../runner/cli/test-output/print-run.js';
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 interface SchemaObject {
-  properties: Record<string, { type?: string; $ref?: string }>;
+  properties: Record<string, { type?: string; $ref?: string; anyOf?: Array<{ type?: string }> }>;
   required: string[];
 }
 const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/results.schema.json'), 'utf8')) as { $defs: Record<string, SchemaObject> };
@@ -54,6 +54,21 @@ const RR_KEYS: Record<keyof RrFigures, true> = {
   loss_percent: true,
   late_replies: true,
 };
+const RRUL_KEYS: Record<keyof RrulFigures, true> = {
+  upload_mbps: true,
+  download_mbps: true,
+  idle_latency_us: true,
+  loaded_latency_us: true,
+  drain_latency_us: true,
+  idle_loss_percent: true,
+  loaded_loss_percent: true,
+  drain_loss_percent: true,
+  latency_increase_ms: true,
+  responsiveness_rpm: true,
+  probes_sent: true,
+  probes_lost: true,
+  probe_mbps: true,
+};
 const LATENCY_KEYS: Record<keyof LatencySummary, true> = {
   min: true,
   mean: true,
@@ -69,11 +84,14 @@ const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 const topLevel = (names: string[]): string[] => [...new Set(names.map((n) => n.split('.')[0]))];
 const streamNames = [...new Set([...figuresOf('TCP_STREAM'), ...figuresOf('UDP_STREAM')])];
 const rrNames = [...new Set([...figuresOf('TCP_RR'), ...figuresOf('UDP_RR')])];
+const rrulNames = figuresOf('RRUL');
 
 test("the results schema lists exactly the catalogue's figures, integers as integers, required where every test of the kind has them", () => {
   const cases: Array<[string, string[], string[]]> = [
     ['stream_figures', streamNames, figuresOf('TCP_STREAM').filter((n) => figuresOf('UDP_STREAM').includes(n))],
     ['rr_figures', topLevel(rrNames), topLevel(figuresOf('TCP_RR').filter((n) => figuresOf('UDP_RR').includes(n)))],
+    // The rates are each absent for one direction; every other RRUL figure is always there (null where it could not be measured).
+    ['rrul_figures', topLevel(rrulNames), topLevel(rrulNames).filter((n) => n !== 'upload_mbps' && n !== 'download_mbps')],
     [
       'latency_summary',
       rrNames.filter((n) => n.startsWith('latency_us.')).map((n) => n.slice('latency_us.'.length)),
@@ -90,12 +108,20 @@ test("the results schema lists exactly the catalogue's figures, integers as inte
     const property =
       sub !== undefined
         ? schema.$defs.latency_summary.properties[sub]
-        : schema.$defs[f.tests.includes('TCP_RR') || f.tests.includes('UDP_RR') ? 'rr_figures' : 'stream_figures'].properties[top];
-    assert.equal(property.type, f.integer ? 'integer' : 'number', `${f.name}: schema type`);
+        : schema.$defs[
+            f.tests.includes('RRUL')
+              ? 'rrul_figures'
+              : f.tests.includes('TCP_RR') || f.tests.includes('UDP_RR')
+                ? 'rr_figures'
+                : 'stream_figures'
+          ].properties[top];
+    // A figure that may be null (RRUL's latency increase with no idle echo) is a number or null.
+    assert.equal(property.type ?? property.anyOf?.[0].type, f.integer ? 'integer' : 'number', `${f.name}: schema type`);
   }
 });
 
 test("the run-object types name exactly the catalogue's figures", () => {
+  assert.deepEqual(sorted(Object.keys(RRUL_KEYS)), sorted(topLevel(rrulNames)));
   assert.deepEqual(sorted(Object.keys(STREAM_KEYS)), sorted(streamNames));
   assert.deepEqual(sorted(Object.keys(RR_KEYS)), sorted(topLevel(rrNames)));
   assert.deepEqual(
@@ -115,6 +141,15 @@ test('derived from the catalogue: the names expectations accept, and the headlin
     UDP_STREAM: ['throughput_mbps', 'loss_percent', 'jitter_ms'],
     TCP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99'],
     UDP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99', 'loss_percent'],
+    RRUL: [
+      'upload_mbps',
+      'download_mbps',
+      'latency_increase_ms',
+      'responsiveness_rpm',
+      'idle_latency_us.p50',
+      'loaded_latency_us.p50',
+      'loaded_loss_percent',
+    ],
   });
 });
 

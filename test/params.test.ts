@@ -40,7 +40,9 @@ test('schemas/results.schema.json holds every declared TestParams field, with th
   const { properties, required } = results.$defs.params;
   const fields = WIRE_PARAMS.map((p) => p.field);
   assert.deepEqual(Object.keys(properties), ['test', ...fields]);
-  assert.deepEqual(required, ['test', ...fields]);
+  // Fields declared after results files were first written are optional there: those older files lack them.
+  const newer = new Set(['idle_s', 'direction', 'probe_interval_s']);
+  assert.deepEqual(required, ['test', ...fields.filter((f) => !newer.has(f))]);
   for (const p of WIRE_PARAMS) {
     const type =
       p.kind === 'boolean' ? 'boolean' : p.kind === 'size' || p.kind === 'count' ? 'integer' : p.kind === 'enum' ? 'string' : 'number';
@@ -146,7 +148,7 @@ test('data_path in a scenario: one value per run, from defaults, the run or --se
   assert.throws(() => parseScenario('s.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: [native, js] }\n', { env: {} }), {
     message: [
       's.yaml is not a valid scenario (1 problem, nothing was run):',
-      's.yaml:3:32: data_path cannot sweep: only duration, size, request_size, response_size, rate, streams and reverse take a list; give one value',
+      's.yaml:3:32: data_path cannot sweep: only duration, size, request_size, response_size, rate, streams, reverse, direction and probe_interval take a list; give one value',
     ].join('\n'),
   });
   assert.throws(() => parseScenario('c.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: c }\n', { env: {} }), {
@@ -165,9 +167,11 @@ test('the server applies the same declarations: what checkParams refuses, TEST_R
         const v = (params as Record<string, unknown>)[p.field];
         return p.kind === 'boolean'
           ? typeof v === 'boolean'
-          : p.kind === 'size' || p.kind === 'count'
-            ? Number.isSafeInteger(v)
-            : typeof v === 'number';
+          : p.kind === 'enum'
+            ? typeof v === 'string' && (p.values ?? []).includes(v)
+            : p.kind === 'size' || p.kind === 'count'
+              ? Number.isSafeInteger(v)
+              : typeof v === 'number';
       });
       if (!typed) return assert.ok(wire.problems.length > 0);
       assert.deepEqual(

@@ -218,7 +218,7 @@ export const PARAMS = {
   idle: {
     kind: 'duration',
     tests: ['RRUL'],
-    sweepable: true,
+    sweepable: false,
     field: 'idle_s',
     // Other tests have no idle phase: 0 says so in their params.
     default: (test) => (test === 'RRUL' ? 2 : 0),
