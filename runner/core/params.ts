@@ -560,9 +560,16 @@ const RULES: ReadonlyArray<{ keys: readonly ParamKey[]; check: (p: TestParams) =
       if (p.test !== 'RRUL') return null;
       const probes = (p.duration_s + 2 * p.idle_s) / p.probe_interval_s;
       return probes > MAX_RRUL_PROBES
-        ? `an RRUL run of ${formatDuration(p.duration_s + 2 * p.idle_s)} at one probe every ${showValue({ kind: 'duration' }, p.probe_interval_s)} sends ${Math.ceil(probes)} probes, more than the ${MAX_RRUL_PROBES} a run keeps: raise probe_interval or shorten duration`
+        ? `duration ${showValue({ kind: 'duration' }, p.duration_s)} with idle ${showValue({ kind: 'duration' }, p.idle_s)} before and after it, at one probe every ${showValue({ kind: 'duration' }, p.probe_interval_s)}, sends ${Math.ceil(probes)} probes, more than the ${MAX_RRUL_PROBES} a run keeps: raise probe_interval or shorten duration`
         : null;
     },
+  },
+  {
+    keys: ['idle', 'timeout'],
+    check: (p) =>
+      p.test === 'RRUL' && p.idle_s >= p.timeout_s
+        ? `idle ${formatDuration(p.idle_s)} is not shorter than timeout ${formatDuration(p.timeout_s)}: the TCP streams are silent through each idle phase and would be declared dead; make idle shorter, or raise timeout`
+        : null,
   },
   {
     keys: ['rate', 'size'],
