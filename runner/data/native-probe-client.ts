@@ -5,7 +5,7 @@ import { PROBE_CLIENT_OUT as O, PROBE_CLIENT_STATE, PROBE_ECHOED_SLOTS } from '.
 import { rrCallName } from '../native/rr-io.js';
 import type { DataRole } from './data-role.js';
 import type { NativeSocket } from './native-socket.js';
-import { PROBE_LATE_WINDOW_MIN_MS, type ProbeLog } from './probe-datagram.js';
+import { PROBE_FINISH_MAX_MS, PROBE_LATE_WINDOW_MIN_MS, type ProbeLog } from './probe-datagram.js';
 import { RrLatency } from './rr-latency.js';
 import { StreamCounters } from './stream-counters.js';
 
@@ -111,8 +111,14 @@ export class NativeProbeClient implements DataRole {
     setImmediate(this.pump);
   };
 
-  /** Stops sending; echoes of the last probes are listened for, twice the longest round trip seen. */
-  stop(): Promise<number> {
+  /**
+   * Sends what is left of the schedule (PROBE_FINISH_MAX_MS at most), then
+   * stops; echoes of the last probes are listened for, twice the longest
+   * round trip seen.
+   */
+  async stop(): Promise<number> {
+    const left = this.running ? (this.total - this.state[0]) * this.intervalMs : 0;
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(left, PROBE_FINISH_MAX_MS)));
     this.running = false;
     const stoppedAt = performance.now();
     if (!this.pumping) return Promise.resolve(stoppedAt);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { DataRole } from './data-role.js';
-import { PROBE_BYTES, PROBE_LATE_WINDOW_MIN_MS, type ProbeLog } from './probe-datagram.js';
+import { PROBE_BYTES, PROBE_FINISH_MAX_MS, PROBE_LATE_WINDOW_MIN_MS, type ProbeLog } from './probe-datagram.js';
 import { RrLatency } from './rr-latency.js';
 import { StreamCounters } from './stream-counters.js';
 
@@ -97,8 +97,14 @@ export class ProbeClient implements DataRole {
     this.counters.transactions++;
   };
 
-  /** Stops sending; echoes of the last probes are waited for, twice the longest round trip seen. */
-  stop(): Promise<number> {
+  /**
+   * Sends what is left of the schedule (PROBE_FINISH_MAX_MS at most), then
+   * stops; echoes of the last probes are waited for, twice the longest round
+   * trip seen.
+   */
+  async stop(): Promise<number> {
+    const left = this.running ? this.startedAt + this.total * this.intervalMs - performance.now() : 0;
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(left, PROBE_FINISH_MAX_MS)));
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     const stoppedAt = performance.now();

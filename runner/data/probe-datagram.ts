@@ -15,6 +15,13 @@ export const PROBE_BYTES = 16;
  */
 export const PROBE_LATE_WINDOW_MIN_MS = 250;
 
+/**
+ * STOP reaches the probe thread a little after the schedule's end when its
+ * START came late (a busy core): its last probes still go out, for at most
+ * this long, so that a run sends every probe of its schedule.
+ */
+export const PROBE_FINISH_MAX_MS = 200;
+
 /** The summary of how late probes left against their schedule, µs. */
 export interface ProbeLateness {
   p50: number;
