@@ -109,7 +109,8 @@ test('RRUL through a router with a 20 Mbit/s bottleneck: deep buffer, shallow bu
       '-p',
       String(IPERF_PORT),
       '-t',
-      String(LOAD_S + 1),
+      // Long enough that the UDP_RR below, begun in its fourth second, ends before it.
+      String(LOAD_S + 6),
       '-i',
       '1',
       // Its reports as they happen: into a pipe, iperf3 would otherwise print them all at its exit.
@@ -161,12 +162,14 @@ test('RRUL through a router with a 20 Mbit/s bottleneck: deep buffer, shallow bu
       within(up.s.latency_increase_ms!, 100, 0.3),
       `cubic deep up: latency increase ${up.s.latency_increase_ms} ms, not 100 ms ± 30%`,
     );
-    // Idle agrees with a plain round trip on the same link at the probes' pace (within 50%: about a tenth of a
-    // millisecond). A back-to-back UDP_RR reads lower (see the diagnostic): its threads never sleep between
-    // round trips, while a probe every 10 ms wakes the echo's thread each time.
+    // Idle agrees with a plain UDP_RR on the same link: within 50%, or within 100 µs. A back-to-back UDP_RR keeps
+    // both threads awake (about 25 µs here), while a probe every 10 ms wakes the echo's sleeping thread each time
+    // (about 100 µs on this 2-vCPU VM): the gap is the wake-up, not the path. sockperf paced to the probes' rate
+    // is in the diagnostic, for scale.
+    const idleGap = Math.abs(both.s.idle_latency_us!.p50 - idleRr.latency_us.p50);
     assert.ok(
-      within(both.s.idle_latency_us!.p50, pacedRttUs, 0.5),
-      `idle p50 ${both.s.idle_latency_us!.p50} µs against sockperf at the probes' pace ${pacedRttUs} µs`,
+      idleGap <= Math.max(0.5 * idleRr.latency_us.p50, 100),
+      `idle p50 ${both.s.idle_latency_us!.p50} µs against UDP_RR ${idleRr.latency_us.p50} µs`,
     );
     // Loaded agrees within 20% with UDP_RR during an iperf3 load of the same streams, both ways.
     assert.ok(
