@@ -67,7 +67,10 @@ export interface RrFigures {
  * it was sent in; a probe never echoed is lost.
  */
 export interface RrulFigures {
-  /** Load phase: all up streams' bytes received by the server over the load's duration; absent for direction down. */
+  /**
+   * Load phase: all up streams' bytes the server received within the load phase (by its clock, between its
+   * samples around the phase's ends), over the load's duration; absent for direction down.
+   */
   upload_mbps?: number;
   /** Likewise for the down streams, received by the client; absent for direction up. */
   download_mbps?: number;

@@ -110,6 +110,16 @@ function lanesOf(params: TestParams, client: StreamReport[], server: StreamRepor
 
 const ZERO_T = { t: 0, bytes: 0 };
 
+/** A receiver's count at `t` seconds by its clock, interpolated between the samples around it. */
+function bytesAt(samples: readonly StreamSample[], t: number): number {
+  let previous: Pick<StreamSample, 't' | 'bytes'> = ZERO_T;
+  for (const s of samples) {
+    if (s.t >= t) return s.t > previous.t ? previous.bytes + ((t - previous.t) / (s.t - previous.t)) * (s.bytes - previous.bytes) : s.bytes;
+    previous = s;
+  }
+  return previous.bytes;
+}
+
 /** Bits per second of receivers between their samples k-1 and k (their own clocks), summed, Mbit/s. */
 function rateBetween(receivers: StreamReport[], k: number, last: boolean): number {
   let sum = 0;
@@ -185,7 +195,12 @@ export function computeRrulFigures(params: TestParams, client: StreamReport[], s
   const sent = rtt.length;
   const lost = idle.lost + loaded.lost + drain.lost;
   const span = probe.final.t > 0 ? probe.final.t : runSpan(params);
-  const received = (reports: StreamReport[]): number => reports.reduce((a, r) => a + r.final.bytes, 0);
+  // Bytes the receivers counted within the load phase, by their own clocks: what the senders' socket buffers
+  // still deliver in the drain phase (seconds of it at a slow bottleneck) is not the load's rate.
+  const loadStart = params.idle_s;
+  const loadEnd = params.idle_s + params.duration_s;
+  const received = (reports: StreamReport[]): number =>
+    reports.reduce((a, r) => a + bytesAt(r.samples, loadEnd) - bytesAt(r.samples, loadStart), 0);
   const summary: RrulFigures = {
     ...(hasUp ? { upload_mbps: round((received(up) * 8) / params.duration_s / 1e6) } : {}),
     ...(hasDown ? { download_mbps: round((received(down) * 8) / params.duration_s / 1e6) } : {}),

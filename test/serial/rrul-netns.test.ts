@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { RrFigures, RrulFigures, RunObject, StreamFigures } from '../../runner/core/run-object.js';
 import { BENCH_CLI, benchCliMissing, parseRunObject, startBenchServer } from '../netns/bench-cli.js';
@@ -146,6 +147,9 @@ test('RRUL through a router with a 20 Mbit/s bottleneck: deep buffer, shallow bu
     const bbr = await rrul('bbr deep both', 'both');
 
     const cases = [up, both, shallow, bbr];
+    // BENCH_RRUL_RUNS=FILE keeps the four run objects (one per line, as results.jsonl), for a report of them.
+    const keep = process.env.BENCH_RRUL_RUNS;
+    if (keep) writeFileSync(keep, cases.map((c) => `${JSON.stringify({ ...c.run, label: c.name })}\n`).join(''));
     t.diagnostic(`\n${table(cases)}`);
     t.diagnostic(
       `references: UDP_RR idle p50 ${idleRr.latency_us.p50} µs; sockperf paced to ${1 / PROBE_INTERVAL_S}/s p50 ${pacedRttUs} µs; ` +
