@@ -14,7 +14,7 @@ import {
   rateShortfall,
   testFigureValues,
 } from '../runner/core/figure-catalog.js';
-import type { LatencySummary, RrFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
+import type { LatencySummary, RrFigures, RrulFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
 import { defaultParams } from '../runner/core/params.js';
 import { isRrTest } from '../runner/core/test-params.js';
 import { summaryRows, summaryWarnings } from '../runner/cli/test-output/format-figures.js';
@@ -26,7 +26,7 @@ import { intervalLine } from '../runner/cli/test-output/print-run.js';
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 interface SchemaObject {
-  properties: Record<string, { type?: string; $ref?: string }>;
+  properties: Record<string, { type?: string; $ref?: string; anyOf?: Array<{ type?: string }> }>;
   required: string[];
 }
 const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/results.schema.json'), 'utf8')) as { $defs: Record<string, SchemaObject> };
@@ -60,6 +60,21 @@ const RR_KEYS: Record<keyof RrFigures, true> = {
   late_replies: true,
   connect_failures: true,
 };
+const RRUL_KEYS: Record<keyof RrulFigures, true> = {
+  upload_mbps: true,
+  download_mbps: true,
+  idle_latency_us: true,
+  loaded_latency_us: true,
+  drain_latency_us: true,
+  idle_loss_percent: true,
+  loaded_loss_percent: true,
+  drain_loss_percent: true,
+  latency_increase_ms: true,
+  responsiveness_rpm: true,
+  probes_sent: true,
+  probes_lost: true,
+  probe_mbps: true,
+};
 const LATENCY_KEYS: Record<keyof LatencySummary, true> = {
   min: true,
   mean: true,
@@ -75,6 +90,7 @@ const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 const topLevel = (names: string[]): string[] => [...new Set(names.map((n) => n.split('.')[0]))];
 const streamNames = [...new Set([...figuresOf('TCP_STREAM'), ...figuresOf('UDP_STREAM')])];
 const rrNames = [...new Set([...figuresOf('TCP_RR'), ...figuresOf('UDP_RR'), ...figuresOf('TCP_CRR')])];
+const rrulNames = figuresOf('RRUL');
 
 test("the results schema lists exactly the catalogue's figures, integers as integers, required where every test of the kind has them", () => {
   const cases: Array<[string, string[], string[]]> = [
@@ -86,6 +102,8 @@ test("the results schema lists exactly the catalogue's figures, integers as inte
       ),
     ],
     ['rr_figures', topLevel(rrNames), topLevel(figuresOf('TCP_RR').filter((n) => figuresOf('UDP_RR').includes(n)))],
+    // The rates are each absent for one direction; every other RRUL figure is always there (null where it could not be measured).
+    ['rrul_figures', topLevel(rrulNames), topLevel(rrulNames).filter((n) => n !== 'upload_mbps' && n !== 'download_mbps')],
     [
       'latency_summary',
       rrNames.filter((n) => n.startsWith('latency_us.')).map((n) => n.slice('latency_us.'.length)),
@@ -102,12 +120,15 @@ test("the results schema lists exactly the catalogue's figures, integers as inte
     const property =
       sub !== undefined
         ? schema.$defs.latency_summary.properties[sub]
-        : schema.$defs[f.tests.some((t) => isRrTest(t)) ? 'rr_figures' : 'stream_figures'].properties[top];
-    assert.equal(property.type, f.integer ? 'integer' : 'number', `${f.name}: schema type`);
+        : schema.$defs[f.tests.includes('RRUL') ? 'rrul_figures' : f.tests.some((t) => isRrTest(t)) ? 'rr_figures' : 'stream_figures']
+            .properties[top];
+    // A figure that may be null (RRUL's latency increase with no idle echo) is a number or null.
+    assert.equal(property.type ?? property.anyOf?.[0].type, f.integer ? 'integer' : 'number', `${f.name}: schema type`);
   }
 });
 
 test("the run-object types name exactly the catalogue's figures", () => {
+  assert.deepEqual(sorted(Object.keys(RRUL_KEYS)), sorted(topLevel(rrulNames)));
   assert.deepEqual(sorted(Object.keys(STREAM_KEYS)), sorted(streamNames));
   assert.deepEqual(sorted(Object.keys(RR_KEYS)), sorted(topLevel(rrNames)));
   assert.deepEqual(
@@ -128,6 +149,15 @@ test('derived from the catalogue: the names expectations accept, and the headlin
     TCP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99'],
     UDP_RR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99', 'loss_percent'],
     TCP_CRR: ['transactions_per_sec', 'latency_us.p50', 'latency_us.p99'],
+    RRUL: [
+      'upload_mbps',
+      'download_mbps',
+      'latency_increase_ms',
+      'responsiveness_rpm',
+      'idle_latency_us.p50',
+      'loaded_latency_us.p50',
+      'loaded_loss_percent',
+    ],
   });
 });
 

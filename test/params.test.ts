@@ -146,7 +146,7 @@ test('data_path in a scenario: one value per run, from defaults, the run or --se
   assert.throws(() => parseScenario('s.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: [native, js] }\n', { env: {} }), {
     message: [
       's.yaml is not a valid scenario (1 problem, nothing was run):',
-      's.yaml:3:32: data_path cannot sweep: only duration, size, request_size, response_size, rate, streams, reverse and bidir take a list; give one value',
+      's.yaml:3:32: data_path cannot sweep: only duration, size, request_size, response_size, rate, streams, reverse, bidir, direction and probe_interval take a list; give one value',
     ].join('\n'),
   });
   assert.throws(() => parseScenario('c.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: c }\n', { env: {} }), {
@@ -165,9 +165,11 @@ test('the server applies the same declarations: what checkParams refuses, TEST_R
         const v = (params as Record<string, unknown>)[p.field];
         return p.kind === 'boolean'
           ? typeof v === 'boolean'
-          : p.kind === 'size' || p.kind === 'count'
-            ? Number.isSafeInteger(v)
-            : typeof v === 'number';
+          : p.kind === 'enum'
+            ? typeof v === 'string' && (p.values ?? []).includes(v)
+            : p.kind === 'size' || p.kind === 'count'
+              ? Number.isSafeInteger(v)
+              : typeof v === 'number';
       });
       if (!typed) return assert.ok(wire.problems.length > 0);
       assert.deepEqual(

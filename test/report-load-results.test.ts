@@ -84,7 +84,7 @@ test('results files that crashed bench report and bench compare with a TypeError
     [
       'test-foo',
       (r) => (r.runs[0].test = 'FOO'),
-      "runs[0].test should be one of 'TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', 'TCP_CRR', not \"FOO\"",
+      "runs[0].test should be one of 'TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', 'TCP_CRR', 'RRUL', not \"FOO\"",
       '"FOO"',
       '',
     ],

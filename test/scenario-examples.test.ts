@@ -12,7 +12,7 @@ const examples = readdirSync(join(ROOT, 'scenarios'))
   .sort();
 
 test('scenarios/ holds the quickstart and the worked examples', () => {
-  assert.deepEqual(examples, ['lab-baseline.yaml', 'latency-check.yaml', 'quickstart.yaml', 'udp-loss-sweep.yaml']);
+  assert.deepEqual(examples, ['lab-baseline.yaml', 'latency-check.yaml', 'quickstart.yaml', 'rrul.yaml', 'udp-loss-sweep.yaml']);
 });
 
 for (const file of examples) {

@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION, type ServerMessage, type StreamReport, type StreamSam
 import { UDP_DRAIN_S } from '../core/defaults.js';
 import { AuthError, BenchError, InterruptedError, ProtocolError, PeerTimeoutError, asBenchError, errorFromWire } from '../core/errors.js';
 import type { PeerAddress, RunEvent } from '../core/run-events.js';
-import { type TestParams, clientSends, connectionCount } from '../core/test-params.js';
+import { type TestParams, clientSends, dataLanes, runSpan } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
 import type { ClientAuth } from '../auth/token-auth.js';
 import { connectControl, peerVerdict, type ClientControl } from './connect-control.js';
@@ -79,8 +79,9 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     const dataHost = conn.socket.remoteAddress ?? peer.host;
     const live = new LiveIntervals(params, (index, record) => options.onEvent?.({ type: 'interval', index, record }));
     // Both sides' interval samples as they arrive: what a run that fails part way can still report.
-    const localSamples: StreamSample[][] = Array.from({ length: connectionCount(params) }, () => []);
-    const remoteSamples: StreamSample[][] = Array.from({ length: connectionCount(params) }, () => []);
+    const lanes = dataLanes(params);
+    const localSamples: StreamSample[][] = Array.from({ length: lanes.length }, () => []);
+    const remoteSamples: StreamSample[][] = Array.from({ length: lanes.length }, () => []);
     // From here the server speaks only INTERVAL samples, and an ERROR if it gives up on the
     // test: that ERROR says why, where the connection closing after it would not.
     let lastHeardAt = performance.now();
@@ -95,7 +96,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       live.addRemote(m.stream, m.sample);
       return true;
     });
-    for (let stream = 0; stream < connectionCount(params); stream++) {
+    for (let stream = 0; stream < lanes.length; stream++) {
       workers.push(
         new DataWorkerHandle(
           {
@@ -111,6 +112,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
             timeout_ms: timeoutMs,
             // A UDP receiver here keeps listening one round trip longer, for what the server sent before it heard STOP.
             drain_ms: UDP_DRAIN_S * 1000 + Math.ceil(rttMs),
+            lane: lanes[stream],
           },
           (sample) => {
             localSamples[stream].push(sample);
@@ -150,7 +152,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     const failures = [...workers.map((w) => namePeer(conn, w.result)), conn.race(new Promise<never>(() => {})), serverError];
     let interrupted: boolean;
     try {
-      interrupted = await waitForDuration(params.duration_s * 1000, failures, silence, signal);
+      interrupted = await waitForDuration(runSpan(params) * 1000, failures, silence, signal);
     } catch (err) {
       // A data path gone silent is an outage the figures can describe; a peer that died or froze is not.
       const failure = asBenchError(err);
@@ -168,7 +170,7 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     for (const w of workers) w.stop();
     conn.send({ type: 'STOP' });
     // The server's RESULT first: it may close the connection right after, while our receivers still drain.
-    const result = await nextOrError(conn, timeoutMs + params.duration_s * 1000, 'waiting for the server to report its counters');
+    const result = await nextOrError(conn, timeoutMs + runSpan(params) * 1000, 'waiting for the server to report its counters');
     if (result.type !== 'RESULT') throw unexpected(result, 'RESULT');
     const client = await namePeer(conn, Promise.all(workers.map((w) => w.result)));
     const clientWall = (performance.now() - startedAt) / 1000;
@@ -255,10 +257,9 @@ async function waitInQueue(
       continue;
     }
     if (m.type === 'READY') {
-      if (m.data_ports.length !== connectionCount(options.params)) {
-        throw new ProtocolError(
-          `server announced ${m.data_ports.length} data ports for ${connectionCount(options.params)} data connections`,
-        );
+      const connections = dataLanes(options.params).length;
+      if (m.data_ports.length !== connections) {
+        throw new ProtocolError(`server announced ${m.data_ports.length} data ports for ${connections} data connections`);
       }
       return m;
     }

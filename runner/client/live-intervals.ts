@@ -1,6 +1,6 @@
 import type { StreamSample } from '../control/messages.js';
 import type { IntervalRecord } from '../core/run-object.js';
-import { type TestParams, clientSends, connectionCount, isRrTest } from '../core/test-params.js';
+import { type TestParams, clientSends, dataLanes, isRrTest } from '../core/test-params.js';
 import { computeFigures, omittedIntervalCount } from '../measure/run-figures.js';
 
 /**
@@ -22,10 +22,12 @@ export class LiveIntervals {
   constructor(params: TestParams, onRecord: (index: number, record: IntervalRecord) => void) {
     this.params = params;
     this.onRecord = onRecord;
-    this.local = Array.from({ length: connectionCount(params) }, () => []);
-    this.remote = Array.from({ length: connectionCount(params) }, () => []);
+    const lanes = dataLanes(params);
+    this.local = Array.from({ length: lanes.length }, () => []);
+    this.remote = Array.from({ length: lanes.length }, () => []);
     const rr = isRrTest(params.test);
     this.needsRemote = !rr;
+    // RRUL figures take each connection by its lane (dataLanes), whatever role it is given here.
     this.localRoles = this.local.map((_, c) => (rr ? 'rr-client' : clientSends(params, c) ? 'sender' : 'receiver'));
   }
 

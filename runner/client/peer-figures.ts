@@ -1,6 +1,6 @@
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { ProtocolError } from '../core/errors.js';
-import { type TestParams, clientSends, connectionCount, isRrTest } from '../core/test-params.js';
+import { type TestParams, clientSends, dataLanes, isRrTest, runSpan } from '../core/test-params.js';
 
 /**
  * The server's RESULT against what the client knows, before any figure is
@@ -34,20 +34,29 @@ export function checkPeerFigures(
   const lie = (what: string): ProtocolError =>
     new ProtocolError(`${peerName} sent an impossible RESULT: ${what} - is it a compatible bench server?`);
   const server = result.streams;
-  const connections = connectionCount(params);
+  const lanes = dataLanes(params);
+  const connections = lanes.length;
   if (server.length !== connections)
     throw lie(`${server.length} stream reports for a test of ${connections} stream${connections === 1 ? '' : 's'}`);
   const longest_s = clientWall_s * 1.01 + 0.5;
   if (result.wall_s > longest_s) throw lie(`a test time of ${result.wall_s}s, longer than the ${round(clientWall_s)}s the client waited`);
   // Boundaries fall strictly inside the duration, and the final sample closes the last interval.
-  const maxSamples = Math.ceil(params.duration_s / params.interval_s) + 2;
+  const maxSamples = Math.ceil(runSpan(params) / params.interval_s) + 2;
   const seen = new Set<number>();
   for (const report of server) {
     const name = `stream ${report.stream}`;
     if (report.stream >= connections) throw lie(`a report for ${name} in a test of ${connections} stream${connections === 1 ? '' : 's'}`);
     if (seen.has(report.stream)) throw lie(`two reports for ${name}`);
     seen.add(report.stream);
-    const role = expectedServerRole(params, report.stream);
+    const lane = lanes[report.stream];
+    const role =
+      lane === 'probe'
+        ? 'rr-responder'
+        : lane === 'up'
+          ? 'receiver'
+          : lane === 'down'
+            ? 'sender'
+            : expectedServerRole(params, report.stream);
     if (report.role !== role) throw lie(`${name} in the role of ${report.role}, where the server is the ${role}`);
     if (report.samples.length > maxSamples) {
       throw lie(
@@ -98,7 +107,7 @@ function checkSentReceived(
   name: string,
   lie: (what: string) => ProtocolError,
 ): void {
-  if (params.test !== 'TCP_STREAM' && params.test !== 'UDP_STREAM') return;
+  if (params.test !== 'TCP_STREAM' && params.test !== 'UDP_STREAM' && params.test !== 'RRUL') return;
   const keys = params.test === 'UDP_STREAM' ? (['bytes', 'packets'] as const) : (['bytes'] as const);
   const unit = { bytes: 'bytes', packets: 'datagrams' } as const;
   for (const key of keys) {

@@ -40,8 +40,9 @@ export async function runTest(options: RunTestOptions & { peer: PeerAddress }): 
 }
 
 function fillFigures(run: RunObject, outcome: ClientTestOutcome): void {
-  const { summary, intervals, duration_s, latency_buckets } = computeFigures(run.params, outcome.client, outcome.server);
+  const { summary, intervals, duration_s, latency_buckets, rrul } = computeFigures(run.params, outcome.client, outcome.server);
   run.summary = summary;
+  if (rrul !== undefined) run.rrul = rrul;
   if (latency_buckets !== undefined) run.latency_buckets = latency_buckets;
   run.intervals = intervals;
   run.duration_s = duration_s;

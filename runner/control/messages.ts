@@ -76,6 +76,8 @@ export interface StreamReport {
   cpu_s: number | null;
   /** Which data path moved this stream's bytes: the C loops (runner/native) or Node's sockets. Absent from older peers. */
   data_path?: DataPath;
+  /** RRUL probe client (never sent to a peer): every probe's round trip in µs (null: no echo), and how late probes left. */
+  probe?: { rtt_us: Array<number | null>; late_us: { p50: number; p99: number; max: number } };
 }
 
 export type DataPath = 'native' | 'js';

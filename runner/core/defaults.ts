@@ -40,7 +40,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   max_streams: 64,
   max_size_bytes: 16 * 1024 * 1024,
   max_rate_bps: 0,
-  allowed_tests: ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', 'TCP_CRR'],
+  allowed_tests: ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', 'TCP_CRR', 'RRUL'],
   max_queue: 16,
 };
 

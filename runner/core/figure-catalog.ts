@@ -58,6 +58,117 @@ function latency(key: string, label: string, headline = false): FigureDef {
   };
 }
 
+const RRUL: readonly TestName[] = ['RRUL'];
+
+/** RRUL's round trips of one phase: `idle_latency_us.p50` and so on, counted by the client's probe flow. */
+function phaseLatency(phase: 'idle' | 'loaded' | 'drain', key: string, label: string, headline = false): FigureDef {
+  const Phase = phase === 'idle' ? 'Idle' : phase === 'loaded' ? 'Loaded' : 'Drain';
+  return {
+    name: `${phase}_latency_us.${key}`,
+    label: `${Phase} latency ${label}`,
+    unit: 'µs',
+    better: 'lower',
+    tests: RRUL,
+    headline,
+    kind: 'measure',
+    countedBy: 'client',
+    integer: false,
+    inLine: `${phase} ${label} {} µs`,
+  };
+}
+
+const LATENCY_KEYS: ReadonlyArray<[string, string]> = [
+  ['min', 'min'],
+  ['mean', 'mean'],
+  ['stddev', 'stddev'],
+  ['p50', 'p50'],
+  ['p90', 'p90'],
+  ['p99', 'p99'],
+  ['p999', 'p99.9'],
+  ['max', 'max'],
+];
+
+/** RRUL's figures (RrulFigures in run-object.ts): the load's rates, each phase's round trips and loss, what the load did to them. */
+const RRUL_FIGURES: readonly FigureDef[] = [
+  {
+    name: 'latency_increase_ms',
+    label: 'Latency increase under load',
+    unit: 'ms',
+    better: 'lower',
+    tests: RRUL,
+    headline: true,
+    kind: 'measure',
+    countedBy: 'client',
+    integer: false,
+    inLine: '+{} ms under load',
+  },
+  {
+    name: 'responsiveness_rpm',
+    label: 'Responsiveness',
+    unit: 'RPM',
+    better: 'higher',
+    tests: RRUL,
+    headline: true,
+    kind: 'measure',
+    countedBy: 'client',
+    integer: false,
+    inLine: '{} RPM',
+  },
+  ...(['idle', 'loaded', 'drain'] as const).flatMap((phase) =>
+    LATENCY_KEYS.map(([key, label]) => phaseLatency(phase, key, label, phase !== 'drain' && key === 'p50')),
+  ),
+  ...(['idle', 'loaded', 'drain'] as const).map(
+    (phase): FigureDef => ({
+      name: `${phase}_loss_percent`,
+      label: `${phase === 'idle' ? 'Idle' : phase === 'loaded' ? 'Loaded' : 'Drain'} probe loss`,
+      unit: '%',
+      better: 'lower',
+      tests: RRUL,
+      headline: phase === 'loaded',
+      kind: 'measure',
+      countedBy: 'client',
+      integer: false,
+      inLine: `${phase} loss {}%`,
+    }),
+  ),
+  {
+    name: 'probe_mbps',
+    label: 'Probe load',
+    unit: 'Mbit/s',
+    better: 'lower',
+    tests: RRUL,
+    headline: false,
+    kind: 'setting',
+    countedBy: 'client',
+    integer: false,
+    inLine: 'probes {} Mbit/s',
+  },
+  {
+    name: 'probes_sent',
+    label: 'Probes sent',
+    unit: 'probes',
+    better: 'higher',
+    tests: RRUL,
+    headline: false,
+    kind: 'volume',
+    countedBy: 'client',
+    integer: true,
+    inLine: '{} probes',
+  },
+  {
+    name: 'probes_lost',
+    label: 'Probes lost',
+    unit: 'probes',
+    better: 'lower',
+    tests: RRUL,
+    headline: false,
+    kind: 'count',
+    countedBy: 'client',
+    integer: true,
+    inLine: '{} probes lost',
+  },
+];
+
 /** In the order a reader wants them: rates first, counts last. */
 export const FIGURES: readonly FigureDef[] = [
   {
@@ -72,13 +183,14 @@ export const FIGURES: readonly FigureDef[] = [
     integer: false,
     inLine: '{} Mbit/s',
   },
-  // bidir: each direction beside the total, by its own receiver (absent without bidir).
+  // bidir: each direction beside the total, by its own receiver (absent without bidir). RRUL: each loaded
+  // direction's streams during the load phase, by their receivers (absent for a direction not loaded).
   {
     name: 'upload_mbps',
     label: 'Upload throughput',
     unit: 'Mbit/s',
     better: 'higher',
-    tests: STREAM,
+    tests: [...STREAM, 'RRUL'],
     headline: true,
     kind: 'measure',
     countedBy: 'receiver',
@@ -91,7 +203,7 @@ export const FIGURES: readonly FigureDef[] = [
     label: 'Download throughput',
     unit: 'Mbit/s',
     better: 'higher',
-    tests: STREAM,
+    tests: [...STREAM, 'RRUL'],
     headline: true,
     kind: 'measure',
     countedBy: 'receiver',
@@ -337,6 +449,7 @@ export const FIGURES: readonly FigureDef[] = [
     integer: true,
     inLine: '{} bytes received',
   },
+  ...RRUL_FIGURES,
 ];
 
 const BY_NAME: ReadonlyMap<string, FigureDef & { order: number }> = new Map(FIGURES.map((f, order) => [f.name, { ...f, order }]));

@@ -1,6 +1,6 @@
 import { DEFAULT_STREAM_SIZE, DEFAULT_TIMEOUT_S, MAX_TIMER_S, MAX_UDP_PAYLOAD, MIN_UDP_STREAM_SIZE } from './defaults.js';
 import { UnitError } from './errors.js';
-import { TEST_NAMES, type TestName, type TestParams } from './test-params.js';
+import { RRUL_DIRECTIONS, TEST_NAMES, type TestName, type TestParams } from './test-params.js';
 import { formatBytes, formatDuration, formatRate, parseCount, parseDuration, parseRate, parseSize } from './units.js';
 
 /**
@@ -63,6 +63,10 @@ export interface ParamDecl {
 const ALL = TEST_NAMES;
 const STREAM = ['TCP_STREAM', 'UDP_STREAM'] as const;
 const RR = ['TCP_RR', 'UDP_RR', 'TCP_CRR'] as const;
+/** Every test but RRUL, whose phases have their own lengths and leave nothing to omit. */
+const OMITTABLE = ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', 'TCP_CRR'] as const;
+/** RRUL keeps every probe's round trip (run.rrul.rtt_us): a bound on how many one run may send. */
+const MAX_RRUL_PROBES = 1_000_000;
 const TIMER: Limits = { max: MAX_TIMER_S, maxWhy: 'longer timers overflow; split it into shorter runs' };
 /** A test holds at most 128 data connections (the control protocol's stream index); bidir opens two per stream. */
 const MAX_BIDIR_STREAMS = 64;
@@ -128,7 +132,7 @@ export const PARAMS = {
   },
   omit: {
     kind: 'duration',
-    tests: ALL,
+    tests: OMITTABLE,
     sweepable: false,
     field: 'omit_s',
     default: 0,
@@ -196,10 +200,11 @@ export const PARAMS = {
     tests: ALL,
     sweepable: true,
     field: 'streams',
-    default: 1,
+    default: (test) => (test === 'RRUL' ? 4 : 1),
+    defaultText: '1, or 4 per direction for RRUL',
     cli: true,
     limits: { min: 1, max: 128, maxWhy: 'each stream is a thread on both hosts' },
-    help: 'Parallel data connections, one worker thread each',
+    help: 'Parallel data connections, one worker thread each (RRUL: TCP streams per loaded direction)',
     describe: (v) => ((v as number) > 1 ? `${v as number} streams` : null),
   },
   reverse: {
@@ -225,6 +230,46 @@ export const PARAMS = {
     limits: {},
     help: 'STREAM tests: both ends send at once, streams connections each way (iperf3 --bidir)',
     describe: (v) => (v === true ? 'bidir' : null),
+  },
+  idle: {
+    kind: 'duration',
+    tests: ['RRUL'],
+    sweepable: false,
+    field: 'idle_s',
+    addedLater: true,
+    // Other tests have no idle phase: 0 says so in their params.
+    default: (test) => (test === 'RRUL' ? 2 : 0),
+    defaultText: '2s',
+    cli: true,
+    limits: { min: 0, exclusive: true, ...TIMER },
+    help: 'RRUL: each idle phase, probes alone, before the load and after it (the drain)',
+    describe: (v) => `idle ${formatDuration(v as number)}`,
+  },
+  direction: {
+    kind: 'enum',
+    values: RRUL_DIRECTIONS,
+    tests: ['RRUL'],
+    sweepable: true,
+    field: 'direction',
+    addedLater: true,
+    default: 'both',
+    cli: true,
+    limits: {},
+    help: 'RRUL: which way the TCP streams load the path: up (client to server), down, or both',
+    describe: (v) => `${v as string}`,
+  },
+  probe_interval: {
+    kind: 'duration',
+    tests: ['RRUL'],
+    sweepable: true,
+    field: 'probe_interval_s',
+    addedLater: true,
+    default: (test) => (test === 'RRUL' ? 0.01 : 0),
+    defaultText: '10ms',
+    cli: true,
+    limits: { min: 0.001, minWhy: 'a probe every millisecond is already a load of its own', max: 1 },
+    help: 'RRUL: one UDP probe every this long, on a fixed schedule, echoed by the server',
+    describe: (v) => `probe every ${showValue({ kind: 'duration' }, v as number)}`,
   },
   timeout: {
     kind: 'duration',
@@ -537,6 +582,23 @@ const RULES: ReadonlyArray<{ keys: readonly ParamKey[]; check: (p: TestParams) =
     check: (p) =>
       p.bidir === true && p.streams > MAX_BIDIR_STREAMS
         ? `bidir opens streams connections each way: at most ${MAX_BIDIR_STREAMS} streams with bidir, not ${p.streams}`
+        : null,
+  },
+  {
+    keys: ['probe_interval', 'duration', 'idle'],
+    check: (p) => {
+      if (p.test !== 'RRUL') return null;
+      const probes = (p.duration_s + 2 * p.idle_s) / p.probe_interval_s;
+      return probes > MAX_RRUL_PROBES
+        ? `duration ${showValue({ kind: 'duration' }, p.duration_s)} with idle ${showValue({ kind: 'duration' }, p.idle_s)} before and after it, at one probe every ${showValue({ kind: 'duration' }, p.probe_interval_s)}, sends ${Math.ceil(probes)} probes, more than the ${MAX_RRUL_PROBES} a run keeps: raise probe_interval or shorten duration`
+        : null;
+    },
+  },
+  {
+    keys: ['idle', 'timeout'],
+    check: (p) =>
+      p.test === 'RRUL' && p.idle_s >= p.timeout_s
+        ? `idle ${formatDuration(p.idle_s)} is not shorter than timeout ${formatDuration(p.timeout_s)}: the TCP streams are silent through each idle phase and would be declared dead; make idle shorter, or raise timeout`
         : null,
   },
   {

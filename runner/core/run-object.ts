@@ -74,7 +74,65 @@ export interface RrFigures {
   connect_failures?: number;
 }
 
-export type Figures = StreamFigures | RrFigures;
+/**
+ * RRUL (latency under load), counted by the client but for upload_mbps
+ * (the server receives it). Phases: idle (probes alone), load (probes and
+ * the TCP streams), drain (probes alone again). A probe belongs to the phase
+ * it was sent in; a probe never echoed is lost.
+ */
+export interface RrulFigures {
+  /**
+   * Load phase: all up streams' bytes the server received within the load phase (by its clock, between its
+   * samples around the phase's ends), over the load's duration; absent for direction down.
+   */
+  upload_mbps?: number;
+  /** Likewise for the down streams, received by the client; absent for direction up. */
+  download_mbps?: number;
+  idle_latency_us: LatencySummary | null;
+  loaded_latency_us: LatencySummary | null;
+  drain_latency_us: LatencySummary | null;
+  idle_loss_percent: number;
+  loaded_loss_percent: number;
+  drain_loss_percent: number;
+  /** Loaded p50 minus idle p50, ms; null when either phase had no echo. */
+  latency_increase_ms: number | null;
+  /** 60000 / loaded p50 in ms: round trips per minute under load (the IETF responsiveness draft's unit). */
+  responsiveness_rpm: number | null;
+  probes_sent: number;
+  probes_lost: number;
+  /** The probes' own load, both directions summed, UDP payload bits over the run's time. */
+  probe_mbps: number;
+}
+
+/** One interval of an RRUL run: the streams' rates and the probes sent in it. */
+export interface RrulIntervalFigures {
+  upload_mbps?: number;
+  download_mbps?: number;
+  /** Round trips of the probes sent in this interval that were echoed. */
+  latency_us: LatencySummary | null;
+  loss_percent: number;
+  probes_sent: number;
+  probes_lost: number;
+}
+
+export type Figures = StreamFigures | RrFigures | RrulFigures | RrulIntervalFigures;
+
+export type RrulPhaseName = 'idle' | 'load' | 'drain';
+
+/** What an RRUL run keeps beside its figures: its phases and every probe's round trip. */
+export interface RrulRecord {
+  /** Seconds from the first probe. */
+  phases: Array<{ name: RrulPhaseName; start_s: number; end_s: number }>;
+  probe_interval_s: number;
+  /** Round trip of probe k (sent at k * probe_interval_s), µs; null: never echoed. Every probe, in order. */
+  rtt_us: Array<number | null>;
+  /**
+   * How late probes left against their schedule, µs: the probe flow's own
+   * thread delayed (by the streams' threads, a busy core), which the round
+   * trips do not include, since each is timed from the probe's real send.
+   */
+  send_late_us?: { p50: number; p99: number; max: number };
+}
 
 export interface IntervalRecord {
   start_s: number;
@@ -84,6 +142,8 @@ export interface IntervalRecord {
   figures: Figures;
   /** Per stream, when the run has more than one. */
   streams?: Figures[];
+  /** RRUL: the phase the interval's start falls in. */
+  phase?: RrulPhaseName;
 }
 
 /** What one side's data threads cost and ran on. */
@@ -124,6 +184,8 @@ export interface RunObject {
    * cumulative, from the client's HDR histograms; what the OpenMetrics export's histogram is made of.
    */
   latency_buckets?: { le_us: number[]; counts: number[] } | null;
+  /** RRUL runs: the phases and every probe's round trip. */
+  rrul?: RrulRecord;
   /** Scenario runs carry their place in the scenario. */
   label?: string;
   scenario_index?: number;
@@ -133,6 +195,11 @@ export interface RunObject {
 
 export function isRrFigures(f: Figures): f is RrFigures {
   return 'transactions' in f;
+}
+
+/** An RRUL run's summary or interval figures. */
+export function isRrulFigures(f: Figures): f is RrulFigures | RrulIntervalFigures {
+  return 'probes_sent' in f;
 }
 
 /** A run object before anything is measured: failed until figures fill it. */

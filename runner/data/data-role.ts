@@ -1,3 +1,4 @@
+import type { ProbeLog } from './probe-datagram.js';
 import type { RrLatency } from './rr-latency.js';
 import type { StreamCounters } from './stream-counters.js';
 
@@ -13,6 +14,8 @@ export interface DataRole {
   readonly dataPath?: 'native';
   /** RR client: latencies of the current interval and, after --omit, of the summary. */
   readonly latency?: RrLatency;
+  /** RRUL probe client: every probe's round trip and send lateness, read once at the end. */
+  readonly probes?: ProbeLog;
   /** Begins sending or counting. */
   start(): void;
   /**

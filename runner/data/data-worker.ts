@@ -2,11 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { DataPathError, asBenchError } from '../core/errors.js';
+import { runSpan } from '../core/test-params.js';
 import { omittedIntervalCount } from '../measure/run-figures.js';
 import { threadCpuSeconds } from '../measure/thread-cpu.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { HandoffInbox, streamCookie } from './one-port.js';
 import { openDataRole } from './open-data-role.js';
+import { latenessOf } from './probe-datagram.js';
 import type { DataWorkerConfig, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 /**
@@ -21,7 +23,15 @@ const testCookie = Buffer.from(config.cookie, 'hex');
 const cookie = config.one_port ? streamCookie(testCookie, config.stream) : testCookie;
 const { params } = config;
 const intervalMs = params.interval_s * 1000;
-const durationMs = params.duration_s * 1000;
+// RRUL: samples over all three phases, on every connection, so that streams and probes share one time axis.
+const durationMs = runSpan(params) * 1000;
+/**
+ * RRUL's TCP streams: the sending side starts after the idle phase and stops
+ * at the end of the load, each by its own clock from its START; the
+ * receiving side counts from START to STOP, so its samples cover the drain.
+ */
+const lane = config.lane ?? 'stream';
+const loadSender = (lane === 'up' && config.side === 'client') || (lane === 'down' && config.side === 'server');
 /** The first boundary at or after --omit ends the omitted period (0: nothing omitted). */
 const omitBoundary = omittedIntervalCount(params);
 
@@ -31,6 +41,9 @@ let cpuAtStart: number | null = null;
 let boundary = 0;
 let intervalTimer: NodeJS.Timeout | null = null;
 let stopping = false;
+let loadTimers: NodeJS.Timeout[] = [];
+/** An RRUL sender's end of the load, when it came before STOP. */
+let loadEnded: Promise<number> | null = null;
 const samples: StreamSample[] = [];
 let omitSample: StreamSample | null = null;
 const handoff = new HandoffInbox(() => post({ type: 'TAKEN' }));
@@ -92,7 +105,8 @@ async function finish(): Promise<void> {
   if (stopping || !role) return;
   stopping = true;
   if (intervalTimer) clearTimeout(intervalTimer);
-  const endedAt = await role.stop();
+  for (const t of loadTimers) clearTimeout(t);
+  const endedAt = await (loadEnded ?? role.stop());
   const started = startedAt !== 0;
   const last = samples.at(-1);
   const endT = started ? Math.max((endedAt - startedAt) / 1000, last?.t ?? 0) : 0;
@@ -109,7 +123,13 @@ async function finish(): Promise<void> {
     cpu_s: cpuNow !== null && cpuAtStart !== null ? cpuNow - cpuAtStart : null,
     data_path: role.dataPath ?? 'js',
   };
-  if (role.latency) report.latency_histogram = role.latency.encodeSummary();
+  if (role.latency && !role.probes) report.latency_histogram = role.latency.encodeSummary();
+  if (role.probes) {
+    const { sent, rttMs, lateMs } = role.probes;
+    const rtt_us: Array<number | null> = new Array(sent);
+    for (let k = 0; k < sent; k++) rtt_us[k] = Number.isNaN(rttMs[k]) ? null : Math.round(rttMs[k] * 1e6) / 1000;
+    report.probe = { rtt_us, late_us: latenessOf(lateMs, sent) };
+  }
   post({ type: 'RESULT', report });
   role.close();
   port.close();
@@ -125,11 +145,31 @@ function fail(err: unknown): void {
   port.close();
 }
 
+/** An RRUL sender: idle, then the load for the duration, then silence until STOP. */
+function startLoad(): void {
+  const idleMs = params.idle_s * 1000;
+  loadTimers = [
+    setTimeout(() => {
+      if (!stopping) role?.start();
+    }, idleMs),
+    setTimeout(
+      () => {
+        if (stopping || !role) return;
+        loadEnded = role.stop();
+        // Observed here, awaited by finish() at STOP.
+        loadEnded.catch(() => {});
+      },
+      idleMs + params.duration_s * 1000,
+    ),
+  ];
+}
+
 port.on('message', (message: MainToWorker) => {
   switch (message.type) {
     case 'START':
       clock.start();
-      role?.start();
+      if (loadSender) startLoad();
+      else role?.start();
       break;
     case 'STOP':
       finish().catch(fail);

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { DataPathError } from '../core/errors.js';
-import { clientSends, isRrTest, isUdpTest } from '../core/test-params.js';
+import { DEFAULT_STREAM_SIZE } from '../core/defaults.js';
+import { clientSends, isRrTest, isUdpTest, rrulProbeCount } from '../core/test-params.js';
 import type { DataClock, DataRole } from './data-role.js';
 import type { HandoffInbox } from './one-port.js';
 import { adoptTcpData, connectTcpData, listenForTcpData } from './tcp-data-connection.js';
@@ -29,11 +30,19 @@ export async function openDataRole(
   onFailure: (err: Error) => void,
 ): Promise<DataRole> {
   const { params, side, host, port, timeout_ms: timeoutMs } = config;
+  const lane = config.lane ?? 'stream';
   const isRr = isRrTest(params.test);
-  const sends = !isRr && (side === 'client') === clientSends(params, config.stream);
+  // RRUL's streams: the client sends up, the server down.
+  const sends =
+    lane === 'up'
+      ? side === 'client'
+      : lane === 'down'
+        ? side === 'server'
+        : !isRr && (side === 'client') === clientSends(params, config.stream);
+  const writeSize = lane === 'stream' ? params.size_bytes : DEFAULT_STREAM_SIZE.TCP_STREAM;
 
   // An RR client's latency histograms: the WebAssembly build, loaded only where they are used.
-  if (isRr && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();
+  if ((isRr || lane === 'probe') && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();
   if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, handoff, onBound, onFailure);
 
   // TCP_CRR: a connection per transaction, on the server's own listener (tcp-crr.ts).
@@ -49,7 +58,16 @@ export async function openDataRole(
     return client;
   }
 
-  if (isUdpTest(params.test)) {
+  if (lane === 'probe') {
+    const socket = await openUdpDataSocket(config, cookie, handoff, onBound, onFailure);
+    if (side === 'client') {
+      const { ProbeClient } = await import('./probe-client.js');
+      return new ProbeClient(socket, params.probe_interval_s * 1000, rrulProbeCount(params), timeoutMs);
+    }
+    const { ProbeEcho } = await import('./probe-echo.js');
+    return new ProbeEcho(socket, cookie, config.drain_ms);
+  }
+  if (lane === 'stream' && isUdpTest(params.test)) {
     const socket = await openUdpDataSocket(config, cookie, handoff, onBound, onFailure);
     if (isRr && side === 'client') {
       const { UdpRrClient } = await import('./udp-rr-client.js');
@@ -107,7 +125,7 @@ export async function openDataRole(
   }
   if (sends) {
     const { TcpStreamSender } = await import('./tcp-stream-sender.js');
-    return new TcpStreamSender(socket, params.size_bytes);
+    return new TcpStreamSender(socket, writeSize);
   }
   const { TcpStreamReceiver } = await import('./tcp-stream-receiver.js');
   const receiver = new TcpStreamReceiver(socket, clock, timeoutMs);

@@ -1,4 +1,5 @@
-import { clientSends, isRrTest, isUdpTest } from '../core/test-params.js';
+import { DEFAULT_STREAM_SIZE } from '../core/defaults.js';
+import { clientSends, isRrTest, isUdpTest, rrulProbeCount } from '../core/test-params.js';
 import type { NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
 import {
@@ -50,7 +51,7 @@ async function openSocket(
   onBound: (port: number) => void,
 ): Promise<NativeSocket> {
   const { side, host, port, timeout_ms: timeoutMs, one_port: onePort = false } = config;
-  if (isUdpTest(config.params.test)) {
+  if (isUdpLane(config)) {
     if (side !== 'server') return connectNativeUdp(io, host, port, cookie, timeoutMs);
     if (onePort) await awaitTurn(handoff, timeoutMs);
     return bindNativeUdp(io, host, cookie, timeoutMs, onBound, onePort ? port : 0);
@@ -59,10 +60,17 @@ async function openSocket(
   return onePort ? adoptNativeTcp(io, handoff, timeoutMs) : listenNativeTcp(io, host, cookie, timeoutMs, onBound);
 }
 
-/** Who sends: the client in a STREAM test, the server with --reverse; in RR the client asks. */
+function isUdpLane(config: DataWorkerConfig): boolean {
+  const lane = config.lane ?? 'stream';
+  return lane === 'probe' || (lane === 'stream' && isUdpTest(config.params.test));
+}
+
+/** Who sends: the client in a STREAM test, the server with --reverse; in RR the client asks; in RRUL the client sends up, the server down. */
 function roleOf(config: DataWorkerConfig): 'rr-client' | 'rr-responder' | 'sender' | 'receiver' {
   const { params, side } = config;
-  if (isRrTest(params.test)) return side === 'client' ? 'rr-client' : 'rr-responder';
+  if (config.lane === 'up') return side === 'client' ? 'sender' : 'receiver';
+  if (config.lane === 'down') return side === 'server' ? 'sender' : 'receiver';
+  if (config.lane === 'probe' || isRrTest(params.test)) return side === 'client' ? 'rr-client' : 'rr-responder';
   return (side === 'client') === clientSends(params, config.stream) ? 'sender' : 'receiver';
 }
 
@@ -76,7 +84,18 @@ async function loadRole(
   const { params, timeout_ms: timeoutMs, drain_ms: drainMs } = config;
   const { request_size_bytes: requestSize, response_size_bytes: responseSize } = params;
   const role = roleOf(config);
-  if (isUdpTest(params.test)) {
+  // RRUL's streams write TCP_STREAM's default size.
+  const writeSize = config.lane === 'up' || config.lane === 'down' ? DEFAULT_STREAM_SIZE.TCP_STREAM : params.size_bytes;
+  if (config.lane === 'probe') {
+    if (role === 'rr-client') {
+      const { NativeProbeClient } = await import('./native-probe-client.js');
+      const total = rrulProbeCount(params);
+      return (socket) => new NativeProbeClient(io, socket, params.probe_interval_s * 1000, total, timeoutMs, onFailure);
+    }
+    const { NativeProbeEcho } = await import('./native-probe-echo.js');
+    return (socket) => new NativeProbeEcho(io, socket, cookie, drainMs, onFailure);
+  }
+  if (isUdpLane(config)) {
     switch (role) {
       case 'rr-client': {
         const { NativeUdpRrClient } = await import('./native-udp-rr-client.js');
@@ -107,7 +126,7 @@ async function loadRole(
     }
     case 'sender': {
       const { NativeTcpStreamSender } = await import('./native-tcp-stream-sender.js');
-      return (socket) => new NativeTcpStreamSender(io, socket, params.size_bytes, timeoutMs, onFailure);
+      return (socket) => new NativeTcpStreamSender(io, socket, writeSize, timeoutMs, onFailure);
     }
     case 'receiver': {
       const { NativeTcpStreamReceiver } = await import('./native-tcp-stream-receiver.js');

@@ -1,4 +1,4 @@
-import type { TestParams } from '../core/test-params.js';
+import type { DataLane, TestParams } from '../core/test-params.js';
 import type { StreamReport, StreamSample } from '../control/messages.js';
 
 /**
@@ -28,6 +28,8 @@ export interface DataWorkerConfig {
   timeout_ms: number;
   /** UDP receivers: how long to keep listening after STOP for datagrams in flight. */
   drain_ms: number;
+  /** What this connection carries (dataLanes in test-params.ts); absent: a STREAM or RR test's stream. */
+  lane?: DataLane;
 }
 
 export type MainToWorker =

@@ -1,8 +1,9 @@
 import type { LatencyStats, StreamReport, StreamSample } from '../control/messages.js';
-import type { Figures, IntervalRecord, LatencySummary, RrFigures, StreamFigures } from '../core/run-object.js';
+import type { Figures, IntervalRecord, LatencySummary, RrFigures, RrulRecord, StreamFigures } from '../core/run-object.js';
 import { type TestParams, connectionCount, isRrTest } from '../core/test-params.js';
 import { latencyBuckets, type LatencyBuckets } from './latency-buckets.js';
 import { latencyStatsUs, mergeHistograms } from './latency-histogram.js';
+import { computeRrulFigures } from './rrul-figures.js';
 
 /**
  * Turns both sides' per-stream counters into the figures of a run: the one
@@ -287,6 +288,8 @@ export interface ComputedFigures {
   duration_s: number;
   /** RR tests: every round trip after --omit in fixed buckets (for exports that want a histogram); null when none. */
   latency_buckets?: LatencyBuckets | null;
+  /** RRUL: the phases and every probe's round trip. */
+  rrul?: RrulRecord;
 }
 
 /**
@@ -295,6 +298,7 @@ export interface ComputedFigures {
  */
 export function computeFigures(params: TestParams, client: StreamReport[], server: StreamReport[], live = false): ComputedFigures {
   const udp = params.test === 'UDP_STREAM' || params.test === 'UDP_RR';
+  if (params.test === 'RRUL') return computeRrulFigures(params, client, server, live);
   const omitted = omittedIntervalCount(params);
   if (isRrTest(params.test)) return computeRr(params, udp, omitted, client);
 

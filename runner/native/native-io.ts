@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { DataPathError } from '../core/errors.js';
 import type { NativeCrrIo } from './crr-io.js';
+import type { NativeProbeIo } from './probe-io.js';
 import type { NativeRrIo } from './rr-io.js';
 import type { NativeSocketIo } from './socket-io.js';
 import type { NativeUdpStreamIo } from './udp-stream-io.js';
@@ -13,7 +14,7 @@ import type { NativeUdpStreamIo } from './udp-stream-io.js';
  * STATUS_EOF or a negative errno. See the comment above each C function for
  * the meaning of each `out` slot.
  */
-export interface NativeIo extends NativeUdpStreamIo, NativeRrIo, NativeSocketIo, NativeCrrIo {
+export interface NativeIo extends NativeUdpStreamIo, NativeRrIo, NativeSocketIo, NativeCrrIo, NativeProbeIo {
   /** The native loops' monotonic clock, ms. */
   nowMs(): number;
   tcpSend(fd: number, message: Buffer, offset: number, sliceMs: number, out: Float64Array): number;

@@ -37,6 +37,7 @@ const SWEEP_FIGURES: Record<TestName, string[]> = {
   TCP_RR: ['transactions_per_sec', 'latency_us.p99'],
   UDP_RR: ['transactions_per_sec', 'latency_us.p99', 'loss_percent'],
   TCP_CRR: ['transactions_per_sec', 'latency_us.p99'],
+  RRUL: ['latency_increase_ms', 'loaded_latency_us.p50'],
 };
 
 export function findSweepFamilies(results: ResultsFile): RunGroup[][] {

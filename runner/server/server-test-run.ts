@@ -4,7 +4,7 @@ import type { ControlConnection } from '../control/control-connection.js';
 import type { ClientMessage, ServerMessage, StreamReport } from '../control/messages.js';
 import { UDP_DRAIN_S } from '../core/defaults.js';
 import { ProtocolError } from '../core/errors.js';
-import { type TestParams, connectionCount, isUdpTest } from '../core/test-params.js';
+import { type TestParams, dataLanes, isUdpTest, runSpan } from '../core/test-params.js';
 import { DataWorkerHandle } from '../data/data-worker-handle.js';
 import { streamCookie } from '../data/one-port.js';
 import { COOKIE_BYTES } from '../data/udp-datagram.js';
@@ -35,13 +35,15 @@ export async function runServerTest(
   const cookie = randomBytes(COOKIE_BYTES).toString('hex');
   const timeoutMs = timeout_s * 1000;
   const workers: DataWorkerHandle[] = [];
-  const udp = isUdpTest(params.test);
+  const lanes = dataLanes(params);
+  // RRUL's probe lane is UDP beside TCP streams; every other test is all one or the other.
+  const udpLane = lanes.map((lane) => lane === 'probe' || (lane === 'stream' && isUdpTest(params.test)));
   // A TCP connection moves to its worker through the native library (tcpAdopt); without it, a fresh port per stream.
   // TCP_CRR opens a connection per transaction: those cannot pass through the main thread, so it keeps its own listener.
-  const shared = onePort && params.test !== 'TCP_CRR' && (udp || socketHandoff) ? onePort : null;
+  const shared = onePort && params.test !== 'TCP_CRR' && (udpLane.every(Boolean) || socketHandoff) ? onePort : null;
   let releaseCookie = (): void => {};
   try {
-    for (let stream = 0; stream < connectionCount(params); stream++) {
+    for (let stream = 0; stream < lanes.length; stream++) {
       workers.push(
         new DataWorkerHandle(
           {
@@ -54,6 +56,7 @@ export async function runServerTest(
             ...(shared ? { one_port: true } : {}),
             timeout_ms: timeoutMs,
             drain_ms: UDP_DRAIN_S * 1000,
+            lane: lanes[stream],
           },
           (sample) => conn.send({ type: 'INTERVAL', stream, sample }),
         ),
@@ -62,32 +65,34 @@ export async function runServerTest(
     let ports: number[];
     if (!shared) {
       ports = await conn.raceSilent(Promise.all(workers.map((w) => w.bound)), 'opening the data ports');
-    } else if (udp) {
-      // One unconnected socket on the port at a time: the next stream binds once this one's hello connected it.
-      for (const [stream, w] of workers.entries()) {
+    } else {
+      // UDP: one unconnected socket on the port at a time; the next binds once this one's hello connected it.
+      const udpWorkers = workers.filter((w) => udpLane[w.stream]);
+      for (const [i, w] of udpWorkers.entries()) {
         w.attached.then(
-          () => workers[stream + 1]?.open(),
+          () => udpWorkers[i + 1]?.open(),
           () => {},
         );
       }
-      workers[0].open();
-      await conn.raceSilent(workers[0].bound, 'opening the data port');
-      ports = workers.map(() => shared.port);
-    } else {
+      udpWorkers[0]?.open();
+      // TCP: each connection is claimed by its stream's cookie as it greets the port, and handed to its worker.
       const testCookie = Buffer.from(cookie, 'hex');
-      const releases = workers.map((worker) => {
-        const release = shared.router.claim(streamCookie(testCookie, worker.stream).toString('hex'), (socket) => {
-          // The stream has its connection: another with its cookie is a stray copy, refused from now on.
-          release();
-          socket.on('error', () => {});
-          // A failed hand-over fails the worker, whose `attached` tells the test why.
-          worker.adopt(socket).catch(() => {});
+      const releases = workers
+        .filter((w) => !udpLane[w.stream])
+        .map((worker) => {
+          const release = shared.router.claim(streamCookie(testCookie, worker.stream).toString('hex'), (socket) => {
+            // The stream has its connection: another with its cookie is a stray copy, refused from now on.
+            release();
+            socket.on('error', () => {});
+            // A failed hand-over fails the worker, whose `attached` tells the test why.
+            worker.adopt(socket).catch(() => {});
+          });
+          return release;
         });
-        return release;
-      });
       releaseCookie = () => {
         for (const release of releases) release();
       };
+      if (udpWorkers[0]) await conn.raceSilent(udpWorkers[0].bound, 'opening the data port');
       ports = workers.map(() => shared.port);
     }
     conn.send({ type: 'READY', cookie, data_ports: ports, ...(shared ? { one_port: true } : {}) });
@@ -102,7 +107,7 @@ export async function runServerTest(
     // The client is silent while the test runs: its deadline is the test's length plus the timeout.
     // A stream that fails meanwhile (a client that stopped reading, a path gone)
     // ends the test now: the queue must not wait out the whole duration for it.
-    const stop = conn.next(params.duration_s * 1000 + timeoutMs, 'running the test');
+    const stop = conn.next(runSpan(params) * 1000 + timeoutMs, 'running the test');
     expect(await Promise.race([stop, firstFailure(workers)]), 'STOP');
     for (const w of workers) w.stop();
     const reports = await conn.raceSilent(Promise.all(workers.map((w) => w.result)), 'collecting the results');

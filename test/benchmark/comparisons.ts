@@ -107,7 +107,7 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
     }),
   };
 
-  const ours = (test: TestName) => async (): Promise<Sample> => {
+  const ours = (test: Exclude<TestName, 'RRUL'>) => async (): Promise<Sample> => {
     const { run, server_cpu_s } = await measure(ourArgv[test], servers.ours, timeoutMs);
     const object: RunObject = parseRunObject(
       run.result.stdout,
@@ -123,7 +123,7 @@ export function buildComparisons(servers: BenchmarkServers, duration_s: number):
     };
     if (isRrFigures(summary))
       return { ...base, value: summary.transactions_per_sec, ...(test === 'TCP_CRR' ? { connections: summary.transactions } : {}) };
-    return { ...base, value: summary.throughput_mbps, bytes_received: (summary as StreamFigures).bytes_received };
+    return { ...base, value: (summary as StreamFigures).throughput_mbps, bytes_received: (summary as StreamFigures).bytes_received };
   };
 
   const iperf3Side = (test: 'TCP_STREAM' | 'UDP_STREAM') => async (): Promise<Sample> => {

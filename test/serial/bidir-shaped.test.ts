@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isRrFigures } from '../../runner/core/run-object.js';
+import { isRrFigures, isRrulFigures } from '../../runner/core/run-object.js';
 import { benchCliMissing, benchTestArgv, parseRunObject, startBenchServer } from '../netns/bench-cli.js';
 import { hostPort } from '../netns/host.js';
 import { showArgv } from '../netns/processes.js';
@@ -26,7 +26,7 @@ test('bidir TCP_STREAM over a 100 Mbit/s link shaped both ways reads 90-100 Mbit
     const argv = [...benchTestArgv({ test: 'TCP_STREAM', peer: hostPort(tb.b.address, BENCH_PORT), duration_s: 5, omit_s: 1 }), '--bidir'];
     const r = await tb.run(tb.a, argv, { timeoutMs: 40_000, check: false });
     const run = parseRunObject(r.stdout, r.stderr, `'${showArgv(argv)}' on ${tb.a.name} (exit ${r.code})`);
-    assert.ok(run.summary && !isRrFigures(run.summary));
+    assert.ok(run.summary && !isRrFigures(run.summary) && !isRrulFigures(run.summary));
     const { upload_mbps, download_mbps, throughput_mbps } = run.summary;
     t.diagnostic(`upload ${upload_mbps} Mbit/s, download ${download_mbps} Mbit/s, together ${throughput_mbps} Mbit/s`);
     assert.equal(run.params.bidir, true);
@@ -39,7 +39,12 @@ test('bidir TCP_STREAM over a 100 Mbit/s link shaped both ways reads 90-100 Mbit
     // Each interval carries both directions, as the summary does: together they are its throughput.
     assert.equal(run.intervals.length, 5);
     for (const i of run.intervals) {
-      assert.ok(!isRrFigures(i.figures) && i.figures.upload_mbps !== undefined && i.figures.download_mbps !== undefined);
+      assert.ok(
+        !isRrFigures(i.figures) &&
+          !isRrulFigures(i.figures) &&
+          i.figures.upload_mbps !== undefined &&
+          i.figures.download_mbps !== undefined,
+      );
       assert.ok(Math.abs(i.figures.upload_mbps + i.figures.download_mbps - i.figures.throughput_mbps) <= 0.002, JSON.stringify(i.figures));
     }
   });

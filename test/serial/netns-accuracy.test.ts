@@ -25,7 +25,7 @@ const SOCKPERF_PORT = 11111;
 
 function stream(run: RunObject): StreamFigures {
   assert.ok(run.summary && !isRrFigures(run.summary), `${run.test} run has no stream summary: ${JSON.stringify(run.summary)}`);
-  return run.summary;
+  return run.summary as StreamFigures;
 }
 
 function rr(figures: Figures | null, where: string): RrFigures {

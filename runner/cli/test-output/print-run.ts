@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
-import { headlineText } from '../../core/figure-catalog.js';
-import type { IntervalRecord, RunObject } from '../../core/run-object.js';
+import { formatNumber, headlineText } from '../../core/figure-catalog.js';
+import type { IntervalRecord, RrulIntervalFigures, RunObject } from '../../core/run-object.js';
 import type { TestName } from '../../core/test-params.js';
 import { visibleLength, widestLine, wrapCell, wrapLines } from '../terminal-width.js';
 import { summaryRows, summaryWarnings } from './format-figures.js';
@@ -9,7 +9,13 @@ import { greyBorders, palette, UNSTYLED_TABLE } from '../scenario-output/palette
 /** Live output of `bench test`: a line per interval, then the summary table. */
 export function intervalLine(test: TestName, record: IntervalRecord): string {
   const span = `${record.start_s.toFixed(2).padStart(7)}-${record.end_s.toFixed(2).padEnd(7)}s`;
-  return `[${span}] ${headlineText(test, record.figures)}${record.omitted ? '  (omitted)' : ''}`;
+  // RRUL: an interval's probes beside the streams' rates, and its phase.
+  const f = record.figures as Partial<RrulIntervalFigures>;
+  const probes =
+    record.phase !== undefined && f.loss_percent !== undefined
+      ? `  probes p50 ${f.latency_us ? `${formatNumber(f.latency_us.p50)} µs` : '-'}  loss ${formatNumber(f.loss_percent)}%  (${record.phase})`
+      : '';
+  return `[${span}] ${headlineText(test, record.figures)}${probes}${record.omitted ? '  (omitted)' : ''}`;
 }
 
 /** Narrowest the `unit (who counts)` column is wrapped to before the table becomes a list. */

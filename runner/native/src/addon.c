@@ -172,7 +172,7 @@ NAPI_MODULE_INIT() {
   /* Each step throws on failure; a module that returns NULL with the exception pending fails to load, with it. */
   if (!bench_export(env, exports, "nowMs", now_ms) || !register_sockets(env, exports) || !register_tcp_stream(env, exports) ||
       !register_udp_stream(env, exports) || !register_tcp_rr(env, exports) || !register_udp_rr(env, exports) ||
-      !register_tcp_crr(env, exports)) {
+      !register_tcp_crr(env, exports) || !register_probe(env, exports)) {
     return NULL;
   }
   return exports;

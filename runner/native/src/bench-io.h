@@ -93,5 +93,6 @@ int register_tcp_stream(napi_env env, napi_value exports);
 int register_udp_stream(napi_env env, napi_value exports);
 int register_tcp_rr(napi_env env, napi_value exports);
 int register_udp_rr(napi_env env, napi_value exports);
+int register_probe(napi_env env, napi_value exports);
 
 #endif
