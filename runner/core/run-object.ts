@@ -60,6 +60,43 @@ export interface RrFigures {
   late_replies?: number;
 }
 
+/** RRUL: latency under load, over three phases (idle, load, drain); see RRUL-SHAPE. */
+export interface RrulFigures {
+  /** Load phase, all up streams summed, counted by the receiver (server); absent for direction 'down'. */
+  upload_mbps?: number;
+  /** Load phase, all down streams summed, counted by the client; absent for direction 'up'. */
+  download_mbps?: number;
+  /** Probes sent in phase 1 (idle before load) that were echoed. */
+  idle_latency_us: LatencySummary | null;
+  /** Probes sent in phase 2 (load). */
+  loaded_latency_us: LatencySummary | null;
+  /** Probes sent in phase 3 (idle after load). */
+  drain_latency_us: LatencySummary | null;
+  idle_loss_percent: number;
+  loaded_loss_percent: number;
+  drain_loss_percent: number;
+  /** Loaded p50 - idle p50, in ms. */
+  latency_increase_ms: number | null;
+  /** 60000 / loaded p50 in ms. */
+  responsiveness_rpm: number | null;
+  probes_sent: number;
+  probes_lost: number;
+  /** The probes' own load, both directions summed (payload bits: IP and UDP headers excluded). */
+  probe_mbps: number;
+}
+
+export interface RrulIntervalFigures {
+  upload_mbps?: number;
+  download_mbps?: number;
+  /** Probes sent in this interval that were echoed. */
+  latency_us: LatencySummary | null;
+  loss_percent: number;
+  probes_sent: number;
+  probes_lost: number;
+}
+
+export type RrulPhaseName = 'idle' | 'load' | 'drain';
+
 export type Figures = StreamFigures | RrFigures;
 
 export interface IntervalRecord {
@@ -70,6 +107,8 @@ export interface IntervalRecord {
   figures: Figures;
   /** Per stream, when the run has more than one. */
   streams?: Figures[];
+  /** RRUL: the phase the interval's start falls in. */
+  phase?: RrulPhaseName;
 }
 
 /** What one side's data threads cost and ran on. */
@@ -115,6 +154,14 @@ export interface RunObject {
   scenario_index?: number;
   repeat_index?: number;
   interrupted?: boolean;
+  /** RRUL runs: the phases, and every probe's round trip. */
+  rrul?: {
+    /** Seconds from the first probe. */
+    phases: Array<{ name: RrulPhaseName; start_s: number; end_s: number }>;
+    probe_interval_s: number;
+    /** Round trip of probe k (sent at k * probe_interval_s), null = lost; every probe, in order. */
+    rtt_us: (number | null)[];
+  };
 }
 
 export function isRrFigures(f: Figures): f is RrFigures {
