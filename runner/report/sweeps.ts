@@ -1,6 +1,6 @@
 import type { ResultsFile, RunGroup } from '../core/results-file.js';
 import { figureInfo, HEADLINE_FIGURES } from '../core/figure-catalog.js';
-import type { TestName, TestParams } from '../core/test-params.js';
+import type { TestParams } from '../core/test-params.js';
 import { makeChart, padIndex } from './chart-files.js';
 import { renderSweepChart, type SweepSeries } from './charts/sweep-chart.js';
 import { formatCi, formatNumber } from './format.js';
@@ -31,11 +31,27 @@ const AXES: Record<string, SweepAxis> = {
 };
 for (const axis of Object.values(AXES)) AXES[axis.param] = axis;
 
-const SWEEP_FIGURES: Record<TestName, string[]> = {
+/** Keyed by string: RRUL joins TestName on the engine's side, and a test not listed here charts nothing. */
+const SWEEP_FIGURES: Readonly<Record<string, readonly string[]>> = {
   TCP_STREAM: ['throughput_mbps'],
   UDP_STREAM: ['throughput_mbps', 'loss_percent'],
   TCP_RR: ['transactions_per_sec', 'latency_us.p99'],
   UDP_RR: ['transactions_per_sec', 'latency_us.p99', 'loss_percent'],
+  // Issue 13: how much the queue grows with the load, and what the load got.
+  RRUL: ['latency_increase_ms', 'upload_mbps', 'download_mbps'],
+};
+
+/** The sweep table's figures where a test's headline is not what a sweep's reader compares: RRUL's medians, increase and load. */
+const SWEEP_TABLE_FIGURES: Readonly<Record<string, readonly string[]>> = {
+  RRUL: [
+    'idle_latency_us.p50',
+    'loaded_latency_us.p50',
+    'latency_increase_ms',
+    'responsiveness_rpm',
+    'loaded_loss_percent',
+    'upload_mbps',
+    'download_mbps',
+  ],
 };
 
 export function findSweepFamilies(results: ResultsFile): RunGroup[][] {
@@ -87,7 +103,7 @@ export function buildSweep(family: RunGroup[], index: number, runsOk: (g: RunGro
   const xUnit = axis?.unit ?? '';
   const seriesName = (g: RunGroup): string => otherKeys.map((k) => `${k}=${g.sweep[k]}`).join(', ') || label;
   const ordered = [...family].sort((a, b) => xOf(a) - xOf(b));
-  const charts = SWEEP_FIGURES[first.test].filter(measured).map((name) => {
+  const charts = (SWEEP_FIGURES[first.test] ?? []).filter(measured).map((name) => {
     const info = figureInfo(name);
     const bySeries = new Map<string, SweepSeries>();
     const add = (key: string, x: number, stats: { mean: number; ci95: number | null; n: number }): void => {
@@ -117,7 +133,10 @@ export function buildSweep(family: RunGroup[], index: number, runsOk: (g: RunGro
     return makeChart(`sweep-${padIndex(index)}-${name.replace(/[^a-z0-9]+/g, '-')}`, 'sweep', title, svg);
   });
 
-  const tableFigures = [...(againstSent ? ['sender_mbps'] : []), ...HEADLINE_FIGURES[first.test]].filter(measured);
+  const tableFigures = [
+    ...(againstSent ? ['sender_mbps'] : []),
+    ...(SWEEP_TABLE_FIGURES[first.test] ?? HEADLINE_FIGURES[first.test] ?? []),
+  ].filter(measured);
   const header = [xKey, ...otherKeys, ...tableFigures.map((n) => `${figureInfo(n).label} (${figureInfo(n).unit})`), 'repeats'];
   const rows = ordered.map((g) => [
     String(g.sweep[xKey]),
