@@ -236,7 +236,7 @@ test('an RRUL run with no probe record, bogus round trips or a hostile label sti
   assert.equal(failed.groups[0].charts.length, 0);
 });
 
-test('an RRUL sweep over streams: 12 runs chart the latency increase and both throughputs against streams, each run its own pair of charts', async () => {
+test('an RRUL sweep over streams: 12 runs chart the latency increase and both throughputs against streams, each run its own time series, each group one CDF', async () => {
   const results = rrulStreamsSweep();
   const model = buildReportModel(results, 'html', '0.0.0');
   assert.equal(model.sweeps.length, 1);
@@ -255,14 +255,28 @@ test('an RRUL sweep over streams: 12 runs chart the latency increase and both th
     ],
   );
   assert.equal(sweep.table.header.length, 9);
-  // Four groups of three repeats: each run has its own time series and CDF, named by its repeat.
-  assert.equal(model.charts.length, 3 + 12 * 2);
+  // Four groups of three repeats: each run has its own time series, named by its repeat; each group one CDF, its repeats overlaid.
+  assert.equal(model.charts.length, 3 + 12 + 4);
+  const cdf = chart(model.charts, 'group-04-rrul-cdf').svg;
+  assert.deepEqual(
+    elements(cdf, 'path')
+      .filter((p) => p.class === 'series')
+      .map((p) => [p['data-series']?.split(':')[0], p.stroke, p['stroke-dasharray']]),
+    [
+      ['idle, repeat 1', '#0072B2', undefined],
+      ['idle, repeat 2', '#0072B2', '7 4'],
+      ['idle, repeat 3', '#0072B2', '2 3'],
+      ['loaded, repeat 1', '#D55E00', undefined],
+      ['loaded, repeat 2', '#D55E00', '7 4'],
+      ['loaded, repeat 3', '#D55E00', '2 3'],
+    ],
+  );
   assert.equal(model.rrul_runs.length, 12);
   assert.ok(model.charts.some((c) => c.title === 'rrul-streams[streams=8] (repeat 3): latency under load'));
   const { main } = await renderReport(results, 'html');
-  // 27 charts, each time series holding its 1200 probes: a page of about 440 KB.
-  assert.equal((main.match(/<svg /g) ?? []).length, 27);
-  assert.ok(main.length < 500_000, `the sweep's report is ${main.length} characters`);
+  // 19 charts, each time series holding its 1200 probes (about 20 KB each): a page of about 420 KB.
+  assert.equal((main.match(/<svg /g) ?? []).length, 19);
+  assert.ok(main.length < 450_000, `the sweep's report is ${main.length} characters`);
 });
 
 // bench compare reads `better` from the results file (the catalogue's, written by the scenario);

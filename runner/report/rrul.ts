@@ -1,7 +1,7 @@
 import type { LatencySummary, RrulFigures, RrulIntervalFigures, RunObject } from '../core/run-object.js';
 import { makeChart } from './chart-files.js';
-import { renderCdfChart } from './charts/cdf-chart.js';
-import { PALETTE } from './charts/frame.js';
+import { type CdfSeries, renderCdfChart } from './charts/cdf-chart.js';
+import { DASHES, PALETTE } from './charts/frame.js';
 import { DOWNLOAD_COLOR, type RrulPhaseSpan, renderRrulChart, UPLOAD_COLOR } from './charts/rrul-chart.js';
 import { formatNumber } from './format.js';
 import type { ChartView, RrulView } from './report-model.js';
@@ -94,9 +94,13 @@ function numberOf(summary: RrulFigures, field: keyof RrulFigures): number | null
 
 const text = (v: number | null, unit = ''): string => (v === null ? '—' : `${formatNumber(v)}${unit}`);
 
-/** The flent-style chart and the idle/loaded CDF of each finished RRUL run, one pair per run (repeats are not overlaid: their queues differ). */
+/**
+ * The flent-style chart of each finished RRUL run (repeats are not overlaid: their queues fill and drop
+ * at different moments), and one chart of the idle and loaded round-trip CDFs, the repeats overlaid.
+ */
 export function rrulCharts(runs: RunObject[], prefix: string, name: string): ChartView[] {
   const charts: ChartView[] = [];
+  const cdf: Array<CdfSeries & { label: string; loss: number | null }> = [];
   const several = runs.length > 1;
   runs.forEach((run, i) => {
     const data = rrulData(run);
@@ -130,31 +134,35 @@ export function rrulCharts(runs: RunObject[], prefix: string, name: string): Cha
       const svg = renderRrulChart({ title, phases, probeIntervalS: data.probeIntervalS, rttUs: data.rttUs, throughput, xMax });
       charts.push(makeChart(`${id}-rrul`, 'rrul', title, svg));
     }
-    const cdf = (['idle', 'load'] as const)
-      .map((phase, k) => {
-        const stats = byPhase.get(phase);
-        const latency = latencyOf(data.summary, phase);
-        const label = phase === 'idle' ? 'idle' : 'loaded';
-        return {
-          name: latency ? `${label}: p50 ${formatNumber(ms(latency.p50))} ms` : label,
-          color: PALETTE[k === 0 ? 0 : 1],
-          sorted: (stats?.sorted ?? []).map(ms),
-          loss: numberOf(data.summary, PHASE_FIELDS[phase].loss),
-        };
-      })
-      .filter((s) => s.sorted.length > 0);
-    if (cdf.length > 0) {
-      const title = `${name}${which}: idle and loaded round trip`;
-      const loss = cdf.map((s) => `${s.name.split(':')[0]} ${text(s.loss, '%')}`).join(', ');
-      const svg = renderCdfChart({
-        title,
-        caption: `probes that came back; lost: ${loss}`,
-        xLabel: 'round trip (ms, log scale)',
-        series: cdf,
+    for (const [k, phase] of (['idle', 'load'] as const).entries()) {
+      const sorted = (byPhase.get(phase)?.sorted ?? []).map(ms);
+      if (sorted.length === 0) continue;
+      const latency = latencyOf(data.summary, phase);
+      const label = `${phase === 'idle' ? 'idle' : 'loaded'}${several ? `, repeat ${(run.repeat_index ?? i) + 1}` : ''}`;
+      cdf.push({
+        name: latency ? `${label}: p50 ${formatNumber(ms(latency.p50))} ms` : label,
+        label,
+        color: PALETTE[k],
+        // One run: idle solid, loaded dashed. Repeats: the phase by colour, the repeat by its dash.
+        dash: several ? DASHES[i % DASHES.length] : DASHES[k],
+        sorted,
+        loss: numberOf(data.summary, PHASE_FIELDS[phase].loss),
       });
-      charts.push(makeChart(`${id}-rrul-cdf`, 'cdf', title, svg));
     }
   });
+  // The repeats' distributions overlaid on one axis, as the report's other charts overlay repeats.
+  if (cdf.length > 0) {
+    const ordered = [...cdf.filter((s) => s.color === PALETTE[0]), ...cdf.filter((s) => s.color !== PALETTE[0])];
+    const title = `${name}: idle and loaded round trip`;
+    const loss = ordered.map((s) => `${s.label} ${text(s.loss, '%')}`).join(', ');
+    const svg = renderCdfChart({
+      title,
+      caption: `probes that came back; lost: ${loss}`,
+      xLabel: 'round trip (ms, log scale)',
+      series: ordered,
+    });
+    charts.push(makeChart(`${prefix}-rrul-cdf`, 'cdf', title, svg));
+  }
   return charts;
 }
 

@@ -1,4 +1,4 @@
-import { chartFrame, DASHES, type LegendItem } from './frame.js';
+import { chartFrame, type LegendItem } from './frame.js';
 import { linearScale, logScale } from './scale.js';
 import { coord, element } from './svg.js';
 
@@ -10,6 +10,8 @@ import { coord, element } from './svg.js';
 export interface CdfSeries {
   name: string;
   color: string;
+  /** Its stroke-dasharray; undefined: solid. */
+  dash?: string;
   /** The samples, in the axis's unit, sorted ascending. */
   sorted: readonly number[];
 }
@@ -38,7 +40,7 @@ export function renderCdfChart(spec: CdfChartSpec): string {
     hi = Math.max(hi, Math.max(LOG_FLOOR, s.sorted[s.sorted.length - 1]));
   }
   if (!Number.isFinite(lo)) [lo, hi] = [LOG_FLOOR, 1];
-  const legend: LegendItem[] = drawn.map((s, i) => ({ name: s.name, color: s.color, dash: DASHES[i % DASHES.length] }));
+  const legend: LegendItem[] = drawn.map((s) => ({ name: s.name, color: s.color, dash: s.dash }));
   const frame = chartFrame({
     kind: 'cdf',
     title: spec.title,
@@ -48,7 +50,7 @@ export function renderCdfChart(spec: CdfChartSpec): string {
     caption: spec.caption,
   });
   const parts = [frame.start];
-  drawn.forEach((s, i) => {
+  for (const s of drawn) {
     const steps = cdfSteps(s.sorted);
     const d = steps
       .map(([v, share], k) => `${k === 0 ? 'M' : 'L'}${coord(frame.x(Math.max(LOG_FLOOR, v)))} ${coord(frame.y(share))}`)
@@ -62,11 +64,11 @@ export function renderCdfChart(spec: CdfChartSpec): string {
         fill: 'none',
         stroke: s.color,
         'stroke-width': 2,
-        'stroke-dasharray': DASHES[i % DASHES.length],
+        'stroke-dasharray': s.dash,
         'stroke-linejoin': 'round',
       }),
     );
-  });
+  }
   parts.push('</svg>');
   return parts.join('');
 }
