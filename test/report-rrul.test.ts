@@ -243,8 +243,17 @@ test('an RRUL sweep over streams: 12 runs chart the latency increase and both th
   const sweep = model.sweeps[0];
   assert.deepEqual(
     sweep.charts.map((c) => c.id),
-    ['sweep-01-latency-increase-ms', 'sweep-01-upload-mbps', 'sweep-01-download-mbps'],
+    ['sweep-01-latency-increase-ms', 'sweep-01-throughput'],
   );
+  // Upload and download share the throughput chart, one series each, a point per swept value.
+  const throughput = chart(sweep.charts, 'sweep-01-throughput');
+  assert.equal(throughput.title, 'rrul-streams: throughput against streams');
+  const series = elements(throughput.svg, 'path').filter((p) => p.class === 'series');
+  assert.deepEqual(
+    series.map((p) => p.d.match(/[ML]/g)?.length),
+    [4, 4],
+  );
+  assert.equal(texts(throughput.svg).filter((t) => t === 'throughput (Mbit/s)').length, 1);
   assert.deepEqual(
     sweep.table.rows.map((r) => [r[0], r[r.length - 1]]),
     [
@@ -256,26 +265,27 @@ test('an RRUL sweep over streams: 12 runs chart the latency increase and both th
   );
   assert.equal(sweep.table.header.length, 9);
   // Four groups of three repeats: each run has its own time series, named by its repeat; each group one CDF, its repeats overlaid.
-  assert.equal(model.charts.length, 3 + 12 + 4);
+  assert.equal(model.charts.length, 2 + 12 + 4);
   const cdf = chart(model.charts, 'group-04-rrul-cdf').svg;
   assert.deepEqual(
     elements(cdf, 'path')
       .filter((p) => p.class === 'series')
       .map((p) => [p['data-series']?.split(':')[0], p.stroke, p['stroke-dasharray']]),
     [
-      ['idle, repeat 1', '#0072B2', undefined],
-      ['idle, repeat 2', '#0072B2', '7 4'],
-      ['idle, repeat 3', '#0072B2', '2 3'],
-      ['loaded, repeat 1', '#D55E00', undefined],
-      ['loaded, repeat 2', '#D55E00', '7 4'],
-      ['loaded, repeat 3', '#D55E00', '2 3'],
+      ['idle #1', '#0072B2', undefined],
+      ['idle #2', '#0072B2', '7 4'],
+      ['idle #3', '#0072B2', '2 3'],
+      ['loaded #1', '#D55E00', undefined],
+      ['loaded #2', '#D55E00', '7 4'],
+      ['loaded #3', '#D55E00', '2 3'],
     ],
   );
+  assert.match(cdf, />probes that came back; lost: loaded \d[\d.]*%, \d[\d.]*%, \d[\d.]*%</);
   assert.equal(model.rrul_runs.length, 12);
   assert.ok(model.charts.some((c) => c.title === 'rrul-streams[streams=8] (repeat 3): latency under load'));
   const { main } = await renderReport(results, 'html');
-  // 19 charts, each time series holding its 1200 probes (about 20 KB each): a page of about 420 KB.
-  assert.equal((main.match(/<svg /g) ?? []).length, 19);
+  // 18 charts, each time series holding its 1200 probes (about 20 KB each): a page of about 410 KB.
+  assert.equal((main.match(/<svg /g) ?? []).length, 18);
   assert.ok(main.length < 450_000, `the sweep's report is ${main.length} characters`);
 });
 
