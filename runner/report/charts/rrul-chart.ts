@@ -130,6 +130,7 @@ export function renderRrulChart(spec: RrulChartSpec): string {
   parts.push(legendMarkup(rows, legendTop));
 
   // Phases first, under the grid and the data.
+  const labels: string[] = [];
   for (const phase of spec.phases) {
     const x1 = x(phase.start_s);
     const x2 = x(phase.end_s);
@@ -151,9 +152,9 @@ export function renderRrulChart(spec: RrulChartSpec): string {
         }),
       );
     }
-    // At the foot of the throughput panel, where no line runs while the link is loaded.
-    parts.push(bandLabel([phase.name], x1, x2, bottom1 - 6, 'phase-label'));
-    if (phase.p50_ms !== null) parts.push(bandLabel(['p50', `${formatNumber(phase.p50_ms)} ms`], x1, x2, bottom2 - 6, 'phase-p50'));
+    // At the foot of the throughput panel, where no line runs while the link is loaded; drawn last, over the lines.
+    labels.push(bandLabel([phase.name], x1, x2, bottom1 - 6, 'phase-label'));
+    if (phase.p50_ms !== null) labels.push(bandLabel(['p50', `${formatNumber(phase.p50_ms)} ms`], x1, x2, bottom2 - 6, 'phase-p50'));
   }
 
   parts.push(panelAxes(yMbps, y1, left, right, top1, bottom1, 'throughput (Mbit/s)'));
@@ -198,6 +199,7 @@ export function renderRrulChart(spec: RrulChartSpec): string {
     }),
   );
   parts.push(lostMarks(spec.rttUs, spec.probeIntervalS, x, top2));
+  parts.push(...labels);
   parts.push('</svg>');
   return parts.join('');
 }
@@ -210,7 +212,17 @@ function bandLabel(words: string[], x1: number, x2: number, y: number, cls: stri
   const width = x2 - x1;
   const fits = (t: string): boolean => width >= t.length * 6 + 6;
   const one = words.join(' ');
-  const attrs = { class: cls, 'text-anchor': 'middle', 'font-size': 11, fill: '#374151' };
+  // A white halo keeps the words readable where a noisy round trip runs through them.
+  const attrs = {
+    class: cls,
+    'text-anchor': 'middle',
+    'font-size': 11,
+    fill: '#374151',
+    stroke: '#ffffff',
+    'stroke-width': 3,
+    'stroke-linejoin': 'round',
+    'paint-order': 'stroke',
+  };
   if (fits(one)) return textElement(one, { ...attrs, x: (x1 + x2) / 2, y });
   if (words.every(fits)) {
     return words.map((w, i) => textElement(w, { ...attrs, x: (x1 + x2) / 2, y: y - (words.length - 1 - i) * 13 })).join('');
