@@ -110,7 +110,14 @@ test('--format json is one JSON document with the verdict, each figure and its i
   assert.equal(c.compare_version, 1);
   assert.equal(c.outcome, 'regression');
   assert.deepEqual([c.regressions, c.improvements, c.unchanged], [1, 0, 3]);
-  assert.deepEqual(c.floors, { loss_percent: 0.1, jitter_ms: 0.1 });
+  assert.deepEqual(c.floors, {
+    loss_percent: 0.1,
+    jitter_ms: 0.1,
+    idle_loss_percent: 0.1,
+    loaded_loss_percent: 0.1,
+    drain_loss_percent: 0.1,
+    latency_increase_ms: 1,
+  });
   assert.equal(c.figures, 'headline');
   assert.deepEqual(
     c.matched.map((g) => [g.label, g.base_data_path, g.new_data_path, g.data_path_note]),

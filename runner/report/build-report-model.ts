@@ -15,6 +15,7 @@ import {
 import { describeParams, formatCi, formatElapsed, formatNumber, formatUtc } from './format.js';
 import type { ExpectationView, FigureView, GroupView, PeerView, ReportModel, RunView, VerdictView } from './report-model.js';
 import { meshViews } from './mesh-matrices.js';
+import { isRrulRun, rrulHeadline, rrulView } from './rrul.js';
 import { runCharts } from './run-charts.js';
 import { buildSweep, findSweepFamilies } from './sweeps.js';
 
@@ -72,6 +73,7 @@ export function buildReportModel(results: ResultsFile, format: 'html' | 'md', ve
     failed_runs: failed,
     charts,
     meshes: meshViews(results, format),
+    rrul_runs: runs.filter((r) => r.rrul !== null),
   };
 }
 
@@ -119,7 +121,8 @@ function groupView(g: RunGroup, index: number, allRuns: RunObject[]): GroupView 
     .map((name) => figureView(name, g.figures[name]));
   const members = allRuns.filter((r) => g.run_ids.includes(r.id));
   const ok = members.filter((r) => r.status === 'ok').length;
-  const headline = HEADLINE_FIGURES[g.test].flatMap((name) => figures.filter((f) => f.name === name));
+  // `?? []`: a test the catalogue does not list (a newer bench's results) has no headline figures, not a crash.
+  const headline = (HEADLINE_FIGURES[g.test] ?? []).flatMap((name) => figures.filter((f) => f.name === name));
   // Members in the order they ran, so repeat 1 is the first line of each chart.
   const chartRuns = [...members].sort((a, b) => (a.repeat_index ?? 0) - (b.repeat_index ?? 0));
   const shortfall = rateShortfall({ sender_mbps: g.figures.sender_mbps?.mean, target_mbps: g.figures.target_mbps?.mean });
@@ -139,7 +142,11 @@ function groupView(g: RunGroup, index: number, allRuns: RunObject[]): GroupView 
     runs_total: g.run_ids.length,
     runs_ok: ok,
     runs_failed: g.run_ids.length - ok,
-    headline_text: headline.length > 0 ? headline.map((f) => `${f.label} ${f.mean_text} ${f.unit}`).join(', ') : 'no result',
+    headline_text: isRrulRun(g)
+      ? rrulHeadline((name) => (g.figures[name]?.n ? g.figures[name].mean : undefined))
+      : headline.length > 0
+        ? headline.map((f) => `${f.label} ${f.mean_text} ${f.unit}`).join(', ')
+        : 'no result',
     headline,
     figures,
     warnings: shortfall ? [`Rate not reached: ${shortfall}.`] : [],
@@ -161,7 +168,7 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
           return { name, label: info.label, unit: info.unit, value, value_text: formatNumber(value) };
         })
     : [];
-  const headline = HEADLINE_FIGURES[run.test].flatMap((name) => figures.filter((f) => f.name === name));
+  const headline = (HEADLINE_FIGURES[run.test] ?? []).flatMap((name) => figures.filter((f) => f.name === name));
   return {
     index,
     anchor: `run-${padIndex(index)}`,
@@ -187,9 +194,14 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
     interval_count: run.intervals.length,
     omitted_count: run.intervals.filter((r) => r.omitted).length,
     figures,
-    headline_text: headline.length > 0 ? headline.map((f) => `${f.label} ${f.value_text} ${f.unit}`.trim()).join(', ') : 'no result',
+    headline_text: isRrulRun(run)
+      ? rrulHeadline((name) => figures.find((f) => f.name === name)?.value)
+      : headline.length > 0
+        ? headline.map((f) => `${f.label} ${f.value_text} ${f.unit}`.trim()).join(', ')
+        : 'no result',
     // A run of a group is charted with its repeats, in the group's charts.
     charts: group ? [] : runCharts([run], `run-${padIndex(index)}`, label),
+    rrul: rrulView(run),
   };
 }
 

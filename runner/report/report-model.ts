@@ -36,6 +36,29 @@ export interface ReportModel {
   charts: ChartView[];
   /** One per run of the scenario that went between remote hosts (a mesh, pairs, from:/to:). */
   meshes: MeshView[];
+  /** The finished RRUL runs, in the order they ran: each has its `rrul` table. */
+  rrul_runs: RunView[];
+}
+
+/** An RRUL run (latency under load) phase by phase. */
+export interface RrulView {
+  /** Which directions were loaded, read from the throughput figures present; null when neither is. */
+  direction: 'up' | 'down' | 'both' | null;
+  /** `upload and download`, `upload`, `download`. */
+  direction_text: string;
+  /** `10 ms`. */
+  probe_interval_text: string;
+  latency_increase_ms: number | null;
+  latency_increase_text: string;
+  responsiveness_rpm: number | null;
+  responsiveness_text: string;
+  /** `1200 sent, 13 lost; the probes' own load 0.0512 Mbit/s`. */
+  probes_text: string;
+  /**
+   * One row per phase (idle, load, drain): time span, probes sent and lost, loss, round trip p50,
+   * p90 and p99 in ms, the p50's increase over idle, and for the load its responsiveness and throughput.
+   */
+  table: TableView;
 }
 
 /** A mesh's headline figure as a matrix (HTML) or a table (Markdown), with its worst pairs. */
@@ -187,11 +210,13 @@ export interface RunView {
   headline_text: string;
   /** Empty for a run of a group (its group's charts show it); the run's own charts when it belongs to none. */
   charts: ChartView[];
+  /** A finished RRUL run's phases; null for other tests and failed runs. */
+  rrul: RrulView | null;
 }
 
 export interface ChartView {
   id: string;
-  kind: 'line' | 'percentile' | 'sweep';
+  kind: 'line' | 'percentile' | 'sweep' | 'rrul' | 'cdf';
   title: string;
   /** Inline SVG markup, escaped already: render with triple braces. */
   svg: string;

@@ -5,6 +5,7 @@ import { PALETTE, TOTAL_COLOR } from './charts/frame.js';
 import { renderLineChart, type LineSeries } from './charts/line-chart.js';
 import { renderPercentileChart } from './charts/percentile-chart.js';
 import type { ChartView } from './report-model.js';
+import { isRrulRun, rrulCharts } from './rrul.js';
 
 /**
  * The charts of one expanded run, its repeats overlaid (issue 16: 18 runs made 36 charts and a
@@ -15,6 +16,8 @@ import type { ChartView } from './report-model.js';
 export function runCharts(group: RunObject[], prefix: string, name: string): ChartView[] {
   const runs = group.filter((r) => r.status === 'ok');
   if (runs.length === 0) return [];
+  // Issue 13: an RRUL run is its throughput and every probe's round trip on one time axis, and its idle and loaded distributions.
+  if (isRrulRun(runs[0])) return rrulCharts(runs, prefix, name);
   const charts: ChartView[] = [];
   const several = runs.length > 1;
   const repeatName = (run: RunObject, i: number): string => `repeat ${(run.repeat_index ?? i) + 1}`;

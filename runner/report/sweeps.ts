@@ -1,6 +1,6 @@
 import type { ResultsFile, RunGroup } from '../core/results-file.js';
 import { figureInfo, HEADLINE_FIGURES } from '../core/figure-catalog.js';
-import type { TestName, TestParams } from '../core/test-params.js';
+import type { TestParams } from '../core/test-params.js';
 import { makeChart, padIndex } from './chart-files.js';
 import { renderSweepChart, type SweepSeries } from './charts/sweep-chart.js';
 import { formatCi, formatNumber } from './format.js';
@@ -31,13 +31,31 @@ const AXES: Record<string, SweepAxis> = {
 };
 for (const axis of Object.values(AXES)) AXES[axis.param] = axis;
 
-const SWEEP_FIGURES: Record<TestName, string[]> = {
+/**
+ * A chart per figure, or per set of figures in one unit drawn as its series. Keyed by string: RRUL joins
+ * TestName on the engine's side, and a test not listed here charts nothing.
+ */
+const SWEEP_FIGURES: Readonly<Record<string, ReadonlyArray<string | { name: string; figures: readonly string[] }>>> = {
   TCP_STREAM: ['throughput_mbps'],
   UDP_STREAM: ['throughput_mbps', 'loss_percent'],
   TCP_RR: ['transactions_per_sec', 'latency_us.p99'],
   UDP_RR: ['transactions_per_sec', 'latency_us.p99', 'loss_percent'],
   TCP_CRR: ['transactions_per_sec', 'latency_us.p99'],
-  RRUL: ['latency_increase_ms', 'loaded_latency_us.p50'],
+  // Issue 13: how much the queue grows with the load, and what the load got.
+  RRUL: ['latency_increase_ms', { name: 'throughput', figures: ['upload_mbps', 'download_mbps'] }],
+};
+
+/** The sweep table's figures where a test's headline is not what a sweep's reader compares: RRUL's medians, increase and load. */
+const SWEEP_TABLE_FIGURES: Readonly<Record<string, readonly string[]>> = {
+  RRUL: [
+    'idle_latency_us.p50',
+    'loaded_latency_us.p50',
+    'latency_increase_ms',
+    'responsiveness_rpm',
+    'loaded_loss_percent',
+    'upload_mbps',
+    'download_mbps',
+  ],
 };
 
 export function findSweepFamilies(results: ResultsFile): RunGroup[][] {
@@ -89,37 +107,49 @@ export function buildSweep(family: RunGroup[], index: number, runsOk: (g: RunGro
   const xUnit = axis?.unit ?? '';
   const seriesName = (g: RunGroup): string => otherKeys.map((k) => `${k}=${g.sweep[k]}`).join(', ') || label;
   const ordered = [...family].sort((a, b) => xOf(a) - xOf(b));
-  const charts = SWEEP_FIGURES[first.test].filter(measured).map((name) => {
-    const info = figureInfo(name);
+  const charts = (SWEEP_FIGURES[first.test] ?? []).flatMap((entry) => {
+    const shared = typeof entry === 'string' ? null : entry;
+    const names = (shared ? shared.figures : [entry as string]).filter(measured);
+    if (names.length === 0) return [];
+    const info = figureInfo(names[0]);
     const bySeries = new Map<string, SweepSeries>();
     const add = (key: string, x: number, stats: { mean: number; ci95: number | null; n: number }): void => {
       const series = bySeries.get(key) ?? { name: key, points: [] };
       series.points.push({ x, mean: stats.mean, ci95: stats.n >= 2 ? stats.ci95 : null });
       bySeries.set(key, series);
     };
-    for (const g of ordered) {
-      const stats = g.figures[name];
-      if (!stats || stats.n === 0) continue;
-      add(againstSent ? `${seriesName(g)}, at the rate asked` : seriesName(g), xOf(g), stats);
+    for (const name of names) {
+      // Figures sharing a chart are its series, named by their label (and the other swept keys).
+      const named = (g: RunGroup): string =>
+        shared ? [otherKeys.length > 0 ? seriesName(g) : '', figureInfo(name).label].filter((x) => x).join(', ') : seriesName(g);
+      for (const g of ordered) {
+        const stats = g.figures[name];
+        if (!stats || stats.n === 0) continue;
+        add(againstSent ? `${named(g)}, at the rate asked` : named(g), xOf(g), stats);
+      }
+      for (const g of againstSent ? ordered : []) {
+        const stats = g.figures[name];
+        const sent = g.figures.sender_mbps;
+        if (stats && stats.n > 0 && sent && sent.n > 0) add(`${named(g)}, at the rate sent`, sent.mean, stats);
+      }
     }
-    for (const g of againstSent ? ordered : []) {
-      const stats = g.figures[name];
-      const sent = g.figures.sender_mbps;
-      if (stats && stats.n > 0 && sent && sent.n > 0) add(`${seriesName(g)}, at the rate sent`, sent.mean, stats);
-    }
-    const title = `${label}: ${info.label.toLowerCase()} against ${xLabel}`;
+    const what = shared ? shared.name : info.label.toLowerCase();
+    const title = `${label}: ${what} against ${xLabel}`;
     const svg = renderSweepChart({
       title,
       xLabel: xUnit ? `${xLabel} (${xUnit})` : xLabel,
-      yLabel: `${info.label.toLowerCase()} (${info.unit})`,
+      yLabel: `${what} (${info.unit})`,
       categories,
       xInteger: axis?.integer ?? (numeric && rawValues.every((v) => Number.isInteger(Number(v)))),
       series: [...bySeries.values()],
     });
-    return makeChart(`sweep-${padIndex(index)}-${name.replace(/[^a-z0-9]+/g, '-')}`, 'sweep', title, svg);
+    return [makeChart(`sweep-${padIndex(index)}-${(shared ? shared.name : names[0]).replace(/[^a-z0-9]+/g, '-')}`, 'sweep', title, svg)];
   });
 
-  const tableFigures = [...(againstSent ? ['sender_mbps'] : []), ...HEADLINE_FIGURES[first.test]].filter(measured);
+  const tableFigures = [
+    ...(againstSent ? ['sender_mbps'] : []),
+    ...(SWEEP_TABLE_FIGURES[first.test] ?? HEADLINE_FIGURES[first.test] ?? []),
+  ].filter(measured);
   const header = [xKey, ...otherKeys, ...tableFigures.map((n) => `${figureInfo(n).label} (${figureInfo(n).unit})`), 'repeats'];
   const rows = ordered.map((g) => [
     String(g.sweep[xKey]),

@@ -12,12 +12,12 @@ const BASE_HEIGHT = 280;
 const LEFT = 60;
 const RIGHT = 16;
 const BOTTOM = 46;
-const LEGEND_ROW = 16;
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
+export const LEGEND_ROW = 16;
+export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 /** Longest title line that fits the width at the title's bold 15 px (about 9 px a character with digits and "="). */
 export const TITLE_CHARS = 48;
-const TITLE_LINE = 18;
-const CAPTION_LINE = 15;
+export const TITLE_LINE = 18;
+export const CAPTION_LINE = 15;
 
 /** Okabe-Ito colours: told apart by readers with colour-vision deficiencies, and in greyscale print by their order. */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#7A5195', '#999999'];
@@ -79,7 +79,7 @@ export function marker(shape: MarkerShape, cx: number, cy: number, color: string
 export type XAxis = { kind: 'scale'; scale: Scale; label: string } | { kind: 'categories'; categories: string[]; label: string };
 
 export interface FrameSpec {
-  kind: 'line' | 'percentile' | 'sweep';
+  kind: 'line' | 'percentile' | 'sweep' | 'cdf';
   title: string;
   x: XAxis;
   y: { scale: Scale; label: string };
@@ -140,24 +140,7 @@ export function chartFrame(spec: FrameSpec): Frame {
       }),
     );
   }
-  legendRows.forEach((row, r) => {
-    for (const item of row) {
-      const ly = 38 + headExtra + r * LEGEND_ROW;
-      parts.push(
-        element('line', {
-          x1: item.x,
-          y1: ly - 4,
-          x2: item.x + 16,
-          y2: ly - 4,
-          stroke: item.color,
-          'stroke-width': item.marker ? 2 : 3,
-          'stroke-dasharray': item.dash ?? (item.dashed ? '5 3' : undefined),
-        }),
-      );
-      if (item.marker) parts.push(marker(item.marker, item.x + 8, ly - 4, item.color, { class: 'legend-marker' }));
-      parts.push(textElement(item.label, { x: item.x + 21, y: ly }));
-    }
-  });
+  parts.push(legendMarkup(legendRows, 38 + headExtra));
 
   for (const tick of yScale.ticks) {
     const ty = y(tick);
@@ -185,13 +168,37 @@ export function chartFrame(spec: FrameSpec): Frame {
   return { start: parts.join(''), left, right, top, bottom, x, y };
 }
 
-interface PlacedLegendItem extends LegendItem {
+/** The legend's rows drawn from `top` down (the first row's text baseline), one row every LEGEND_ROW px. */
+export function legendMarkup(rows: PlacedLegendItem[][], top: number): string {
+  const parts: string[] = [];
+  rows.forEach((row, r) => {
+    for (const item of row) {
+      const ly = top + r * LEGEND_ROW;
+      parts.push(
+        element('line', {
+          x1: item.x,
+          y1: ly - 4,
+          x2: item.x + 16,
+          y2: ly - 4,
+          stroke: item.color,
+          'stroke-width': item.marker ? 2 : 3,
+          'stroke-dasharray': item.dash ?? (item.dashed ? '5 3' : undefined),
+        }),
+      );
+      if (item.marker) parts.push(marker(item.marker, item.x + 8, ly - 4, item.color, { class: 'legend-marker' }));
+      parts.push(textElement(item.label, { x: item.x + 21, y: ly }));
+    }
+  });
+  return parts.join('');
+}
+
+export interface PlacedLegendItem extends LegendItem {
   x: number;
   label: string;
 }
 
 /** Legend items left to right, wrapping onto new rows; a single series needs no legend. */
-function layoutLegend(items: LegendItem[]): PlacedLegendItem[][] {
+export function layoutLegend(items: LegendItem[]): PlacedLegendItem[][] {
   if (items.length < 2) return [];
   const rows: PlacedLegendItem[][] = [[]];
   let x = 12;

@@ -66,7 +66,8 @@ export function logScale(dataMin: number, dataMax: number): Scale {
   };
   const candidates = steps(dataMin, dataMax);
   const lo = candidates.filter((v) => v <= dataMin).pop() ?? dataMin;
-  const hi = candidates.find((v) => v >= dataMax) ?? dataMax;
+  // A single value (every probe the same round trip) still needs a decade-sized axis: the next step up.
+  const hi = candidates.find((v) => v >= dataMax && v > lo) ?? dataMax;
   const span = Math.log10(hi) - Math.log10(lo);
   // Over more than three decades, 2 and 5 crowd the axis: keep the powers of ten and the two ends.
   const ticks = candidates.filter((v) => v >= lo && v <= hi && (span <= 3 || v === lo || v === hi || Number.isInteger(Math.log10(v))));

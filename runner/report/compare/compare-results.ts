@@ -190,8 +190,8 @@ export function compareResults(base: ResultsFile, next: ResultsFile, options: Co
   const onlyInNew = [...waiting.values()].flat().map(unmatched);
   const counts = countFlags(matched.flatMap((m) => m.figures));
   const thresholdText = `${formatNumber(threshold)}%`;
-  const compared = matched.reduce((a, m) => a + m.figures.length, 0);
-  const outcome = compared === 0 ? 'nothing_compared' : counts.regressions > 0 ? 'regression' : 'ok';
+  const compared = new Set(matched.flatMap((m) => m.figures.map((f) => f.figure)));
+  const outcome = compared.size === 0 ? 'nothing_compared' : counts.regressions > 0 ? 'regression' : 'ok';
   return {
     compare_version: 1,
     base: comparedFile(base, options.paths.base),
@@ -200,8 +200,9 @@ export function compareResults(base: ResultsFile, next: ResultsFile, options: Co
     threshold_text: thresholdText,
     figures: typeof selection === 'string' ? selection : [...selection],
     floors,
+    // The floors of the figures compared: an RRUL figure's floor says nothing beside TCP_STREAM runs.
     floors_text: Object.entries(floors)
-      .filter(([, v]) => v > 0)
+      .filter(([name, v]) => v > 0 && compared.has(name))
       .map(([name, v]) => `${name} ${formatNumber(v)} ${figureInfo(name).unit}`)
       .join(', '),
     outcome,
