@@ -44,6 +44,13 @@ const STREAM_KEYS: Record<keyof StreamFigures, true> = {
   out_of_order: true,
   duplicates: true,
   jitter_ms: true,
+  retransmits: true,
+  rtt_ms: true,
+  rttvar_ms: true,
+  cwnd_bytes: true,
+  pmtu: true,
+  snd_mss_bytes: true,
+  rcv_mss_bytes: true,
 };
 const RR_KEYS: Record<keyof RrFigures, true> = {
   transactions: true,
@@ -53,6 +60,13 @@ const RR_KEYS: Record<keyof RrFigures, true> = {
   lost: true,
   loss_percent: true,
   late_replies: true,
+  retransmits: true,
+  rtt_ms: true,
+  rttvar_ms: true,
+  cwnd_bytes: true,
+  pmtu: true,
+  snd_mss_bytes: true,
+  rcv_mss_bytes: true,
 };
 const LATENCY_KEYS: Record<keyof LatencySummary, true> = {
   min: true,

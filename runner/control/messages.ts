@@ -49,6 +49,32 @@ export interface StreamSample {
   late_replies: number;
   /** RR client: latency over this interval only, in µs; null when no transaction completed. */
   interval_latency_us: LatencyStats | null;
+  /** TCP on the native data path: the socket's TCP_INFO at this moment. Absent where it cannot be read (StreamReport.tcp_info_unavailable). */
+  tcp?: TcpSample;
+}
+
+/** A TCP socket's TCP_INFO, as the kernel keeps it: the fields behind retransmits, rtt_ms, cwnd_bytes, pmtu. */
+export interface TcpSample {
+  /** Segments retransmitted over the connection's life (tcpi_total_retrans): cumulative. */
+  total_retrans: number;
+  /** Smoothed round-trip time and its mean deviation, µs. */
+  rtt_us: number;
+  rttvar_us: number;
+  /** Congestion window, in segments of snd_mss bytes. */
+  snd_cwnd: number;
+  snd_mss: number;
+  /** The largest segment received, up to the MSS this end advertised. */
+  rcv_mss: number;
+  pmtu: number;
+}
+
+/** What a TCP data socket ran with, read at the end. */
+export interface SocketFacts {
+  /** The congestion control in use (TCP_CONGESTION); null where it cannot be read. */
+  congestion: string | null;
+  /** SO_SNDBUF and SO_RCVBUF as the kernel granted them (Linux doubles what was asked, for its bookkeeping). */
+  sndbuf_bytes: number;
+  rcvbuf_bytes: number;
 }
 
 /** Round-trip percentiles in µs, the same shape as a run's `latency_us`. */
@@ -69,6 +95,10 @@ export interface StreamReport {
   cpu_s: number | null;
   /** Which data path moved this stream's bytes: the C loops (runner/native) or Node's sockets. Absent from older peers. */
   data_path?: DataPath;
+  /** TCP tests: what the data socket ran with; absent where it cannot be read. */
+  socket?: SocketFacts;
+  /** TCP tests where TCP_INFO could not be read: 'js', Node's sockets do not give it; 'os', this OS has no Linux TCP_INFO. */
+  tcp_info_unavailable?: 'js' | 'os';
 }
 
 export type DataPath = 'native' | 'js';

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { DataPathError, asBenchError } from '../core/errors.js';
 import { omittedIntervalCount } from '../measure/run-figures.js';
+import { isUdpTest } from '../core/test-params.js';
 import { threadCpuSeconds } from '../measure/thread-cpu.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { openDataRole } from './open-data-role.js';
@@ -73,7 +74,10 @@ function onBoundary(): void {
 function takeSample(at: number): StreamSample {
   const r = role!;
   r.syncCounters?.();
-  return r.counters.snapshot((at - startedAt) / 1000, r.latency ? r.latency.takeInterval() : null);
+  const sample = r.counters.snapshot((at - startedAt) / 1000, r.latency ? r.latency.takeInterval() : null);
+  const tcp = r.tcpInfo?.read();
+  if (tcp) sample.tcp = tcp;
+  return sample;
 }
 
 /** A UDP receiver hears nothing when its sender is gone; TCP sockets have their own timeout. */
@@ -107,6 +111,12 @@ async function finish(): Promise<void> {
     data_path: role.dataPath ?? 'js',
   };
   if (role.latency) report.latency_histogram = role.latency.encodeSummary();
+  if (!isUdpTest(params.test)) {
+    const facts = role.tcpInfo?.socketFacts();
+    if (facts) report.socket = facts;
+    if (!role.tcpInfo) report.tcp_info_unavailable = 'js';
+    else if (role.tcpInfo.unsupported) report.tcp_info_unavailable = 'os';
+  }
   post({ type: 'RESULT', report });
   role.close();
   port.close();

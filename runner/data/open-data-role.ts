@@ -6,6 +6,7 @@ import { connectTcpData, listenForTcpData } from './tcp-data-connection.js';
 import { openUdpDataSocket } from './udp-data-connection.js';
 import type { DataWorkerConfig } from './worker-messages.js';
 import { nativeIo } from '../native/native-io.js';
+import { jsPathRefusal } from './socket-options.js';
 
 /** Reads from the kernel land in this one buffer, on both sides. */
 const READ_BUFFER_BYTES = 256 * 1024;
@@ -33,9 +34,13 @@ export async function openDataRole(
   // An RR client's latency histograms: the WebAssembly build, loaded only where they are used.
   if (isRr && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();
   if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, onBound, onFailure);
+  const refusal = jsPathRefusal(params);
+  if (refusal !== null) throw new DataPathError(refusal);
+  // bind is where the client sends from; the server's data sockets stay on its own address.
+  const localAddress = side === 'client' && params.bind_address !== '' ? params.bind_address : undefined;
 
   if (isUdpTest(params.test)) {
-    const socket = await openUdpDataSocket(config, cookie, onBound, onFailure);
+    const socket = await openUdpDataSocket(config, cookie, onBound, onFailure, localAddress);
     if (isRr && side === 'client') {
       const { UdpRrClient } = await import('./udp-rr-client.js');
       return new UdpRrClient(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs);
@@ -64,10 +69,17 @@ export async function openDataRole(
     socket.on('data', (chunk: Buffer) => sink(chunk.length));
     leftover = accepted.leftover.length;
   } else {
-    socket = await connectTcpData(host, port, cookie, timeoutMs, {
-      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-      callback: (n) => sink(n),
-    });
+    socket = await connectTcpData(
+      host,
+      port,
+      cookie,
+      timeoutMs,
+      {
+        buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+        callback: (n) => sink(n),
+      },
+      localAddress,
+    );
   }
   watchTcpSocket(socket, timeoutMs, onFailure);
 

@@ -3,6 +3,8 @@ import type { NativeIo } from '../native/native-io.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { type NativeSocket, bindNativeUdp, connectNativeTcp, connectNativeUdp, listenNativeTcp } from './native-socket.js';
 import type { DataWorkerConfig } from './worker-messages.js';
+import { NativeTcpInfo } from './native-tcp-info.js';
+import { applySocketOptions, optionFailure } from './socket-options.js';
 
 /**
  * Opens this side's data socket in C, with the JavaScript path's handshakes
@@ -20,9 +22,14 @@ export async function openNativeRole(
   onFailure: (err: Error) => void,
 ): Promise<DataRole> {
   const build = loadRole(io, config, cookie, clock, onFailure);
-  const socket = await openSocket(io, config, cookie, onBound);
+  applySocketOptions(io, config);
+  const socket = await openSocket(io, config, cookie, onBound).catch((err: unknown) => {
+    throw optionFailure(io, config.params, err);
+  });
   try {
-    return (await build)(socket);
+    const role = (await build)(socket);
+    if (!isUdpTest(config.params.test)) role.tcpInfo = new NativeTcpInfo(io, socket);
+    return role;
   } catch (err) {
     socket.close();
     throw err;

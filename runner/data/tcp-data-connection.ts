@@ -56,9 +56,10 @@ export function connectTcpData(
   cookie: Buffer,
   timeoutMs: number,
   onRead?: { buffer: Buffer; callback: (bytes: number) => void },
+  localAddress?: string,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const options: net.NetConnectOpts = { host, port, noDelay: true };
+    const options: net.NetConnectOpts = { host, port, noDelay: true, ...(localAddress !== undefined ? { localAddress } : {}) };
     if (onRead) {
       (options as net.TcpSocketConnectOpts).onread = {
         buffer: onRead.buffer,

@@ -17,9 +17,15 @@ function familyOf(host: string): 'udp4' | 'udp6' {
   return net.isIPv6(host) || host === '::' ? 'udp6' : 'udp4';
 }
 
-export function bindForUdpData(host: string, cookie: Buffer, timeoutMs: number, onBound: (port: number) => void): Promise<Socket> {
+export function bindForUdpData(
+  host: string,
+  cookie: Buffer,
+  timeoutMs: number,
+  onBound: (port: number) => void,
+  bufferBytes = SOCKET_BUFFER_BYTES,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: familyOf(host), recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+    const socket = dgram.createSocket({ type: familyOf(host), recvBufferSize: bufferBytes, sendBufferSize: bufferBytes });
     const timer = setTimeout(() => {
       socket.close();
       reject(
@@ -44,9 +50,16 @@ export function bindForUdpData(host: string, cookie: Buffer, timeoutMs: number, 
   });
 }
 
-export function connectUdpData(host: string, port: number, cookie: Buffer, timeoutMs: number): Promise<Socket> {
+export function connectUdpData(
+  host: string,
+  port: number,
+  cookie: Buffer,
+  timeoutMs: number,
+  localAddress?: string,
+  bufferBytes = SOCKET_BUFFER_BYTES,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: familyOf(host), recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+    const socket = dgram.createSocket({ type: familyOf(host), recvBufferSize: bufferBytes, sendBufferSize: bufferBytes });
     const hello = writeHandshake(HANDSHAKE_HELLO, cookie);
     let retry: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
@@ -67,11 +80,15 @@ export function connectUdpData(host: string, port: number, cookie: Buffer, timeo
       resolve(socket);
     };
     socket.on('message', onMessage);
-    socket.connect(port, host, () => {
-      const send = (): void => socket.send(hello);
-      send();
-      retry = setInterval(send, HELLO_RETRY_MS);
-    });
+    const connect = (): void =>
+      socket.connect(port, host, () => {
+        const send = (): void => socket.send(hello);
+        send();
+        retry = setInterval(send, HELLO_RETRY_MS);
+      });
+    // bind: the local address to send from, before connect would pick one.
+    if (localAddress !== undefined) socket.bind({ address: localAddress, port: 0 }, connect);
+    else connect();
   });
 }
 
@@ -81,10 +98,14 @@ export async function openUdpDataSocket(
   cookie: Buffer,
   onBound: (port: number) => void,
   onFailure: (err: Error) => void,
+  localAddress?: string,
 ): Promise<Socket> {
   const { side, host, port, timeout_ms: timeoutMs } = config;
+  const bufferBytes = config.params.window_bytes > 0 ? config.params.window_bytes : SOCKET_BUFFER_BYTES;
   const socket =
-    side === 'server' ? await bindForUdpData(host, cookie, timeoutMs, onBound) : await connectUdpData(host, port, cookie, timeoutMs);
+    side === 'server'
+      ? await bindForUdpData(host, cookie, timeoutMs, onBound, bufferBytes)
+      : await connectUdpData(host, port, cookie, timeoutMs, localAddress, bufferBytes);
   socket.on('error', (err) => onFailure(new DataPathError(`UDP data socket failed: ${err.message} - did the peer stop?`, err)));
   return socket;
 }

@@ -1,5 +1,5 @@
 import type { LatencyStats, StreamReport, StreamSample } from '../control/messages.js';
-import type { Figures, IntervalRecord, LatencySummary, RrFigures, StreamFigures } from '../core/run-object.js';
+import type { Figures, IntervalRecord, LatencySummary, RrFigures, StreamFigures, TcpFigures } from '../core/run-object.js';
 import type { TestParams } from '../core/test-params.js';
 import { latencyBuckets, type LatencyBuckets } from './latency-buckets.js';
 import { latencyStatsUs, mergeHistograms } from './latency-histogram.js';
@@ -161,6 +161,63 @@ function summaryStreamFigures(udp: boolean, pair: SidePair, omitting: boolean): 
   return f;
 }
 
+/**
+ * TCP_INFO figures between two samples of the socket that sends (s0 absent:
+ * from the connection's start), with the receiving socket's segment size.
+ * Empty where the samples carry no TCP_INFO.
+ */
+function tcpFigures(s0: StreamSample | undefined, s1: StreamSample, receiver: StreamSample): TcpFigures {
+  const t = s1.tcp;
+  if (!t) return {};
+  const f: TcpFigures = {
+    retransmits: Math.max(0, t.total_retrans - (s0?.tcp?.total_retrans ?? 0)),
+    rtt_ms: round(t.rtt_us / 1000),
+    rttvar_ms: round(t.rttvar_us / 1000),
+    cwnd_bytes: t.snd_cwnd * t.snd_mss,
+    pmtu: t.pmtu,
+    snd_mss_bytes: t.snd_mss,
+  };
+  if (receiver.tcp) f.rcv_mss_bytes = receiver.tcp.rcv_mss;
+  return f;
+}
+
+/**
+ * A summary's TCP_INFO figures: retransmits from the cut to the end, the
+ * means of rtt, rttvar and cwnd over the samples after it, the last path MTU
+ * and segment sizes. `cut`: the sender's sample at the omit boundary (absent: none).
+ */
+function summaryTcpFigures(sender: StreamReport, cut: StreamSample | null, receiver: StreamReport): TcpFigures {
+  const last = tcpFigures(cut ?? undefined, sender.final, receiver.final);
+  if (last.retransmits === undefined) return {};
+  const after = [...sender.samples, sender.final].filter((s) => s.tcp !== undefined && (cut === null || s.t > cut.t));
+  if (after.length === 0) return last;
+  const mean = (value: (s: StreamSample) => number): number => after.reduce((a, s) => a + value(s), 0) / after.length;
+  return {
+    ...last,
+    rtt_ms: round(mean((s) => s.tcp!.rtt_us) / 1000),
+    rttvar_ms: round(mean((s) => s.tcp!.rttvar_us) / 1000),
+    cwnd_bytes: Math.round(mean((s) => s.tcp!.snd_cwnd * s.tcp!.snd_mss)),
+  };
+}
+
+/** Several streams' TCP figures: retransmits and windows add up, times are their mean, sizes the smallest. */
+function sumTcpFigures(parts: TcpFigures[]): TcpFigures {
+  const present = parts.filter((p) => p.retransmits !== undefined);
+  if (present.length === 0) return {};
+  const values = (k: keyof TcpFigures): number[] => present.map((p) => p[k]).filter((v): v is number => v !== undefined);
+  const sum = (k: keyof TcpFigures): number => values(k).reduce((a, v) => a + v, 0);
+  const f: TcpFigures = {
+    retransmits: sum('retransmits'),
+    rtt_ms: round(sum('rtt_ms') / present.length),
+    rttvar_ms: round(sum('rttvar_ms') / present.length),
+    cwnd_bytes: sum('cwnd_bytes'),
+    pmtu: Math.min(...values('pmtu')),
+    snd_mss_bytes: Math.min(...values('snd_mss_bytes')),
+  };
+  if (values('rcv_mss_bytes').length > 0) f.rcv_mss_bytes = Math.min(...values('rcv_mss_bytes'));
+  return f;
+}
+
 function sumStreamFigures(udp: boolean, parts: StreamFigures[]): StreamFigures {
   const total: StreamFigures = { throughput_mbps: 0, sender_mbps: 0, bytes_sent: 0, bytes_received: 0 };
   for (const p of parts) {
@@ -296,20 +353,28 @@ export function computeFigures(params: TestParams, client: StreamReport[], serve
         last && !live ? tailLoss(pair) : 0,
       );
     });
+    if (!udp) {
+      pairs.forEach((_, s) => {
+        const sIdx = last ? senders[s].length - 1 : k;
+        const rIdx = last ? receivers[s].length - 1 : k;
+        Object.assign(parts[s], tcpFigures(senders[s][sIdx - 1], senders[s][sIdx], receivers[s][rIdx]));
+      });
+    }
     const r0 = receivers[0][k - 1] ?? ZERO;
     const r1 = receivers[0][last ? receivers[0].length - 1 : k];
     intervals.push({
       start_s: round(r0.t),
       end_s: round(r1.t),
       omitted: k < omitted,
-      figures: sumStreamFigures(udp, parts),
+      figures: { ...sumStreamFigures(udp, parts), ...sumTcpFigures(parts) },
       ...(pairs.length > 1 ? { streams: parts } : {}),
     });
   }
-  const summed = sumStreamFigures(
-    udp,
-    pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0)),
-  );
+  const summaryParts = pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0));
+  const summed: StreamFigures = {
+    ...sumStreamFigures(udp, summaryParts),
+    ...sumTcpFigures(pairs.map((pair) => summaryTcpFigures(pair.sender, omitted > 0 ? pair.sender.omit_sample : null, pair.receiver))),
+  };
   // The rate asked for, beside sender_mbps, so that a sender that fell short is seen as such (issue 16).
   let summary: StreamFigures = summed;
   if (params.test === 'UDP_STREAM' && params.rate_bps > 0) {
@@ -327,20 +392,26 @@ function computeRr(_params: TestParams, udp: boolean, omitted: number, client: S
   const intervals: IntervalRecord[] = [];
   const count = samples[0].length;
   for (let k = 0; k < count; k++) {
-    const parts = samples.map((arr) => rrFigures(udp, arr[k - 1] ?? ZERO, arr[k], arr[k].interval_latency_us));
+    const parts = samples.map((arr) => ({
+      ...rrFigures(udp, arr[k - 1] ?? ZERO, arr[k], arr[k].interval_latency_us),
+      ...tcpFigures(arr[k - 1], arr[k], arr[k]),
+    }));
     const latency = worstLatency(samples.map((arr) => arr[k].interval_latency_us));
     intervals.push({
       start_s: round((samples[0][k - 1] ?? ZERO).t),
       end_s: round(samples[0][k].t),
       omitted: k < omitted,
-      figures: sumRrFigures(udp, parts, latency ?? parts[0].latency_us),
+      figures: { ...sumRrFigures(udp, parts, latency ?? parts[0].latency_us), ...sumTcpFigures(parts) },
       ...(reports.length > 1 ? { streams: parts } : {}),
     });
   }
   const histograms = reports.map((r) => r.latency_histogram).filter((h): h is string => typeof h === 'string');
   const merged = latencyStatsUs(mergeHistograms(histograms));
   const parts = reports.map((r) => rrFigures(udp, omitted > 0 ? (r.omit_sample ?? ZERO) : ZERO, r.final, null));
-  const summary = sumRrFigures(udp, parts, merged ?? parts[0].latency_us);
+  const summary: RrFigures = {
+    ...sumRrFigures(udp, parts, merged ?? parts[0].latency_us),
+    ...sumTcpFigures(reports.map((r) => summaryTcpFigures(r, omitted > 0 ? r.omit_sample : null, r))),
+  };
   const start = omitted > 0 ? (reports[0].omit_sample?.t ?? 0) : 0;
   return {
     summary,

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { DataPathError } from '../core/errors.js';
 import type { NativeRrIo } from './rr-io.js';
 import type { NativeSocketIo } from './socket-io.js';
+import type { NativeTcpInfoIo } from './tcp-info-io.js';
 import type { NativeUdpStreamIo } from './udp-stream-io.js';
 
 /**
@@ -12,7 +13,7 @@ import type { NativeUdpStreamIo } from './udp-stream-io.js';
  * STATUS_EOF or a negative errno. See the comment above each C function for
  * the meaning of each `out` slot.
  */
-export interface NativeIo extends NativeUdpStreamIo, NativeRrIo, NativeSocketIo {
+export interface NativeIo extends NativeUdpStreamIo, NativeRrIo, NativeSocketIo, NativeTcpInfoIo {
   /** The native loops' monotonic clock, ms. */
   nowMs(): number;
   tcpSend(fd: number, message: Buffer, offset: number, sliceMs: number, out: Float64Array): number;

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { headlineText } from '../../core/figure-catalog.js';
-import type { IntervalRecord, RunObject } from '../../core/run-object.js';
+import type { IntervalRecord, RunObject, SideFacts } from '../../core/run-object.js';
+import { formatBytes } from '../../core/units.js';
 import type { TestName } from '../../core/test-params.js';
 import { visibleLength, widestLine, wrapCell, wrapLines } from '../terminal-width.js';
 import { summaryRows, summaryWarnings } from './format-figures.js';
@@ -30,7 +31,19 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
       'native: C socket loops; js: Node sockets',
     ],
   ];
-  const warnings = summaryWarnings(run).map((w) => wrapLines(`warning: ${w}`, width, '  '));
+  const { client, server } = run;
+  if (client.congestion !== undefined || server.congestion !== undefined)
+    rows.push([
+      'congestion client / server',
+      `${client.congestion ?? '-'} / ${server.congestion ?? '-'}`,
+      'TCP_CONGESTION of the data sockets',
+    ]);
+  if (client.sndbuf_bytes !== undefined || server.sndbuf_bytes !== undefined)
+    rows.push(['buffers client / server', `${buffersText(client)} / ${buffersText(server)}`, 'send, receive (as the kernel granted them)']);
+  const warnings = [
+    ...summaryWarnings(run).map((w) => wrapLines(`warning: ${w}`, width, '  ')),
+    ...(run.notes ?? []).map((n) => wrapLines(`note: ${n}`, width, '  ')),
+  ];
   let table = draw(rows, color, undefined);
   if (width !== undefined && widestLine(table) > width) {
     // Four borders, and each column's widest text with a space either side.
@@ -42,6 +55,12 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
         : rows.map(([f, v, u]) => wrapLines(`${f}  ${v}  ${u}`, width, '    ')).join('\n');
   }
   return [table, ...warnings].join('\n');
+}
+
+function buffersText(side: SideFacts): string {
+  return side.sndbuf_bytes !== undefined && side.rcvbuf_bytes !== undefined
+    ? `${formatBytes(side.sndbuf_bytes)}, ${formatBytes(side.rcvbuf_bytes)}`
+    : '-';
 }
 
 const HEAD = ['figure', 'value', 'unit'] as const;

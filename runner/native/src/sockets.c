@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "bench-io.h"
+#include "socket-options.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,11 +115,16 @@ static int set_int_opt(int fd, int level, int name, int value) {
   return setsockopt(fd, level, name, &value, sizeof value) < 0 ? -errno : 0;
 }
 
-/* A new socket of sa's family, recorded as ours; the descriptor, or -errno. */
+static int fail_closed(napi_env env, int fd, int status);
+
+/* A new socket of sa's family, recorded as ours, with the run's options; the descriptor, or -errno. */
 static int open_socket(napi_env env, const struct sockaddr_storage *sa, int type) {
   int fd = socket(sa->ss_family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
-  return own(env, fd);
+  fd = own(env, fd);
+  /* A TCP socket takes the run's options before it connects or listens; UDP's come after its buffer sizes (open_udp). */
+  int r = fd >= 0 && (type & 0xf) == SOCK_STREAM ? bench_apply_socket_options(fd, sa->ss_family, 1) : 0;
+  return r < 0 ? fail_closed(env, fd, r) : fd;
 }
 
 static int close_owned(napi_env env, int fd) {
@@ -177,7 +183,11 @@ static napi_value tcp_accept(napi_env env, napi_callback_info info) {
     if (fd >= 0) {
       fd = own(env, fd);
       if (fd < 0) return bench_int(env, fd);
-      int r = configure_tcp(fd);
+      struct sockaddr_storage local;
+      socklen_t local_len = sizeof local;
+      /* Most options pass from the listening socket to the accepted one; set again so none depends on that. */
+      int r = getsockname(fd, (struct sockaddr *)&local, &local_len) < 0 ? -errno : bench_apply_socket_options(fd, local.ss_family, 1);
+      if (r == 0) r = configure_tcp(fd);
       return bench_int(env, r < 0 ? fail_closed(env, fd, r) : fd);
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -203,8 +213,8 @@ static napi_value tcp_connect(napi_env env, napi_callback_info info) {
   }
   int fd = open_socket(env, &sa, SOCK_STREAM | SOCK_NONBLOCK);
   if (fd < 0) return bench_int(env, fd);
-  int r = 0;
-  while (connect(fd, (struct sockaddr *)&sa, len) < 0) {
+  int r = bench_bind_local(fd, sa.ss_family);
+  while (r == 0 && connect(fd, (struct sockaddr *)&sa, len) < 0) {
     if (errno == EINTR) continue;
     if (errno != EINPROGRESS) r = -errno;
     break;
@@ -241,6 +251,7 @@ static int open_udp(napi_env env, const struct sockaddr_storage *sa) {
   if (fd < 0) return fd;
   int r = set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, UDP_BUFFER_BYTES);
   if (r == 0) r = set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, UDP_BUFFER_BYTES);
+  if (r == 0) r = bench_apply_socket_options(fd, sa->ss_family, 0);
   return r < 0 ? fail_closed(env, fd, r) : fd;
 }
 
@@ -273,6 +284,10 @@ static napi_value udp_connect(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int fd = open_udp(env, &sa);
+  if (fd >= 0) {
+    int r = bench_bind_local(fd, sa.ss_family);
+    if (r < 0) fd = fail_closed(env, fd, r);
+  }
   if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, len) < 0) fd = fail_closed(env, fd, -errno);
   return bench_int(env, fd);
 }
