@@ -29,10 +29,10 @@ import { formatBytes } from './units.js';
 export interface TcpFigures {
   /** Segments retransmitted in the interval, or over the summary (tcpi_total_retrans deltas); several streams add up. */
   retransmits?: number;
-  /** Smoothed round-trip time and its variation at the interval's end; the summary's is the mean of its samples; several streams: their mean. */
+  /** Smoothed round-trip time and its variation at the interval's end; the summary's is the median of the readings at its interval boundaries; several streams: their mean. */
   rtt_ms?: number;
   rttvar_ms?: number;
-  /** Congestion window (snd_cwnd x snd_mss) at the interval's end, the summary's mean; several streams add up. */
+  /** Congestion window (snd_cwnd x snd_mss) at the interval's end, the summary's the median of its boundary readings; several streams add up. */
   cwnd_bytes?: number;
   /** Path MTU and the sender's segment size; several streams: the smallest. */
   pmtu?: number;

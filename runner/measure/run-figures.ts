@@ -182,21 +182,30 @@ function tcpFigures(s0: StreamSample | undefined, s1: StreamSample, receiver: St
 }
 
 /**
- * A summary's TCP_INFO figures: retransmits from the cut to the end, the
- * means of rtt, rttvar and cwnd over the samples after it, the last path MTU
- * and segment sizes. `cut`: the sender's sample at the omit boundary (absent: none).
+ * A summary's TCP_INFO figures: retransmits from the cut to the end; the
+ * medians of rtt, rttvar and cwnd as read at the interval boundaries after
+ * the cut; the last path MTU and segment sizes. `cut`: the sender's sample
+ * at the omit boundary (null: none). The final sample is read after the
+ * stream stopped, when its last round trips wait on the stopping (an RR
+ * test's final srtt read 7 times its median on a namespace link): it counts
+ * only when the run had no boundary after the cut. A median, since srtt is a
+ * moving average that one slow round trip just before a reading moves.
  */
 function summaryTcpFigures(sender: StreamReport, cut: StreamSample | null, receiver: StreamReport): TcpFigures {
   const last = tcpFigures(cut ?? undefined, sender.final, receiver.final);
   if (last.retransmits === undefined) return {};
-  const after = [...sender.samples, sender.final].filter((s) => s.tcp !== undefined && (cut === null || s.t > cut.t));
-  if (after.length === 0) return last;
-  const mean = (value: (s: StreamSample) => number): number => after.reduce((a, s) => a + value(s), 0) / after.length;
+  const boundaries = sender.samples.filter((s) => s.tcp !== undefined && (cut === null || s.t > cut.t));
+  const readings = boundaries.length > 0 ? boundaries : [sender.final];
+  const median = (value: (s: StreamSample) => number): number => {
+    const sorted = readings.map(value).sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
   return {
     ...last,
-    rtt_ms: round(mean((s) => s.tcp!.rtt_us) / 1000),
-    rttvar_ms: round(mean((s) => s.tcp!.rttvar_us) / 1000),
-    cwnd_bytes: Math.round(mean((s) => s.tcp!.snd_cwnd * s.tcp!.snd_mss)),
+    rtt_ms: round(median((s) => s.tcp!.rtt_us) / 1000),
+    rttvar_ms: round(median((s) => s.tcp!.rttvar_us) / 1000),
+    cwnd_bytes: Math.round(median((s) => s.tcp!.snd_cwnd * s.tcp!.snd_mss)),
   };
 }
 
