@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { headlineText } from '../../core/figure-catalog.js';
-import type { IntervalRecord, RunObject, SideFacts } from '../../core/run-object.js';
+import type { IntervalRecord, RunObject } from '../../core/run-object.js';
 import { formatBytes } from '../../core/units.js';
 import type { TestName } from '../../core/test-params.js';
 import { visibleLength, widestLine, wrapCell, wrapLines } from '../terminal-width.js';
@@ -32,14 +32,14 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
     ],
   ];
   const { client, server } = run;
+  // Short values, the sides in the unit column: a wide value column would squeeze every unit in a narrow terminal.
   if (client.congestion !== undefined || server.congestion !== undefined)
-    rows.push([
-      'congestion client / server',
-      `${client.congestion ?? '-'} / ${server.congestion ?? '-'}`,
-      'TCP_CONGESTION of the data sockets',
-    ]);
-  if (client.sndbuf_bytes !== undefined || server.sndbuf_bytes !== undefined)
-    rows.push(['buffers client / server', `${buffersText(client)} / ${buffersText(server)}`, 'send, receive (as the kernel granted them)']);
+    rows.push(['congestion', `${client.congestion ?? '-'} / ${server.congestion ?? '-'}`, 'client / server (TCP_CONGESTION)']);
+  // What the kernel granted for --window; without it the buffers autotune, and the run object keeps them.
+  if (run.params.window_bytes > 0) {
+    rows.push(['sndbuf', `${bytesText(client.sndbuf_bytes)} / ${bytesText(server.sndbuf_bytes)}`, 'client / server, as granted']);
+    rows.push(['rcvbuf', `${bytesText(client.rcvbuf_bytes)} / ${bytesText(server.rcvbuf_bytes)}`, 'client / server, as granted']);
+  }
   const warnings = [
     ...summaryWarnings(run).map((w) => wrapLines(`warning: ${w}`, width, '  ')),
     ...(run.notes ?? []).map((n) => wrapLines(`note: ${n}`, width, '  ')),
@@ -57,10 +57,8 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
   return [table, ...warnings].join('\n');
 }
 
-function buffersText(side: SideFacts): string {
-  return side.sndbuf_bytes !== undefined && side.rcvbuf_bytes !== undefined
-    ? `${formatBytes(side.sndbuf_bytes)}, ${formatBytes(side.rcvbuf_bytes)}`
-    : '-';
+function bytesText(bytes: number | undefined): string {
+  return bytes === undefined ? '-' : formatBytes(bytes);
 }
 
 const HEAD = ['figure', 'value', 'unit'] as const;
