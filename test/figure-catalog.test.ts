@@ -49,6 +49,13 @@ const STREAM_KEYS: Record<keyof StreamFigures, true> = {
   out_of_order: true,
   duplicates: true,
   jitter_ms: true,
+  retransmits: true,
+  rtt_ms: true,
+  rttvar_ms: true,
+  cwnd_bytes: true,
+  pmtu: true,
+  snd_mss_bytes: true,
+  rcv_mss_bytes: true,
 };
 const RR_KEYS: Record<keyof RrFigures, true> = {
   transactions: true,
@@ -59,6 +66,13 @@ const RR_KEYS: Record<keyof RrFigures, true> = {
   loss_percent: true,
   late_replies: true,
   connect_failures: true,
+  retransmits: true,
+  rtt_ms: true,
+  rttvar_ms: true,
+  cwnd_bytes: true,
+  pmtu: true,
+  snd_mss_bytes: true,
+  rcv_mss_bytes: true,
 };
 const RRUL_KEYS: Record<keyof RrulFigures, true> = {
   upload_mbps: true,

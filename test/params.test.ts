@@ -43,7 +43,13 @@ test('schemas/results.schema.json holds every declared TestParams field, with th
   assert.deepEqual(required, ['test', ...WIRE_PARAMS.filter((p) => p.addedLater !== true).map((p) => p.field)]);
   for (const p of WIRE_PARAMS) {
     const type =
-      p.kind === 'boolean' ? 'boolean' : p.kind === 'size' || p.kind === 'count' ? 'integer' : p.kind === 'enum' ? 'string' : 'number';
+      p.kind === 'boolean'
+        ? 'boolean'
+        : p.kind === 'size' || p.kind === 'count' || p.kind === 'dscp'
+          ? 'integer'
+          : p.kind === 'enum' || p.kind === 'address' || p.kind === 'name'
+            ? 'string'
+            : 'number';
     assert.equal(properties[p.field].type, type, p.field);
   }
 });
@@ -146,7 +152,7 @@ test('data_path in a scenario: one value per run, from defaults, the run or --se
   assert.throws(() => parseScenario('s.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: [native, js] }\n', { env: {} }), {
     message: [
       's.yaml is not a valid scenario (1 problem, nothing was run):',
-      's.yaml:3:32: data_path cannot sweep: only duration, size, request_size, response_size, rate, streams, reverse, bidir, direction and probe_interval take a list; give one value',
+      's.yaml:3:32: data_path cannot sweep: only duration, size, request_size, response_size, rate, streams, reverse, bidir, direction, probe_interval, dscp, congestion, mss and window take a list; give one value',
     ].join('\n'),
   });
   assert.throws(() => parseScenario('c.yaml', 'name: x\nruns:\n  - { test: TCP_RR, data_path: c }\n', { env: {} }), {
@@ -167,9 +173,11 @@ test('the server applies the same declarations: what checkParams refuses, TEST_R
           ? typeof v === 'boolean'
           : p.kind === 'enum'
             ? typeof v === 'string' && (p.values ?? []).includes(v)
-            : p.kind === 'size' || p.kind === 'count'
+            : p.kind === 'size' || p.kind === 'count' || p.kind === 'dscp'
               ? Number.isSafeInteger(v)
-              : typeof v === 'number';
+              : p.kind === 'address' || p.kind === 'name'
+                ? v === ''
+                : typeof v === 'number';
       });
       if (!typed) return assert.ok(wire.problems.length > 0);
       assert.deepEqual(

@@ -150,7 +150,7 @@ test('messages out of order are refused at once with the expected and the receiv
     {
       steps: [hello(), { type: 'TEST_REQUEST', params: { test: 'TCP_RR' } }],
       message:
-        'TEST_REQUEST with invalid params: duration_s, interval_s, omit_s, size_bytes, request_size_bytes, response_size_bytes, rate_bps, streams, reverse, bidir, timeout_s missing (a bench client sends every field)',
+        'TEST_REQUEST with invalid params: duration_s, interval_s, omit_s, size_bytes, request_size_bytes, response_size_bytes, rate_bps, streams, reverse, bidir, idle_s, direction, probe_interval_s, timeout_s, bind_address, dscp, congestion, mss_bytes, window_bytes missing (a bench client sends every field)',
     },
     {
       steps: [hello(), { type: 'TEST_REQUEST', params: { ...testRequest('ICMP' as never).params } }],

@@ -83,6 +83,11 @@ test('the client-message parser turns any JSON or any bytes into a checked messa
     reverse: false,
     bidir: false,
     timeout_s: 30,
+    bind_address: '',
+    dscp: 0,
+    congestion: '',
+    mss_bytes: 0,
+    window_bytes: 0,
   };
   const anyNumber = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -1, 0.05, 0.1, 1e-9, 1e9, 129, 2 ** 53));
   const params = fc

@@ -53,7 +53,7 @@ test('a figure must be one the test produces', () => {
   assert.equal(checkFigure('UDP_RR', 'latency_us.p999'), null);
   assert.equal(
     checkFigure('TCP_RR', 'loss_percent'),
-    'TCP_RR does not produce loss_percent: its figures are transactions_per_sec, latency_us.min, latency_us.mean, latency_us.stddev, latency_us.p50, latency_us.p90, latency_us.p99, latency_us.p999, latency_us.max and transactions',
+    'TCP_RR does not produce loss_percent: its figures are transactions_per_sec, latency_us.min, latency_us.mean, latency_us.stddev, latency_us.p50, latency_us.p90, latency_us.p99, latency_us.p999, latency_us.max, transactions, rtt_ms, rttvar_ms, cwnd_bytes, retransmits, pmtu, snd_mss_bytes and rcv_mss_bytes',
   );
   assert.equal(checkFigure('UDP_STREAM', 'jiter_ms'), "unknown figure 'jiter_ms' for UDP_STREAM: did you mean 'jitter_ms'?");
   assert.equal(
@@ -62,7 +62,7 @@ test('a figure must be one the test produces', () => {
   );
   assert.equal(
     checkFigure('TCP_STREAM', 'goodput'),
-    "unknown figure 'goodput' for TCP_STREAM: its figures are throughput_mbps, upload_mbps, download_mbps, sender_mbps, bytes_sent and bytes_received",
+    "unknown figure 'goodput' for TCP_STREAM: its figures are throughput_mbps, upload_mbps, download_mbps, sender_mbps, rtt_ms, rttvar_ms, cwnd_bytes, retransmits, pmtu, snd_mss_bytes, rcv_mss_bytes, bytes_sent and bytes_received",
   );
 });
 

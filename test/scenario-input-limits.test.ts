@@ -270,7 +270,7 @@ test('schema problems in a long runs list keep their run number, and a top-level
     lines.push(i === 450 || i === 201 ? `  - {test: TCP_RR, label: r${i}, bogus: 1}` : `  - {test: TCP_RR, label: r${i}}`);
   assert.deepEqual(problemsOf('long.yaml', `${lines.join('\n')}\n`), [
     "long.yaml:2:1: unknown top-level key 'extra': known keys are name, description, peers, defaults, runs and report",
-    "long.yaml:204:33: unknown key 'bogus' in run 201: known keys are test, label, peer, to, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, bidir, idle, direction, probe_interval, timeout, wait, repeat, pause, data_path, mesh, pairs, parallel and expect",
-    "long.yaml:453:33: unknown key 'bogus' in run 450: known keys are test, label, peer, to, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, bidir, idle, direction, probe_interval, timeout, wait, repeat, pause, data_path, mesh, pairs, parallel and expect",
+    "long.yaml:204:33: unknown key 'bogus' in run 201: known keys are test, label, peer, to, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, bidir, idle, direction, probe_interval, timeout, wait, repeat, pause, bind, dscp, congestion, mss, window, data_path, mesh, pairs, parallel and expect",
+    "long.yaml:453:33: unknown key 'bogus' in run 450: known keys are test, label, peer, to, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, bidir, idle, direction, probe_interval, timeout, wait, repeat, pause, bind, dscp, congestion, mss, window, data_path, mesh, pairs, parallel and expect",
   ]);
 });

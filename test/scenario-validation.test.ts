@@ -59,9 +59,9 @@ test('every kind of mistake is explained in words, in file order, without raw sc
     `${file}:3:1: unknown top-level key 'peer': did you mean 'peers'?`,
     `${file}:5:19: environment variable LAB_B_HOST is not set: set it (export LAB_B_HOST=...), or give a default as \${LAB_B_HOST:-value}`,
     `${file}:8:11: unknown test 'TCP_STREEM': did you mean 'TCP_STREAM'?`,
-    `${file}:10:14: timeout cannot sweep: only duration, size, request_size, response_size, rate, streams, reverse, bidir, direction and probe_interval take a list; give one value`,
+    `${file}:10:14: timeout cannot sweep: only duration, size, request_size, response_size, rate, streams, reverse, bidir, direction, probe_interval, dscp, congestion, mss and window take a list; give one value`,
     `${file}:11:5: rate does not apply to TCP_STREAM (only to UDP_STREAM): remove it from this run`,
-    `${file}:13:15: TCP_STREAM does not produce latency_us.p99: its figures are throughput_mbps, upload_mbps, download_mbps, sender_mbps, bytes_sent and bytes_received`,
+    `${file}:13:15: TCP_STREAM does not produce latency_us.p99: its figures are throughput_mbps, upload_mbps, download_mbps, sender_mbps, rtt_ms, rttvar_ms, cwnd_bytes, retransmits, pmtu, snd_mss_bytes, rcv_mss_bytes, bytes_sent and bytes_received`,
     `${file}:13:59: expectation 'fast' for throughput_mbps is not a condition: write an operator and a number in quotes, such as ">= 900" (operators: <, <=, >, >=, ==)`,
     `${file}:15:11: size must be at most 65507 bytes, not 64KiB: larger does not fit in one UDP datagram`,
     `${file}:17:15: duration 2s is shorter than one interval (5s): make duration at least the interval, or shorten interval`,
@@ -132,7 +132,7 @@ test('--set mistakes name the --set they came from; a bad value from --set is bl
   assert.deepEqual(problemsOf('x.yaml', text, { set: ['duraton=1s', 'streams', 'label=a', 'peer=lab-z', 'omit=10s'] }), [
     "--set duraton=1s: unknown key 'duraton': did you mean 'duration'?",
     '--set streams: write key=value, such as --set duration=1s',
-    '--set label=a: label cannot be set for every run: --set takes peer, to, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, bidir, idle, direction, probe_interval, timeout, wait, repeat, pause or data_path',
+    '--set label=a: label cannot be set for every run: --set takes peer, to, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, bidir, idle, direction, probe_interval, timeout, wait, repeat, pause, bind, dscp, congestion, mss, window or data_path',
     "--set peer=lab-z: peer 'lab-z' is not defined: add it under peers: with its host, or use 'local' for the embedded server",
     '--set omit=10s: run 1 (TCP_STREAM): omit 10s leaves nothing to measure in a 5s run: make omit shorter than duration',
   ]);

@@ -68,7 +68,7 @@ test('did you mean suggests only figures the test produces', () => {
   // Before: 'did you mean loss_percent?', a figure TCP_STREAM does not produce.
   assert.equal(
     checkFigure('TCP_STREAM', 'los_percent'),
-    "unknown figure 'los_percent' for TCP_STREAM: its figures are throughput_mbps, upload_mbps, download_mbps, sender_mbps, bytes_sent and bytes_received",
+    "unknown figure 'los_percent' for TCP_STREAM: its figures are throughput_mbps, upload_mbps, download_mbps, sender_mbps, rtt_ms, rttvar_ms, cwnd_bytes, retransmits, pmtu, snd_mss_bytes, rcv_mss_bytes, bytes_sent and bytes_received",
   );
   assert.equal(checkFigure('UDP_STREAM', 'los_percent'), "unknown figure 'los_percent' for UDP_STREAM: did you mean 'loss_percent'?");
 });

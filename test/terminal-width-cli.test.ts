@@ -43,12 +43,15 @@ function runInTerminal(columns: number, args: string): Promise<string> {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '1', TERM: 'xterm' },
     });
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    // Decoded once at the end: a chunk may end inside a multi-byte character (the table's box drawing), which decoded alone reads as U+FFFD.
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`bench run exited ${code} in a ${columns}-column terminal:\n${text}`)),
-    );
+    child.on('close', (code) => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (code === 0) resolve(text);
+      else reject(new Error(`bench run exited ${code} in a ${columns}-column terminal:\n${text}`));
+    });
   });
 }
 

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { checkCongestion } from '../data/congestion-check.js';
 import { benchVersion } from '../core/bench-version.js';
 import { PROTOCOL_VERSION, type ServerMessage, type StreamReport, type StreamSample } from '../control/messages.js';
 import { UDP_DRAIN_S } from '../core/defaults.js';
@@ -44,6 +46,8 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
   const { params, peer } = options;
   const timeoutMs = params.timeout_s * 1000;
   const { signal } = options;
+  // This end's data sockets take the congestion control too: refused here before the peer is even asked.
+  checkCongestion(params, `this host (${hostname()})`);
   options.onEvent?.({ type: 'connecting', peer: peer.name ?? peer.host });
   const connecting = connectControl(peer, timeoutMs);
   const conn = await abortable(connecting, signal, 'connecting to the peer').catch((err: unknown) => {

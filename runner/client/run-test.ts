@@ -2,6 +2,7 @@ import { asBenchError } from '../core/errors.js';
 import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
 import { markFailed, unmeasuredRun, type RunObject, type SideFacts } from '../core/run-object.js';
 import type { StreamReport } from '../control/messages.js';
+import type { TestParams } from '../core/test-params.js';
 import { computeFigures } from '../measure/run-figures.js';
 import { useDataPath } from '../native/native-io.js';
 import { loadClientAuth } from './client-token-auth.js';
@@ -50,6 +51,10 @@ function fillFigures(run: RunObject, outcome: ClientTestOutcome): void {
   run.server.cpu_percent = cpuPercent(outcome.server, outcome.server_wall_s);
   run.client.data_path = dataPathOf(outcome.client);
   run.server.data_path = dataPathOf(outcome.server);
+  Object.assign(run.client, socketFactsOf(outcome.client));
+  Object.assign(run.server, socketFactsOf(outcome.server));
+  const tcpInfoNote = tcpInfoAbsence(run.params, outcome.client, outcome.server);
+  if (tcpInfoNote !== null) run.notes = [...(run.notes ?? []), tcpInfoNote];
   run.status = 'ok';
   if (outcome.failure) {
     run.status = 'failed';
@@ -63,6 +68,33 @@ function fillFigures(run: RunObject, outcome: ClientTestOutcome): void {
     run.interrupted = true;
     run.error = { code: 'E_INTERRUPTED', message: `interrupted after ${duration_s}s of ${run.params.duration_s}s; figures cover what ran` };
   }
+}
+
+/** What stream 0's data socket ran with on one side: its congestion control and the buffers the kernel granted. */
+function socketFactsOf(reports: StreamReport[]): Pick<SideFacts, 'congestion' | 'sndbuf_bytes' | 'rcvbuf_bytes'> {
+  const socket = [...reports].sort((a, b) => a.stream - b.stream)[0]?.socket;
+  if (!socket) return {};
+  return {
+    ...(socket.congestion !== null ? { congestion: socket.congestion } : {}),
+    sndbuf_bytes: socket.sndbuf_bytes,
+    rcvbuf_bytes: socket.rcvbuf_bytes,
+  };
+}
+
+/**
+ * Why a TCP run has no TCP_INFO figures, said where they would be: the side
+ * whose socket holds them (the sender's; the client's in TCP_RR) could not
+ * read TCP_INFO. Null when the figures are there, or the test is UDP.
+ */
+function tcpInfoAbsence(params: TestParams, client: StreamReport[], server: StreamReport[]): string | null {
+  if (params.test !== 'TCP_STREAM' && params.test !== 'TCP_RR') return null;
+  const readers = params.test === 'TCP_RR' ? client : [...client, ...server].filter((r) => r.role === 'sender');
+  const reader = readers.find((r) => r.tcp_info_unavailable !== undefined);
+  if (reader === undefined) return null;
+  const side = client.includes(reader) ? 'the client' : 'the server';
+  return reader.tcp_info_unavailable === 'js'
+    ? `no TCP_INFO figures (retransmits, rtt_ms, cwnd_bytes, pmtu): ${side} ran the JavaScript data path, whose Node sockets do not give TCP_INFO; the native data path reads it (data_path native, built by npm run build)`
+    : `no TCP_INFO figures (retransmits, rtt_ms, cwnd_bytes, pmtu): ${side} runs on an OS without Linux's TCP_INFO`;
 }
 
 function dataPathOf(reports: StreamReport[]): (SideFacts['data_path'] & {}) | null {

@@ -56,6 +56,32 @@ export interface StreamSample {
   connect_failures?: number;
   /** RR client: latency over this interval only, in µs; null when no transaction completed. */
   interval_latency_us: LatencyStats | null;
+  /** TCP on the native data path: the socket's TCP_INFO at this moment. Absent where it cannot be read (StreamReport.tcp_info_unavailable). */
+  tcp?: TcpSample;
+}
+
+/** A TCP socket's TCP_INFO, as the kernel keeps it: the fields behind retransmits, rtt_ms, cwnd_bytes, pmtu. */
+export interface TcpSample {
+  /** Segments retransmitted over the connection's life (tcpi_total_retrans): cumulative. */
+  total_retrans: number;
+  /** Smoothed round-trip time and its mean deviation, µs. */
+  rtt_us: number;
+  rttvar_us: number;
+  /** Congestion window, in segments of snd_mss bytes. */
+  snd_cwnd: number;
+  snd_mss: number;
+  /** The largest segment received, up to the MSS this end advertised. */
+  rcv_mss: number;
+  pmtu: number;
+}
+
+/** What a TCP data socket ran with, read at the end. */
+export interface SocketFacts {
+  /** The congestion control in use (TCP_CONGESTION); null where it cannot be read. */
+  congestion: string | null;
+  /** SO_SNDBUF and SO_RCVBUF as the kernel granted them (Linux doubles what was asked, for its bookkeeping). */
+  sndbuf_bytes: number;
+  rcvbuf_bytes: number;
 }
 
 /** Round-trip percentiles in µs, the same shape as a run's `latency_us`. */
@@ -78,6 +104,10 @@ export interface StreamReport {
   data_path?: DataPath;
   /** RRUL probe client (never sent to a peer): every probe's round trip in µs (null: no echo), and how late probes left. */
   probe?: { rtt_us: Array<number | null>; late_us: { p50: number; p99: number; max: number } };
+  /** TCP tests: what the data socket ran with; absent where it cannot be read. */
+  socket?: SocketFacts;
+  /** TCP tests where TCP_INFO could not be read: 'js', Node's sockets do not give it; 'os', this OS has no Linux TCP_INFO. */
+  tcp_info_unavailable?: 'js' | 'os';
 }
 
 export type DataPath = 'native' | 'js';

@@ -42,6 +42,23 @@ export interface FigureDef {
 
 const STREAM: readonly TestName[] = ['TCP_STREAM', 'UDP_STREAM'];
 const RR: readonly TestName[] = ['TCP_RR', 'UDP_RR', 'TCP_CRR'];
+/** TCP_INFO's figures: the kernel's view of a TCP data socket, read once per interval. */
+const TCP: readonly TestName[] = ['TCP_STREAM', 'TCP_RR'];
+
+function tcpInfo(name: string, label: string, unit: string, better: Better, kind: FigureKind, integer: boolean, inLine: string): FigureDef {
+  return {
+    name,
+    label,
+    unit,
+    better,
+    tests: TCP,
+    headline: false,
+    kind,
+    countedBy: name === 'rcv_mss_bytes' ? 'receiver' : 'sender',
+    integer,
+    inLine,
+  };
+}
 
 function latency(key: string, label: string, headline = false): FigureDef {
   return {
@@ -413,6 +430,13 @@ export const FIGURES: readonly FigureDef[] = [
     integer: true,
     inLine: '{} late',
   },
+  tcpInfo('rtt_ms', 'TCP round trip (smoothed)', 'ms', 'lower', 'measure', false, 'rtt {} ms'),
+  tcpInfo('rttvar_ms', 'TCP round-trip variation', 'ms', 'lower', 'measure', false, 'rttvar {} ms'),
+  tcpInfo('cwnd_bytes', 'Congestion window', 'bytes', 'higher', 'measure', true, 'cwnd {} bytes'),
+  tcpInfo('retransmits', 'Retransmitted segments', 'segments', 'lower', 'count', true, '{} retransmits'),
+  tcpInfo('pmtu', 'Path MTU', 'bytes', 'higher', 'setting', true, 'pmtu {}'),
+  tcpInfo('snd_mss_bytes', 'Sender segment size', 'bytes', 'higher', 'setting', true, 'mss {} bytes'),
+  tcpInfo('rcv_mss_bytes', 'Largest segment received', 'bytes', 'higher', 'setting', true, 'rcv mss {} bytes'),
   {
     name: 'connect_failures',
     label: 'Connect failures',

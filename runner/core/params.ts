@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { DEFAULT_STREAM_SIZE, DEFAULT_TIMEOUT_S, MAX_TIMER_S, MAX_UDP_PAYLOAD, MIN_UDP_STREAM_SIZE } from './defaults.js';
 import { UnitError } from './errors.js';
 import { RRUL_DIRECTIONS, TEST_NAMES, type TestName, type TestParams } from './test-params.js';
@@ -16,7 +17,7 @@ import { formatBytes, formatDuration, formatRate, parseCount, parseDuration, par
  * schemas/scenario.schema.json, its field in schemas/results.schema.json
  * (test/params.test.ts says when it is missing), and its use in the data path.
  */
-export type ParamKind = 'duration' | 'size' | 'rate' | 'count' | 'boolean' | 'peer' | 'enum';
+export type ParamKind = 'duration' | 'size' | 'rate' | 'count' | 'boolean' | 'peer' | 'enum' | 'address' | 'dscp' | 'name';
 export type ParamValue = number | boolean | string;
 
 export interface Limits {
@@ -67,10 +68,29 @@ const RR = ['TCP_RR', 'UDP_RR', 'TCP_CRR'] as const;
 const OMITTABLE = ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'UDP_RR', 'TCP_CRR'] as const;
 /** RRUL keeps every probe's round trip (run.rrul.rtt_us): a bound on how many one run may send. */
 const MAX_RRUL_PROBES = 1_000_000;
+const TCP = ['TCP_STREAM', 'TCP_RR'] as const;
 const TIMER: Limits = { max: MAX_TIMER_S, maxWhy: 'longer timers overflow; split it into shorter runs' };
 /** A test holds at most 128 data connections (the control protocol's stream index); bidir opens two per stream. */
 const MAX_BIDIR_STREAMS = 64;
 const DATAGRAM: Limits = { min: 1, max: MAX_UDP_PAYLOAD, maxWhy: 'larger does not fit in one UDP datagram' };
+
+/** TCP_MAXSEG's bounds in Linux (TCP_MIN_MSS, MAX_TCP_WINDOW). */
+const MIN_MSS = 88;
+const MAX_MSS = 32767;
+const MAX_WINDOW = 1024 * 1024 * 1024;
+
+/** DSCP code points by name (RFC 2474, 2597, 3246, 5865, 8622). */
+export const DSCP_NAMES: Readonly<Record<string, number>> = (() => {
+  const names: Record<string, number> = { ef: 46, va: 44, le: 1 };
+  for (let c = 0; c <= 7; c++) names[`cs${c}`] = c * 8;
+  for (let c = 1; c <= 4; c++) for (let d = 1; d <= 3; d++) names[`af${c}${d}`] = c * 8 + d * 2;
+  return names;
+})();
+
+/** A DSCP value as a reader knows it: its name where it has one (cs1, ef), else its number. */
+export function dscpText(value: number): string {
+  return Object.entries(DSCP_NAMES).find(([, v]) => v === value)?.[0] ?? String(value);
+}
 
 export const DATA_PATHS = ['native', 'js'] as const;
 export type DataPath = (typeof DATA_PATHS)[number];
@@ -308,6 +328,71 @@ export const PARAMS = {
     limits: { min: 0, ...TIMER },
     help: 'Wait this long after the run before the next one',
   },
+  bind: {
+    kind: 'address',
+    tests: ALL,
+    sweepable: false,
+    field: 'bind_address',
+    addedLater: true,
+    default: '',
+    defaultText: 'the address the route to the peer picks',
+    cli: true,
+    limits: {},
+    help: "The local address the client's data sockets send from (numeric IPv4 or IPv6, one of this host's)",
+    describe: (v) => (v !== '' ? `from ${v as string}` : null),
+  },
+  dscp: {
+    kind: 'dscp',
+    tests: ALL,
+    sweepable: true,
+    field: 'dscp',
+    addedLater: true,
+    default: 0,
+    defaultText: '0, unmarked',
+    cli: true,
+    limits: { min: 0, max: 63 },
+    help: 'DSCP mark on every data packet, both directions: a name (cs0-cs7, af11-af43, ef, va, le) or a number 0-63',
+    describe: (v) => ((v as number) > 0 ? `dscp ${dscpText(v as number)}` : null),
+  },
+  congestion: {
+    kind: 'name',
+    tests: TCP,
+    sweepable: true,
+    field: 'congestion',
+    addedLater: true,
+    default: '',
+    defaultText: "the kernel's default (net.ipv4.tcp_congestion_control)",
+    cli: true,
+    limits: {},
+    help: 'TCP congestion control on the data sockets of both ends, such as cubic, reno or bbr: one the kernel allows on each',
+    describe: (v) => (v !== '' ? `congestion ${v as string}` : null),
+  },
+  mss: {
+    kind: 'size',
+    tests: TCP,
+    sweepable: true,
+    field: 'mss_bytes',
+    addedLater: true,
+    default: 0,
+    defaultText: "0, the path's own",
+    cli: true,
+    limits: { min: 0, max: MAX_MSS, maxWhy: 'the kernel takes no larger TCP_MAXSEG' },
+    help: 'Largest TCP segment payload on the data sockets (TCP_MAXSEG), both ends',
+    describe: (v) => ((v as number) > 0 ? `mss ${v as number}` : null),
+  },
+  window: {
+    kind: 'size',
+    tests: ALL,
+    sweepable: true,
+    field: 'window_bytes',
+    addedLater: true,
+    default: 0,
+    defaultText: "0, the kernel's autotuning",
+    cli: true,
+    limits: { min: 0, max: MAX_WINDOW, maxWhy: 'the kernel caps socket buffers far below it' },
+    help: 'Socket buffer size asked for (SO_SNDBUF and SO_RCVBUF) on the data sockets of both ends; the run reports what the kernel granted',
+    describe: (v) => ((v as number) > 0 ? `window ${sizeText(v as number)}` : null),
+  },
   data_path: {
     kind: 'enum',
     values: DATA_PATHS,
@@ -334,7 +419,7 @@ export function paramOf(key: string): Param | undefined {
 
 /** Declarations that travel to the server give TestParams its fields, typed by their kind. */
 type FieldOf<K extends ParamKey> = (typeof PARAMS)[K] extends { field: infer F extends string } ? F : never;
-type ValueOfKind<Kind> = Kind extends 'boolean' ? boolean : Kind extends 'enum' | 'peer' ? string : number;
+type ValueOfKind<Kind> = Kind extends 'boolean' ? boolean : Kind extends 'enum' | 'peer' | 'address' | 'name' ? string : number;
 export type WireParamValues = { [K in ParamKey as FieldOf<K>]: ValueOfKind<(typeof PARAMS)[K]['kind']> };
 type WireField = keyof WireParamValues;
 
@@ -394,6 +479,7 @@ function sizeText(bytes: number): string {
 
 /** A value in its unit, as a user would write it: 10s, 500ms, 1h, 64KiB, 1472 bytes, 100Mbit/s. */
 export function showValue(param: Pick<ParamDecl, 'kind'>, value: ParamValue): string {
+  if (param.kind === 'dscp' && typeof value === 'number') return dscpText(value);
   if (typeof value !== 'number') return String(value);
   switch (param.kind) {
     case 'duration':
@@ -426,6 +512,9 @@ export function cliOptionName(param: Param): string {
   return param.key.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
 }
 
+/** A congestion control's name: the kernel's TCP_CA_NAME_MAX is 16 bytes with the terminating zero. */
+export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,15}$/;
+
 const PLACEHOLDER: Record<ParamKind, string> = {
   duration: '<duration>',
   size: '<bytes>',
@@ -434,6 +523,9 @@ const PLACEHOLDER: Record<ParamKind, string> = {
   boolean: '',
   peer: '<host[:port]>',
   enum: '<value>',
+  address: '<address>',
+  dscp: '<name|0-63>',
+  name: '<name>',
 };
 
 /** The option as cac declares it, and its help line with the default. */
@@ -454,6 +546,9 @@ const EXPECTS: Record<ParamKind, string> = {
   boolean: 'true or false',
   peer: "the name of a peer under peers, or 'local' for the embedded server",
   enum: 'one of',
+  address: 'a numeric IPv4 or IPv6 address, such as 10.0.0.1',
+  dscp: 'a DSCP name (cs0-cs7, af11-af43, ef, va, le) or a number from 0 to 63',
+  name: 'a name of letters, digits, _ . or -, at most 15 characters, such as cubic',
 };
 
 export function expects(param: Param): string {
@@ -475,6 +570,22 @@ export function parseParamValue(param: Param, value: unknown): ParamValue {
   if (kind === 'peer') {
     if (typeof value !== 'string' || value.trim() === '') throw new UnitError(`peer must be ${EXPECTS.peer}, not ${show(value)}`);
     return value;
+  }
+  if (kind === 'address') {
+    if (typeof value !== 'string' || isIP(value.trim()) === 0) throw new UnitError(`${key} must be ${EXPECTS.address}, not ${show(value)}`);
+    return value.trim();
+  }
+  if (kind === 'name') {
+    if (typeof value !== 'string' || !NAME_PATTERN.test(value.trim()))
+      throw new UnitError(`${key} must be ${EXPECTS.name}, not ${show(value)}`);
+    return value.trim();
+  }
+  if (kind === 'dscp') {
+    const named = typeof value === 'string' ? DSCP_NAMES[value.trim().toLowerCase()] : undefined;
+    if (named !== undefined) return named;
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < 0 || n > 63) throw new UnitError(`${key} must be ${EXPECTS.dscp}, not ${show(value)}`);
+    return n;
   }
   if (kind === 'enum') {
     if (typeof value !== 'string' || !(param.values ?? []).includes(value))
@@ -602,6 +713,13 @@ const RULES: ReadonlyArray<{ keys: readonly ParamKey[]; check: (p: TestParams) =
         : null,
   },
   {
+    keys: ['mss'],
+    check: (p) =>
+      p.mss_bytes > 0 && p.mss_bytes < MIN_MSS
+        ? `mss must be at least ${MIN_MSS} bytes (the smallest the kernel takes), not ${p.mss_bytes}; or 0 for the path's own`
+        : null,
+  },
+  {
     keys: ['rate', 'size'],
     check: (p) =>
       p.test === 'UDP_STREAM' && p.rate_bps > 0 && p.rate_bps < p.size_bytes * 8
@@ -635,9 +753,11 @@ export function checkWireParams(raw: unknown): { params: TestParams; problems: [
         ? [typeof v === 'boolean', 'true or false']
         : param.kind === 'enum' || param.kind === 'peer'
           ? [typeof v === 'string' && (param.values ?? [v]).includes(v), expects(param)]
-          : param.kind === 'size' || param.kind === 'count'
-            ? [Number.isSafeInteger(v), 'a whole number']
-            : [typeof v === 'number' && Number.isFinite(v), 'a finite number'];
+          : param.kind === 'address' || param.kind === 'name'
+            ? [typeof v === 'string' && (v === '' || (param.kind === 'address' ? isIP(v) !== 0 : NAME_PATTERN.test(v))), expects(param)]
+            : param.kind === 'size' || param.kind === 'count' || param.kind === 'dscp'
+              ? [Number.isSafeInteger(v), 'a whole number']
+              : [typeof v === 'number' && Number.isFinite(v), 'a finite number'];
     if (!ok) problems.push(`${param.field} ${JSON.stringify(v)?.slice(0, 40)} is not ${wanted}`);
     params[param.field] = v;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PeerAddress } from './run-events.js';
 import type { TestName, TestParams } from './test-params.js';
+import { formatBytes } from './units.js';
 
 /**
  * The run object: the contract between the engine, scenarios, reports and
@@ -27,8 +28,26 @@ import type { TestName, TestParams } from './test-params.js';
  *   each transaction is a new connection: its latency runs from connect() to
  *   the response's last byte, and connect_failures counts the connections
  *   that failed: not made, or ended before the whole response.
+ * - TCP figures (TcpFigures) are the kernel's, from getsockopt(TCP_INFO) on
+ *   the sender's socket (the client's in TCP_RR) once per interval: absent
+ *   where a data path cannot read it (RunObject.notes says why).
  */
-export interface StreamFigures {
+export interface TcpFigures {
+  /** Segments retransmitted in the interval, or over the summary (tcpi_total_retrans deltas); several streams add up. */
+  retransmits?: number;
+  /** Smoothed round-trip time and its variation at the interval's end; the summary's is the median of the readings at its interval boundaries; several streams: their mean. */
+  rtt_ms?: number;
+  rttvar_ms?: number;
+  /** Congestion window (snd_cwnd x snd_mss) at the interval's end, the summary's the median of its boundary readings; several streams add up. */
+  cwnd_bytes?: number;
+  /** Path MTU and the sender's segment size; several streams: the smallest. */
+  pmtu?: number;
+  snd_mss_bytes?: number;
+  /** The largest segment the receiver saw (up to what it advertised): its TCP_INFO rcv_mss. */
+  rcv_mss_bytes?: number;
+}
+
+export interface StreamFigures extends TcpFigures {
   throughput_mbps: number;
   sender_mbps: number;
   /** bidir: each direction's throughput, counted by its own receiver (throughput_mbps is both together). */
@@ -61,7 +80,7 @@ export interface LatencySummary {
   max: number;
 }
 
-export interface RrFigures {
+export interface RrFigures extends TcpFigures {
   transactions: number;
   transactions_per_sec: number;
   latency_us: LatencySummary;
@@ -149,6 +168,11 @@ export interface IntervalRecord {
 /** What one side's data threads cost and ran on. */
 export interface SideFacts {
   cpu_percent: number | null;
+  /** TCP tests: the congestion control its data sockets used (TCP_CONGESTION); absent where it cannot be read. */
+  congestion?: string;
+  /** TCP tests: SO_SNDBUF and SO_RCVBUF of its data sockets as the kernel granted them (stream 0's, at the end). */
+  sndbuf_bytes?: number;
+  rcvbuf_bytes?: number;
   /** 'native': the C socket loops; 'js': Node's sockets; 'mixed': streams differed; null: unknown (failed run, older peer). */
   data_path?: 'native' | 'js' | 'mixed' | null;
 }
@@ -191,6 +215,8 @@ export interface RunObject {
   scenario_index?: number;
   repeat_index?: number;
   interrupted?: boolean;
+  /** What a reader must know to read the figures, such as why the TCP_INFO figures are absent. */
+  notes?: string[];
 }
 
 export function isRrFigures(f: Figures): f is RrFigures {
@@ -226,4 +252,20 @@ export function markFailed(run: RunObject, error: { code: string; message: strin
   run.status = 'failed';
   run.error = { code: error.code, message: error.message };
   if (signal?.aborted) run.interrupted = true;
+}
+
+/** 'congestion client cubic, server cubic · buffers granted client 2.5MiB send 128KiB receive, ...': '' when the run says nothing of its sockets. */
+export function socketText(run: Pick<RunObject, 'client' | 'server'>): string {
+  const sides = [
+    ['client', run.client],
+    ['server', run.server],
+  ] as const;
+  const congestion = sides.filter(([, s]) => s.congestion !== undefined).map(([name, s]) => `${name} ${s.congestion}`);
+  const buffers = sides
+    .filter(([, s]) => s.sndbuf_bytes !== undefined && s.rcvbuf_bytes !== undefined)
+    .map(([name, s]) => `${name} ${formatBytes(s.sndbuf_bytes!)} send, ${formatBytes(s.rcvbuf_bytes!)} receive`);
+  const parts: string[] = [];
+  if (congestion.length > 0) parts.push(`congestion ${congestion.join(', ')}`);
+  if (buffers.length > 0) parts.push(`buffers granted ${buffers.join('; ')}`);
+  return parts.join(' · ');
 }

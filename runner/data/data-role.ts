@@ -1,4 +1,5 @@
 import type { ProbeLog } from './probe-datagram.js';
+import type { SocketFacts, TcpSample } from '../control/messages.js';
 import type { RrLatency } from './rr-latency.js';
 import type { StreamCounters } from './stream-counters.js';
 
@@ -30,6 +31,15 @@ export interface DataRole {
   readonly lastActivityAt?: number;
   /** Frees sockets at once (abort or after the result). */
   close(): void;
+  /** TCP on the native data path: reads the socket's TCP_INFO, once per interval (set by open-native-role.ts). */
+  tcpInfo?: TcpInfoReader;
+}
+
+export interface TcpInfoReader {
+  /** True once the OS has shown it has no TCP_INFO of Linux's layout. */
+  readonly unsupported: boolean;
+  read(): TcpSample | null;
+  socketFacts(): SocketFacts | null;
 }
 
 /** Lets a receiver start the clock at its first byte when that beats START. */

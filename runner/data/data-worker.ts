@@ -89,7 +89,10 @@ function onBoundary(): void {
 function takeSample(at: number): StreamSample {
   const r = role!;
   r.syncCounters?.();
-  return r.counters.snapshot((at - startedAt) / 1000, r.latency ? r.latency.takeInterval() : null);
+  const sample = r.counters.snapshot((at - startedAt) / 1000, r.latency ? r.latency.takeInterval() : null);
+  const tcp = r.tcpInfo?.read();
+  if (tcp) sample.tcp = tcp;
+  return sample;
 }
 
 /** A UDP receiver hears nothing when its sender is gone; TCP sockets have their own timeout. */
@@ -129,6 +132,13 @@ async function finish(): Promise<void> {
     const rtt_us: Array<number | null> = new Array(sent);
     for (let k = 0; k < sent; k++) rtt_us[k] = Number.isNaN(rttMs[k]) ? null : Math.round(rttMs[k] * 1e6) / 1000;
     report.probe = { rtt_us, late_us: latenessOf(lateMs, sent) };
+  }
+  // TCP_INFO is read on TCP_STREAM and TCP_RR connections (not yet on RRUL's streams or TCP_CRR's short ones).
+  if (params.test === 'TCP_STREAM' || params.test === 'TCP_RR') {
+    const facts = role.tcpInfo?.socketFacts();
+    if (facts) report.socket = facts;
+    if (!role.tcpInfo) report.tcp_info_unavailable = 'js';
+    else if (role.tcpInfo.unsupported) report.tcp_info_unavailable = 'os';
   }
   post({ type: 'RESULT', report });
   role.close();

@@ -8,6 +8,7 @@ import { adoptTcpData, connectTcpData, listenForTcpData } from './tcp-data-conne
 import { openUdpDataSocket } from './udp-data-connection.js';
 import type { DataWorkerConfig } from './worker-messages.js';
 import { nativeIo } from '../native/native-io.js';
+import { jsPathRefusal } from './socket-options.js';
 
 /** Reads from the kernel land in this one buffer, on both sides. */
 const READ_BUFFER_BYTES = 256 * 1024;
@@ -44,6 +45,10 @@ export async function openDataRole(
   // An RR client's latency histograms: the WebAssembly build, loaded only where they are used.
   if ((isRr || lane === 'probe') && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();
   if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, handoff, onBound, onFailure);
+  const refusal = jsPathRefusal(params);
+  if (refusal !== null) throw new DataPathError(refusal);
+  // bind is where the client sends from; the server's data sockets stay on its own address.
+  const localAddress = side === 'client' && params.bind_address !== '' ? params.bind_address : undefined;
 
   // TCP_CRR: a connection per transaction, on the server's own listener (tcp-crr.ts).
   if (params.test === 'TCP_CRR') {
@@ -59,7 +64,7 @@ export async function openDataRole(
   }
 
   if (lane === 'probe') {
-    const socket = await openUdpDataSocket(config, cookie, handoff, onBound, onFailure);
+    const socket = await openUdpDataSocket(config, cookie, handoff, onBound, onFailure, localAddress);
     if (side === 'client') {
       const { ProbeClient } = await import('./probe-client.js');
       return new ProbeClient(socket, params.probe_interval_s * 1000, rrulProbeCount(params), timeoutMs);
@@ -68,7 +73,7 @@ export async function openDataRole(
     return new ProbeEcho(socket, cookie, config.drain_ms);
   }
   if (lane === 'stream' && isUdpTest(params.test)) {
-    const socket = await openUdpDataSocket(config, cookie, handoff, onBound, onFailure);
+    const socket = await openUdpDataSocket(config, cookie, handoff, onBound, onFailure, localAddress);
     if (isRr && side === 'client') {
       const { UdpRrClient } = await import('./udp-rr-client.js');
       return new UdpRrClient(socket, params.request_size_bytes, params.response_size_bytes, timeoutMs);
@@ -106,6 +111,7 @@ export async function openDataRole(
       timeoutMs,
       { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n) => sink(n) },
       config.one_port,
+      localAddress,
     );
   }
   watchTcpSocket(socket, timeoutMs, onFailure);

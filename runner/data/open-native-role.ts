@@ -15,6 +15,8 @@ import {
 import type { HandoffInbox } from './one-port.js';
 import { awaitTurn } from './udp-data-connection.js';
 import type { DataWorkerConfig } from './worker-messages.js';
+import { NativeTcpInfo } from './native-tcp-info.js';
+import { applySocketOptions, optionFailure } from './socket-options.js';
 
 /**
  * Opens this side's data socket in C, with the JavaScript path's handshakes
@@ -34,9 +36,14 @@ export async function openNativeRole(
 ): Promise<DataRole> {
   if (config.params.test === 'TCP_CRR') return openNativeCrr(io, config, cookie, onBound, onFailure);
   const build = loadRole(io, config, cookie, clock, onFailure);
-  const socket = await openSocket(io, config, cookie, handoff, onBound);
+  applySocketOptions(io, config);
+  const socket = await openSocket(io, config, cookie, handoff, onBound).catch((err: unknown) => {
+    throw optionFailure(io, config.params, err);
+  });
   try {
-    return (await build)(socket);
+    const role = (await build)(socket);
+    if (!isUdpTest(config.params.test)) role.tcpInfo = new NativeTcpInfo(io, socket);
+    return role;
   } catch (err) {
     socket.close();
     throw err;

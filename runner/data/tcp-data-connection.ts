@@ -102,10 +102,11 @@ export function connectTcpData(
   timeoutMs: number,
   onRead?: { buffer: Buffer; callback: (bytes: number) => void },
   onePort = false,
+  localAddress?: string,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     let acked = !onePort;
-    const options: net.NetConnectOpts = { host, port, noDelay: true };
+    const options: net.NetConnectOpts = { host, port, noDelay: true, ...(localAddress !== undefined ? { localAddress } : {}) };
     const ack = (first: number): number => {
       acked = true;
       if (first !== DATA_ACK)

@@ -31,12 +31,13 @@ export function bindForUdpData(
   timeoutMs: number,
   onBound: (port: number) => void,
   sharedPort = 0,
+  bufferBytes = SOCKET_BUFFER_BYTES,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket({
       type: familyOf(host),
-      recvBufferSize: SOCKET_BUFFER_BYTES,
-      sendBufferSize: SOCKET_BUFFER_BYTES,
+      recvBufferSize: bufferBytes,
+      sendBufferSize: bufferBytes,
       reuseAddr: sharedPort !== 0,
     });
     const timer = setTimeout(() => {
@@ -63,9 +64,16 @@ export function bindForUdpData(
   });
 }
 
-export function connectUdpData(host: string, port: number, cookie: Buffer, timeoutMs: number): Promise<Socket> {
+export function connectUdpData(
+  host: string,
+  port: number,
+  cookie: Buffer,
+  timeoutMs: number,
+  localAddress?: string,
+  bufferBytes = SOCKET_BUFFER_BYTES,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: familyOf(host), recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+    const socket = dgram.createSocket({ type: familyOf(host), recvBufferSize: bufferBytes, sendBufferSize: bufferBytes });
     const hello = writeHandshake(HANDSHAKE_HELLO, cookie);
     let retry: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
@@ -90,11 +98,15 @@ export function connectUdpData(host: string, port: number, cookie: Buffer, timeo
       resolve(socket);
     };
     socket.on('message', onMessage);
-    socket.connect(port, host, () => {
-      const send = (): void => socket.send(hello);
-      send();
-      retry = setInterval(send, HELLO_RETRY_MS);
-    });
+    const connect = (): void =>
+      socket.connect(port, host, () => {
+        const send = (): void => socket.send(hello);
+        send();
+        retry = setInterval(send, HELLO_RETRY_MS);
+      });
+    // bind: the local address to send from, before connect would pick one.
+    if (localAddress !== undefined) socket.bind({ address: localAddress, port: 0 }, connect);
+    else connect();
   });
 }
 
@@ -105,13 +117,15 @@ export async function openUdpDataSocket(
   handoff: HandoffInbox,
   onBound: (port: number) => void,
   onFailure: (err: Error) => void,
+  localAddress?: string,
 ): Promise<Socket> {
   const { side, host, port, timeout_ms: timeoutMs } = config;
+  const bufferBytes = config.params.window_bytes > 0 ? config.params.window_bytes : SOCKET_BUFFER_BYTES;
   if (side === 'server' && config.one_port) await awaitTurn(handoff, timeoutMs);
   const socket =
     side === 'server'
-      ? await bindForUdpData(host, cookie, timeoutMs, onBound, config.one_port ? port : 0)
-      : await connectUdpData(host, port, cookie, timeoutMs);
+      ? await bindForUdpData(host, cookie, timeoutMs, onBound, config.one_port ? port : 0, bufferBytes)
+      : await connectUdpData(host, port, cookie, timeoutMs, localAddress, bufferBytes);
   socket.on('error', (err) => onFailure(new DataPathError(`UDP data socket failed: ${err.message} - did the peer stop?`, err)));
   return socket;
 }

@@ -1,5 +1,5 @@
 import type { LatencyStats, StreamReport, StreamSample } from '../control/messages.js';
-import type { Figures, IntervalRecord, LatencySummary, RrFigures, RrulRecord, StreamFigures } from '../core/run-object.js';
+import type { Figures, IntervalRecord, LatencySummary, RrFigures, RrulRecord, StreamFigures, TcpFigures } from '../core/run-object.js';
 import { type TestParams, connectionCount, isRrTest } from '../core/test-params.js';
 import { latencyBuckets, type LatencyBuckets } from './latency-buckets.js';
 import { latencyStatsUs, mergeHistograms } from './latency-histogram.js';
@@ -162,6 +162,72 @@ function summaryStreamFigures(udp: boolean, pair: SidePair, omitting: boolean): 
   return f;
 }
 
+/**
+ * TCP_INFO figures between two samples of the socket that sends (s0 absent:
+ * from the connection's start), with the receiving socket's segment size.
+ * Empty where the samples carry no TCP_INFO.
+ */
+function tcpFigures(s0: StreamSample | undefined, s1: StreamSample, receiver: StreamSample): TcpFigures {
+  const t = s1.tcp;
+  if (!t) return {};
+  const f: TcpFigures = {
+    retransmits: Math.max(0, t.total_retrans - (s0?.tcp?.total_retrans ?? 0)),
+    rtt_ms: round(t.rtt_us / 1000),
+    rttvar_ms: round(t.rttvar_us / 1000),
+    cwnd_bytes: t.snd_cwnd * t.snd_mss,
+    pmtu: t.pmtu,
+    snd_mss_bytes: t.snd_mss,
+  };
+  if (receiver.tcp) f.rcv_mss_bytes = receiver.tcp.rcv_mss;
+  return f;
+}
+
+/**
+ * A summary's TCP_INFO figures: retransmits from the cut to the end; the
+ * medians of rtt, rttvar and cwnd as read at the interval boundaries after
+ * the cut; the last path MTU and segment sizes. `cut`: the sender's sample
+ * at the omit boundary (null: none). The final sample is read after the
+ * stream stopped, when its last round trips wait on the stopping (an RR
+ * test's final srtt read 7 times its median on a namespace link): it counts
+ * only when the run had no boundary after the cut. A median, since srtt is a
+ * moving average that one slow round trip just before a reading moves.
+ */
+function summaryTcpFigures(sender: StreamReport, cut: StreamSample | null, receiver: StreamReport): TcpFigures {
+  const last = tcpFigures(cut ?? undefined, sender.final, receiver.final);
+  if (last.retransmits === undefined) return {};
+  const boundaries = sender.samples.filter((s) => s.tcp !== undefined && (cut === null || s.t > cut.t));
+  const readings = boundaries.length > 0 ? boundaries : [sender.final];
+  const median = (value: (s: StreamSample) => number): number => {
+    const sorted = readings.map(value).sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  return {
+    ...last,
+    rtt_ms: round(median((s) => s.tcp!.rtt_us) / 1000),
+    rttvar_ms: round(median((s) => s.tcp!.rttvar_us) / 1000),
+    cwnd_bytes: Math.round(median((s) => s.tcp!.snd_cwnd * s.tcp!.snd_mss)),
+  };
+}
+
+/** Several streams' TCP figures: retransmits and windows add up, times are their mean, sizes the smallest. */
+function sumTcpFigures(parts: TcpFigures[]): TcpFigures {
+  const present = parts.filter((p) => p.retransmits !== undefined);
+  if (present.length === 0) return {};
+  const values = (k: keyof TcpFigures): number[] => present.map((p) => p[k]).filter((v): v is number => v !== undefined);
+  const sum = (k: keyof TcpFigures): number => values(k).reduce((a, v) => a + v, 0);
+  const f: TcpFigures = {
+    retransmits: sum('retransmits'),
+    rtt_ms: round(sum('rtt_ms') / present.length),
+    rttvar_ms: round(sum('rttvar_ms') / present.length),
+    cwnd_bytes: sum('cwnd_bytes'),
+    pmtu: Math.min(...values('pmtu')),
+    snd_mss_bytes: Math.min(...values('snd_mss_bytes')),
+  };
+  if (values('rcv_mss_bytes').length > 0) f.rcv_mss_bytes = Math.min(...values('rcv_mss_bytes'));
+  return f;
+}
+
 function sumStreamFigures(udp: boolean, parts: StreamFigures[]): StreamFigures {
   const total: StreamFigures = { throughput_mbps: 0, sender_mbps: 0, bytes_sent: 0, bytes_received: 0 };
   for (const p of parts) {
@@ -321,18 +387,31 @@ export function computeFigures(params: TestParams, client: StreamReport[], serve
         last && !live ? tailLoss(pair) : 0,
       );
     });
+    if (!udp) {
+      pairs.forEach((_, s) => {
+        const sIdx = last ? senders[s].length - 1 : k;
+        const rIdx = last ? receivers[s].length - 1 : k;
+        Object.assign(parts[s], tcpFigures(senders[s][sIdx - 1], senders[s][sIdx], receivers[s][rIdx]));
+      });
+    }
     const r0 = receivers[0][k - 1] ?? ZERO;
     const r1 = receivers[0][last ? receivers[0].length - 1 : k];
     intervals.push({
       start_s: round(r0.t),
       end_s: round(r1.t),
       omitted: k < omitted,
-      figures: params.bidir === true ? directionFigures(udp, params.streams, parts) : sumStreamFigures(udp, parts),
+      figures: {
+        ...(params.bidir === true ? directionFigures(udp, params.streams, parts) : sumStreamFigures(udp, parts)),
+        ...sumTcpFigures(parts),
+      },
       ...(pairs.length > 1 ? { streams: parts } : {}),
     });
   }
   const summaryParts = pairs.map((pair) => summaryStreamFigures(udp, pair, omitted > 0));
-  const summed = params.bidir === true ? directionFigures(udp, params.streams, summaryParts) : sumStreamFigures(udp, summaryParts);
+  const summed: StreamFigures = {
+    ...(params.bidir === true ? directionFigures(udp, params.streams, summaryParts) : sumStreamFigures(udp, summaryParts)),
+    ...sumTcpFigures(pairs.map((pair) => summaryTcpFigures(pair.sender, omitted > 0 ? pair.sender.omit_sample : null, pair.receiver))),
+  };
   // The rate asked for, beside sender_mbps, so that a sender that fell short is seen as such (issue 16).
   let summary: StreamFigures = summed;
   if (params.test === 'UDP_STREAM' && params.rate_bps > 0) {
@@ -351,20 +430,26 @@ function computeRr(params: TestParams, udp: boolean, omitted: number, client: St
   const intervals: IntervalRecord[] = [];
   const count = samples[0].length;
   for (let k = 0; k < count; k++) {
-    const parts = samples.map((arr) => rrFigures(udp, arr[k - 1] ?? ZERO, arr[k], arr[k].interval_latency_us, crr));
+    const parts = samples.map((arr) => ({
+      ...rrFigures(udp, arr[k - 1] ?? ZERO, arr[k], arr[k].interval_latency_us, crr),
+      ...tcpFigures(arr[k - 1], arr[k], arr[k]),
+    }));
     const latency = worstLatency(samples.map((arr) => arr[k].interval_latency_us));
     intervals.push({
       start_s: round((samples[0][k - 1] ?? ZERO).t),
       end_s: round(samples[0][k].t),
       omitted: k < omitted,
-      figures: sumRrFigures(udp, parts, latency ?? parts[0].latency_us),
+      figures: { ...sumRrFigures(udp, parts, latency ?? parts[0].latency_us), ...sumTcpFigures(parts) },
       ...(reports.length > 1 ? { streams: parts } : {}),
     });
   }
   const histograms = reports.map((r) => r.latency_histogram).filter((h): h is string => typeof h === 'string');
   const merged = latencyStatsUs(mergeHistograms(histograms));
   const parts = reports.map((r) => rrFigures(udp, omitted > 0 ? (r.omit_sample ?? ZERO) : ZERO, r.final, null, crr));
-  const summary = sumRrFigures(udp, parts, merged ?? parts[0].latency_us);
+  const summary: RrFigures = {
+    ...sumRrFigures(udp, parts, merged ?? parts[0].latency_us),
+    ...sumTcpFigures(reports.map((r) => summaryTcpFigures(r, omitted > 0 ? r.omit_sample : null, r))),
+  };
   const start = omitted > 0 ? (reports[0].omit_sample?.t ?? 0) : 0;
   return {
     summary,

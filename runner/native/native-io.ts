@@ -5,6 +5,7 @@ import type { NativeCrrIo } from './crr-io.js';
 import type { NativeProbeIo } from './probe-io.js';
 import type { NativeRrIo } from './rr-io.js';
 import type { NativeSocketIo } from './socket-io.js';
+import type { NativeTcpInfoIo } from './tcp-info-io.js';
 import type { NativeUdpStreamIo } from './udp-stream-io.js';
 
 /**
@@ -14,7 +15,7 @@ import type { NativeUdpStreamIo } from './udp-stream-io.js';
  * STATUS_EOF or a negative errno. See the comment above each C function for
  * the meaning of each `out` slot.
  */
-export interface NativeIo extends NativeUdpStreamIo, NativeRrIo, NativeSocketIo, NativeCrrIo, NativeProbeIo {
+export interface NativeIo extends NativeUdpStreamIo, NativeRrIo, NativeSocketIo, NativeCrrIo, NativeProbeIo, NativeTcpInfoIo {
   /** The native loops' monotonic clock, ms. */
   nowMs(): number;
   tcpSend(fd: number, message: Buffer, offset: number, sliceMs: number, out: Float64Array): number;

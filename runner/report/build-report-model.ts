@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import type { FigureStatistics, ResultsFile, RunGroup } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
 import { formatDuration } from '../core/units.js';
+import { socketText } from '../core/run-object.js';
 import { padIndex } from './chart-files.js';
 import {
   compareFigureNames,
@@ -191,6 +192,8 @@ function runView(run: RunObject, index: number, group: RunGroup | undefined): Ru
     duration_text: formatDuration(run.duration_s),
     client_cpu_text: cpuText(run.client.cpu_percent, run.client.data_path),
     server_cpu_text: cpuText(run.server.cpu_percent, run.server.data_path),
+    socket_text: socketText(run),
+    notes: run.notes ?? [],
     interval_count: run.intervals.length,
     omitted_count: run.intervals.filter((r) => r.omitted).length,
     figures,

@@ -203,6 +203,10 @@ export interface RunView {
   duration_text: string;
   client_cpu_text: string;
   server_cpu_text: string;
+  /** TCP tests: each side's congestion control and the socket buffers the kernel granted; '' when not known. */
+  socket_text: string;
+  /** What a reader must know to read the figures (RunObject.notes), such as why TCP_INFO figures are absent. */
+  notes: string[];
   interval_count: number;
   omitted_count: number;
   figures: RunFigureView[];

@@ -1,7 +1,7 @@
 import { REPORT_FORMATS } from '../core/results-file.js';
 import { DEFAULT_PORT } from '../core/defaults.js';
 import { ALL_FIGURES } from '../core/figure-catalog.js';
-import { defaultText, PARAM_LIST, type Param, type ParamKind } from '../core/params.js';
+import { defaultText, DSCP_NAMES, NAME_PATTERN, PARAM_LIST, type Param, type ParamKind } from '../core/params.js';
 import { TEST_NAMES } from '../core/test-params.js';
 import { PEER_NAME_PATTERN } from './scenario-model.js';
 
@@ -189,11 +189,26 @@ function valueSchema(param: Param): Record<string, unknown> {
   if (param.kind === 'boolean') return { type: 'boolean' };
   if (param.kind === 'peer') return { type: 'string', minLength: 1 };
   if (param.kind === 'enum') return { type: 'string', enum: [...(param.values ?? [])] };
+  if (param.kind === 'address') return { type: 'string', minLength: 1 };
+  if (param.kind === 'name') return { type: 'string', pattern: NAME_PATTERN.source };
+  if (param.kind === 'dscp') {
+    return {
+      anyOf: [
+        { type: 'integer', minimum: 0, maximum: 63 },
+        { type: 'string', pattern: `^\\s*(${Object.keys(DSCP_NAMES).map(anyCase).join('|')}|\\d{1,2})\\s*$` },
+      ],
+    };
+  }
   const { min, max, exclusive } = param.limits;
   const number: Record<string, unknown> = { type: NUMBER_TYPE[param.kind] };
   if (min !== undefined) number[exclusive ? 'exclusiveMinimum' : 'minimum'] = min;
   if (max !== undefined) number.maximum = max;
   return { anyOf: [number, { $ref: `#/$defs/${param.kind}-text` }] };
+}
+
+/** A pattern matching `name` in any case: JSON Schema patterns have no flags. */
+function anyCase(name: string): string {
+  return [...name].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('');
 }
 
 function describe(param: Param): string {

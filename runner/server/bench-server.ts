@@ -24,6 +24,7 @@ import { serveRemoteTest, type RemoteClientRunner } from './remote-run.js';
 import { runServerTest, type OnePort, type ServerControl } from './server-test-run.js';
 import { DataPortRouter } from './data-port-router.js';
 import { socketHandoff } from '../native/native-io.js';
+import { checkCongestion } from '../data/congestion-check.js';
 import { TestQueue } from './test-queue.js';
 import { formatHostPort } from '../core/host-port.js';
 import type { ServerAuth } from '../auth/token-auth.js';
@@ -208,6 +209,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       test = params.test;
       // The same limits whichever end this server plays: a remote request cannot ask for more than a client could.
       checkRequestLimits(params, limits);
+      // Before the queue and any data: a congestion control this kernel refuses is said now, with what it allows.
+      checkCongestion(params, name);
 
       let position = 0;
       ticket = queue.enter((p) => {

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { encodeFrame, FrameDecoder } from '../../runner/control/frame-decoder.js';
-import { encodeMessage, parseServerMessage, type ServerMessage } from '../../runner/control/messages.js';
+import { PROTOCOL_VERSION, encodeMessage, parseServerMessage, type ServerMessage } from '../../runner/control/messages.js';
 import { defaultParams } from '../../runner/core/params.js';
 import type { TestName, TestParams } from '../../runner/core/test-params.js';
 import { DATA_ACK, dataGreeting, streamCookie } from '../../runner/data/one-port.js';
@@ -113,7 +113,7 @@ export class RawControl {
   }
 }
 
-export function hello(protocol = 1): object {
+export function hello(protocol = PROTOCOL_VERSION): object {
   return { type: 'HELLO', protocol, bench_version: '0.1.0' };
 }
 

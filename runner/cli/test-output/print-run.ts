@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { formatNumber, headlineText } from '../../core/figure-catalog.js';
 import type { IntervalRecord, RrulIntervalFigures, RunObject } from '../../core/run-object.js';
+import { formatBytes } from '../../core/units.js';
 import type { TestName } from '../../core/test-params.js';
 import { visibleLength, widestLine, wrapCell, wrapLines } from '../terminal-width.js';
 import { summaryRows, summaryWarnings } from './format-figures.js';
@@ -37,7 +38,19 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
       'native: C socket loops; js: Node sockets',
     ],
   ];
-  const warnings = summaryWarnings(run).map((w) => wrapLines(`warning: ${w}`, width, '  '));
+  const { client, server } = run;
+  // Short values, the sides in the unit column: a wide value column would squeeze every unit in a narrow terminal.
+  if (client.congestion !== undefined || server.congestion !== undefined)
+    rows.push(['congestion', `${client.congestion ?? '-'} / ${server.congestion ?? '-'}`, 'client / server (TCP_CONGESTION)']);
+  // What the kernel granted for --window; without it the buffers autotune, and the run object keeps them.
+  if (run.params.window_bytes > 0) {
+    rows.push(['sndbuf', `${bytesText(client.sndbuf_bytes)} / ${bytesText(server.sndbuf_bytes)}`, 'client / server, as granted']);
+    rows.push(['rcvbuf', `${bytesText(client.rcvbuf_bytes)} / ${bytesText(server.rcvbuf_bytes)}`, 'client / server, as granted']);
+  }
+  const warnings = [
+    ...summaryWarnings(run).map((w) => wrapLines(`warning: ${w}`, width, '  ')),
+    ...(run.notes ?? []).map((n) => wrapLines(`note: ${n}`, width, '  ')),
+  ];
   let table = draw(rows, color, undefined);
   if (width !== undefined && widestLine(table) > width) {
     // Four borders, and each column's widest text with a space either side.
@@ -49,6 +62,10 @@ export function summaryTable(run: RunObject, color: boolean, width?: number): st
         : rows.map(([f, v, u]) => wrapLines(`${f}  ${v}  ${u}`, width, '    ')).join('\n');
   }
   return [table, ...warnings].join('\n');
+}
+
+function bytesText(bytes: number | undefined): string {
+  return bytes === undefined ? '-' : formatBytes(bytes);
 }
 
 const HEAD = ['figure', 'value', 'unit'] as const;

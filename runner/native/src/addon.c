@@ -1,6 +1,7 @@
 /* ppoll is a GNU extension in glibc. */
 #define _GNU_SOURCE
 #include "bench-io.h"
+#include "socket-options.h"
 
 #include <errno.h>
 #include <math.h>
@@ -172,7 +173,7 @@ NAPI_MODULE_INIT() {
   /* Each step throws on failure; a module that returns NULL with the exception pending fails to load, with it. */
   if (!bench_export(env, exports, "nowMs", now_ms) || !register_sockets(env, exports) || !register_tcp_stream(env, exports) ||
       !register_udp_stream(env, exports) || !register_tcp_rr(env, exports) || !register_udp_rr(env, exports) ||
-      !register_tcp_crr(env, exports) || !register_probe(env, exports)) {
+      !register_tcp_crr(env, exports) || !register_probe(env, exports) || !register_tcp_info(env, exports)) {
     return NULL;
   }
   return exports;

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "bench-io.h"
+#include "socket-options.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -115,11 +116,16 @@ static int set_int_opt(int fd, int level, int name, int value) {
   return setsockopt(fd, level, name, &value, sizeof value) < 0 ? -errno : 0;
 }
 
-/* A new socket of sa's family, recorded as ours; the descriptor, or -errno. */
+static int fail_closed(napi_env env, int fd, int status);
+
+/* A new socket of sa's family, recorded as ours, with the run's options; the descriptor, or -errno. */
 static int open_socket(napi_env env, const struct sockaddr_storage *sa, int type) {
   int fd = socket(sa->ss_family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
-  return own(env, fd);
+  fd = own(env, fd);
+  /* A TCP socket takes the run's options before it connects or listens; UDP's come after its buffer sizes (open_udp). */
+  int r = fd >= 0 && (type & 0xf) == SOCK_STREAM ? bench_apply_socket_options(fd, sa->ss_family, 1) : 0;
+  return r < 0 ? fail_closed(env, fd, r) : fd;
 }
 
 static int close_owned(napi_env env, int fd) {
@@ -178,7 +184,11 @@ static napi_value tcp_accept(napi_env env, napi_callback_info info) {
     if (fd >= 0) {
       fd = own(env, fd);
       if (fd < 0) return bench_int(env, fd);
-      int r = configure_tcp(fd);
+      struct sockaddr_storage local;
+      socklen_t local_len = sizeof local;
+      /* Most options pass from the listening socket to the accepted one; set again so none depends on that. */
+      int r = getsockname(fd, (struct sockaddr *)&local, &local_len) < 0 ? -errno : bench_apply_socket_options(fd, local.ss_family, 1);
+      if (r == 0) r = configure_tcp(fd);
       return bench_int(env, r < 0 ? fail_closed(env, fd, r) : fd);
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -204,8 +214,8 @@ static napi_value tcp_connect(napi_env env, napi_callback_info info) {
   }
   int fd = open_socket(env, &sa, SOCK_STREAM | SOCK_NONBLOCK);
   if (fd < 0) return bench_int(env, fd);
-  int r = 0;
-  while (connect(fd, (struct sockaddr *)&sa, len) < 0) {
+  int r = bench_bind_local(fd, sa.ss_family);
+  while (r == 0 && connect(fd, (struct sockaddr *)&sa, len) < 0) {
     if (errno == EINTR) continue;
     if (errno != EINPROGRESS) r = -errno;
     break;
@@ -242,6 +252,7 @@ static int open_udp(napi_env env, const struct sockaddr_storage *sa) {
   if (fd < 0) return fd;
   int r = set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, UDP_BUFFER_BYTES);
   if (r == 0) r = set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, UDP_BUFFER_BYTES);
+  if (r == 0) r = bench_apply_socket_options(fd, sa->ss_family, 0);
   return r < 0 ? fail_closed(env, fd, r) : fd;
 }
 
@@ -351,13 +362,20 @@ static napi_value tcp_adopt(napi_env env, napi_callback_info info) {
 
 /*
  * tcpConfigure(fd) -> status
- * Sets up an adopted connection as the loops want it: blocking, TCP_NODELAY.
+ * Sets up an adopted connection as the loops want it: blocking, TCP_NODELAY,
+ * and the run's socket options.
  */
 static napi_value tcp_configure(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int fd;
   if (!bench_args(env, info, 1, argv, "tcpConfigure") || !bench_arg_fd(env, argv[0], "tcpConfigure", &fd)) return NULL;
-  return bench_int(env, configure_tcp(fd));
+  int r = configure_tcp(fd);
+  /* The run's options (dscp, window, congestion; mss is the client's SYN's to set) on a connection the control
+     listener accepted: a socket opened here has them before it connects, an adopted one only now. */
+  struct sockaddr_storage local;
+  socklen_t local_len = sizeof local;
+  if (r == 0) r = getsockname(fd, (struct sockaddr *)&local, &local_len) < 0 ? -errno : bench_apply_socket_options(fd, local.ss_family, 1);
+  return bench_int(env, r);
 }
 
 /*
@@ -390,6 +408,10 @@ static napi_value udp_connect(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int fd = open_udp(env, &sa);
+  if (fd >= 0) {
+    int r = bench_bind_local(fd, sa.ss_family);
+    if (r < 0) fd = fail_closed(env, fd, r);
+  }
   if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, len) < 0) fd = fail_closed(env, fd, -errno);
   return bench_int(env, fd);
 }
