@@ -97,7 +97,7 @@ test('bad limit values on bench serve exit 2 naming the option and what to write
     [['--max-duration', '5x'], "bench: invalid max-duration '5x': write a number with a unit, such as 10s, 500ms or 2m"],
     [['--max-size', '64K'], "bench: ambiguous max-size '64K': write 64KiB (65536 bytes) or 64kB (64000 bytes)"],
     [['--max-rate', 'fast'], "bench: invalid max-rate 'fast': write bits per second, such as 100M, 1G or 500k (0 for unpaced)"],
-    [['--allow', 'TCP_STREAM,PING'], "bench: unknown test 'PING': choose one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR, TCP_CRR"],
+    [['--allow', 'TCP_STREAM,PING'], "bench: unknown test 'PING': choose one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR, TCP_CRR, RRUL"],
     // A server that gives every peer no time at all fails every client: refused at start.
     [['--timeout', '0s'], 'bench: timeout must be at least 1s, not 0s: a shorter one would declare a healthy peer dead'],
   ];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from '../runner/control/frame-decoder.js';
-import { parseClientMessage, type ServerMessage } from '../runner/control/messages.js';
+import { PROTOCOL_VERSION, parseClientMessage, type ServerMessage } from '../runner/control/messages.js';
 import { BenchError } from '../runner/core/errors.js';
 import type { TestName } from '../runner/core/test-params.js';
 import { normalTest, startTestServer, type TestServer } from './helpers/in-process-server.js';
@@ -82,6 +82,9 @@ test('the client-message parser turns any JSON or any bytes into a checked messa
     streams: 1,
     reverse: false,
     bidir: false,
+    idle_s: 0,
+    direction: 'both',
+    probe_interval_s: 0,
     timeout_s: 30,
     bind_address: '',
     dscp: 0,
@@ -220,7 +223,7 @@ async function play(c: Conversation, step: Step, garbage: Uint8Array): Promise<v
       return sleep(30);
     case 'hello':
     case 'badVersion':
-      raw.send(hello(step === 'hello' ? 1 : 2));
+      raw.send(hello(step === 'hello' ? PROTOCOL_VERSION : PROTOCOL_VERSION + 1));
       if (c.phase !== 'hello') return expectError(c, 'E_PROTOCOL');
       if (step === 'badVersion') return expectError(c, 'E_VERSION');
       assert.equal((await nextAnswer(raw)).type, 'WELCOME');

@@ -98,10 +98,10 @@ test("bench serve's log shows a hostile client's version string as escapes", asy
   const serve = await startServeProcess();
   try {
     const raw = await RawControl.connect(serve.port);
-    raw.send({ type: 'HELLO', protocol: 2, bench_version: '\x1b]0;x\x07\u009b2J' });
+    raw.send({ type: 'HELLO', protocol: 99, bench_version: '\x1b]0;x\x07\u009b2J' });
     await raw.waitClosed(5000);
     await waitUntil(() => serve.log().includes('status=failed'), 5000, 'the server logged the refused client');
-    assert.match(serve.log(), /the client \(bench \\u001b\]0;x\\u0007\\x9b2J\) speaks 2/);
+    assert.match(serve.log(), /the client \(bench \\u001b\]0;x\\u0007\\x9b2J\) speaks 99/);
     assertNoControls(serve.log(), 'the server log');
   } finally {
     await serve.stop();

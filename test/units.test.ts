@@ -48,7 +48,7 @@ test('test options resolve with seed defaults and cross-checks', () => {
   assert.equal(rr.request_size_bytes, 1);
   assert.equal(rr.response_size_bytes, 1);
   assert.throws(() => resolveParams('SCTP_STREAM', {}), {
-    message: "unknown test 'SCTP_STREAM': choose one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR, TCP_CRR",
+    message: "unknown test 'SCTP_STREAM': choose one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR, TCP_CRR, RRUL",
   });
   assert.throws(() => resolveParams('TCP_STREAM', { duration: '2s', omit: '2s' }), {
     message: 'omit 2s leaves nothing to measure in a 2s run: make omit shorter than duration',

@@ -44,7 +44,7 @@ test('bad units and bad arguments give exit code 2 and say what to write', async
       ['test', 'UDP_STREAM', '--rate', 'fast'],
       "bench: invalid rate 'fast': write bits per second, such as 100M, 1G or 500k (0 for unpaced)",
     ],
-    [['test', 'ICMP_PING'], "bench: unknown test 'ICMP_PING': choose one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR, TCP_CRR"],
+    [['test', 'ICMP_PING'], "bench: unknown test 'ICMP_PING': choose one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR, TCP_CRR, RRUL"],
     [['test', 'TCP_STREAM', '--peer', 'host:99999'], "bench: invalid port in peer 'host:99999': use 1 to 65535"],
     [['frobnicate'], "bench: unknown command 'frobnicate': see bench --help"],
   ];
