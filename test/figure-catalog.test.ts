@@ -88,6 +88,13 @@ const RRUL_KEYS: Record<keyof RrulFigures, true> = {
   probes_sent: true,
   probes_lost: true,
   probe_mbps: true,
+  retransmits: true,
+  rtt_ms: true,
+  rttvar_ms: true,
+  cwnd_bytes: true,
+  pmtu: true,
+  snd_mss_bytes: true,
+  rcv_mss_bytes: true,
 };
 const LATENCY_KEYS: Record<keyof LatencySummary, true> = {
   min: true,
@@ -116,8 +123,13 @@ test("the results schema lists exactly the catalogue's figures, integers as inte
       ),
     ],
     ['rr_figures', topLevel(rrNames), topLevel(figuresOf('TCP_RR').filter((n) => figuresOf('UDP_RR').includes(n)))],
-    // The rates are each absent for one direction; every other RRUL figure is always there (null where it could not be measured).
-    ['rrul_figures', topLevel(rrulNames), topLevel(rrulNames).filter((n) => n !== 'upload_mbps' && n !== 'download_mbps')],
+    // The rates are each absent for one direction, TCP_INFO's where a path cannot read it; every other RRUL figure is
+    // always there (null where it could not be measured).
+    [
+      'rrul_figures',
+      topLevel(rrulNames),
+      topLevel(rrulNames).filter((n) => n !== 'upload_mbps' && n !== 'download_mbps' && !figuresOf('TCP_RR').includes(n)),
+    ],
     [
       'latency_summary',
       rrNames.filter((n) => n.startsWith('latency_us.')).map((n) => n.slice('latency_us.'.length)),

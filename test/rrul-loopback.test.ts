@@ -88,6 +88,17 @@ for (const dataPath of ['native', 'js'] as const) {
     assert.equal(s.probe_mbps, Number(((400 * 16 * 8) / run.duration_s / 1e6).toFixed(4)));
     const late = rrulRecord.send_late_us!;
     assert.ok(late.p50 <= late.p99 && late.p99 <= late.max, JSON.stringify(late));
+
+    // The streams' TCP_INFO: read from each sender's socket on the native path; on the JavaScript path absent, and said why.
+    if (dataPath === 'native') {
+      assert.ok(Number.isInteger(s.retransmits) && s.retransmits! >= 0, JSON.stringify(s));
+      assert.ok(s.rtt_ms! > 0 && s.cwnd_bytes! > 0 && s.snd_mss_bytes! > 0, JSON.stringify(s));
+      assert.ok(figures[1].rtt_ms! > 0, JSON.stringify(figures[1]));
+      assert.equal(run.notes, undefined);
+    } else {
+      assert.equal(s.rtt_ms, undefined);
+      assert.match(run.notes?.[0] ?? '', /^no TCP_INFO figures .*JavaScript data path/);
+    }
   });
 
   test(`${dataPath} data path: RRUL direction up loads one way only: no download figure, and three data connections for two streams`, async () => {

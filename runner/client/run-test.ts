@@ -84,10 +84,11 @@ function socketFactsOf(reports: StreamReport[]): Pick<SideFacts, 'congestion' | 
 /**
  * Why a TCP run has no TCP_INFO figures, said where they would be: the side
  * whose socket holds them (the sender's; the client's in TCP_RR) could not
- * read TCP_INFO. Null when the figures are there, or the test is UDP.
+ * read TCP_INFO. Null when the figures are there, or the test is UDP or TCP_CRR.
  */
 function tcpInfoAbsence(params: TestParams, client: StreamReport[], server: StreamReport[]): string | null {
-  if (params.test !== 'TCP_STREAM' && params.test !== 'TCP_RR') return null;
+  // RRUL: its streams' senders (the probe flow is UDP, and an RR client).
+  if (params.test !== 'TCP_STREAM' && params.test !== 'TCP_RR' && params.test !== 'RRUL') return null;
   const readers = params.test === 'TCP_RR' ? client : [...client, ...server].filter((r) => r.role === 'sender');
   const reader = readers.find((r) => r.tcp_info_unavailable !== undefined);
   if (reader === undefined) return null;

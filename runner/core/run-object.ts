@@ -99,7 +99,8 @@ export interface RrFigures extends TcpFigures {
  * the TCP streams), drain (probes alone again). A probe belongs to the phase
  * it was sent in; a probe never echoed is lost.
  */
-export interface RrulFigures {
+/** RRUL's TCP figures are its streams' (each sender's TCP_INFO), over the run: what the load did to them. */
+export interface RrulFigures extends TcpFigures {
   /**
    * Load phase: all up streams' bytes the server received within the load phase (by its clock, between its
    * samples around the phase's ends), over the load's duration; absent for direction down.
@@ -124,7 +125,7 @@ export interface RrulFigures {
 }
 
 /** One interval of an RRUL run: the streams' rates and the probes sent in it. */
-export interface RrulIntervalFigures {
+export interface RrulIntervalFigures extends TcpFigures {
   upload_mbps?: number;
   download_mbps?: number;
   /** Round trips of the probes sent in this interval that were echoed. */

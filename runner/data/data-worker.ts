@@ -133,8 +133,8 @@ async function finish(): Promise<void> {
     for (let k = 0; k < sent; k++) rtt_us[k] = Number.isNaN(rttMs[k]) ? null : Math.round(rttMs[k] * 1e6) / 1000;
     report.probe = { rtt_us, late_us: latenessOf(lateMs, sent) };
   }
-  // TCP_INFO is read on TCP_STREAM and TCP_RR connections (not yet on RRUL's streams or TCP_CRR's short ones).
-  if (params.test === 'TCP_STREAM' || params.test === 'TCP_RR') {
+  // TCP_INFO is read on TCP_STREAM and TCP_RR connections and RRUL's streams (not on TCP_CRR's short ones).
+  if (params.test === 'TCP_STREAM' || params.test === 'TCP_RR' || lane === 'up' || lane === 'down') {
     const facts = role.tcpInfo?.socketFacts();
     if (facts) report.socket = facts;
     if (!role.tcpInfo) report.tcp_info_unavailable = 'js';

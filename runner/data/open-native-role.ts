@@ -42,7 +42,8 @@ export async function openNativeRole(
   });
   try {
     const role = (await build)(socket);
-    if (!isUdpTest(config.params.test)) role.tcpInfo = new NativeTcpInfo(io, socket);
+    // RRUL's probe lane is UDP: only its TCP streams have TCP_INFO.
+    if (!isUdpLane(config)) role.tcpInfo = new NativeTcpInfo(io, socket);
     return role;
   } catch (err) {
     socket.close();

@@ -1,5 +1,6 @@
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import type { IntervalRecord, LatencySummary, RrulFigures, RrulIntervalFigures, RrulPhaseName, RrulRecord } from '../core/run-object.js';
+import { sumTcpFigures, summaryTcpFigures, tcpFigures } from './tcp-info-figures.js';
 import { dataLanes, runSpan, type TestParams } from '../core/test-params.js';
 
 /**
@@ -87,8 +88,11 @@ function probeIndexAt(params: TestParams, t: number): number {
 
 interface Lanes {
   probe: StreamReport;
+  /** Each stream's receiver: the server's report up, the client's down. */
   up: StreamReport[];
   down: StreamReport[];
+  /** Each stream's sender and receiver, for TCP_INFO, which the sender's socket holds. */
+  streams: Array<{ sender: StreamReport; receiver: StreamReport }>;
 }
 
 function lanesOf(params: TestParams, client: StreamReport[], server: StreamReport[]): Lanes {
@@ -100,12 +104,19 @@ function lanesOf(params: TestParams, client: StreamReport[], server: StreamRepor
   const lanes = dataLanes(params);
   const up: StreamReport[] = [];
   const down: StreamReport[] = [];
+  const streams: Lanes['streams'] = [];
   lanes.forEach((lane, stream) => {
     // Each stream's bytes as its receiver counted them: the server up, the client down.
-    if (lane === 'up') up.push(byStream(server, stream));
-    if (lane === 'down') down.push(byStream(client, stream));
+    if (lane === 'up') {
+      up.push(byStream(server, stream));
+      streams.push({ sender: byStream(client, stream), receiver: byStream(server, stream) });
+    }
+    if (lane === 'down') {
+      down.push(byStream(client, stream));
+      streams.push({ sender: byStream(server, stream), receiver: byStream(client, stream) });
+    }
   });
-  return { probe: byStream(client, 0), up, down };
+  return { probe: byStream(client, 0), up, down, streams };
 }
 
 const ZERO_T = { t: 0, bytes: 0 };
@@ -139,7 +150,7 @@ function rateBetween(receivers: StreamReport[], k: number, last: boolean): numbe
  * yet echoed counted lost (some are in flight). The final figures replace them.
  */
 export function computeRrulFigures(params: TestParams, client: StreamReport[], server: StreamReport[], live = false): RrulComputed {
-  const { probe, up, down } = lanesOf(params, client, server);
+  const { probe, up, down, streams } = lanesOf(params, client, server);
   const hasUp = params.direction !== 'down';
   const hasDown = params.direction !== 'up';
   const rtt = probe.probe?.rtt_us ?? [];
@@ -176,11 +187,19 @@ export function computeRrulFigures(params: TestParams, client: StreamReport[], s
     const rates: Pick<RrulIntervalFigures, 'upload_mbps' | 'download_mbps'> = {};
     if (hasUp) rates.upload_mbps = rateBetween(up, k, last);
     if (hasDown) rates.download_mbps = rateBetween(down, k, last);
+    // The streams' TCP_INFO between the senders' samples k-1 and k (absent where the path cannot read it).
+    const tcp = sumTcpFigures(
+      streams.map(({ sender, receiver }) => {
+        const s1 = last ? sender.final : sender.samples[k];
+        // A sender that reported fewer samples than the probe flow has no reading for this interval.
+        return s1 ? tcpFigures(sender.samples[k - 1], s1, (last ? receiver.final : receiver.samples[k]) ?? receiver.final) : {};
+      }),
+    );
     intervals.push({
       start_s: round(start),
       end_s: round(end),
       omitted: false,
-      figures: { ...rates, ...figures },
+      figures: { ...rates, ...figures, ...tcp },
       phase: phaseAt(params, k * params.interval_s),
     });
   }
@@ -215,6 +234,13 @@ export function computeRrulFigures(params: TestParams, client: StreamReport[], s
     probes_sent: sent,
     probes_lost: lost,
     probe_mbps: round(((sent + (sent - lost)) * PROBE_PAYLOAD_BYTES * 8) / span / 1e6, 4),
+    // From each sender's last reading before the load: its retransmits over the load and drain, its median srtt
+    // and window over the readings after that (through the idle drain srtt holds its last value).
+    ...sumTcpFigures(
+      streams.map(({ sender, receiver }) =>
+        summaryTcpFigures(sender, sender.samples.filter((x) => x.t <= loadStart + 1e-9).at(-1) ?? null, receiver),
+      ),
+    ),
   };
   const rrul: RrulRecord = { phases: rrulPhases(params), probe_interval_s: params.probe_interval_s, rtt_us: rtt };
   if (probe.probe) rrul.send_late_us = probe.probe.late_us;
