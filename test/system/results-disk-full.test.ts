@@ -63,12 +63,12 @@ function readOnly(dir: string): void {
 test('a disk that fills mid-scenario: one line naming results.jsonl and the cause, exit 1, the log cut back to its last whole line', {
   skip,
 }, async () => {
-  // One page free: a TCP_RR run with ten intervals is about 3 KB, so the first line fits and the second cannot.
+  // One page free: a TCP_RR run with five intervals (TCP_INFO in each) is about 3.3 KB, so the first line fits and the second cannot.
   const disk = smallDisk(PAGE);
   const scenario = join(scratch, 'two-runs.yaml');
   writeFileSync(
     scenario,
-    'name: full\nruns:\n  - { test: TCP_RR, duration: 1s, interval: 0.1s, label: first }\n  - { test: TCP_RR, duration: 1s, interval: 0.1s, label: second }\n',
+    'name: full\nruns:\n  - { test: TCP_RR, duration: 1s, interval: 0.2s, label: first }\n  - { test: TCP_RR, duration: 1s, interval: 0.2s, label: second }\n',
   );
   const out = join(disk, 'out');
   const r = await runCli(['run', scenario, '--out', out, '--quiet']);
