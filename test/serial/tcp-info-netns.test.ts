@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { RrFigures, RunObject, StreamFigures } from '../../runner/core/run-object.js';
-import { BENCH_CLI, benchCliMissing, benchServeArgv, parseRunObject, startBenchServer } from '../netns/bench-cli.js';
+import { BENCH_CLI, benchCliMissing, benchServeArgv, parseRunObject } from '../netns/bench-cli.js';
 import { type Host, waitForListening } from '../netns/host.js';
 import { Testbed } from '../netns/testbed.js';
 import { testbedAvailable } from '../netns/testbed-available.js';
@@ -21,6 +21,15 @@ import { testbedAvailable } from '../netns/testbed-available.js';
  */
 const skip = testbedAvailable() ?? benchCliMissing();
 const BENCH_PORT = 7575;
+
+/**
+ * The rules below tell data from control by port: the server takes data on ports of its own here
+ * (--ephemeral-data-ports), where by default it shares the control port and no rule could tell them apart.
+ */
+async function startDataPortServer(tb: Testbed): Promise<void> {
+  const server = tb.start(tb.b, [...benchServeArgv(tb.b.address, BENCH_PORT), '--ephemeral-data-ports']);
+  await waitForListening(tb.b, 'tcp', BENCH_PORT, server);
+}
 const TABLE = 'tcpinfo';
 const scratch = mkdtempSync(join(tmpdir(), 'bench-tcpinfo-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -91,7 +100,7 @@ test('retransmits: within 20% of the TCP data segments an nftables rule dropped 
     // 100 Mbit/s: the link, not a CPU shared with other work, sets the pace, so no round trip is slow enough to retransmit.
     await tb.shape('100mbit');
     await oneSegmentPerPacket(tb);
-    await startBenchServer(tb, tb.b, BENCH_PORT);
+    await startDataPortServer(tb);
     const clean = await okTest(tb, ['TCP_STREAM'], 4);
     assert.equal(
       (clean.summary as StreamFigures).retransmits,
@@ -127,7 +136,7 @@ test('rtt_ms on an idle 100 Mbit/s link agrees with a UDP_RR median on the same 
     // At the highest priority: a round trip on this link is 20 µs, and on a VM shared with other work a responder
     // descheduled for a millisecond moves the smoothed RTT (a moving mean) far more than the median (4 times at normal priority).
     const nice = ['nice', '-n', '-20'];
-    const server = tb.start(tb.b, [...nice, ...benchServeArgv(tb.b.address, BENCH_PORT)]);
+    const server = tb.start(tb.b, [...nice, ...benchServeArgv(tb.b.address, BENCH_PORT), '--ephemeral-data-ports']);
     await waitForListening(tb.b, 'tcp', BENCH_PORT, server);
     // Short intervals: the summary's rtt_ms is the median of many readings, which one slow round trip before a reading does not move.
     const tcp = (await okTest(tb, ['TCP_RR', '--interval', '200ms'], 4, nice)).summary as RrFigures;
@@ -140,7 +149,7 @@ test('rtt_ms on an idle 100 Mbit/s link agrees with a UDP_RR median on the same 
 
 test('dscp cs1 marks every data packet in both directions, --reverse included, counted on each side', { skip }, async () => {
   await Testbed.use({ subnet: '10.92.3' }, async (tb) => {
-    await startBenchServer(tb, tb.b, BENCH_PORT);
+    await startDataPortServer(tb);
     for (const [host, peer] of [
       [tb.a, tb.b],
       [tb.b, tb.a],
@@ -183,7 +192,7 @@ test('congestion reno and bbr are each reported as used on both ends; nosuch is 
   if (wanted.length > 0) writeFileSync(file, [before, ...wanted].join(' '));
   try {
     await Testbed.use({ subnet: '10.92.4' }, async (tb) => {
-      await startBenchServer(tb, tb.b, BENCH_PORT);
+      await startDataPortServer(tb);
       for (const congestion of ['reno', 'bbr']) {
         const run = await okTest(tb, ['TCP_STREAM', '--congestion', congestion], 1);
         assert.deepEqual([run.client.congestion, run.server.congestion], [congestion, congestion]);
@@ -211,7 +220,7 @@ test('congestion reno and bbr are each reported as used on both ends; nosuch is 
 test('mss 1000: no data segment carries more than 1000 bytes of payload, by the receiver TCP_INFO and on the wire', { skip }, async () => {
   await Testbed.use({ subnet: '10.92.5' }, async (tb) => {
     await oneSegmentPerPacket(tb);
-    await startBenchServer(tb, tb.b, BENCH_PORT);
+    await startDataPortServer(tb);
     // IP and TCP headers with timestamps are 52 bytes: a segment of more than 1000 bytes is a packet of more than 1052.
     await addRules(tb, tb.b, {
       data: `ip saddr ${tb.a.address} CONTROL meta length > 200 counter`,
