@@ -65,9 +65,15 @@ export interface BenchServer {
   readonly name: string;
   readonly busy: boolean;
   readonly waiting: number;
-  close(): Promise<void>;
+  /**
+   * Stops listening and ends every connection. With a reason (`stopping (SIGTERM)`), each client still
+   * connected, queued or in a test, is told it first, as an ERROR, so it does not read a bare close as a fault.
+   */
+  close(reason?: string): Promise<void>;
 }
 
+/** How long a client told that the server is stopping has to take the ERROR before its connection is cut. */
+const STOP_FLUSH_MS = 1000;
 /** How often a waiting client hears its position, at most (also its keep-alive). */
 const QUEUE_UPDATE_MAX_MS = 5000;
 /** Log lines a second about single failed connections, before they are only counted. */
@@ -92,6 +98,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const failureLog = new RateLimitedLog(log, options.failure_lines_per_second ?? FAILURE_LINES_PER_SECOND);
   const fdLimit = openFileLimit();
   const sockets = new Set<net.Socket>();
+  const controls = new Set<ServerControl>();
+  /** Why the server is closing (set by close): what clients still connected are told, and what their log lines say. */
+  let stopping: string | null = null;
   let served = 0;
   // One deadline for the whole handshake: a peer that has proved nothing gets seconds, not a timeout per phase.
   const handshakeMs = Math.min(handshakeLimits.timeout_s, options.timeout_s) * 1000;
@@ -118,7 +127,10 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     const who = formatHostPort(socket.remoteAddress ?? 'unknown address', socket.remotePort ?? '?');
     const serveControl = (): void => {
       const conn: ServerControl = new ControlConnection(socket, `client ${who}`, parseClientMessage);
-      serveClient(conn, who, acceptedAt).catch(() => {});
+      controls.add(conn);
+      serveClient(conn, who, acceptedAt)
+        .catch(() => {})
+        .finally(() => controls.delete(conn));
     };
     if (!router) return serveControl();
     router.route(socket, handshakeMs, serveControl, (why) => failureLog.info('data-refused', { client: who, why }));
@@ -212,6 +224,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       // Before the queue and any data: a congestion control this kernel refuses is said now, with what it allows.
       checkCongestion(params, name);
 
+      // A request read after the stop began (it was already in the socket) joins no queue and starts nothing.
+      if (stopping !== null) throw stoppingError(stopping);
       let position = 0;
       ticket = queue.enter((p) => {
         position = p;
@@ -224,6 +238,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       }
       await conn.raceSilent(ticket.turn, 'waiting in the queue');
       if (keepAlive) clearInterval(keepAlive);
+      if (stopping !== null) throw stoppingError(stopping);
 
       if (request.type === 'REMOTE_TEST_REQUEST' && options.remote) {
         const to = request.to.host.includes(':') ? `[${request.to.host}]:${request.to.port}` : `${request.to.host}:${request.to.port}`;
@@ -250,7 +265,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       conn.close();
     } catch (err) {
       if (closedOnBye) return;
-      const e = asBenchError(err);
+      // The server closed this connection itself: its reason, not the close the client then saw.
+      const e = stopping === null ? asBenchError(err) : stoppingError(stopping);
       if (test !== '-') served++;
       // Connections closed to make room are counted in the guard's summary line instead.
       if (!guard.closedForRoom(conn.socket)) {
@@ -308,14 +324,31 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     get waiting() {
       return queue.waitingCount;
     },
-    close: () =>
+    close: (reason?: string) =>
       new Promise<void>((resolve) => {
+        stopping = reason ?? 'closing';
         guard.stop();
         failureLog.stop();
-        for (const s of sockets) s.destroy();
+        const told = new Set<net.Socket>();
+        if (reason !== undefined) {
+          const e = stoppingError(reason);
+          for (const conn of controls) {
+            if (!conn.writable) continue;
+            conn.send({ type: 'ERROR', code: e.code, message: e.message });
+            // end(), not destroy(): the ERROR goes out before the FIN; a client that never reads gets a second.
+            conn.socket.end();
+            setTimeout(() => conn.socket.destroy(), STOP_FLUSH_MS).unref();
+            told.add(conn.socket);
+          }
+        }
+        for (const s of sockets) if (!told.has(s)) s.destroy();
         server.close(() => resolve());
       }),
   };
+}
+
+function stoppingError(reason: string): PeerClosedError {
+  return new PeerClosedError(`the server is ${reason}: run the test again once 'bench serve' is back`);
 }
 
 /** The soft limit on open files (Linux), or null where it cannot be read. */

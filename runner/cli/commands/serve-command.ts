@@ -151,15 +151,31 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     ...(name ? { name } : {}),
   });
   await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
+    let stopped = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopped) {
+        // A second signal: the operator wants it gone now, whatever is still closing.
+        log.info('stopped', { signal, note: 'second signal: exiting at once' });
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      stopped = true;
       log.info('stopping', { signal, tests_served: server.testsServed });
-      void Promise.all([server.close(), health?.close()]).then(() => resolve());
+      void Promise.all([server.close(`stopping (${signal})`), health?.close()]).then(() => resolve());
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+  // Everything is closed; a data thread still inside a system call could keep the process up past a
+  // service manager's patience, so exit anyway once it has had its grace (unref: no wait when nothing is left).
+  setTimeout(() => {
+    log.info('stopped', { note: `a data thread was still busy ${STOP_GRACE_MS / 1000}s after the stop: exiting without it` });
+    process.exit(0);
+  }, STOP_GRACE_MS).unref();
   return 0;
 }
+
+/** How long `bench serve` may take to wind down after its listeners close, before it exits regardless. */
+const STOP_GRACE_MS = 5000;
 
 /**
  * What this server runs as a client for an orchestrator: the same runTest as
