@@ -238,6 +238,37 @@ test('at 375px a report reads on a phone: no page scroll, charts full width with
   assertReadsOnPhone(rrulLayout, 2);
 });
 
+// A phone: an 8-host matrix, drawn 469 units wide, shrank to 343px and its host names to 8px.
+test('at 375px a mesh matrix keeps its own size and scrolls in its figure: host names of 11px, no page scroll', async (t) => {
+  if (!browser) return t.skip(MISSING);
+  const results = await readFixture('lab-baseline.json');
+  const template = results.runs[0];
+  const hosts = Array.from({ length: 8 }, (_, i) => ({ host: `10.0.0.${i + 1}`, port: 7575, name: `node-${i + 1}.lab` }));
+  results.runs = hosts.flatMap((from, i) =>
+    hosts.filter((to) => to !== from).map((to, j) => ({ ...template, id: `mesh-${i}-${j}`, from, to })),
+  );
+  results.groups = [];
+  results.expectations = [];
+  const [reportPath] = await writeReport(results, 'html', await tempDir('phone-mesh'));
+  await visit(reportPath, 375);
+  const shown = (await page.evaluate(`(() => {
+    const svg = document.querySelector('svg.matrix');
+    let box = svg.parentElement;
+    while (box !== document.body && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+    const m = svg.querySelector('text.row-host').getScreenCTM();
+    return {
+      page: document.documentElement.scrollWidth,
+      scrollBoxRight: box === document.body ? null : box.getBoundingClientRect().right,
+      hostNames: Math.round(parseFloat(getComputedStyle(svg.querySelector('text.row-host')).fontSize) * Math.hypot(m.a, m.b) * 10) / 10,
+    };
+  })()`)) as { page: number; scrollBoxRight: number | null; hostNames: number };
+  t.diagnostic(`mesh at 375px: page ${shown.page}px wide, host names ${shown.hostNames}px, scroll box to ${shown.scrollBoxRight}px`);
+  assert.deepEqual(problems, []);
+  assert.ok(shown.page <= 375, `the page is ${shown.page}px wide in a 375px viewport`);
+  assert.ok(shown.hostNames >= 11, `host names are ${shown.hostNames}px`);
+  assert.ok(shown.scrollBoxRight !== null && shown.scrollBoxRight <= 375, `the matrix's scroll box ends at ${shown.scrollBoxRight}px`);
+});
+
 // Issue 16 screenshots: at 1280px a group's eight-column figure table, in an equal grid column, was cut at "Bette".
 test("at 1280px every group's figure table shows whole, beside its first chart", async (t) => {
   if (!browser) return t.skip(MISSING);
