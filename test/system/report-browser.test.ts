@@ -112,7 +112,7 @@ test('report.html opens from file:// offline: no request, no error, every chart 
     document: document.documentElement.scrollWidth,
     body: document.body.scrollWidth,
     viewport: window.innerWidth,
-    widestChart: Math.max(...[...document.querySelectorAll('svg.chart')].map((s) => s.getBoundingClientRect().right)),
+    widestChart: Math.max(...[...document.querySelectorAll('svg.chart, svg.chart-narrow')].map((s) => s.getBoundingClientRect().right)),
   })`)) as { document: number; body: number; viewport: number; widestChart: number };
   assert.equal(widths.viewport, 375);
   assert.ok(widths.body <= 375, `body is ${widths.body}px wide in a 375px viewport`);
