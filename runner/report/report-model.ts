@@ -224,6 +224,8 @@ export interface ChartView {
   title: string;
   /** Inline SVG markup, escaped already: render with triple braces. */
   svg: string;
+  /** The same chart laid out for a phone's width (class chart-narrow), which the HTML report shows there instead. */
+  svg_narrow: string;
   /** Where the Markdown report keeps this chart, relative to report.md. */
   file: string;
 }

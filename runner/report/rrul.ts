@@ -131,8 +131,8 @@ export function rrulCharts(runs: RunObject[], prefix: string, name: string): Cha
           }),
         }))
         .filter((s) => s.points.length > 0);
-      const svg = renderRrulChart({ title, phases, probeIntervalS: data.probeIntervalS, rttUs: data.rttUs, throughput, xMax });
-      charts.push(makeChart(`${id}-rrul`, 'rrul', title, svg));
+      const chart = { title, phases, probeIntervalS: data.probeIntervalS, rttUs: data.rttUs, throughput, xMax };
+      charts.push(makeChart(`${id}-rrul`, 'rrul', title, (size) => renderRrulChart(chart, size)));
     }
     for (const [k, phase] of (['idle', 'load'] as const).entries()) {
       const sorted = (byPhase.get(phase)?.sorted ?? []).map(ms);
@@ -162,13 +162,8 @@ export function rrulCharts(runs: RunObject[], prefix: string, name: string): Cha
           .map((s) => text(s.loss, '%'))
           .join(', ')}`
       : ordered.map((s) => `${s.label} ${text(s.loss, '%')}`).join(', ');
-    const svg = renderCdfChart({
-      title,
-      caption: `probes that came back; lost: ${loss}`,
-      xLabel: 'round trip (ms, log scale)',
-      series: ordered,
-    });
-    charts.push(makeChart(`${prefix}-rrul-cdf`, 'cdf', title, svg));
+    const chart = { title, caption: `probes that came back; lost: ${loss}`, xLabel: 'round trip (ms, log scale)', series: ordered };
+    charts.push(makeChart(`${prefix}-rrul-cdf`, 'cdf', title, (size) => renderCdfChart(chart, size)));
   }
   return charts;
 }

@@ -60,19 +60,19 @@ export function runCharts(group: RunObject[], prefix: string, name: string): Cha
     if (drawn.length > 0) {
       const title = `${name}: throughput over time`;
       charts.push(
-        makeChart(
-          `${prefix}-throughput`,
-          'line',
-          title,
-          renderLineChart({
-            title,
-            xLabel: 'time (s)',
-            yLabel: 'throughput (Mbit/s)',
-            series: drawn,
-            shaded,
-            xMin: 0,
-            xMax,
-          }),
+        makeChart(`${prefix}-throughput`, 'line', title, (size) =>
+          renderLineChart(
+            {
+              title,
+              xLabel: 'time (s)',
+              yLabel: 'throughput (Mbit/s)',
+              series: drawn,
+              shaded,
+              xMin: 0,
+              xMax,
+            },
+            size,
+          ),
         ),
       );
     }
@@ -82,15 +82,15 @@ export function runCharts(group: RunObject[], prefix: string, name: string): Cha
   if (rr.length > 0) {
     const title = `${name}: latency distribution`;
     charts.push(
-      makeChart(
-        `${prefix}-latency`,
-        'percentile',
-        title,
-        renderPercentileChart({
-          title,
-          unit: 'µs',
-          series: rr.map(({ run, i, latency }) => ({ name: several ? repeatName(run, i) : 'latency', latency })),
-        }),
+      makeChart(`${prefix}-latency`, 'percentile', title, (size) =>
+        renderPercentileChart(
+          {
+            title,
+            unit: 'µs',
+            series: rr.map(({ run, i, latency }) => ({ name: several ? repeatName(run, i) : 'latency', latency })),
+          },
+          size,
+        ),
       ),
     );
     // p50, p90 and p99 of one repeat; with several, the p99 of each (nine lines would hide each other).
@@ -101,19 +101,19 @@ export function runCharts(group: RunObject[], prefix: string, name: string): Cha
     if (drawn.length > 0) {
       const t = `${name}: latency over time`;
       charts.push(
-        makeChart(
-          `${prefix}-latency-time`,
-          'line',
-          t,
-          renderLineChart({
-            title: t,
-            xLabel: 'time (s)',
-            yLabel: several ? 'latency p99 (µs)' : 'latency (µs)',
-            series: drawn,
-            shaded,
-            xMin: 0,
-            xMax,
-          }),
+        makeChart(`${prefix}-latency-time`, 'line', t, (size) =>
+          renderLineChart(
+            {
+              title: t,
+              xLabel: 'time (s)',
+              yLabel: several ? 'latency p99 (µs)' : 'latency (µs)',
+              series: drawn,
+              shaded,
+              xMin: 0,
+              xMax,
+            },
+            size,
+          ),
         ),
       );
     }
@@ -131,19 +131,19 @@ export function runCharts(group: RunObject[], prefix: string, name: string): Cha
     if (loss.length > 0) {
       const title = `${name}: loss over time`;
       charts.push(
-        makeChart(
-          `${prefix}-loss`,
-          'line',
-          title,
-          renderLineChart({
-            title,
-            xLabel: 'time (s)',
-            yLabel: 'loss (%)',
-            series: loss,
-            shaded,
-            xMin: 0,
-            xMax,
-          }),
+        makeChart(`${prefix}-loss`, 'line', title, (size) =>
+          renderLineChart(
+            {
+              title,
+              xLabel: 'time (s)',
+              yLabel: 'loss (%)',
+              series: loss,
+              shaded,
+              xMin: 0,
+              xMax,
+            },
+            size,
+          ),
         ),
       );
     }

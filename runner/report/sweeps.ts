@@ -135,15 +135,16 @@ export function buildSweep(family: RunGroup[], index: number, runsOk: (g: RunGro
     }
     const what = shared ? shared.name : info.label.toLowerCase();
     const title = `${label}: ${what} against ${xLabel}`;
-    const svg = renderSweepChart({
+    const chart = {
       title,
       xLabel: xUnit ? `${xLabel} (${xUnit})` : xLabel,
       yLabel: `${what} (${info.unit})`,
       categories,
       xInteger: axis?.integer ?? (numeric && rawValues.every((v) => Number.isInteger(Number(v)))),
       series: [...bySeries.values()],
-    });
-    return [makeChart(`sweep-${padIndex(index)}-${(shared ? shared.name : names[0]).replace(/[^a-z0-9]+/g, '-')}`, 'sweep', title, svg)];
+    };
+    const id = `sweep-${padIndex(index)}-${(shared ? shared.name : names[0]).replace(/[^a-z0-9]+/g, '-')}`;
+    return [makeChart(id, 'sweep', title, (size) => renderSweepChart(chart, size))];
   });
 
   const tableFigures = [

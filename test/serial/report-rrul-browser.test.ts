@@ -94,7 +94,7 @@ test('the deep-buffer RRUL report opens offline: both charts drawn, every series
 
   await visit(reportPath, 375);
   const widths = (await page.evaluate(
-    `({ document: document.documentElement.scrollWidth, widestChart: Math.max(...[...document.querySelectorAll('svg.chart')].map((s) => s.getBoundingClientRect().right)) })`,
+    `({ document: document.documentElement.scrollWidth, widestChart: Math.max(...[...document.querySelectorAll('svg.chart, svg.chart-narrow')].map((s) => s.getBoundingClientRect().right)) })`,
   )) as { document: number; widestChart: number };
   assert.ok(widths.document <= 375, `document is ${widths.document}px wide in a 375px viewport`);
   assert.ok(widths.widestChart <= 375, `a chart reaches ${widths.widestChart}px in a 375px viewport`);

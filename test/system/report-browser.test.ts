@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { writeReport } from '../../runner/report/render-report.js';
-import { readFixture, repoRoot, tempDir } from '../fixtures/results/load-fixture.js';
+import type { ResultsFile } from '../../runner/core/results-file.js';
+import { fixturePath, readFixture, repoRoot, tempDir } from '../fixtures/results/load-fixture.js';
+import { DEEP_BUFFER_FILE } from '../fixtures/results/rrul-fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -110,7 +112,7 @@ test('report.html opens from file:// offline: no request, no error, every chart 
     document: document.documentElement.scrollWidth,
     body: document.body.scrollWidth,
     viewport: window.innerWidth,
-    widestChart: Math.max(...[...document.querySelectorAll('svg.chart')].map((s) => s.getBoundingClientRect().right)),
+    widestChart: Math.max(...[...document.querySelectorAll('svg.chart, svg.chart-narrow')].map((s) => s.getBoundingClientRect().right)),
   })`)) as { document: number; body: number; viewport: number; widestChart: number };
   assert.equal(widths.viewport, 375);
   assert.ok(widths.body <= 375, `body is ${widths.body}px wide in a 375px viewport`);
@@ -131,6 +133,140 @@ test('report.html opens from file:// offline: no request, no error, every chart 
   } finally {
     await page.emulateMedia({ media: 'screen' });
   }
+});
+
+/** What a phone shows of a report: page width, each chart drawn, each table's box, and words split across lines in tables. */
+interface PhoneLayout {
+  viewport: number;
+  page: number;
+  content: number;
+  charts: Array<{ title: string; width: number; smallestText: number; smallestTick: number; textOutside: string[] }>;
+  tablesOutside: string[];
+  splitWords: string[];
+}
+
+// Evaluated in the page, as text: this project compiles without the DOM library. A text's size on screen is its
+// font-size in the SVG's units times the scale the SVG is drawn at (rotated labels too, hence the hypotenuse).
+const PHONE_LAYOUT = `(() => {
+  const vw = window.innerWidth;
+  const main = document.querySelector('main');
+  const pad = getComputedStyle(main);
+  const content = main.clientWidth - parseFloat(pad.paddingLeft) - parseFloat(pad.paddingRight);
+  const shown = (e) => e.getClientRects().length > 0;
+  const charts = [...document.querySelectorAll('svg[data-kind]')].filter(shown).map((svg) => {
+    const box = svg.getBoundingClientRect();
+    let smallest = Infinity;
+    let smallestTick = Infinity;
+    const outside = [];
+    for (const t of svg.querySelectorAll('text')) {
+      const m = t.getScreenCTM();
+      const size = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+      smallest = Math.min(smallest, size);
+      // The y axes' tick values: right-aligned, in the chart's own font size.
+      if (t.getAttribute('text-anchor') === 'end' && !t.hasAttribute('font-size')) smallestTick = Math.min(smallestTick, size);
+      const r = t.getBoundingClientRect();
+      if (r.left < box.left - 1 || r.right > box.right + 1) outside.push(t.textContent);
+    }
+    return { title: svg.getAttribute('aria-label'), width: box.width, smallestText: Math.round(smallest * 10) / 10, smallestTick: Math.round(smallestTick * 10) / 10, textOutside: outside };
+  });
+  const scrolls = (e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const tablesOutside = [];
+  const splitWords = [];
+  for (const table of [...document.querySelectorAll('main table')].filter(shown)) {
+    let box = table;
+    while (box !== main && !scrolls(box)) box = box.parentElement;
+    const r = (box === main ? table : box).getBoundingClientRect();
+    if (r.left < 0 || r.right > vw) tablesOutside.push(table.querySelector('th, td').textContent);
+    // A table reflowed into a block a row has no columns to squeeze: its prose may wrap at a hyphen (--max-rate).
+    if (getComputedStyle(table).display !== 'table') continue;
+    const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map((q) => Math.round(q.top)));
+        if (lines.size > 1) splitWords.push(m[0]);
+      }
+    }
+  }
+  return { viewport: vw, page: document.documentElement.scrollWidth, content, charts, tablesOutside, splitWords };
+})()`;
+
+async function phoneLayout(reportPath: string): Promise<PhoneLayout> {
+  await visit(reportPath, 375);
+  return (await page.evaluate(PHONE_LAYOUT)) as PhoneLayout;
+}
+
+function assertReadsOnPhone(layout: PhoneLayout, chartCount: number): void {
+  assert.equal(layout.viewport, 375);
+  assert.ok(layout.page <= 375, `the page is ${layout.page}px wide in a 375px viewport`);
+  assert.equal(layout.charts.length, chartCount);
+  for (const c of layout.charts) {
+    assert.ok(c.width >= 0.9 * layout.content, `chart '${c.title}' is ${c.width}px wide in ${layout.content}px of content`);
+    assert.ok(c.smallestTick >= 11, `chart '${c.title}' has tick values of ${c.smallestTick}px`);
+    assert.ok(c.smallestText >= 11, `chart '${c.title}' has text of ${c.smallestText}px`);
+    assert.deepEqual(c.textOutside, [], `chart '${c.title}' has text beyond its edges`);
+  }
+  assert.deepEqual(layout.tablesOutside, [], 'tables reaching beyond the viewport outside a scroll box');
+  assert.deepEqual(layout.splitWords, [], 'words split across lines in squeezed table columns');
+}
+
+function describe(name: string, layout: PhoneLayout): string {
+  const widths = [...new Set(layout.charts.map((c) => Math.round(c.width)))].join('/');
+  const smallest = (key: 'smallestText' | 'smallestTick'): number => Math.min(...layout.charts.map((c) => c[key]));
+  return `${name} at 375px: page ${layout.page}px wide, content ${layout.content}px, charts ${widths}px wide, tick values ${smallest('smallestTick')}px, smallest chart text ${smallest('smallestText')}px, ${layout.splitWords.length} words split in table cells, ${layout.tablesOutside.length} tables beyond the viewport`;
+}
+
+// A phone: tables squeezed to a word a line, and charts of 480 units drawn in 343px, their tick values 8.6px high.
+test('at 375px a report reads on a phone: no page scroll, charts full width with text of 11px or more, tables whole or scrolling in their own box', async (t) => {
+  if (!browser) return t.skip(MISSING);
+  const [lab] = await writeReport(await readFixture('lab-baseline.json'), 'html', await tempDir('phone'));
+  const labLayout = await phoneLayout(lab);
+  const labProblems = [...problems];
+  t.diagnostic(describe('lab-baseline', labLayout));
+  const rrul = JSON.parse(await readFile(fixturePath(DEEP_BUFFER_FILE), 'utf8')) as ResultsFile;
+  const [rrulPath] = await writeReport(rrul, 'html', await tempDir('phone-rrul'));
+  const rrulLayout = await phoneLayout(rrulPath);
+  t.diagnostic(describe('deep-buffer RRUL', rrulLayout));
+  await mkdir(join(repoRoot, 'test-artifacts'), { recursive: true });
+  await page.screenshot({ path: join(repoRoot, 'test-artifacts/report-rrul-375.png'), fullPage: true });
+
+  assert.deepEqual(labProblems, []);
+  assertReadsOnPhone(labLayout, 18);
+  assert.deepEqual(problems, []);
+  assertReadsOnPhone(rrulLayout, 2);
+});
+
+// A phone: an 8-host matrix, drawn 469 units wide, shrank to 343px and its host names to 8px.
+test('at 375px a mesh matrix keeps its own size and scrolls in its figure: host names of 11px, no page scroll', async (t) => {
+  if (!browser) return t.skip(MISSING);
+  const results = await readFixture('lab-baseline.json');
+  const template = results.runs[0];
+  const hosts = Array.from({ length: 8 }, (_, i) => ({ host: `10.0.0.${i + 1}`, port: 7575, name: `node-${i + 1}.lab` }));
+  results.runs = hosts.flatMap((from, i) =>
+    hosts.filter((to) => to !== from).map((to, j) => ({ ...template, id: `mesh-${i}-${j}`, from, to })),
+  );
+  results.groups = [];
+  results.expectations = [];
+  const [reportPath] = await writeReport(results, 'html', await tempDir('phone-mesh'));
+  await visit(reportPath, 375);
+  const shown = (await page.evaluate(`(() => {
+    const svg = document.querySelector('svg.matrix');
+    let box = svg.parentElement;
+    while (box !== document.body && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+    const m = svg.querySelector('text.row-host').getScreenCTM();
+    return {
+      page: document.documentElement.scrollWidth,
+      scrollBoxRight: box === document.body ? null : box.getBoundingClientRect().right,
+      hostNames: Math.round(parseFloat(getComputedStyle(svg.querySelector('text.row-host')).fontSize) * Math.hypot(m.a, m.b) * 10) / 10,
+    };
+  })()`)) as { page: number; scrollBoxRight: number | null; hostNames: number };
+  t.diagnostic(`mesh at 375px: page ${shown.page}px wide, host names ${shown.hostNames}px, scroll box to ${shown.scrollBoxRight}px`);
+  assert.deepEqual(problems, []);
+  assert.ok(shown.page <= 375, `the page is ${shown.page}px wide in a 375px viewport`);
+  assert.ok(shown.hostNames >= 11, `host names are ${shown.hostNames}px`);
+  assert.ok(shown.scrollBoxRight !== null && shown.scrollBoxRight <= 375, `the matrix's scroll box ends at ${shown.scrollBoxRight}px`);
 });
 
 // Issue 16 screenshots: at 1280px a group's eight-column figure table, in an equal grid column, was cut at "Bette".
@@ -185,7 +321,7 @@ test('a hostile scenario runs no script in the browser and shows its name as tex
   assert.equal(await page.title(), '<script>alert(1)</script>');
   assert.equal(await page.textContent('h1'), '<script>alert(1)</script>');
   assert.equal(await page.$$eval('script, img, iframe, b', (found) => found.length), 0);
-  assert.equal(await page.$$eval('svg:not(.chart)', (found) => found.length), 0);
+  assert.equal(await page.$$eval('svg:not(.chart):not(.chart-narrow)', (found) => found.length), 0);
 });
 
 test('the SVG files beside report.md open on their own as well-formed SVG', async (t) => {

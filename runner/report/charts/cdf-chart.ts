@@ -1,4 +1,4 @@
-import { chartFrame, type LegendItem } from './frame.js';
+import { type ChartSize, chartFrame, type LegendItem, WIDE } from './frame.js';
 import { linearScale, logScale } from './scale.js';
 import { coord, element } from './svg.js';
 
@@ -31,7 +31,7 @@ const MAX_STEPS = 300;
 /** A round trip of 0 has no place on a log axis: it is drawn at the axis's floor. */
 const LOG_FLOOR = 1e-3;
 
-export function renderCdfChart(spec: CdfChartSpec): string {
+export function renderCdfChart(spec: CdfChartSpec, size: ChartSize = WIDE): string {
   const drawn = spec.series.filter((s) => s.sorted.length > 0);
   let lo = Infinity;
   let hi = -Infinity;
@@ -48,6 +48,7 @@ export function renderCdfChart(spec: CdfChartSpec): string {
     y: { scale: linearScale(0, 100, { zero: true }), label: 'probes at or below (%)' },
     legend,
     caption: spec.caption,
+    size,
   });
   const parts = [frame.start];
   for (const s of drawn) {

@@ -7,17 +7,32 @@ import { coord, element, escapeXml, textElement, type Attributes } from './svg.j
  * too), the title, a legend, grid, axes with tick values and labelled units.
  * Charts draw their marks inside the plot area this returns.
  */
-export const CHART_WIDTH = 480;
 const BASE_HEIGHT = 280;
 const LEFT = 60;
 const RIGHT = 16;
 const BOTTOM = 46;
 export const LEGEND_ROW = 16;
 export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
-/** Longest title line that fits the width at the title's bold 15 px (about 9 px a character with digits and "="). */
-export const TITLE_CHARS = 48;
 export const TITLE_LINE = 18;
 export const CAPTION_LINE = 15;
+
+/**
+ * The width a chart is laid out for. The HTML report holds each chart twice and shows one by the
+ * screen's width: the wide one drawn in a phone's 343 px would shrink its 12-unit text to 8.5 px,
+ * where the narrow one, drawn near 1:1, keeps it at 12 px (its legend and title wrapped to fit).
+ */
+export interface ChartSize {
+  width: number;
+  /** The SVG root's class, which the report's stylesheet shows or hides by the screen's width. */
+  className: 'chart' | 'chart-narrow';
+  /** Longest title line that fits the width at the title's bold 15 px (about 9 px a character with digits and "="). */
+  titleChars: number;
+  /** Longest caption line at 11 px (about 5.8 px a character). */
+  captionChars: number;
+}
+
+export const WIDE: ChartSize = { width: 480, className: 'chart', titleChars: 48, captionChars: 78 };
+export const NARROW: ChartSize = { width: 330, className: 'chart-narrow', titleChars: 32, captionChars: 52 };
 
 /** Okabe-Ito colours: told apart by readers with colour-vision deficiencies, and in greyscale print by their order. */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#7A5195', '#999999'];
@@ -86,6 +101,7 @@ export interface FrameSpec {
   legend: LegendItem[];
   /** A short grey line under the title, such as what the whiskers show. */
   caption?: string;
+  size: ChartSize;
 }
 
 export interface Frame {
@@ -101,15 +117,18 @@ export interface Frame {
 }
 
 export function chartFrame(spec: FrameSpec): Frame {
-  const legendRows = layoutLegend(spec.legend);
+  const { size } = spec;
+  const width = size.width;
+  const legendRows = layoutLegend(spec.legend, size);
   const rowCount = legendRows.length;
-  const title = titleLines(spec.title, TITLE_CHARS);
+  const title = titleLines(spec.title, size.titleChars);
+  const caption = spec.caption ? captionLines(spec.caption, size) : [];
   // Below the title: a second title line and the caption, when there are, push the legend and the plot down.
-  const headExtra = (title.length - 1) * TITLE_LINE + (spec.caption ? CAPTION_LINE : 0);
+  const headExtra = (title.length - 1) * TITLE_LINE + caption.length * CAPTION_LINE;
   const height = BASE_HEIGHT + Math.max(0, rowCount - 1) * LEGEND_ROW + headExtra;
   const top = (rowCount > 0 ? 38 + rowCount * LEGEND_ROW : 36) + headExtra;
   const left = LEFT;
-  const right = CHART_WIDTH - RIGHT;
+  const right = width - RIGHT;
   const bottom = height - BOTTOM;
   const yScale = spec.y.scale;
   const y = (v: number): number => bottom - yScale.fraction(v) * (bottom - top);
@@ -120,26 +139,16 @@ export function chartFrame(spec: FrameSpec): Frame {
 
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-kind="${spec.kind}" viewBox="0 0 ${CHART_WIDTH} ${height}" ` +
-      `width="${CHART_WIDTH}" height="${height}" role="img" aria-label="${escapeXml(spec.title)}" ` +
+    `<svg xmlns="http://www.w3.org/2000/svg" class="${size.className}" data-kind="${spec.kind}" viewBox="0 0 ${width} ${height}" ` +
+      `width="${width}" height="${height}" role="img" aria-label="${escapeXml(spec.title)}" ` +
       `font-family="${escapeXml(FONT)}" font-size="12" fill="#222">`,
   );
   parts.push(`<title>${escapeXml(spec.title)}</title>`);
-  parts.push(element('rect', { x: 0, y: 0, width: CHART_WIDTH, height, fill: '#ffffff' }));
+  parts.push(element('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }));
   title.forEach((line, i) => {
     parts.push(textElement(line, { class: 'chart-title', x: 12, y: 21 + i * TITLE_LINE, 'font-size': 15, 'font-weight': 600 }));
   });
-  if (spec.caption) {
-    parts.push(
-      textElement(spec.caption, {
-        class: 'chart-caption',
-        x: 12,
-        y: 21 + (title.length - 1) * TITLE_LINE + CAPTION_LINE,
-        'font-size': 11,
-        fill: '#4b5563',
-      }),
-    );
-  }
+  parts.push(captionMarkup(caption, 21 + (title.length - 1) * TITLE_LINE));
   parts.push(legendMarkup(legendRows, 38 + headExtra));
 
   for (const tick of yScale.ticks) {
@@ -148,16 +157,20 @@ export function chartFrame(spec: FrameSpec): Frame {
     parts.push(textElement(yScale.format(tick), { x: left - 6, y: ty + 4, 'text-anchor': 'end' }));
   }
   if (spec.x.kind === 'scale') {
+    const labelled = spacedTicks(spec.x.scale, x);
     for (const tick of spec.x.scale.ticks) {
       const tx = x(tick);
       parts.push(element('line', { x1: tx, y1: bottom, x2: tx, y2: bottom + 4, stroke: '#6b7280' }));
-      parts.push(textElement(spec.x.scale.format(tick), { x: tx, y: bottom + 17, 'text-anchor': 'middle' }));
+      if (labelled.has(tick)) parts.push(textElement(spec.x.scale.format(tick), { x: tx, y: bottom + 17, 'text-anchor': 'middle' }));
     }
   } else {
+    // At most 14 characters, fewer where the categories stand closer than that (about 7 px a character).
+    const spacing = (right - left - 2 * inset) / Math.max(1, spec.x.categories.length - 1);
+    const chars = Math.max(3, Math.min(14, Math.floor(spacing / 7)));
     spec.x.categories.forEach((category, i) => {
       const tx = x(i);
       parts.push(element('line', { x1: tx, y1: bottom, x2: tx, y2: bottom + 4, stroke: '#6b7280' }));
-      parts.push(textElement(truncate(category, 14), { x: tx, y: bottom + 17, 'text-anchor': 'middle' }));
+      parts.push(textElement(truncate(category, chars), { x: tx, y: bottom + 17, 'text-anchor': 'middle' }));
     });
   }
   parts.push(element('line', { x1: left, y1: bottom, x2: right, y2: bottom, stroke: '#6b7280' }));
@@ -166,6 +179,42 @@ export function chartFrame(spec: FrameSpec): Frame {
   const yMid = (top + bottom) / 2;
   parts.push(textElement(spec.y.label, { x: 15, y: yMid, 'text-anchor': 'middle', 'font-size': 13, transform: `rotate(-90 15 ${yMid})` }));
   return { start: parts.join(''), left, right, top, bottom, x, y };
+}
+
+/**
+ * The x ticks whose values can be written without touching the one written before (about 7.2 px a
+ * character at 12 px): a log axis's 0.05 and 0.1 stand 15 px apart on a phone's chart. The last tick
+ * is always written, the one before it dropped if they would touch.
+ */
+export function spacedTicks(scale: Scale, x: (value: number) => number): Set<number> {
+  const half = (tick: number): number => (Array.from(scale.format(tick)).length * 7.2) / 2;
+  const kept: number[] = [];
+  const ticks = scale.ticks;
+  ticks.forEach((tick, i) => {
+    const last = kept[kept.length - 1];
+    const touches = (a: number, b: number): boolean => x(b) - half(b) < x(a) + half(a) + 4;
+    if (last === undefined || !touches(last, tick)) kept.push(tick);
+    else if (i === ticks.length - 1) {
+      kept.pop();
+      kept.push(tick);
+    }
+  });
+  return new Set(kept);
+}
+
+/** A caption too long for the width wraps at spaces, as the title does (issue 16), onto two lines at most. */
+export function captionLines(caption: string, size: ChartSize): string[] {
+  const lines = wrapWords(caption, size.captionChars);
+  return lines.length <= 2 ? lines : [lines[0], shortenWords(lines.slice(1).join(' '), size.captionChars)];
+}
+
+/** The caption's lines under the title, whose last line has its baseline at `titleBottom`. */
+export function captionMarkup(lines: string[], titleBottom: number): string {
+  return lines
+    .map((line, i) =>
+      textElement(line, { class: 'chart-caption', x: 12, y: titleBottom + (i + 1) * CAPTION_LINE, 'font-size': 11, fill: '#4b5563' }),
+    )
+    .join('');
 }
 
 /** The legend's rows drawn from `top` down (the first row's text baseline), one row every LEGEND_ROW px. */
@@ -198,7 +247,7 @@ export interface PlacedLegendItem extends LegendItem {
 }
 
 /** Legend items left to right, wrapping onto new rows; a single series needs no legend. */
-export function layoutLegend(items: LegendItem[]): PlacedLegendItem[][] {
+export function layoutLegend(items: LegendItem[], size: ChartSize): PlacedLegendItem[][] {
   if (items.length < 2) return [];
   const rows: PlacedLegendItem[][] = [[]];
   let x = 12;
@@ -206,7 +255,7 @@ export function layoutLegend(items: LegendItem[]): PlacedLegendItem[][] {
     const label = truncate(item.name, 28);
     // About 6.6 px per character at font-size 12, plus the swatch and a gap.
     const width = 21 + label.length * 6.6 + 14;
-    if (x + width > CHART_WIDTH - RIGHT && rows[rows.length - 1].length > 0) {
+    if (x + width > size.width - RIGHT && rows[rows.length - 1].length > 0) {
       rows.push([]);
       x = 12;
     }

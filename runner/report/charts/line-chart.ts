@@ -1,4 +1,4 @@
-import { chartFrame, PALETTE, type LegendItem } from './frame.js';
+import { type ChartSize, chartFrame, type LegendItem, PALETTE, WIDE } from './frame.js';
 import { linearScale, maxOf, minOf } from './scale.js';
 import { element, polyline, textElement } from './svg.js';
 
@@ -54,7 +54,7 @@ function visiblePoints(points: Array<[number, number]>): Array<[number, number]>
 /** Markers on every point up to this many; beyond it they would hide the line. */
 const MAX_MARKED_POINTS = 60;
 
-export function renderLineChart(spec: LineChartSpec): string {
+export function renderLineChart(spec: LineChartSpec, size: ChartSize = WIDE): string {
   const all = spec.series.flatMap((s) => s.points);
   const xs = all.map((p) => p.x);
   const ys = all.map((p) => p.y);
@@ -68,6 +68,7 @@ export function renderLineChart(spec: LineChartSpec): string {
     x: { kind: 'scale', scale: xScale, label: spec.xLabel },
     y: { scale: yScale, label: spec.yLabel },
     legend,
+    size,
   });
 
   const parts = [frame.start];

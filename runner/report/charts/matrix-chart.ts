@@ -59,7 +59,8 @@ export function matrixChart(spec: MatrixSpec): string {
   };
 
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${coord(width)} ${coord(height)}" role="img" aria-label="${escapeXml(spec.title)}" font-family="${escapeXml(FONT)}" class="matrix">`,
+    // Its width in units, as px: on a phone the matrix keeps it and scrolls in its figure rather than shrink its names to 6 px.
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${coord(width)} ${coord(height)}" role="img" aria-label="${escapeXml(spec.title)}" font-family="${escapeXml(FONT)}" class="matrix" style="--natural-width: ${coord(width)}px">`,
     element('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }),
     '<defs><pattern id="failed-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#e5e7eb"/><line x1="0" y1="0" x2="0" y2="6" stroke="#9ca3af" stroke-width="2"/></pattern></defs>',
     textElement(clip(spec.title, Math.floor(width / 8)), { x: 12, y: 22, 'font-size': 15, 'font-weight': 600, fill: '#111827' }),

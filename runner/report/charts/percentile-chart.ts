@@ -1,6 +1,6 @@
 import type { LatencySummary } from '../../core/run-object.js';
 import { formatNumber } from '../format.js';
-import { chartFrame, PALETTE } from './frame.js';
+import { type ChartSize, chartFrame, PALETTE, WIDE } from './frame.js';
 import { linearScale, logScale, maxOf, minOf } from './scale.js';
 import { element, polyline, textElement } from './svg.js';
 
@@ -33,7 +33,7 @@ export const PERCENTILE_POINTS: Array<{ key: keyof LatencySummary; label: string
 /** Beyond this ratio of max to min a linear axis would flatten everything below the tail. */
 const LOG_RATIO = 20;
 
-export function renderPercentileChart(spec: PercentileChartSpec): string {
+export function renderPercentileChart(spec: PercentileChartSpec, size: ChartSize = WIDE): string {
   const values = spec.series.flatMap((s) => PERCENTILE_POINTS.map((p) => s.latency[p.key]));
   const lo = minOf(values);
   const hi = maxOf(values);
@@ -45,6 +45,7 @@ export function renderPercentileChart(spec: PercentileChartSpec): string {
     x: { kind: 'categories', categories: PERCENTILE_POINTS.map((p) => p.label), label: 'percentile' },
     y: { scale: yScale, label: `latency (${spec.unit}${useLog ? ', log scale' : ''})` },
     legend: spec.series.map((s, i) => ({ name: s.name, color: PALETTE[i % PALETTE.length] })),
+    size,
   });
   const parts = [frame.start];
   const labelled = spec.series.length === 1;

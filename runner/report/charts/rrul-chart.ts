@@ -1,17 +1,20 @@
 import { formatNumber } from '../format.js';
 import {
   CAPTION_LINE,
-  CHART_WIDTH,
+  type ChartSize,
+  captionLines,
+  captionMarkup,
   FONT,
   LEGEND_ROW,
   type LegendItem,
   layoutLegend,
   legendMarkup,
   PALETTE,
-  TITLE_CHARS,
+  spacedTicks,
   TITLE_LINE,
   TOTAL_COLOR,
   titleLines,
+  WIDE,
 } from './frame.js';
 import { linearScale, maxOf, type Scale } from './scale.js';
 import { coord, element, escapeXml, textElement } from './svg.js';
@@ -70,16 +73,20 @@ const BOTTOM = 46;
 /** Beyond this many probes a path has several per pixel column: the lowest and highest of each are kept. */
 const MAX_DRAWN_PROBES = 2000;
 
-export function renderRrulChart(spec: RrulChartSpec): string {
+export function renderRrulChart(spec: RrulChartSpec, size: ChartSize = WIDE): string {
   const legend: LegendItem[] = [
     ...spec.throughput.map((s) => ({ name: s.name, color: s.color, dash: s.dash })),
     { name: 'round trip', color: RTT_COLOR },
     { name: 'lost probe', color: LOST_COLOR },
   ];
-  const rows = layoutLegend(legend);
-  const title = titleLines(spec.title, TITLE_CHARS);
-  const caption = `every probe, ${formatNumber(spec.probeIntervalS * 1000)} ms apart; throughput per reporting interval`;
-  const headExtra = (title.length - 1) * TITLE_LINE + CAPTION_LINE;
+  const width = size.width;
+  const rows = layoutLegend(legend, size);
+  const title = titleLines(spec.title, size.titleChars);
+  const caption = captionLines(
+    `every probe, ${formatNumber(spec.probeIntervalS * 1000)} ms apart; throughput per reporting interval`,
+    size,
+  );
+  const headExtra = (title.length - 1) * TITLE_LINE + caption.length * CAPTION_LINE;
   const legendTop = 38 + headExtra;
   const top1 = legendTop + (rows.length - 1) * LEGEND_ROW + 14;
   const bottom1 = top1 + THROUGHPUT_HEIGHT;
@@ -87,7 +94,7 @@ export function renderRrulChart(spec: RrulChartSpec): string {
   const bottom2 = top2 + RTT_HEIGHT;
   const height = bottom2 + BOTTOM;
   const left = LEFT;
-  const right = CHART_WIDTH - RIGHT;
+  const right = width - RIGHT;
 
   const xScale = linearScale(0, spec.xMax, { zero: true, count: 6 });
   const x = (t: number): number => left + xScale.fraction(t) * (right - left);
@@ -109,24 +116,16 @@ export function renderRrulChart(spec: RrulChartSpec): string {
 
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-kind="rrul" viewBox="0 0 ${CHART_WIDTH} ${height}" ` +
-      `width="${CHART_WIDTH}" height="${height}" role="img" aria-label="${escapeXml(spec.title)}" ` +
+    `<svg xmlns="http://www.w3.org/2000/svg" class="${size.className}" data-kind="rrul" viewBox="0 0 ${width} ${height}" ` +
+      `width="${width}" height="${height}" role="img" aria-label="${escapeXml(spec.title)}" ` +
       `font-family="${escapeXml(FONT)}" font-size="12" fill="#222">`,
   );
   parts.push(`<title>${escapeXml(spec.title)}</title>`);
-  parts.push(element('rect', { x: 0, y: 0, width: CHART_WIDTH, height, fill: '#ffffff' }));
+  parts.push(element('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }));
   title.forEach((line, i) => {
     parts.push(textElement(line, { class: 'chart-title', x: 12, y: 21 + i * TITLE_LINE, 'font-size': 15, 'font-weight': 600 }));
   });
-  parts.push(
-    textElement(caption, {
-      class: 'chart-caption',
-      x: 12,
-      y: 21 + (title.length - 1) * TITLE_LINE + CAPTION_LINE,
-      'font-size': 11,
-      fill: '#4b5563',
-    }),
-  );
+  parts.push(captionMarkup(caption, 21 + (title.length - 1) * TITLE_LINE));
   parts.push(legendMarkup(rows, legendTop));
 
   // Phases first, under the grid and the data.
@@ -157,6 +156,7 @@ export function renderRrulChart(spec: RrulChartSpec): string {
     if (phase.p50_ms !== null) labels.push(bandLabel(['p50', `${formatNumber(phase.p50_ms)} ms`], x1, x2, bottom2 - 6, 'phase-p50'));
   }
 
+  const labelled = spacedTicks(xScale, x);
   parts.push(panelAxes(yMbps, y1, left, right, top1, bottom1, 'throughput (Mbit/s)'));
   parts.push(panelAxes(yRtt, y2, left, right, top2, bottom2, 'round trip (ms)'));
   for (const tick of xScale.ticks) {
@@ -164,7 +164,7 @@ export function renderRrulChart(spec: RrulChartSpec): string {
     // The shared time axis: a tick under each panel, its value under the lower one only.
     parts.push(element('line', { x1: tx, y1: bottom1, x2: tx, y2: bottom1 + 4, stroke: '#6b7280' }));
     parts.push(element('line', { x1: tx, y1: bottom2, x2: tx, y2: bottom2 + 4, stroke: '#6b7280' }));
-    parts.push(textElement(xScale.format(tick), { x: tx, y: bottom2 + 17, 'text-anchor': 'middle' }));
+    if (labelled.has(tick)) parts.push(textElement(xScale.format(tick), { x: tx, y: bottom2 + 17, 'text-anchor': 'middle' }));
   }
   parts.push(
     textElement('time (s)', { class: 'x-label', x: (left + right) / 2, y: height - 10, 'text-anchor': 'middle', 'font-size': 13 }),

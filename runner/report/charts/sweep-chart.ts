@@ -1,5 +1,5 @@
 import { formatCi, formatNumber } from '../format.js';
-import { chartFrame, DASHES, MARKER_SHAPES, marker, PALETTE, type XAxis } from './frame.js';
+import { type ChartSize, chartFrame, DASHES, MARKER_SHAPES, marker, PALETTE, WIDE, type XAxis } from './frame.js';
 import { linearScale } from './scale.js';
 import { coord, element, polyline } from './svg.js';
 
@@ -35,7 +35,7 @@ export interface SweepChartSpec {
 
 export const WHISKER_CAPTION = 'mean of the repeats; whiskers: 95% confidence interval (2+ repeats)';
 
-export function renderSweepChart(spec: SweepChartSpec): string {
+export function renderSweepChart(spec: SweepChartSpec, size: ChartSize = WIDE): string {
   // Loops, not spreads into Math.max: a chart must not depend on the call stack's size.
   let yMax = 0;
   let xMax = 0;
@@ -63,6 +63,7 @@ export function renderSweepChart(spec: SweepChartSpec): string {
     y: { scale: yScale, label: spec.yLabel },
     legend: spec.series.map((s, i) => ({ name: s.name, color: style(i).color, marker: style(i).shape, dash: style(i).dash })),
     caption: whiskers ? WHISKER_CAPTION : 'mean of the repeats',
+    size,
   });
   const parts = [frame.start];
   spec.series.forEach((s, i) => {
