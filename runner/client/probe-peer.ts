@@ -1,4 +1,4 @@
-import { benchVersion } from '../core/bench-version.js';
+import { benchVersion } from '../core/package-paths.js';
 import { PROTOCOL_VERSION, type ServerMessage } from '../control/messages.js';
 import {
   AuthError,

@@ -2,7 +2,7 @@ import { lstat, readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { BenchError, UsageError } from '../core/errors.js';
 import { makeFolders, writeError, writeFileWhole } from '../core/output-files.js';
-import { packagePath } from '../core/package-paths.js';
+import { benchVersion, packagePath } from '../core/package-paths.js';
 import {
   REPORT_FILE_NAMES,
   REPORT_FORMATS,
@@ -42,7 +42,7 @@ export async function renderReport(results: ResultsFile, format: ReportFormat, o
       throw new UsageError(`--template applies to the html and md reports; ${format} has a fixed form (docs/exports.md)`);
     return { main: renderExport(results, format), files: {} };
   }
-  const model = buildReportModel(results, format, await benchVersion());
+  const model = buildReportModel(results, format, benchVersion);
   const env = await createTemplateEnv();
   const main = options.template
     ? renderUserTemplate(env, await readUserTemplate(options.template), options.template, model)
@@ -135,12 +135,4 @@ async function readUserTemplate(path: string): Promise<string> {
       `cannot read template '${path}': ${code === 'ENOENT' ? 'no such file' : String(code ?? err)} - pass a Handlebars file or leave out --template`,
     );
   }
-}
-
-let version: Promise<string> | undefined;
-
-/** The version of the bench that renders, for the report's footer. */
-export function benchVersion(): Promise<string> {
-  version ??= readFile(packagePath('package.json'), 'utf8').then((t) => (JSON.parse(t) as { version: string }).version);
-  return version;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { benchVersion } from '../core/bench-version.js';
+import { benchVersion } from '../core/package-paths.js';
 import type { ResultsFile } from '../core/results-file.js';
 
 /** The machine the client ran on, so results from different hosts are not compared blindly. */

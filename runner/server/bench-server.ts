@@ -16,7 +16,7 @@ import {
   VersionMismatchError,
   asBenchError,
 } from '../core/errors.js';
-import { benchVersion } from '../core/bench-version.js';
+import { benchVersion } from '../core/package-paths.js';
 import { DEFAULT_HANDSHAKE_LIMITS, HandshakeGuard, RateLimitedLog, type HandshakeLimits } from './handshake-guard.js';
 import { checkRequestLimits } from './request-limits.js';
 import { silentLog, type ServerLog } from './server-log.js';

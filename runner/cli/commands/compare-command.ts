@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { ALL_FIGURES } from '../../core/figure-catalog.js';
 import type { ResultsFile } from '../../core/results-file.js';
-import { DEFAULT_THRESHOLD } from '../../report/compare/compare-defaults.js';
+import { DEFAULT_THRESHOLD } from '../../core/defaults.js';
 import { compareResults, type Comparison, type FigureSelection } from '../../report/compare/compare-results.js';
 import { formatComparisonText } from '../../report/compare/compare-text.js';
 import { loadResults } from '../../report/load-results.js';

@@ -3,7 +3,7 @@ import { isTestName, TEST_NAMES, type TestName, type TestParams } from '../../co
 import { compareFigureNames, figureInfo, HEADLINE_FIGURES, isVolume } from '../../core/figure-catalog.js';
 import { describeParams, formatNumber, formatUtc } from '../format.js';
 import { ResultsFileError } from '../load-results.js';
-import { DEFAULT_FLOORS } from './compare-defaults.js';
+import { DEFAULT_FLOORS } from '../../core/defaults.js';
 
 /**
  * `bench compare`: groups of two results files matched by what they measured

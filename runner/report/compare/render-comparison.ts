@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { packagePath } from '../../core/package-paths.js';
-import { benchVersion } from '../render-report.js';
+import { benchVersion, packagePath } from '../../core/package-paths.js';
 import { createTemplateEnv } from '../template-env.js';
 import type { Comparison } from './compare-results.js';
 
@@ -8,5 +7,5 @@ import type { Comparison } from './compare-results.js';
 export async function renderComparison(c: Comparison, format: 'md' | 'html'): Promise<string> {
   const env = await createTemplateEnv();
   const source = await readFile(packagePath(`templates/compare.${format}.hbs`), 'utf8');
-  return env.compile(source, { strict: true })({ ...c, generator: { name: 'bench', version: await benchVersion() } });
+  return env.compile(source, { strict: true })({ ...c, generator: { name: 'bench', version: benchVersion } });
 }
