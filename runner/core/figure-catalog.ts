@@ -595,6 +595,11 @@ export function formatNumber(value: number): string {
   return plain.includes('.') ? plain.replace(/\.?0+$/, '') : plain;
 }
 
+/** `± 12.3`, or an em dash when there is no interval (fewer than two repeats): the report's and its charts' form. */
+export function formatCi(ci95: number | null): string {
+  return ci95 === null ? '—' : `± ${formatNumber(ci95)}`;
+}
+
 /** The headline figures of a summary or interval on one line: `941.3 Mbit/s  loss 0.018%  jitter 0.034 ms`. */
 export function headlineText(test: TestName, figures: object): string {
   const values = testFigureValues(test, figures);

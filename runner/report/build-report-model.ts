@@ -1,20 +1,30 @@
 import { parse as parseYaml } from 'yaml';
 import type { FigureStatistics, ResultsFile, RunGroup } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
-import { formatDuration } from '../core/units.js';
+import { formatDuration, formatElapsed, formatUtc } from '../core/units.js';
+import { describeParams } from '../core/params.js';
 import { socketText } from '../core/run-object.js';
-import { padIndex } from './chart-files.js';
 import {
   compareFigureNames,
   figureInfo,
   figureValues,
+  formatCi,
+  formatNumber,
   HEADLINE_FIGURES,
   isCounter,
   isVolume,
   rateShortfall,
 } from '../core/figure-catalog.js';
-import { describeParams, formatCi, formatElapsed, formatNumber, formatUtc } from './format.js';
-import type { ExpectationView, FigureView, GroupView, PeerView, ReportModel, RunView, VerdictView } from './report-model.js';
+import {
+  padIndex,
+  type ExpectationView,
+  type FigureView,
+  type GroupView,
+  type PeerView,
+  type ReportModel,
+  type RunView,
+  type VerdictView,
+} from './report-model.js';
 import { meshViews } from './mesh-matrices.js';
 import { isRrulRun, rrulHeadline, rrulView } from './rrul.js';
 import { runCharts } from './run-charts.js';

@@ -5,15 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BenchError } from '../core/errors.js';
 import { packagePath } from '../core/package-paths.js';
-import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../core/results-file.js';
+import { RESULTS_NAME, RESULTS_SCHEMA_VERSION, RUN_LOG_NAME, type ResultsFile } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
 import { findJsonError, findJsonValue } from './json-error-place.js';
 import { jsonPointerSteps } from '../core/json-pointer.js';
 
 const WHAT_TO_DO = 'pass the results.json that bench run wrote';
 /** The two files a `bench run` folder holds; results.jsonl alone after a crash. */
-const RESULTS_NAME = 'results.json';
-const RUN_LOG_NAME = 'results.jsonl';
 
 /**
  * A results file that cannot be read or is not one. It is the user's input, so

@@ -1,4 +1,4 @@
-import type { ResultsFile, FigureStatistics } from '../core/results-file.js';
+import { CHART_DIR, type ResultsFile, type FigureStatistics } from '../core/results-file.js';
 import type { TestName, TestParams } from '../core/test-params.js';
 
 /**
@@ -226,4 +226,14 @@ export interface ChartView {
   svg: string;
   /** Where the Markdown report keeps this chart, relative to report.md. */
   file: string;
+}
+
+/** A chart's file is named by its id, which is built from indexes, never from labels. */
+export function makeChart(id: string, kind: ChartView['kind'], title: string, svg: string): ChartView {
+  return { id, kind, title, svg, file: `${CHART_DIR}/${id}.svg` };
+}
+
+/** The index in an anchor or chart id: `group-03`. */
+export function padIndex(n: number): string {
+  return String(n).padStart(2, '0');
 }

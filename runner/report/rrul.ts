@@ -1,10 +1,9 @@
 import type { LatencySummary, RrulFigures, RrulIntervalFigures, RunObject } from '../core/run-object.js';
-import { makeChart } from './chart-files.js';
 import { type CdfSeries, renderCdfChart } from './charts/cdf-chart.js';
 import { DASHES, PALETTE } from './charts/frame.js';
 import { DOWNLOAD_COLOR, type RrulPhaseSpan, renderRrulChart, UPLOAD_COLOR } from './charts/rrul-chart.js';
-import { formatNumber } from './format.js';
-import type { ChartView, RrulView } from './report-model.js';
+import { formatNumber } from '../core/figure-catalog.js';
+import { makeChart, type ChartView, type RrulView } from './report-model.js';
 
 /**
  * The report's side of RRUL (issue 13): a run's probes split by phase, its flent-style chart and

@@ -1,10 +1,8 @@
 import type { ResultsFile, RunGroup } from '../core/results-file.js';
-import { figureInfo, HEADLINE_FIGURES } from '../core/figure-catalog.js';
+import { figureInfo, formatCi, formatNumber, HEADLINE_FIGURES } from '../core/figure-catalog.js';
 import type { TestParams } from '../core/test-params.js';
-import { makeChart, padIndex } from './chart-files.js';
 import { renderSweepChart, type SweepSeries } from './charts/sweep-chart.js';
-import { formatCi, formatNumber } from './format.js';
-import type { SweepView } from './report-model.js';
+import { makeChart, padIndex, type SweepView } from './report-model.js';
 
 /**
  * Sweeps: groups expanded from one scenario run that differ only by the swept

@@ -48,7 +48,7 @@ async function render(c: Comparison, format: CompareFormat): Promise<string> {
   if (format === 'json') return `${JSON.stringify(c, null, 2)}\n`;
   if (format === 'text') return formatComparisonText(c);
   // Handlebars loads only for the formats that need it.
-  return (await import('../../report/compare/render-comparison.js')).renderComparison(c, format);
+  return (await import('../../report/render-report.js')).renderComparison(c, format);
 }
 
 function nothingComparedText(c: Comparison, basePath: string, newPath: string): string {

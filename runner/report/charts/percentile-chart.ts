@@ -1,5 +1,5 @@
 import type { LatencySummary } from '../../core/run-object.js';
-import { formatNumber } from '../format.js';
+import { formatNumber } from '../../core/figure-catalog.js';
 import { chartFrame, PALETTE } from './frame.js';
 import { linearScale, logScale, maxOf, minOf } from './scale.js';
 import { element, polyline, textElement } from './svg.js';

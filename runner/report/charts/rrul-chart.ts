@@ -1,4 +1,4 @@
-import { formatNumber } from '../format.js';
+import { formatNumber } from '../../core/figure-catalog.js';
 import {
   CAPTION_LINE,
   CHART_WIDTH,

@@ -1,4 +1,4 @@
-import { formatCi, formatNumber } from '../format.js';
+import { formatCi, formatNumber } from '../../core/figure-catalog.js';
 import { chartFrame, DASHES, MARKER_SHAPES, marker, PALETTE, type XAxis } from './frame.js';
 import { linearScale } from './scale.js';
 import { coord, element, polyline } from './svg.js';

@@ -1,7 +1,8 @@
 import type { ResultsFile, RunGroup } from '../../core/results-file.js';
 import { isTestName, TEST_NAMES, type TestName, type TestParams } from '../../core/test-params.js';
-import { compareFigureNames, figureInfo, HEADLINE_FIGURES, isVolume } from '../../core/figure-catalog.js';
-import { describeParams, formatNumber, formatUtc } from '../format.js';
+import { compareFigureNames, figureInfo, formatNumber, HEADLINE_FIGURES, isVolume } from '../../core/figure-catalog.js';
+import { describeParams } from '../../core/params.js';
+import { formatUtc } from '../../core/units.js';
 import { ResultsFileError } from '../load-results.js';
 import { DEFAULT_FLOORS } from '../../core/defaults.js';
 
