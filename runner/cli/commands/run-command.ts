@@ -11,10 +11,10 @@ import { JsonEventStream } from '../event-stream.js';
 import { MetricsPusher } from '../metrics-push.js';
 import { planRuns } from '../../scenario/expand-plan.js';
 import { DEFAULT_REPORT_FORMATS, type ReportFormat } from '../../scenario/scenario-model.js';
-import { RUN_EXIT, scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
 import { printable } from '../../core/terminal-text.js';
 import { useColor } from '../color.js';
+import { EXIT, scenarioExitCode } from '../report-failure.js';
 import { terminalWidth, wrapLines } from '../terminal-width.js';
 import { type Palette, palette } from '../scenario-output/palette.js';
 import { checkingLine, failedCountText, failedPeerLines } from '../scenario-output/peer-check-lines.js';
@@ -131,7 +131,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   const scenarioCode = scenarioExitCode(results);
   // A report the disk did not take is a failure to deliver, even when every run went well.
-  const code = reports.failed && scenarioCode !== RUN_EXIT.interrupted ? RUN_EXIT.runFailed : scenarioCode;
+  const code = reports.failed && scenarioCode !== EXIT.interrupted ? EXIT.failed : scenarioCode;
   stream?.emit({
     event: 'scenario_end',
     scenario: loaded.spec.name,
