@@ -68,14 +68,14 @@ cli
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
 
-const testCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR');
+const benchTestCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR');
 // Every run parameter from its declaration (core/params.ts): no default is written here, so unset stays unset.
 for (const param of PARAM_LIST) {
   if (!param.cli) continue;
   const { flag, help } = cliOption(param);
-  testCommand.option(flag, help);
+  benchTestCommand.option(flag, help);
 }
-testCommand
+benchTestCommand
   .option('--token-file <file>', 'Secret shared with a server started with --token-file')
   .option('--json', 'Print exactly one run object as JSON on stdout')
   .option('--json-stream', 'Print JSON Lines events on stdout as they happen: run_start, interval, run_end (docs/exports.md)')
