@@ -12,9 +12,7 @@ import {
 } from '../core/errors.js';
 import type { PeerAddress } from '../core/run-events.js';
 import { printable } from '../core/terminal-text.js';
-import { loadClientAuth } from './client-token-auth.js';
-import { connectControl, type ClientControl } from './connect-control.js';
-import { formatPeer } from './peer-address.js';
+import { connectControl, formatPeer, loadClientAuth, type ClientControl } from './connect-control.js';
 
 /**
  * The name a bench server goes by (bench serve --name, default its host

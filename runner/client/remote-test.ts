@@ -5,9 +5,7 @@ import { AuthError, BenchError, ProtocolError, RefusedError, asBenchError, error
 import { benchVersion, packagePath } from '../core/package-paths.js';
 import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
 import { markFailed, unmeasuredRun, type IntervalRecord, type RunObject } from '../core/run-object.js';
-import { loadClientAuth } from './client-token-auth.js';
-import { connectControl, type ClientControl } from './connect-control.js';
-import { formatPeer } from './peer-address.js';
+import { connectControl, formatPeer, loadClientAuth, type ClientControl } from './connect-control.js';
 
 /**
  * A run between two remote hosts: this process (the orchestrator) asks the

@@ -4,7 +4,7 @@ import { problemsText, readTestOptions, type RawTestOptions } from '../../core/r
 import type { PeerAddress, RunTestOptions } from '../../core/run-events.js';
 import { printable } from '../../core/terminal-text.js';
 import { runRemoteTest } from '../../client/remote-test.js';
-import { formatPeer, parsePeer } from '../../client/peer-address.js';
+import { formatPeer, parsePeer } from '../../client/connect-control.js';
 import { runTestOrEmbedded } from '../local-run.js';
 import { JsonEventStream, type RunRef } from '../event-stream.js';
 import { useColor } from '../color.js';
