@@ -43,7 +43,7 @@ export interface FigureDef {
 const STREAM: readonly TestName[] = ['TCP_STREAM', 'UDP_STREAM'];
 const RR: readonly TestName[] = ['TCP_RR', 'UDP_RR', 'TCP_CRR'];
 /** TCP_INFO's figures: the kernel's view of a TCP data socket, read once per interval. */
-const TCP: readonly TestName[] = ['TCP_STREAM', 'TCP_RR', 'RRUL'];
+const TCP_INFO_TESTS: readonly TestName[] = ['TCP_STREAM', 'TCP_RR', 'RRUL'];
 
 function tcpInfo(name: string, label: string, unit: string, better: Better, kind: FigureKind, integer: boolean, inLine: string): FigureDef {
   return {
@@ -51,7 +51,7 @@ function tcpInfo(name: string, label: string, unit: string, better: Better, kind
     label,
     unit,
     better,
-    tests: TCP,
+    tests: TCP_INFO_TESTS,
     headline: false,
     kind,
     countedBy: name === 'rcv_mss_bytes' ? 'receiver' : 'sender',

@@ -29,6 +29,7 @@ import { meshViews } from './mesh-matrices.js';
 import { isRrulRun, rrulHeadline, rrulView } from './rrul.js';
 import { runCharts } from './run-charts.js';
 import { buildSweep, findSweepFamilies } from './sweeps.js';
+import { formatHostPort } from '../core/host-port.js';
 
 /** results.json to the values a report shows; pure, so every format and template sees the same figures. */
 export function buildReportModel(results: ResultsFile, format: 'html' | 'md', version: string): ReportModel {
@@ -224,12 +225,8 @@ function cpuText(percent: number | null, dataPath: string | null | undefined): s
   return dataPath ? `${cpu} (${dataPath} data path)` : cpu;
 }
 
-function address(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 function peerText(run: RunObject, group: RunGroup | undefined): string {
-  const where = address(run.peer.host, run.peer.port);
+  const where = formatHostPort(run.peer.host, run.peer.port);
   if (run.peer.embedded) return `embedded loopback server (${where})`;
   return group && group.peer !== where ? `${group.peer} (${where})` : where;
 }
@@ -241,7 +238,7 @@ function peerText(run: RunObject, group: RunGroup | undefined): string {
 function peerViews(results: ResultsFile, groupOfRun: Map<string, RunGroup>): PeerView[] {
   const peers = new Map<string, PeerView>();
   for (const run of results.runs) {
-    const where = address(run.peer.host, run.peer.port);
+    const where = formatHostPort(run.peer.host, run.peer.port);
     const name = run.peer.embedded ? 'embedded' : (groupOfRun.get(run.id)?.peer ?? where);
     const key = run.peer.embedded ? `embedded ${run.peer.host}` : `${name} ${where}`;
     const peer = peers.get(key) ?? { name, address: where, embedded: run.peer.embedded, runs: 0 };

@@ -8,7 +8,7 @@ import { packagePath } from '../core/package-paths.js';
 import { RESULTS_NAME, RESULTS_SCHEMA_VERSION, RUN_LOG_NAME, type ResultsFile } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
 import { findJsonError, findJsonValue } from './json-error-place.js';
-import { jsonPointerSteps } from '../core/json-pointer.js';
+import { jsonPointerSteps, valueAt } from '../core/json-pointer.js';
 
 const WHAT_TO_DO = 'pass the results.json that bench run wrote';
 /** The two files a `bench run` folder holds; results.jsonl alone after a crash. */
@@ -285,10 +285,4 @@ function listValues(values: unknown[]): string {
 /** `runs[3].status`, as a user finds it in the file. */
 function dotted(steps: readonly PathStep[]): string {
   return steps.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
-}
-
-function valueAt(root: unknown, steps: readonly PathStep[]): unknown {
-  let v = root;
-  for (const s of steps) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[s] : undefined;
-  return v;
 }

@@ -226,7 +226,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       if (keepAlive) clearInterval(keepAlive);
 
       if (request.type === 'REMOTE_TEST_REQUEST' && options.remote) {
-        const to = request.to.host.includes(':') ? `[${request.to.host}]:${request.to.port}` : `${request.to.host}:${request.to.port}`;
+        const to = formatHostPort(request.to.host, request.to.port);
         log.info('start', { client: who, test, role: 'client', to, duration: `${params.duration_s}s` });
         const run = await serveRemoteTest(conn, params, request.to, options.remote);
         served++;
@@ -329,7 +329,7 @@ function openFileLimit(): number | null {
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): BenchError {
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const where = formatHostPort(host, port);
   if (err.code === 'EADDRINUSE')
     return new ListenError(`cannot listen on ${where}: the port is in use - stop the other server or pick another --port`, err);
   if (err.code === 'EADDRNOTAVAIL')

@@ -372,7 +372,7 @@ const DESCRIBED_PARAMS = [
   'rate_bps',
   'streams',
 ] as const;
-const DATA_PATHS: readonly unknown[] = ['native', 'js', 'mixed', null, undefined];
+const GROUP_DATA_PATHS: readonly unknown[] = ['native', 'js', 'mixed', null, undefined];
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
@@ -397,7 +397,7 @@ function checkGroups(results: ResultsFile, path: string): void {
       const v = (g.params as unknown as Record<string, unknown>)[key];
       if (!(isFiniteNumber(v) && v >= 0)) fail(`groups[${i}].params.${key}`, 'a number >= 0', v);
     }
-    if (!DATA_PATHS.includes(g.data_path)) fail(`groups[${i}].data_path`, "'native', 'js', 'mixed' or null", g.data_path);
+    if (!GROUP_DATA_PATHS.includes(g.data_path)) fail(`groups[${i}].data_path`, "'native', 'js', 'mixed' or null", g.data_path);
     for (const [name, s] of Object.entries(g.figures)) {
       const at = `groups[${i}].figures${/^[\w.]+$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
       if (typeof s !== 'object' || s === null) fail(at, 'an object', s);
