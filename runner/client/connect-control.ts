@@ -11,7 +11,7 @@ import type { PeerAddress } from '../core/run-events.js';
 export type ClientControl = ControlConnection<ServerMessage, ClientMessage>;
 
 /** After this long without an answer, the user hears what bench waits for instead of a silent terminal. */
-export const SILENT_PEER_NOTICE_MS = 2000;
+const SILENT_PEER_NOTICE_MS = 2000;
 
 function noticeOnStderr(line: string): void {
   process.stderr.write(`bench: ${line}\n`);

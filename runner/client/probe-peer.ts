@@ -43,7 +43,7 @@ export async function probePeer(peer: PeerAddress, timeoutMs: number): Promise<s
  * from answering a message still on its way (an AUTH_CHALLENGE) with a reset:
  * the connection ends with a FIN from each side.
  */
-export async function sayBye(conn: ClientControl, timeoutMs: number): Promise<void> {
+async function sayBye(conn: ClientControl, timeoutMs: number): Promise<void> {
   conn.send({ type: 'BYE' });
   conn.socket.end();
   if (conn.socket.closed) return;

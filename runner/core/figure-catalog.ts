@@ -610,7 +610,7 @@ export function headlineText(test: TestName, figures: object): string {
 }
 
 /** Below this share of its target rate, a UDP sender did not offer the load asked of it. */
-export const RATE_REACHED_SHARE = 0.95;
+const RATE_REACHED_SHARE = 0.95;
 
 /**
  * A paced UDP_STREAM whose sender fell short of its target: the loss and jitter

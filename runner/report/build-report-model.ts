@@ -94,7 +94,7 @@ export function buildReportModel(results: ResultsFile, format: 'html' | 'md', ve
  * its name. Results written before that field existed carry the title only in
  * the scenario text.
  */
-export function scenarioTitle(results: ResultsFile): string {
+function scenarioTitle(results: ResultsFile): string {
   const recorded = results.scenario.report?.title;
   if (typeof recorded === 'string' && recorded.trim() !== '') return recorded.trim();
   try {

@@ -47,7 +47,7 @@ export interface LoadResultsOptions {
  * line, what is left after a crash), or a results folder (its results.json,
  * else its results.jsonl).
  */
-export function resolveResultsPath(path: string): string {
+function resolveResultsPath(path: string): string {
   let isFolder = false;
   try {
     isFolder = statSync(path).isDirectory();
@@ -131,7 +131,7 @@ export function parseResults(text: string, path: string): ResultsFile {
  * its runs. A last line without its newline is a write cut short by a crash:
  * it is skipped with a warning; anything else wrong is an error with its line.
  */
-export function parseRunLog(text: string, path: string, warn: (line: string) => void): RunLogContents {
+function parseRunLog(text: string, path: string, warn: (line: string) => void): RunLogContents {
   const lines = text.split('\n');
   const runs: RunObject[] = [];
   const validate = validators().run;

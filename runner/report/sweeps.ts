@@ -181,7 +181,7 @@ function repeatsText(ok: number, total: number): string {
 }
 
 /** The label prefix the groups share, cut back to a separator: `udp-rate` from `udp-rate[rate=100M]` and `udp-rate[rate=1G]`. */
-export function sharedLabel(labels: string[]): string {
+function sharedLabel(labels: string[]): string {
   let prefix = labels[0] ?? '';
   for (const l of labels) while (!l.startsWith(prefix)) prefix = prefix.slice(0, -1);
   if (labels.every((l) => l === prefix)) return prefix;

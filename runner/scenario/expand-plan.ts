@@ -76,7 +76,7 @@ function runEnds(spec: ScenarioSpec, run: RunSpec): Array<OrderedPair<string>> |
 }
 
 /** Most runs one scenario may plan; each is at least a second of measuring, so this is days. */
-export const MAX_PLANNED_RUNS = 100_000;
+const MAX_PLANNED_RUNS = 100_000;
 
 interface PlanSize {
   /** Groups times repeats. */

@@ -17,7 +17,7 @@ import { jsonPointerSteps } from '../core/json-pointer.js';
  */
 let compiled: ValidateFunction | undefined;
 
-export function scenarioSchemaValidator(): ValidateFunction {
+function scenarioSchemaValidator(): ValidateFunction {
   if (compiled === undefined) {
     const schema = buildScenarioSchema();
     const ajv = new Ajv2020.default({ strict: true, allErrors: true });
@@ -117,7 +117,7 @@ function knownKeys(path: DocPath): string[] {
 }
 
 /** How a user names a place: `run 2`, `peer 'lab-b'`, `defaults`, `the top level`. */
-export function describePath(path: DocPath): string {
+function describePath(path: DocPath): string {
   if (path.length === 0) return 'the top level';
   const [head, second, ...rest] = path;
   let base: string;

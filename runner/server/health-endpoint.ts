@@ -28,7 +28,7 @@ export interface HealthEndpoint {
   close(): Promise<void>;
 }
 
-export const HEALTH_PATH = '/healthz';
+const HEALTH_PATH = '/healthz';
 /** A probe answers in microseconds; anything slower is a stuck or hostile client. */
 const SOCKET_TIMEOUT_MS = 5000;
 /** Probes come one at a time per kubelet; a few spare for a human with curl. */

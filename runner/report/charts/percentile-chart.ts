@@ -21,7 +21,7 @@ export interface PercentileChartSpec {
   series: PercentileSeries[];
 }
 
-export const PERCENTILE_POINTS: Array<{ key: keyof LatencySummary; label: string }> = [
+const PERCENTILE_POINTS: Array<{ key: keyof LatencySummary; label: string }> = [
   { key: 'min', label: 'min' },
   { key: 'p50', label: 'p50' },
   { key: 'p90', label: 'p90' },

@@ -33,7 +33,7 @@ export interface SweepChartSpec {
   series: SweepSeries[];
 }
 
-export const WHISKER_CAPTION = 'mean of the repeats; whiskers: 95% confidence interval (2+ repeats)';
+const WHISKER_CAPTION = 'mean of the repeats; whiskers: 95% confidence interval (2+ repeats)';
 
 export function renderSweepChart(spec: SweepChartSpec): string {
   // Loops, not spreads into Math.max: a chart must not depend on the call stack's size.

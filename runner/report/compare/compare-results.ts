@@ -112,7 +112,7 @@ export interface Comparison extends ComparisonCounts {
   summary_text: string;
 }
 
-export const DATA_PATH_WHY = 'the two paths measure 2-4x apart; compare like with like';
+const DATA_PATH_WHY = 'the two paths measure 2-4x apart; compare like with like';
 
 export interface CompareOptions {
   thresholdPercent: number;

@@ -158,7 +158,7 @@ export function renderMetrics(results: MetricsSource, format: MetricsFormat = 'o
 }
 
 /** Labels that name one expanded run: stable across scheduled runs of the same scenario. */
-export function groupLabels(results: MetricsSource, group: RunGroup, runs: readonly RunObject[]): Record<string, string> {
+function groupLabels(results: MetricsSource, group: RunGroup, runs: readonly RunObject[]): Record<string, string> {
   const labels: Record<string, string> = {
     scenario: results.scenario.name,
     test: group.test,
