@@ -17,7 +17,7 @@ import {
 import type { LatencySummary, RrFigures, RrulFigures, RunObject, StreamFigures } from '../runner/core/run-object.js';
 import { defaultParams } from '../runner/core/params.js';
 import { isRrTest } from '../runner/core/test-params.js';
-import { summaryRows, summaryWarnings } from '../runner/cli/test-output/format-figures.js';
+import { summaryRows, summaryWarnings } from '../runner/cli/test-output/print-run.js';
 import { intervalLine } from '../runner/cli/test-output/print-run.js';
 
 /**

@@ -12,7 +12,7 @@ import type { RunObject } from '../runner/core/run-object.js';
 import { loadScenario, parseScenario } from '../runner/scenario/load-scenario.js';
 import { fleetLines, resolveDnsGroups } from '../runner/scenario/fleet-plan.js';
 import { probePeer } from '../runner/client/probe-peer.js';
-import { ScenarioError } from '../runner/scenario/scenario-error.js';
+import { ScenarioError } from '../runner/scenario/scenario-problem.js';
 import { CLI, runCli, startServeProcess, type ServeProcess } from './helpers/cli.js';
 
 /**

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createServerTokenAuth } from '../runner/auth/token-auth.js';
 import { checkPeer } from '../runner/client/probe-peer.js';
-import { benchVersion } from '../runner/core/bench-version.js';
+import { benchVersion } from '../runner/core/package-paths.js';
 import type { RunObject } from '../runner/core/run-object.js';
 import { parseScenario } from '../runner/scenario/load-scenario.js';
 import { checkPeers, peersToCheck, type CheckPeerFn, type PeerToCheck } from '../runner/scenario/peer-check.js';

@@ -5,7 +5,7 @@ import { renderPercentileChart } from '../runner/report/charts/percentile-chart.
 import { linearScale, logScale } from '../runner/report/charts/scale.js';
 import { renderSweepChart } from '../runner/report/charts/sweep-chart.js';
 import { escapeXml } from '../runner/report/charts/svg.js';
-import { formatNumber } from '../runner/report/format.js';
+import { formatNumber } from '../runner/core/figure-catalog.js';
 import { escapeMarkdownCell, markdownFence } from '../runner/report/markdown-escape.js';
 
 test('axes get nice tick values that cover the data', () => {

@@ -3,9 +3,8 @@ import { test } from 'node:test';
 import { marked } from 'marked';
 import type { ResultsFile } from '../runner/core/results-file.js';
 import { compareResults } from '../runner/report/compare/compare-results.js';
-import { renderComparison } from '../runner/report/compare/render-comparison.js';
 import { escapeMarkdownCell, escapeMarkdownText, markdownFence } from '../runner/report/markdown-escape.js';
-import { renderReport } from '../runner/report/render-report.js';
+import { renderComparison, renderReport } from '../runner/report/render-report.js';
 import { readFixture } from './fixtures/results/load-fixture.js';
 
 /**

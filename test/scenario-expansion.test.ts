@@ -4,7 +4,7 @@ import { defaultParams } from '../runner/core/params.js';
 import { expand } from '../runner/scenario/env-substitution.js';
 import { parseScenario } from '../runner/scenario/load-scenario.js';
 import { filterGroups } from '../runner/scenario/only-filter.js';
-import { ScenarioError } from '../runner/scenario/scenario-error.js';
+import { ScenarioError } from '../runner/scenario/scenario-problem.js';
 
 function load(text: string, options: { env?: NodeJS.ProcessEnv; set?: unknown } = {}) {
   return parseScenario('t.yaml', text, { env: {}, ...options });

@@ -4,7 +4,7 @@ import type { RunObject } from '../runner/core/run-object.js';
 import { checkFigure, meets, parseCondition } from '../runner/scenario/expectations.js';
 import { checkExpectations, summarizeGroups } from '../runner/scenario/group-results.js';
 import { parseScenario } from '../runner/scenario/load-scenario.js';
-import { scenarioExitCode } from '../runner/scenario/scenario-outcome.js';
+import { scenarioExitCode } from '../runner/cli/report-failure.js';
 import { rrRun, streamRun } from './fixtures/scenarios/run-objects.js';
 
 test('conditions read an operator and a number, spaces optional', () => {

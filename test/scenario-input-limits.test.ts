@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseScenario } from '../runner/scenario/load-scenario.js';
-import { ScenarioError } from '../runner/scenario/scenario-error.js';
+import { ScenarioError } from '../runner/scenario/scenario-problem.js';
 import { runCli } from './helpers/cli.js';
 
 /** The package root, where `bench` is run from in these tests (test files live in dist/test/). */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseScenario } from '../runner/scenario/load-scenario.js';
-import { ScenarioError } from '../runner/scenario/scenario-error.js';
+import { ScenarioError } from '../runner/scenario/scenario-problem.js';
 
 /**
  * `bench validate` calls parseScenario (through loadScenario): whatever the

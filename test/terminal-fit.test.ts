@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunObject } from '../runner/core/run-object.js';
 import { groupWarnings } from '../runner/cli/scenario-output/final-summary.js';
-import { palette } from '../runner/cli/scenario-output/palette.js';
+import { palette } from '../runner/cli/color.js';
 import { renderSummaryTable } from '../runner/cli/scenario-output/summary-table.js';
 import { summaryTable } from '../runner/cli/test-output/print-run.js';
 import { terminalWidth, widestLine, wrapWords } from '../runner/cli/terminal-width.js';

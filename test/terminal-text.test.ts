@@ -8,7 +8,7 @@ import { checkRequestLimits } from '../runner/server/request-limits.js';
 import { checkFigure } from '../runner/scenario/expectations.js';
 import { ScenarioProgress } from '../runner/cli/scenario-output/progress-line.js';
 import { planLines } from '../runner/cli/scenario-output/plan-listing.js';
-import { palette } from '../runner/cli/scenario-output/palette.js';
+import { palette } from '../runner/cli/color.js';
 import { parseScenario } from '../runner/scenario/load-scenario.js';
 
 /** Issue 16: text that says what was written, in the units it was written in. */

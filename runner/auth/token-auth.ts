@@ -29,7 +29,7 @@ const NONCE_BYTES = 32;
 const DOMAIN = 'bench-auth-v1:';
 
 /** A token is one line of text: anything longer is the wrong file (or /dev/zero), and is not read whole. */
-export const MAX_TOKEN_FILE_BYTES = 4096;
+const MAX_TOKEN_FILE_BYTES = 4096;
 
 const CREATE_HINT = (path: string): string => `(umask 077; openssl rand -hex 32 > ${path})`;
 
@@ -37,7 +37,7 @@ const CREATE_HINT = (path: string): string => `(umask 077; openssl rand -hex 32 
  * Reads the shared secret, at most MAX_TOKEN_FILE_BYTES of it. `warn` hears
  * about a file other users can read: the token still works, but is no secret.
  */
-export async function readTokenFile(path: string, warn: (message: string) => void): Promise<Buffer> {
+async function readTokenFile(path: string, warn: (message: string) => void): Promise<Buffer> {
   const cannotRead = (err: unknown): BenchError =>
     new BenchError(
       'E_USAGE',

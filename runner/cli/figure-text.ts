@@ -1,6 +1,4 @@
 import { isRrFigures, isRrulFigures, type Figures } from '../core/run-object.js';
-import type { TestParams } from '../core/test-params.js';
-import { describeParams } from '../core/params.js';
 import { formatNumber } from '../core/figure-catalog.js';
 
 /** The one or two figures that say how a run (or an interval of it) went. */
@@ -21,7 +19,19 @@ export function figureText(figures: Figures): string {
   return `${formatNumber(figures.throughput_mbps)} Mbit/s${loss}`;
 }
 
-/** The parameters that matter for the test, such as `10s, 1472B datagrams, rate 100Mbit/s, 4 streams`: the report's words. */
-export function paramsText(p: TestParams): string {
-  return describeParams(p);
+/** `± 12.4 (1.3%)`, or `—` when there is no interval. */
+export function formatInterval(mean: number, ci95: number | null): string {
+  if (ci95 === null) return '—';
+  const pct = mean === 0 ? '' : ` (${((ci95 / Math.abs(mean)) * 100).toFixed(1)}%)`;
+  return `± ${formatNumber(ci95)}${pct}`;
+}
+
+/** `1m 05s` for estimates; seconds below a minute. */
+export function formatClock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m ${rest}s` : `${m}m ${rest}s`;
 }

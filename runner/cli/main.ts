@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
-import { readFileSync } from 'node:fs';
-import { DEFAULT_LISTEN_HOST, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_TIMEOUT_S } from '../core/defaults.js';
+import {
+  DEFAULT_FLOORS,
+  DEFAULT_LISTEN_HOST,
+  DEFAULT_PORT,
+  DEFAULT_SERVER_LIMITS,
+  DEFAULT_THRESHOLD,
+  DEFAULT_TIMEOUT_S,
+} from '../core/defaults.js';
 import { UsageError } from '../core/errors.js';
-import { packageRoot } from '../core/package-paths.js';
-import { DEFAULT_FLOORS, DEFAULT_THRESHOLD, floorsText } from '../report/compare/compare-defaults.js';
+import { benchVersion } from '../core/package-paths.js';
 import { cliOption, PARAM_LIST, showValue } from '../core/params.js';
 import { reportFailure } from './report-failure.js';
 import { didYouMean } from '../scenario/did-you-mean.js';
@@ -14,7 +19,6 @@ import { didYouMean } from '../scenario/did-you-mean.js';
  * does), so `bench --help` loads nothing heavy; failures are caught once, in
  * reportFailure, which prints one clear line and picks the exit code.
  */
-const version = (JSON.parse(readFileSync(new URL('package.json', packageRoot), 'utf8')) as { version: string }).version;
 const cli = cac('bench');
 /** Every command that prints takes --no-color, so a script can pass it to any of them (runner/cli/color.ts says what else decides). */
 const NO_COLOR_HELP = 'No colour in output (also NO_COLOR=1; FORCE_COLOR=1 forces it)';
@@ -64,14 +68,14 @@ cli
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
 
-const testCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR');
+const benchTestCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR');
 // Every run parameter from its declaration (core/params.ts): no default is written here, so unset stays unset.
 for (const param of PARAM_LIST) {
   if (!param.cli) continue;
   const { flag, help } = cliOption(param);
-  testCommand.option(flag, help);
+  benchTestCommand.option(flag, help);
 }
-testCommand
+benchTestCommand
   .option('--token-file <file>', 'Secret shared with a server started with --token-file')
   .option('--json', 'Print exactly one run object as JSON on stdout')
   .option('--json-stream', 'Print JSON Lines events on stdout as they happen: run_start, interval, run_end (docs/exports.md)')
@@ -122,13 +126,16 @@ cli
     dispatch(options, () => import('./commands/report-command.js').then((m) => m.reportCommand(results, options))),
   );
 
+const defaultFloorsText = Object.entries(DEFAULT_FLOORS)
+  .map(([name, value]) => `${name}=${value}`)
+  .join(', ');
 cli
   .command('compare <base> <new>', 'Compare two results files (or folders) and flag regressions (exit 1; 2 when nothing matched)')
   .option('--threshold <percent>', 'Smallest change that can count as a regression', { default: DEFAULT_THRESHOLD })
   .option('--figures <names>', "Comma-separated figures to compare, or all (default: each test's headline figures)")
   .option(
     '--floor <figure=value>',
-    `A change no larger than this, in the figure's unit, is never flagged (repeatable; defaults: ${floorsText(DEFAULT_FLOORS)})`,
+    `A change no larger than this, in the figure's unit, is never flagged (repeatable; defaults: ${defaultFloorsText})`,
   )
   .option('--format <format>', 'text, md, html or json', { default: 'text' })
   .option('--no-color', NO_COLOR_HELP)
@@ -142,7 +149,7 @@ cli
 cli.help((sections) =>
   sections.map((section) => ({ ...section, body: section.body.replace(/^( +--no-[\w-]+ .*?) ?\(default: true\)$/gm, '$1') })),
 );
-cli.version(version);
+cli.version(benchVersion);
 
 function dispatch(options: Record<string, unknown>, work: () => Promise<number>, repeatable: readonly string[] = []): void {
   Promise.resolve()

@@ -1,8 +1,21 @@
 import { BenchError } from '../core/errors.js';
+import type { ResultsFile } from '../core/results-file.js';
 import { printable } from '../core/terminal-text.js';
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, expectation: 3, interrupted: 130 } as const;
+
+/**
+ * The exit code of `bench run`, worst first: 130 interrupted (results are
+ * written all the same), 1 a run failed, 3 every run ran but an expectation
+ * was not met, 0 all well. (2, invalid input, never gets this far.)
+ */
+export function scenarioExitCode(results: Pick<ResultsFile, 'runs' | 'expectations' | 'interrupted'>): number {
+  if (results.interrupted) return EXIT.interrupted;
+  if (results.runs.some((r) => r.status === 'failed')) return EXIT.failed;
+  if (results.expectations.some((e) => !e.ok)) return EXIT.expectation;
+  return EXIT.ok;
+}
 
 /** Prints one line for a failure and returns the exit code it deserves. */
 export function reportFailure(err: unknown): number {

@@ -23,7 +23,7 @@ export function terminalWidth(stream: { isTTY?: boolean; columns?: number }, env
 // Colour (SGR) codes only: scenario output writes no other escapes inside its text.
 const SGR = /\x1b\[[0-9;]*m/g;
 
-export function stripAnsi(text: string): string {
+function stripAnsi(text: string): string {
   return text.replace(SGR, '');
 }
 

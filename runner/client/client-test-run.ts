@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { checkCongestion } from '../data/congestion-check.js';
-import { benchVersion } from '../core/bench-version.js';
+import { benchVersion } from '../core/package-paths.js';
 import { PROTOCOL_VERSION, type ServerMessage, type StreamReport, type StreamSample } from '../control/messages.js';
 import { UDP_DRAIN_S } from '../core/defaults.js';
 import { AuthError, BenchError, InterruptedError, ProtocolError, PeerTimeoutError, asBenchError, errorFromWire } from '../core/errors.js';

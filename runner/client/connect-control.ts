@@ -2,14 +2,16 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ControlConnection } from '../control/control-connection.js';
 import { parseServerMessage, type ClientMessage, type ServerMessage } from '../control/messages.js';
-import { BenchError, PeerTimeoutError, PeerUnreachableError, asBenchError, errorFromWire } from '../core/errors.js';
+import type { ClientAuth } from '../auth/token-auth.js';
+import { DEFAULT_PORT } from '../core/defaults.js';
+import { BenchError, PeerTimeoutError, PeerUnreachableError, UsageError, asBenchError, errorFromWire } from '../core/errors.js';
+import { formatHostPort } from '../core/host-port.js';
 import type { PeerAddress } from '../core/run-events.js';
-import { formatPeer } from './peer-address.js';
 
 export type ClientControl = ControlConnection<ServerMessage, ClientMessage>;
 
 /** After this long without an answer, the user hears what bench waits for instead of a silent terminal. */
-export const SILENT_PEER_NOTICE_MS = 2000;
+const SILENT_PEER_NOTICE_MS = 2000;
 
 function noticeOnStderr(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -113,4 +115,44 @@ function describeConnectError(err: NodeJS.ErrnoException): string {
     default:
       return err.message;
   }
+}
+
+/** Reads `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address. */
+export function parsePeer(input: string): PeerAddress {
+  const text = input.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracketed) return { host: bracketed[1], port: parsePort(bracketed[2], input) };
+  if ((text.match(/:/g) ?? []).length > 1) return { host: text, port: DEFAULT_PORT };
+  const [host, port] = text.split(':');
+  if (!host) throw new UsageError(`invalid peer '${input}': write HOST, HOST:PORT or [IPv6]:PORT`);
+  return { host, port: parsePort(port, input) };
+}
+
+function parsePort(port: string | undefined, input: string): number {
+  if (port === undefined) return DEFAULT_PORT;
+  const n = Number(port);
+  if (!/^\d+$/.test(port) || n < 1 || n > 65535) throw new UsageError(`invalid port in peer '${input}': use 1 to 65535`);
+  return n;
+}
+
+export function formatPeer(peer: { host: string; port: number; name?: string }): string {
+  const address = formatHostPort(peer.host, peer.port);
+  // A DNS group member that did not answer is named by its address: "10.0.0.5 (10.0.0.5:7575)" says nothing more.
+  return peer.name && peer.name !== peer.host ? `${peer.name} (${address})` : address;
+}
+
+/** Each warning once per process: a scenario of a hundred runs against one peer says it once, not a hundred times. */
+const warned = new Set<string>();
+
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.stderr.write(`bench: warning: ${message}\n`);
+}
+
+/** The client's proof of a shared token, when the peer names a token file. */
+export async function loadClientAuth(peer: PeerAddress, warn: (message: string) => void = warnOnce): Promise<ClientAuth | null> {
+  if (!peer.token_file) return null;
+  const { createClientTokenAuth } = await import('../auth/token-auth.js');
+  return createClientTokenAuth(peer.token_file, warn);
 }

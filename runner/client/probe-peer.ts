@@ -1,4 +1,4 @@
-import { benchVersion } from '../core/bench-version.js';
+import { benchVersion } from '../core/package-paths.js';
 import { PROTOCOL_VERSION, type ServerMessage } from '../control/messages.js';
 import {
   AuthError,
@@ -12,9 +12,7 @@ import {
 } from '../core/errors.js';
 import type { PeerAddress } from '../core/run-events.js';
 import { printable } from '../core/terminal-text.js';
-import { loadClientAuth } from './client-token-auth.js';
-import { connectControl, type ClientControl } from './connect-control.js';
-import { formatPeer } from './peer-address.js';
+import { connectControl, formatPeer, loadClientAuth, type ClientControl } from './connect-control.js';
 
 /**
  * The name a bench server goes by (bench serve --name, default its host
@@ -45,7 +43,7 @@ export async function probePeer(peer: PeerAddress, timeoutMs: number): Promise<s
  * from answering a message still on its way (an AUTH_CHALLENGE) with a reset:
  * the connection ends with a FIN from each side.
  */
-export async function sayBye(conn: ClientControl, timeoutMs: number): Promise<void> {
+async function sayBye(conn: ClientControl, timeoutMs: number): Promise<void> {
   conn.send({ type: 'BYE' });
   conn.socket.end();
   if (conn.socket.closed) return;

@@ -1,14 +1,11 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import { readFileSync } from 'node:fs';
-import { benchVersion } from '../core/bench-version.js';
 import { PROTOCOL_VERSION, type ServerMessage } from '../control/messages.js';
 import { AuthError, BenchError, ProtocolError, RefusedError, asBenchError, errorFromWire } from '../core/errors.js';
-import { packagePath } from '../core/package-paths.js';
+import { benchVersion, packagePath } from '../core/package-paths.js';
 import type { PeerAddress, RunTestOptions } from '../core/run-events.js';
 import { markFailed, unmeasuredRun, type IntervalRecord, type RunObject } from '../core/run-object.js';
-import { loadClientAuth } from './client-token-auth.js';
-import { connectControl, type ClientControl } from './connect-control.js';
-import { formatPeer } from './peer-address.js';
+import { connectControl, formatPeer, loadClientAuth, type ClientControl } from './connect-control.js';
 
 /**
  * A run between two remote hosts: this process (the orchestrator) asks the

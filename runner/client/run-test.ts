@@ -5,7 +5,7 @@ import type { StreamReport } from '../control/messages.js';
 import type { TestParams } from '../core/test-params.js';
 import { computeFigures } from '../measure/run-figures.js';
 import { useDataPath } from '../native/native-io.js';
-import { loadClientAuth } from './client-token-auth.js';
+import { loadClientAuth } from './connect-control.js';
 import { runClientTest, type ClientTestOutcome } from './client-test-run.js';
 
 /**

@@ -2,6 +2,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { ProtocolError } from '../core/errors.js';
+import { jsonPointerSteps, valueAt } from '../core/json-pointer.js';
 import { packagePath } from '../core/package-paths.js';
 import type { IntervalRecord, LatencySummary, RunObject } from '../core/run-object.js';
 import { checkWireParams } from '../core/params.js';
@@ -177,7 +178,7 @@ export function encodeMessage(message: ControlMessage): Buffer {
 /**
  * Parses a frame from a client into a checked message. The server trusts
  * nothing a client sends: the schema checks every field's shape, and
- * checkParams what each test parameter means.
+ * requestedParams what each test parameter means.
  */
 export function parseClientMessage(frame: Buffer): ClientMessage {
   const value = parseJsonObject(frame);
@@ -187,9 +188,9 @@ export function parseClientMessage(frame: Buffer): ClientMessage {
   if (problem) throw new ProtocolError(`${value.type as string} message ${problem.text}`);
   switch (value.type) {
     case 'TEST_REQUEST':
-      return { type: 'TEST_REQUEST', params: checkParams(value.params) };
+      return { type: 'TEST_REQUEST', params: requestedParams(value.params) };
     case 'REMOTE_TEST_REQUEST':
-      return { type: 'REMOTE_TEST_REQUEST', params: checkParams(value.params), to: value.to as RemoteTarget };
+      return { type: 'REMOTE_TEST_REQUEST', params: requestedParams(value.params), to: value.to as RemoteTarget };
     case 'START':
     case 'STOP':
     case 'BYE':
@@ -278,7 +279,8 @@ function schemaProblem(message: Record<string, unknown>): SchemaProblem | null {
 
 /** One of ajv's errors in a user's words: which field, what it holds, what is wrong. */
 function describeSchemaError(error: ErrorObject, message: Record<string, unknown>): SchemaProblem {
-  const path = pointerToPath(error.instancePath);
+  // As text: placeWords puts each step in a sentence.
+  const path = jsonPointerSteps(error.instancePath).map(String);
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required') {
     const key = String(params.missingProperty);
@@ -293,7 +295,7 @@ function describeSchemaError(error: ErrorObject, message: Record<string, unknown
   }
   const where = placeWords(path, message).join(' ');
   const value = valueAt(message, path);
-  const shown = showValue(value);
+  const shown = offendingValueText(value);
   switch (error.keyword) {
     case 'minimum':
       return { text: `with ${where} ${shown} ${params.limit === 0 ? 'is negative' : `is below ${String(params.limit)}`}`, missing: false };
@@ -355,20 +357,6 @@ function kindOf(type: string | undefined): string {
   }
 }
 
-function pointerToPath(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function valueAt(root: unknown, path: readonly string[]): unknown {
-  let v = root;
-  for (const key of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
-  return v;
-}
-
 /** `/streams/0/samples/3/bytes` as "stream 0 sample 3 bytes", naming a stream by its own number when it has one. */
 function placeWords(path: readonly string[], message: Record<string, unknown>): string[] {
   const words: string[] = [];
@@ -392,7 +380,7 @@ function placeWords(path: readonly string[], message: Record<string, unknown>): 
   return words;
 }
 
-function showValue(value: unknown): string {
+function offendingValueText(value: unknown): string {
   // -5e18 rather than -5000000000000000000: the size is the point.
   if (typeof value === 'number') return Math.abs(value) >= 1e15 ? value.toExponential().replace('e+', 'e') : String(value);
   const text = JSON.stringify(value) ?? String(value);
@@ -404,7 +392,7 @@ function showValue(value: unknown): string {
  * as `bench test` and scenarios: a client that skips those checks could ask
  * for an interval of a microsecond (a flood of samples) or a zero timeout.
  */
-function checkParams(raw: unknown): TestParams {
+function requestedParams(raw: unknown): TestParams {
   const checked = checkWireParams(raw);
   if (checked.params === undefined) throw new ProtocolError(`TEST_REQUEST with invalid params: ${checked.problems.join('; ')}`);
   return checked.params;

@@ -43,7 +43,7 @@ export interface FigureDef {
 const STREAM: readonly TestName[] = ['TCP_STREAM', 'UDP_STREAM'];
 const RR: readonly TestName[] = ['TCP_RR', 'UDP_RR', 'TCP_CRR'];
 /** TCP_INFO's figures: the kernel's view of a TCP data socket, read once per interval. */
-const TCP: readonly TestName[] = ['TCP_STREAM', 'TCP_RR', 'RRUL'];
+const TCP_INFO_TESTS: readonly TestName[] = ['TCP_STREAM', 'TCP_RR', 'RRUL'];
 
 function tcpInfo(name: string, label: string, unit: string, better: Better, kind: FigureKind, integer: boolean, inLine: string): FigureDef {
   return {
@@ -51,7 +51,7 @@ function tcpInfo(name: string, label: string, unit: string, better: Better, kind
     label,
     unit,
     better,
-    tests: TCP,
+    tests: TCP_INFO_TESTS,
     headline: false,
     kind,
     countedBy: name === 'rcv_mss_bytes' ? 'receiver' : 'sender',
@@ -595,6 +595,11 @@ export function formatNumber(value: number): string {
   return plain.includes('.') ? plain.replace(/\.?0+$/, '') : plain;
 }
 
+/** `± 12.3`, or an em dash when there is no interval (fewer than two repeats): the report's and its charts' form. */
+export function formatCi(ci95: number | null): string {
+  return ci95 === null ? '—' : `± ${formatNumber(ci95)}`;
+}
+
 /** The headline figures of a summary or interval on one line: `941.3 Mbit/s  loss 0.018%  jitter 0.034 ms`. */
 export function headlineText(test: TestName, figures: object): string {
   const values = testFigureValues(test, figures);
@@ -605,7 +610,7 @@ export function headlineText(test: TestName, figures: object): string {
 }
 
 /** Below this share of its target rate, a UDP sender did not offer the load asked of it. */
-export const RATE_REACHED_SHARE = 0.95;
+const RATE_REACHED_SHARE = 0.95;
 
 /**
  * A paced UDP_STREAM whose sender fell short of its target: the loss and jitter

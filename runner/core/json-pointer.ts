@@ -11,3 +11,10 @@ export function jsonPointerSteps(pointer: string): Array<string | number> {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
+
+/** The value at those steps in a parsed document; undefined where the path leaves it. */
+export function valueAt(root: unknown, steps: readonly (string | number)[]): unknown {
+  let v = root;
+  for (const s of steps) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[s] : undefined;
+  return v;
+}

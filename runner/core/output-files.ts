@@ -21,7 +21,7 @@ export const CREATE_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constant
 /** Temporary names start with a dot and end in .tmp, so a folder check can know them. */
 export const TEMP_FILE_PATTERN = /^\..+\.[0-9a-f]{12}\.tmp$/;
 
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 

@@ -95,7 +95,7 @@ export function dscpText(value: number): string {
 export const DATA_PATHS = ['native', 'js'] as const;
 export type DataPath = (typeof DATA_PATHS)[number];
 
-export const PARAMS = {
+const PARAMS = {
   peer: {
     kind: 'peer',
     short: 'c',
@@ -431,11 +431,7 @@ export function appliesTo(param: Param, test: TestName): boolean {
   return param.tests.includes(test);
 }
 
-export function defaultOf(
-  param: Param,
-  test: TestName,
-  before: Readonly<Record<string, unknown>> = defaultParams(test),
-): ParamValue | undefined {
+function defaultOf(param: Param, test: TestName, before: Readonly<Record<string, unknown>> = defaultParams(test)): ParamValue | undefined {
   const d = param.default;
   return typeof d === 'function' ? d(test, before) : d;
 }
@@ -453,7 +449,7 @@ export function defaultParams(test: TestName): TestParams {
 }
 
 /** The limits that hold for `test`, or for any test when it is not known yet. */
-export function limitsOf(param: Param, test?: TestName): Limits {
+function limitsOf(param: Param, test?: TestName): Limits {
   const tighter = test !== undefined ? param.testLimits?.[test] : undefined;
   return tighter ? { ...param.limits, ...tighter } : param.limits;
 }
@@ -502,7 +498,7 @@ export function defaultText(param: Param): string | undefined {
 }
 
 /** `--request-size` for request_size. */
-export function cliFlag(param: Param): string {
+function cliFlag(param: Param): string {
   const long = `--${param.key.replace(/_/g, '-')}`;
   return param.short ? `-${param.short}, ${long}` : long;
 }

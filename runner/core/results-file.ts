@@ -22,6 +22,15 @@ export const REPORT_FILE_NAMES: Readonly<Record<ReportFormat, string>> = {
   csv: 'results.csv',
   openmetrics: 'metrics.prom',
 };
+/**
+ * The folder one `bench run` writes: results.jsonl grows by one run object
+ * the moment each run ends (fsync'd, so a crash or power cut loses nothing
+ * already measured); results.json is written once, at the end.
+ */
+export const RUN_LOG_NAME = 'results.jsonl';
+export const RESULTS_NAME = 'results.json';
+/** Charts of report.md live in this folder beside it. */
+export const CHART_DIR = 'charts';
 /** Formats rendered from a Handlebars template (the others are exports of fixed form). */
 export type TemplateFormat = Extract<ReportFormat, 'html' | 'md'>;
 

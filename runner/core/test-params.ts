@@ -50,7 +50,6 @@ export function isRrTest(test: TestName): test is 'TCP_RR' | 'UDP_RR' | 'TCP_CRR
 
 /** RRUL's loaded directions: up (client to server), down, or both at once. */
 export const RRUL_DIRECTIONS = ['up', 'down', 'both'] as const;
-export type RrulDirection = (typeof RRUL_DIRECTIONS)[number];
 
 /**
  * What one data connection of a run carries: a STREAM or RR test's stream,

@@ -88,6 +88,21 @@ export function formatDuration(seconds: number): string {
   return `${Number(seconds.toFixed(3))}s`;
 }
 
+/** How long a scenario took, for the report: `12.3s`, `4m 5s`, `1h 2m 5s`. */
+export function formatElapsed(seconds: number): string {
+  if (seconds < 60) return formatDuration(Math.round(seconds * 10) / 10);
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds - m * 60);
+  return m < 60 ? `${m}m ${s}s` : `${Math.floor(m / 60)}h ${m % 60}m ${s}s`;
+}
+
+/** `2026-11-24 14:03:12 UTC`: the same text wherever a report or comparison is rendered. */
+export function formatUtc(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
 /**
  * A duration in the largest unit that writes it exactly, as a user would:
  * 7200 is `2h`, 5400 is `90m`, 3601 is `3601s`, 0.2 is `200ms`.

@@ -40,7 +40,7 @@ export function studentT975(df: number): number {
 }
 
 /** Inverts the t distribution's CDF by bisection: the CDF is monotonic, so this cannot miss. */
-export function studentTQuantile(p: number, df: number): number {
+function studentTQuantile(p: number, df: number): number {
   if (!(p > 0.5 && p < 1)) throw new RangeError(`p must be in (0.5, 1), got ${p}`);
   let lo = 0;
   let hi = 1;

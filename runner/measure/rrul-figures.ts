@@ -46,7 +46,7 @@ export function latencySummaryOf(values: number[]): LatencySummary | null {
   };
 }
 
-export function rrulPhases(params: TestParams): RrulRecord['phases'] {
+function rrulPhases(params: TestParams): RrulRecord['phases'] {
   const loadEnd = params.idle_s + params.duration_s;
   return [
     { name: 'idle', start_s: 0, end_s: round(params.idle_s) },

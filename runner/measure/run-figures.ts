@@ -21,7 +21,7 @@ export interface SidePair {
 
 const round = (n: number, digits = 3): number => Number(n.toFixed(digits));
 
-export function pairStreams(params: TestParams, client: StreamReport[], server: StreamReport[]): SidePair[] {
+function pairStreams(params: TestParams, client: StreamReport[], server: StreamReport[]): SidePair[] {
   const byStream = (reports: StreamReport[], stream: number): StreamReport => {
     const r = reports.find((x) => x.stream === stream);
     if (!r) throw new Error(`no report for stream ${stream}`);

@@ -1,24 +1,35 @@
 import { parse as parseYaml } from 'yaml';
 import type { FigureStatistics, ResultsFile, RunGroup } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
-import { formatDuration } from '../core/units.js';
+import { formatDuration, formatElapsed, formatUtc } from '../core/units.js';
+import { describeParams } from '../core/params.js';
 import { socketText } from '../core/run-object.js';
-import { padIndex } from './chart-files.js';
 import {
   compareFigureNames,
   figureInfo,
   figureValues,
+  formatCi,
+  formatNumber,
   HEADLINE_FIGURES,
   isCounter,
   isVolume,
   rateShortfall,
 } from '../core/figure-catalog.js';
-import { describeParams, formatCi, formatElapsed, formatNumber, formatUtc } from './format.js';
-import type { ExpectationView, FigureView, GroupView, PeerView, ReportModel, RunView, VerdictView } from './report-model.js';
+import {
+  padIndex,
+  type ExpectationView,
+  type FigureView,
+  type GroupView,
+  type PeerView,
+  type ReportModel,
+  type RunView,
+  type VerdictView,
+} from './report-model.js';
 import { meshViews } from './mesh-matrices.js';
 import { isRrulRun, rrulHeadline, rrulView } from './rrul.js';
 import { runCharts } from './run-charts.js';
 import { buildSweep, findSweepFamilies } from './sweeps.js';
+import { formatHostPort } from '../core/host-port.js';
 
 /** results.json to the values a report shows; pure, so every format and template sees the same figures. */
 export function buildReportModel(results: ResultsFile, format: 'html' | 'md', version: string): ReportModel {
@@ -83,7 +94,7 @@ export function buildReportModel(results: ResultsFile, format: 'html' | 'md', ve
  * its name. Results written before that field existed carry the title only in
  * the scenario text.
  */
-export function scenarioTitle(results: ResultsFile): string {
+function scenarioTitle(results: ResultsFile): string {
   const recorded = results.scenario.report?.title;
   if (typeof recorded === 'string' && recorded.trim() !== '') return recorded.trim();
   try {
@@ -214,12 +225,8 @@ function cpuText(percent: number | null, dataPath: string | null | undefined): s
   return dataPath ? `${cpu} (${dataPath} data path)` : cpu;
 }
 
-function address(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 function peerText(run: RunObject, group: RunGroup | undefined): string {
-  const where = address(run.peer.host, run.peer.port);
+  const where = formatHostPort(run.peer.host, run.peer.port);
   if (run.peer.embedded) return `embedded loopback server (${where})`;
   return group && group.peer !== where ? `${group.peer} (${where})` : where;
 }
@@ -231,7 +238,7 @@ function peerText(run: RunObject, group: RunGroup | undefined): string {
 function peerViews(results: ResultsFile, groupOfRun: Map<string, RunGroup>): PeerView[] {
   const peers = new Map<string, PeerView>();
   for (const run of results.runs) {
-    const where = address(run.peer.host, run.peer.port);
+    const where = formatHostPort(run.peer.host, run.peer.port);
     const name = run.peer.embedded ? 'embedded' : (groupOfRun.get(run.id)?.peer ?? where);
     const key = run.peer.embedded ? `embedded ${run.peer.host}` : `${name} ${where}`;
     const peer = peers.get(key) ?? { name, address: where, embedded: run.peer.embedded, runs: 0 };

@@ -5,15 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BenchError } from '../core/errors.js';
 import { packagePath } from '../core/package-paths.js';
-import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../core/results-file.js';
+import { RESULTS_NAME, RESULTS_SCHEMA_VERSION, RUN_LOG_NAME, type ResultsFile } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
 import { findJsonError, findJsonValue } from './json-error-place.js';
-import { jsonPointerSteps } from '../core/json-pointer.js';
+import { jsonPointerSteps, valueAt } from '../core/json-pointer.js';
 
 const WHAT_TO_DO = 'pass the results.json that bench run wrote';
 /** The two files a `bench run` folder holds; results.jsonl alone after a crash. */
-const RESULTS_NAME = 'results.json';
-const RUN_LOG_NAME = 'results.jsonl';
 
 /**
  * A results file that cannot be read or is not one. It is the user's input, so
@@ -49,7 +47,7 @@ export interface LoadResultsOptions {
  * line, what is left after a crash), or a results folder (its results.json,
  * else its results.jsonl).
  */
-export function resolveResultsPath(path: string): string {
+function resolveResultsPath(path: string): string {
   let isFolder = false;
   try {
     isFolder = statSync(path).isDirectory();
@@ -133,7 +131,7 @@ export function parseResults(text: string, path: string): ResultsFile {
  * its runs. A last line without its newline is a write cut short by a crash:
  * it is skipped with a warning; anything else wrong is an error with its line.
  */
-export function parseRunLog(text: string, path: string, warn: (line: string) => void): RunLogContents {
+function parseRunLog(text: string, path: string, warn: (line: string) => void): RunLogContents {
   const lines = text.split('\n');
   const runs: RunObject[] = [];
   const validate = validators().run;
@@ -287,10 +285,4 @@ function listValues(values: unknown[]): string {
 /** `runs[3].status`, as a user finds it in the file. */
 function dotted(steps: readonly PathStep[]): string {
   return steps.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
-}
-
-function valueAt(root: unknown, steps: readonly PathStep[]): unknown {
-  let v = root;
-  for (const s of steps) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[s] : undefined;
-  return v;
 }

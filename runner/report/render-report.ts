@@ -1,8 +1,9 @@
-import { lstat, readFile } from 'node:fs/promises';
+import Handlebars from 'handlebars';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { BenchError, UsageError } from '../core/errors.js';
 import { makeFolders, writeError, writeFileWhole } from '../core/output-files.js';
-import { packagePath } from '../core/package-paths.js';
+import { benchVersion, packagePath } from '../core/package-paths.js';
 import {
   REPORT_FILE_NAMES,
   REPORT_FORMATS,
@@ -15,7 +16,8 @@ import { renderCsv } from './export/csv.js';
 import { renderJunit } from './export/junit.js';
 import { renderMetrics } from './export/openmetrics.js';
 import { buildReportModel } from './build-report-model.js';
-import { createTemplateEnv, type TemplateEnv } from './template-env.js';
+import type { Comparison } from './compare/compare-results.js';
+import { escapeMarkdownCell, escapeMarkdownText, markdownFence } from './markdown-escape.js';
 
 export { REPORT_FORMATS, type ReportFormat };
 
@@ -42,7 +44,7 @@ export async function renderReport(results: ResultsFile, format: ReportFormat, o
       throw new UsageError(`--template applies to the html and md reports; ${format} has a fixed form (docs/exports.md)`);
     return { main: renderExport(results, format), files: {} };
   }
-  const model = buildReportModel(results, format, await benchVersion());
+  const model = buildReportModel(results, format, benchVersion);
   const env = await createTemplateEnv();
   const main = options.template
     ? renderUserTemplate(env, await readUserTemplate(options.template), options.template, model)
@@ -52,6 +54,13 @@ export async function renderReport(results: ResultsFile, format: ReportFormat, o
     for (const chart of model.charts) files[chart.file] = `<?xml version="1.0" encoding="UTF-8"?>\n${chart.svg}\n`;
   }
   return { main, files };
+}
+
+/** The comparison through templates/compare.<format>.hbs, with the report's partials (its styles among them). */
+export async function renderComparison(c: Comparison, format: 'md' | 'html'): Promise<string> {
+  const env = await createTemplateEnv();
+  const source = await readFile(packagePath(`templates/compare.${format}.hbs`), 'utf8');
+  return env.compile(source, { strict: true })({ ...c, generator: { name: 'bench', version: benchVersion } });
 }
 
 /**
@@ -137,10 +146,31 @@ async function readUserTemplate(path: string): Promise<string> {
   }
 }
 
-let version: Promise<string> | undefined;
+/**
+ * A Handlebars environment of our own (not the global one), with bench's
+ * helpers and every templates/partials/*.hbs registered under its file name.
+ * `{{value}}` HTML-escapes as always. The Markdown helpers escape for
+ * Markdown instead; a Markdown template that forgets one still gets HTML
+ * escaping, which GitHub shows correctly, so nothing unescaped slips through.
+ */
+type TemplateEnv = typeof Handlebars;
 
-/** The version of the bench that renders, for the report's footer. */
-export function benchVersion(): Promise<string> {
-  version ??= readFile(packagePath('package.json'), 'utf8').then((t) => (JSON.parse(t) as { version: string }).version);
-  return version;
+async function createTemplateEnv(): Promise<TemplateEnv> {
+  const env = Handlebars.create();
+  env.registerHelper('cell', (value: unknown) => new env.SafeString(escapeMarkdownCell(asText(value))));
+  env.registerHelper('text', (value: unknown) => new env.SafeString(escapeMarkdownText(asText(value))));
+  env.registerHelper(
+    'fence',
+    (value: unknown, language: unknown) => new env.SafeString(markdownFence(asText(value), typeof language === 'string' ? language : '')),
+  );
+  env.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  const dir = packagePath('templates/partials/');
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.hbs')).sort()) {
+    env.registerPartial(file.slice(0, -'.hbs'.length), await readFile(new URL(file, dir), 'utf8'));
+  }
+  return env;
+}
+
+function asText(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
 }

@@ -1,5 +1,6 @@
-import type { ResultsFile, FigureStatistics } from '../core/results-file.js';
+import { CHART_DIR, type ResultsFile, type FigureStatistics } from '../core/results-file.js';
 import type { TestName, TestParams } from '../core/test-params.js';
+import { type ChartSize, NARROW, WIDE } from './charts/frame.js';
 
 /**
  * What a report template sees: results.json turned into ready-to-show values.
@@ -228,4 +229,17 @@ export interface ChartView {
   svg_narrow: string;
   /** Where the Markdown report keeps this chart, relative to report.md. */
   file: string;
+}
+
+/**
+ * A chart drawn at both widths (`draw` lays out the same figures for the size it is given); its file is
+ * named by its id, which is built from indexes, never from labels.
+ */
+export function makeChart(id: string, kind: ChartView['kind'], title: string, draw: (size: ChartSize) => string): ChartView {
+  return { id, kind, title, svg: draw(WIDE), svg_narrow: draw(NARROW), file: `${CHART_DIR}/${id}.svg` };
+}
+
+/** The index in an anchor or chart id: `group-03`. */
+export function padIndex(n: number): string {
+  return String(n).padStart(2, '0');
 }

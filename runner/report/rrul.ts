@@ -1,17 +1,16 @@
 import type { LatencySummary, RrulFigures, RrulIntervalFigures, RunObject } from '../core/run-object.js';
-import { makeChart } from './chart-files.js';
 import { type CdfSeries, renderCdfChart } from './charts/cdf-chart.js';
 import { DASHES, PALETTE } from './charts/frame.js';
 import { DOWNLOAD_COLOR, type RrulPhaseSpan, renderRrulChart, UPLOAD_COLOR } from './charts/rrul-chart.js';
-import { formatNumber } from './format.js';
-import type { ChartView, RrulView } from './report-model.js';
+import { formatNumber } from '../core/figure-catalog.js';
+import { makeChart, type ChartView, type RrulView } from './report-model.js';
 
 /**
  * The report's side of RRUL (issue 13): a run's probes split by phase, its flent-style chart and
  * CDF, its per-phase table and its headline. Everything is read from the run object as
  * RRUL-SHAPE.md gives it; a field that is missing or not a number is left out, never made a figure.
  */
-export const RRUL_TEST = 'RRUL';
+const RRUL_TEST = 'RRUL';
 const PHASE_NAMES = ['idle', 'load', 'drain'] as const;
 type PhaseName = (typeof PHASE_NAMES)[number];
 
@@ -44,7 +43,7 @@ export interface RrulData {
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-export function rrulData(run: RunObject): RrulData | null {
+function rrulData(run: RunObject): RrulData | null {
   if (!isRrulRun(run) || run.status !== 'ok' || run.summary === null || typeof run.summary !== 'object') return null;
   const r = run.rrul;
   const phases: Phase[] = [];
@@ -62,7 +61,7 @@ export function rrulData(run: RunObject): RrulData | null {
 }
 
 /** The probes sent in each phase (a probe belongs to the phase its send time falls in), and their round trips sorted. */
-export function probesByPhase(data: RrulData): Map<PhaseName, { sent: number; lost: number; sorted: number[] }> {
+function probesByPhase(data: RrulData): Map<PhaseName, { sent: number; lost: number; sorted: number[] }> {
   const out = new Map<PhaseName, { sent: number; lost: number; sorted: number[] }>();
   for (const p of data.phases) out.set(p.name, { sent: 0, lost: 0, sorted: [] });
   const last = data.phases[data.phases.length - 1];

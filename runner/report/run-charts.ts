@@ -1,10 +1,9 @@
 import { isRrFigures, type Figures, type IntervalRecord, type RunObject } from '../core/run-object.js';
 import { isStreamTest, isUdpTest } from '../core/test-params.js';
-import { makeChart } from './chart-files.js';
 import { PALETTE, TOTAL_COLOR } from './charts/frame.js';
 import { renderLineChart, type LineSeries } from './charts/line-chart.js';
 import { renderPercentileChart } from './charts/percentile-chart.js';
-import type { ChartView } from './report-model.js';
+import { makeChart, type ChartView } from './report-model.js';
 import { isRrulRun, rrulCharts } from './rrul.js';
 
 /**

@@ -1,10 +1,8 @@
 import type { ResultsFile, RunGroup } from '../core/results-file.js';
-import { figureInfo, HEADLINE_FIGURES } from '../core/figure-catalog.js';
+import { figureInfo, formatCi, formatNumber, HEADLINE_FIGURES } from '../core/figure-catalog.js';
 import type { TestParams } from '../core/test-params.js';
-import { makeChart, padIndex } from './chart-files.js';
 import { renderSweepChart, type SweepSeries } from './charts/sweep-chart.js';
-import { formatCi, formatNumber } from './format.js';
-import type { SweepView } from './report-model.js';
+import { makeChart, padIndex, type SweepView } from './report-model.js';
 
 /**
  * Sweeps: groups expanded from one scenario run that differ only by the swept
@@ -184,7 +182,7 @@ function repeatsText(ok: number, total: number): string {
 }
 
 /** The label prefix the groups share, cut back to a separator: `udp-rate` from `udp-rate[rate=100M]` and `udp-rate[rate=1G]`. */
-export function sharedLabel(labels: string[]): string {
+function sharedLabel(labels: string[]): string {
   let prefix = labels[0] ?? '';
   for (const l of labels) while (!l.startsWith(prefix)) prefix = prefix.slice(0, -1);
   if (labels.every((l) => l === prefix)) return prefix;

@@ -1,8 +1,9 @@
-import type { ResultsFile } from '../core/results-file.js';
-import { RESULTS_SCHEMA_VERSION } from '../core/results-file.js';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { benchVersion } from '../core/package-paths.js';
+import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
 import { checkExpectations, summarizeGroups } from './group-results.js';
-import { hostInfo } from './host-info.js';
 import type { LoadedScenario } from './load-scenario.js';
 import type { PlannedGroup } from './scenario-model.js';
 
@@ -36,4 +37,30 @@ export function buildResults(input: ResultsInput): ResultsFile {
   if (input.note !== undefined && input.note !== '') results.note = input.note;
   if (input.interrupted) results.interrupted = true;
   return results;
+}
+
+/** The machine the client ran on, so results from different hosts are not compared blindly. */
+function hostInfo(): ResultsFile['host'] {
+  const cpus = os.cpus();
+  return {
+    hostname: os.hostname(),
+    os: osName(),
+    kernel: os.release(),
+    cpus: os.availableParallelism?.() ?? cpus.length,
+    cpu_model: cpus[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    bench_version: benchVersion,
+  };
+}
+
+function osName(): string {
+  if (process.platform === 'linux') {
+    try {
+      const m = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'));
+      if (m) return m[1];
+    } catch {
+      // Containers may lack /etc/os-release; the kernel name below still says Linux.
+    }
+  }
+  return `${os.type()} ${os.arch()}`;
 }

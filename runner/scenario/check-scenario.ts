@@ -4,7 +4,7 @@ import { DEFAULT_PORT } from '../core/defaults.js';
 import { isTestName, TEST_NAMES, type TestName } from '../core/test-params.js';
 import { didYouMean, listWords } from './did-you-mean.js';
 import { checkAnyFigure, checkFigure, parseCondition, type Expectation } from './expectations.js';
-import { appliesTo, settingSpec, type SettingSpec } from './run-keys.js';
+import { appliesTo, paramOf, type Param } from '../core/params.js';
 import { checkSettingValue } from './setting-check.js';
 import { REPORT_FORMATS } from '../core/results-file.js';
 import {
@@ -59,12 +59,12 @@ export function checkScenario(data: unknown, scenarioDir: string): CheckResult {
   }
   if ('description' in data && typeof data.description !== 'string') at(['description'], 'description must be text');
 
-  const peers = checkPeers(data.peers, scenarioDir, at);
+  const peers = checkPeerSpecs(data.peers, scenarioDir, at);
   // References are checked against every peer written down; one with its own problem is reported there, once.
   const peerNames = isMapping(data.peers)
     ? Object.keys(data.peers).filter((n) => n !== LOCAL_PEER && !isGroup((data.peers as Record<string, unknown>)[n]))
     : [];
-  const groups = checkGroups(data.peers, peerNames, scenarioDir, at);
+  const groups = checkGroupSpecs(data.peers, peerNames, scenarioDir, at);
   const groupNames = isMapping(data.peers)
     ? Object.keys(data.peers).filter((n) => isGroup((data.peers as Record<string, unknown>)[n]))
     : [];
@@ -100,7 +100,7 @@ function peersUsable(
   });
 }
 
-function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, PeerSpec> {
+function checkPeerSpecs(value: unknown, scenarioDir: string, at: At): Map<string, PeerSpec> {
   const peers = new Map<string, PeerSpec>();
   if (value === undefined) return peers;
   if (!isMapping(value)) {
@@ -161,7 +161,7 @@ function checkPeers(value: unknown, scenarioDir: string, at: At): Map<string, Pe
 }
 
 /** Groups of peers: lists of names under peers, each a peer with a host of its own, at least two, none twice. */
-function checkGroups(value: unknown, peerNames: readonly string[], scenarioDir: string, at: At): Map<string, PeerGroupSpec> {
+function checkGroupSpecs(value: unknown, peerNames: readonly string[], scenarioDir: string, at: At): Map<string, PeerGroupSpec> {
   const groups = new Map<string, PeerGroupSpec>();
   if (!isMapping(value)) return groups;
   for (const [name, members] of Object.entries(value)) {
@@ -266,7 +266,7 @@ function checkSettings(
   const settings: Setting[] = [];
   const before = problems.length;
   for (const [key, v] of Object.entries(value)) {
-    const spec = settingSpec(key);
+    const spec = paramOf(key);
     if (!spec) continue;
     const keyPath = [...path, key];
     if (test !== undefined && !appliesTo(spec, test)) {
@@ -290,7 +290,7 @@ function checkSettings(
   return problems.length === before ? settings : null;
 }
 
-function checkSettingValueAt(spec: SettingSpec, value: unknown, path: DocPath, peers: readonly string[]): Problem[] {
+function checkSettingValueAt(spec: Param, value: unknown, path: DocPath, peers: readonly string[]): Problem[] {
   return checkSettingValue(spec, value, (i) => ({ kind: 'node', path: i === undefined ? path : [...path, i], part: 'value' }), peers);
 }
 

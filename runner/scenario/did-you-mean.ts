@@ -57,7 +57,7 @@ function fold(s: string): string {
  */
 let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
 
-export function editDistance(a: string, b: string, cap = Infinity): number {
+function editDistance(a: string, b: string, cap = Infinity): number {
   const width = b.length + 1;
   // Three rows reused from call to call: a file with many mistyped keys asks thousands of times.
   if (rows[0].length < width) rows = [new Int32Array(width), new Int32Array(width), new Int32Array(width)];

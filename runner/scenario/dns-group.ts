@@ -17,7 +17,7 @@ export interface GroupMember {
 /** How long the resolver may take before the scenario stops with an error that says so. */
 const LOOKUP_TIMEOUT_MS = 10_000;
 /** A group is a set of hosts to mesh: more than this is a mistake (a wildcard record), not a rack. */
-export const MAX_GROUP_MEMBERS = 256;
+const MAX_GROUP_MEMBERS = 256;
 
 export async function resolveDnsGroup(group: string, name: string, port: number, timeoutMs = LOOKUP_TIMEOUT_MS): Promise<GroupMember[]> {
   if (isIP(name)) return [{ host: name, port }];

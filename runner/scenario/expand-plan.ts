@@ -1,7 +1,6 @@
-import { checkParams, paramsFrom, type DataPath } from '../core/params.js';
+import { appliesTo, checkParams, paramOf, paramsFrom, parseParamValue, type DataPath, type Param, type ParamKey } from '../core/params.js';
 import type { PeerAddress } from '../core/run-events.js';
 import type { TestParams } from '../core/test-params.js';
-import { appliesTo, parseSettingValue, settingSpec, type SettingKey, type SettingSpec } from './run-keys.js';
 import {
   LOCAL_PEER,
   type PeerSpec,
@@ -77,7 +76,7 @@ function runEnds(spec: ScenarioSpec, run: RunSpec): Array<OrderedPair<string>> |
 }
 
 /** Most runs one scenario may plan; each is at least a second of measuring, so this is days. */
-export const MAX_PLANNED_RUNS = 100_000;
+const MAX_PLANNED_RUNS = 100_000;
 
 interface PlanSize {
   /** Groups times repeats. */
@@ -93,8 +92,7 @@ function planSize(winners: readonly Setting[]): PlanSize {
   for (const s of winners) {
     let count = 1;
     if (Array.isArray(s.value)) count = s.value.length;
-    else if (s.key === 'repeat')
-      count = parseSettingValue(settingSpec('repeat') as NonNullable<ReturnType<typeof settingSpec>>, s.value) as number;
+    else if (s.key === 'repeat') count = parseParamValue(paramOf('repeat') as Param, s.value) as number;
     if (count === 1) continue;
     runs *= count;
     factors.push({ setting: s, count });
@@ -103,7 +101,7 @@ function planSize(winners: readonly Setting[]): PlanSize {
   return { runs, factors };
 }
 
-function sizeText(size: PlanSize): string {
+function planSizeText(size: PlanSize): string {
   return size.factors
     .map(({ setting, count }) =>
       Array.isArray(setting.value) ? `${setting.key}: ${count.toLocaleString('en-US')} values` : `repeat ${count.toLocaleString('en-US')}`,
@@ -120,7 +118,7 @@ function sizePlace(run: RunSpec, size: PlanSize): ProblemPlace {
 function tooManyRuns(run: RunSpec, size: PlanSize): Problem {
   return {
     place: sizePlace(run, size),
-    message: `run ${run.index + 1} (${run.test}) expands to ${size.runs.toLocaleString('en-US')} runs (${sizeText(size)}), more than the ${MAX_PLANNED_RUNS.toLocaleString('en-US')} a scenario may hold: sweep fewer values, or split the sweep over several scenarios`,
+    message: `run ${run.index + 1} (${run.test}) expands to ${size.runs.toLocaleString('en-US')} runs (${planSizeText(size)}), more than the ${MAX_PLANNED_RUNS.toLocaleString('en-US')} a scenario may hold: sweep fewer values, or split the sweep over several scenarios`,
   };
 }
 
@@ -138,10 +136,10 @@ export function planRuns(groups: readonly PlannedGroup[]): PlannedRun[] {
 
 /** Per key, the setting that wins, in the order keys were first written. */
 function winningSettings(run: RunSpec, layered: readonly Setting[]): Setting[] {
-  const order: SettingKey[] = [];
-  const winner = new Map<SettingKey, Setting>();
+  const order: ParamKey[] = [];
+  const winner = new Map<ParamKey, Setting>();
   for (const s of layered) {
-    const spec = settingSpec(s.key);
+    const spec = paramOf(s.key);
     if (!spec || !appliesTo(spec, run.test)) continue;
     if (!winner.has(s.key)) order.push(s.key);
     winner.set(s.key, s);
@@ -181,7 +179,7 @@ function buildGroup(
   pair?: OrderedPair<string>,
 ): PlannedGroup | null {
   const fields: Record<string, unknown> = {};
-  const values = new Map<SettingKey, PointValue>();
+  const values = new Map<ParamKey, PointValue>();
   let peerName = LOCAL_PEER;
   let fromName = LOCAL_PEER;
   let repeat = 1;
@@ -191,10 +189,10 @@ function buildGroup(
   const sweep: Record<string, string | number> = {};
   for (const pv of point) {
     const key = pv.setting.key;
-    const setting = settingSpec(key);
+    const setting = paramOf(key);
     if (!setting) continue;
     values.set(key, pv);
-    const parsed = parseSettingValue(setting, pv.value);
+    const parsed = parseParamValue(setting, pv.value);
     if (setting.field) fields[setting.field] = parsed;
     else if (key === 'from') fromName = parsed as string;
     else if (key === 'repeat') repeat = parsed as number;
@@ -207,7 +205,7 @@ function buildGroup(
   const params: TestParams = paramsFrom(run.test, fields);
   const before = problems.length;
   const context = `run ${run.index + 1} (${run.test})`;
-  const problem = (keys: SettingKey[], message: string) => {
+  const problem = (keys: ParamKey[], message: string) => {
     const blamed = blame(values, keys);
     if (!blamed) {
       // Only built-in defaults are involved: point at the run.
@@ -223,9 +221,9 @@ function buildGroup(
   // to: and its alias peer: are one setting: the one written at the higher layer wins; both in one place contradict.
   const to = values.get('to');
   const alias = values.get('peer');
-  const toKey: SettingKey = alias && (!to || alias.setting.layer > to.setting.layer) ? 'peer' : 'to';
+  const toKey: ParamKey = alias && (!to || alias.setting.layer > to.setting.layer) ? 'peer' : 'to';
   const toValue = toKey === 'to' ? to : alias;
-  if (toValue) peerName = parseSettingValue(settingSpec('peer') as SettingSpec, toValue.value) as string;
+  if (toValue) peerName = parseParamValue(paramOf('peer') as Param, toValue.value) as string;
   if (pair) {
     // mesh: and pairs: name both ends; a from: or to: in defaults does not apply to such a run.
     fromName = pair.from;
@@ -294,7 +292,7 @@ function peerAddress(p: PeerSpec): PeerAddress {
 }
 
 /** Of the keys involved, the one set at the highest layer: the last word, so the one to change. */
-function blame(values: ReadonlyMap<SettingKey, PointValue>, keys: readonly SettingKey[]): PointValue | undefined {
+function blame(values: ReadonlyMap<ParamKey, PointValue>, keys: readonly ParamKey[]): PointValue | undefined {
   let best: PointValue | undefined;
   for (const k of keys) {
     const v = values.get(k);

@@ -31,7 +31,7 @@ export type PeerCheckOutcome =
   | { peer: PeerToCheck; ok: false; error: BenchError };
 
 /** A server that is up answers HELLO at once; a longer silence is a host down, or a firewall dropping packets. */
-export const PEER_CHECK_TIMEOUT_MS = 5000;
+const PEER_CHECK_TIMEOUT_MS = 5000;
 
 /**
  * The peers this machine talks to, in the order they first appear: every

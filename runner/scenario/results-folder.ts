@@ -3,17 +3,8 @@ import { mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { CREATE_NEW_FILE, TEMP_FILE_PATTERN, describeWriteFailure, makeFolders, writeError, writeFileWhole } from '../core/output-files.js';
-import { CHART_DIR } from '../report/chart-files.js';
-import type { ResultsFile } from '../core/results-file.js';
+import { CHART_DIR, RESULTS_NAME, RUN_LOG_NAME, type ResultsFile } from '../core/results-file.js';
 import type { RunObject } from '../core/run-object.js';
-
-/**
- * The folder one `bench run` writes: results.jsonl grows by one run object
- * the moment each run ends (fsync'd, so a crash or power cut loses nothing
- * already measured); results.json is written once, at the end.
- */
-export const RUN_LOG_NAME = 'results.jsonl';
-export const RESULTS_NAME = 'results.json';
 
 /** results/<name>-<UTC time>, such as results/lab-baseline-20250125T005512Z. */
 export function defaultResultsDir(name: string, now: Date): string {

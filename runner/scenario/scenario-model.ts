@@ -1,10 +1,14 @@
 import type { ReportFormat } from '../core/results-file.js';
-import type { DataPath } from '../core/params.js';
+import { PARAM_KEYS, type DataPath, type ParamKey } from '../core/params.js';
 import type { PeerAddress } from '../core/run-events.js';
 import type { TestName, TestParams } from '../core/test-params.js';
 import type { Expectation } from './expectations.js';
-import type { SettingKey } from './run-keys.js';
 import type { DocPath, ProblemPlace } from './scenario-problem.js';
+
+/** Keys only a run may hold: defaults and --set cannot. */
+export const RUN_ONLY_KEYS = ['test', 'label', 'mesh', 'pairs', 'parallel', 'expect'] as const;
+/** The keys a run may hold: every declared parameter (core/params.ts), which defaults and --set may hold too, and the run-only keys. */
+export const RUN_KEYS: readonly string[] = ['test', 'label', ...PARAM_KEYS, 'mesh', 'pairs', 'parallel', 'expect'];
 
 /**
  * A scenario after validation, before expansion: values still as written
@@ -12,7 +16,7 @@ import type { DocPath, ProblemPlace } from './scenario-problem.js';
  * with the place it came from, for pointing at it if a later check fails.
  */
 export interface Setting {
-  key: SettingKey;
+  key: ParamKey;
   /** One value, or the list of a sweep, as written. */
   value: unknown;
   place: ProblemPlace;

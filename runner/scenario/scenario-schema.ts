@@ -1,7 +1,8 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean, listWords } from './did-you-mean.js';
-import { RUN_KEYS, RUN_ONLY_KEYS, SETTING_KEYS } from './run-keys.js';
+import { PARAM_KEYS } from '../core/params.js';
+import { RUN_KEYS, RUN_ONLY_KEYS } from './scenario-model.js';
 import { buildScenarioSchema } from './scenario-schema-source.js';
 import type { DocPath, Problem } from './scenario-problem.js';
 import { jsonPointerSteps } from '../core/json-pointer.js';
@@ -16,7 +17,7 @@ import { jsonPointerSteps } from '../core/json-pointer.js';
  */
 let compiled: ValidateFunction | undefined;
 
-export function scenarioSchemaValidator(): ValidateFunction {
+function scenarioSchemaValidator(): ValidateFunction {
   if (compiled === undefined) {
     const schema = buildScenarioSchema();
     const ajv = new Ajv2020.default({ strict: true, allErrors: true });
@@ -111,12 +112,12 @@ function knownKeys(path: DocPath): string[] {
   if (path.length === 0) return TOP_KEYS;
   if (path[0] === 'peers') return PEER_KEYS;
   if (path[0] === 'report') return REPORT_KEYS;
-  if (path[0] === 'defaults') return [...SETTING_KEYS];
+  if (path[0] === 'defaults') return [...PARAM_KEYS];
   return [...RUN_KEYS];
 }
 
 /** How a user names a place: `run 2`, `peer 'lab-b'`, `defaults`, `the top level`. */
-export function describePath(path: DocPath): string {
+function describePath(path: DocPath): string {
   if (path.length === 0) return 'the top level';
   const [head, second, ...rest] = path;
   let base: string;

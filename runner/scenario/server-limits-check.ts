@@ -1,7 +1,7 @@
 import { DEFAULT_SERVER_LIMITS } from '../core/defaults.js';
 import type { TestParams } from '../core/test-params.js';
 import { formatBytes, formatDuration } from '../core/units.js';
-import type { SettingKey } from './run-keys.js';
+import type { ParamKey } from '../core/params.js';
 import { LOCAL_PEER, type PlannedGroup } from './scenario-model.js';
 
 /**
@@ -10,9 +10,9 @@ import { LOCAL_PEER, type PlannedGroup } from './scenario-model.js';
  * refused every time. A named peer's limits are its own: only a warning.
  */
 
-type Report = (keys: SettingKey[], message: string) => void;
+type Report = (keys: ParamKey[], message: string) => void;
 /** The value as the user wrote it, for the message (`9999999h`, not 35999996400s). */
-type Shown = (key: SettingKey, fallback: string) => string;
+type Shown = (key: ParamKey, fallback: string) => string;
 
 /** (Durations and timeouts past what a timer can hold are refused by their declarations, core/params.ts.) */
 export function checkRunnable(params: TestParams, peerName: string, report: Report, shown: Shown): void {
@@ -26,7 +26,7 @@ export function checkRunnable(params: TestParams, peerName: string, report: Repo
 }
 
 interface Exceeded {
-  key: SettingKey;
+  key: ParamKey;
   /** What was asked, in the limit's unit. */
   amount: number;
   /** What was asked, as written: `streams 100`. */
@@ -61,7 +61,7 @@ function exceededLimits(p: TestParams): Exceeded[] {
       option: `--max-streams ${p.streams}`,
     });
   }
-  const sizes: [SettingKey, number][] = [
+  const sizes: [ParamKey, number][] = [
     ['size', p.size_bytes],
     ['request_size', p.request_size_bytes],
     ['response_size', p.response_size_bytes],

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { didYouMean, listWords } from './did-you-mean.js';
-import { RUN_ONLY_KEYS, settingSpec, SETTING_KEYS } from './run-keys.js';
-import type { Setting } from './scenario-model.js';
+import { PARAM_KEYS, paramOf } from '../core/params.js';
+import { RUN_ONLY_KEYS, type Setting } from './scenario-model.js';
 import type { Problem } from './scenario-problem.js';
 import { checkSettingValue } from './setting-check.js';
 
@@ -24,7 +24,7 @@ export function parseSetOverrides(raw: unknown, peers: readonly string[]): { set
     }
     const key = text.slice(0, eq).trim();
     const written = text.slice(eq + 1).trim();
-    const spec = settingSpec(key);
+    const spec = paramOf(key);
     if (!spec) {
       problems.push({ place, message: unknownSetKey(key) });
       continue;
@@ -46,12 +46,12 @@ export function parseSetOverrides(raw: unknown, peers: readonly string[]): { set
 
 function unknownSetKey(key: string): string {
   if ((RUN_ONLY_KEYS as readonly string[]).includes(key)) {
-    return `${key} cannot be set for every run: --set takes ${listWords(SETTING_KEYS, 'or')}`;
+    return `${key} cannot be set for every run: --set takes ${listWords(PARAM_KEYS, 'or')}`;
   }
-  const guess = didYouMean(key, SETTING_KEYS);
+  const guess = didYouMean(key, PARAM_KEYS);
   return guess !== undefined
     ? `unknown key '${key}': did you mean '${guess}'?`
-    : `unknown key '${key}': --set takes ${listWords(SETTING_KEYS, 'or')}`;
+    : `unknown key '${key}': --set takes ${listWords(PARAM_KEYS, 'or')}`;
 }
 
 function readValue(written: string): unknown {

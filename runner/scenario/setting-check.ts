@@ -1,8 +1,10 @@
 import { UnitError } from '../core/errors.js';
 import { didYouMean, listWords } from './did-you-mean.js';
-import { parseSettingValue, SWEEPABLE_KEYS, type SettingSpec } from './run-keys.js';
+import { PARAM_LIST, parseParamValue, type Param } from '../core/params.js';
 import { LOCAL_PEER } from './scenario-model.js';
 import type { Problem, ProblemPlace } from './scenario-problem.js';
+
+const SWEEPABLE_KEYS = PARAM_LIST.filter((p) => p.sweepable).map((p) => p.key);
 
 /**
  * Checks one setting's value (a single value, or a sweep list) wherever it
@@ -10,7 +12,7 @@ import type { Problem, ProblemPlace } from './scenario-problem.js';
  * where element i of a list is (undefined: the whole value).
  */
 export function checkSettingValue(
-  spec: SettingSpec,
+  spec: Param,
   value: unknown,
   placeOf: (element?: number) => ProblemPlace,
   peers: readonly string[],
@@ -41,7 +43,7 @@ export function checkSettingValue(
       add(message, i);
       return;
     }
-    const parsed = String(parseSettingValue(spec, element));
+    const parsed = String(parseParamValue(spec, element));
     const earlier = seen.get(parsed);
     if (seen.has(parsed)) {
       const same =
@@ -53,9 +55,9 @@ export function checkSettingValue(
   return problems;
 }
 
-function checkOne(spec: SettingSpec, value: unknown, peers: readonly string[]): string | null {
+function checkOne(spec: Param, value: unknown, peers: readonly string[]): string | null {
   try {
-    parseSettingValue(spec, value);
+    parseParamValue(spec, value);
   } catch (err) {
     if (err instanceof UnitError) return err.message;
     throw err;

@@ -8,8 +8,8 @@ import type { PlannedGroup } from './scenario-model.js';
  * Loss and jitter are left out of the spread check: near zero, any noise is
  * a large fraction of the mean without meaning anything.
  */
-export const WIDE_CI_FRACTION = 0.1;
-export const MIN_MEASURED_INTERVALS = 3;
+const WIDE_CI_FRACTION = 0.1;
+const MIN_MEASURED_INTERVALS = 3;
 const SPREAD_FIGURES = ['throughput_mbps', 'transactions_per_sec', 'latency_us.p50', 'latency_us.p99'];
 
 /** Warnings known before anything runs: runs too short to settle. */

@@ -28,9 +28,9 @@ export interface YamlSource {
 }
 
 /** Anchors and aliases a file may hold: a scenario needs a handful, and each alias costs a search when read. */
-export const MAX_ANCHORS_AND_ALIASES = 1000;
+const MAX_ANCHORS_AND_ALIASES = 1000;
 /** Values the aliases may add when unfolded: a few lines of aliases of aliases can stand for billions. */
-export const MAX_ALIASED_VALUES = 100_000;
+const MAX_ALIASED_VALUES = 100_000;
 
 export function parseYamlSource(file: string, text: string): { source: YamlSource; problems: Problem[] } {
   const lines = new LineCounter();
@@ -227,7 +227,7 @@ function keyIdentity(key: unknown): string | undefined {
 }
 
 /** The node at `path`, following aliases and `<<` merges; the deepest node found when the path runs out. */
-export function findNode(source: YamlSource, path: DocPath): { node: Node | null; pair: Pair | null; complete: boolean } {
+function findNode(source: YamlSource, path: DocPath): { node: Node | null; pair: Pair | null; complete: boolean } {
   let node = resolve(source, source.doc.contents as Node | null);
   let pair: Pair | null = null;
   for (const segment of path) {
@@ -291,7 +291,7 @@ function resolve(source: YamlSource, node: Node | null | undefined): Node | null
 }
 
 /** Turns a problem into FILE:LINE:COL (or `--set ...`) with its sentence. */
-export function locateProblem(source: YamlSource, problem: Problem): LocatedProblem {
+function locateProblem(source: YamlSource, problem: Problem): LocatedProblem {
   const place = problem.place;
   if (place.kind === 'set') return { where: `--set ${place.text}`, line: 0, col: 0, message: problem.message };
   const { line, col } = source.lines.linePos(problemOffset(source, problem) ?? 0);

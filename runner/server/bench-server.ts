@@ -16,7 +16,7 @@ import {
   VersionMismatchError,
   asBenchError,
 } from '../core/errors.js';
-import { benchVersion } from '../core/bench-version.js';
+import { benchVersion } from '../core/package-paths.js';
 import { DEFAULT_HANDSHAKE_LIMITS, HandshakeGuard, RateLimitedLog, type HandshakeLimits } from './handshake-guard.js';
 import { checkRequestLimits } from './request-limits.js';
 import { silentLog, type ServerLog } from './server-log.js';
@@ -241,7 +241,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       if (stopping !== null) throw stoppingError(stopping);
 
       if (request.type === 'REMOTE_TEST_REQUEST' && options.remote) {
-        const to = request.to.host.includes(':') ? `[${request.to.host}]:${request.to.port}` : `${request.to.host}:${request.to.port}`;
+        const to = formatHostPort(request.to.host, request.to.port);
         log.info('start', { client: who, test, role: 'client', to, duration: `${params.duration_s}s` });
         const run = await serveRemoteTest(conn, params, request.to, options.remote);
         served++;
@@ -362,7 +362,7 @@ function openFileLimit(): number | null {
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): BenchError {
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const where = formatHostPort(host, port);
   if (err.code === 'EADDRINUSE')
     return new ListenError(`cannot listen on ${where}: the port is in use - stop the other server or pick another --port`, err);
   if (err.code === 'EADDRNOTAVAIL')

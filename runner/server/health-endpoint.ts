@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { ListenError, type BenchError } from '../core/errors.js';
+import { formatHostPort } from '../core/host-port.js';
 
 /**
  * `bench serve --health-port`: a plain HTTP endpoint for service managers and
@@ -27,7 +28,7 @@ export interface HealthEndpoint {
   close(): Promise<void>;
 }
 
-export const HEALTH_PATH = '/healthz';
+const HEALTH_PATH = '/healthz';
 /** A probe answers in microseconds; anything slower is a stuck or hostile client. */
 const SOCKET_TIMEOUT_MS = 5000;
 /** Probes come one at a time per kubelet; a few spare for a human with curl. */
@@ -76,7 +77,7 @@ export async function startHealthEndpoint(options: HealthEndpointOptions): Promi
 }
 
 function healthListenError(err: NodeJS.ErrnoException, host: string, port: number): BenchError {
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const where = formatHostPort(host, port);
   if (err.code === 'EADDRINUSE')
     return new ListenError(`cannot listen for health probes on ${where}: the port is in use - pick another --health-port`, err);
   if (err.code === 'EACCES')

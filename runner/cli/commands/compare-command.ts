@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { ALL_FIGURES } from '../../core/figure-catalog.js';
 import type { ResultsFile } from '../../core/results-file.js';
-import { DEFAULT_THRESHOLD } from '../../report/compare/compare-defaults.js';
+import { DEFAULT_THRESHOLD } from '../../core/defaults.js';
 import { compareResults, type Comparison, type FigureSelection } from '../../report/compare/compare-results.js';
 import { formatComparisonText } from '../../report/compare/compare-text.js';
 import { loadResults } from '../../report/load-results.js';
@@ -48,7 +48,7 @@ async function render(c: Comparison, format: CompareFormat): Promise<string> {
   if (format === 'json') return `${JSON.stringify(c, null, 2)}\n`;
   if (format === 'text') return formatComparisonText(c);
   // Handlebars loads only for the formats that need it.
-  return (await import('../../report/compare/render-comparison.js')).renderComparison(c, format);
+  return (await import('../../report/render-report.js')).renderComparison(c, format);
 }
 
 function nothingComparedText(c: Comparison, basePath: string, newPath: string): string {
@@ -61,7 +61,7 @@ function nothingComparedText(c: Comparison, basePath: string, newPath: string): 
 }
 
 /** `5%`, `5` or `2.5%`: a change of more than this many percent is flagged. */
-export function parseThreshold(input: string | number): number {
+function parseThreshold(input: string | number): number {
   const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(String(input).trim());
   if (!m) throw new UsageError(`invalid --threshold '${input}': write a percentage, such as 5% or 2.5%`);
   return Number(m[1]);
@@ -92,7 +92,7 @@ function checkFigureName(name: string, known: readonly string[], option: string)
 }
 
 /** `--figures throughput_mbps,latency_us.p99`, `--figures all`; without it, each test's headline figures. */
-export function parseFigures(input: CompareCommandOptions['figures'], known: readonly string[]): FigureSelection {
+function parseFigures(input: CompareCommandOptions['figures'], known: readonly string[]): FigureSelection {
   if (input === undefined) return 'headline';
   const names = listOf(input);
   if (names.length === 0)
@@ -102,7 +102,7 @@ export function parseFigures(input: CompareCommandOptions['figures'], known: rea
 }
 
 /** `--floor loss_percent=0.2 --floor jitter_ms=0`: a change no larger than this, in the figure's unit, is never flagged. */
-export function parseFloors(input: CompareCommandOptions['floor'], known: readonly string[]): Record<string, number> {
+function parseFloors(input: CompareCommandOptions['floor'], known: readonly string[]): Record<string, number> {
   const floors: Record<string, number> = {};
   if (input === undefined) return floors;
   for (const item of listOf(input)) {

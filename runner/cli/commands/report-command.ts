@@ -1,9 +1,8 @@
 import { access } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { CHART_DIR } from '../../report/chart-files.js';
 import { loadResults, resultsFolderOf } from '../../report/load-results.js';
-import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../../core/results-file.js';
+import { CHART_DIR, REPORT_FILE_NAMES, REPORT_FORMATS } from '../../core/results-file.js';
 import { resultsFromRunLog } from '../../scenario/run-log-results.js';
 import { isReportFormat, renderReport, writeReport } from '../../report/render-report.js';
 import { EXIT } from '../report-failure.js';

@@ -11,14 +11,12 @@ import { JsonEventStream } from '../event-stream.js';
 import { MetricsPusher } from '../metrics-push.js';
 import { planRuns } from '../../scenario/expand-plan.js';
 import { DEFAULT_REPORT_FORMATS, type ReportFormat } from '../../scenario/scenario-model.js';
-import { RUN_EXIT, scenarioExitCode } from '../../scenario/scenario-outcome.js';
 import { planWarnings, resultWarnings } from '../../scenario/shaky-figures.js';
 import { printable } from '../../core/terminal-text.js';
-import { useColor } from '../color.js';
-import { terminalWidth, wrapLines } from '../terminal-width.js';
-import { type Palette, palette } from '../scenario-output/palette.js';
-import { checkingLine, failedCountText, failedPeerLines } from '../scenario-output/peer-check-lines.js';
-import { checkPeers, peersToCheck } from '../../scenario/peer-check.js';
+import { EXIT, scenarioExitCode } from '../report-failure.js';
+import { terminalWidth, visibleLength, wrapLines } from '../terminal-width.js';
+import { type Palette, palette, useColor } from '../color.js';
+import { checkPeers, type PeerCheckOutcome, type PeerToCheck, peersToCheck } from '../../scenario/peer-check.js';
 import type { PlannedRun } from '../../scenario/scenario-model.js';
 import { renderFinalSummary } from '../scenario-output/final-summary.js';
 import { planHeadline } from '../scenario-output/plan-listing.js';
@@ -131,7 +129,7 @@ export async function runCommand(file: string, options: RunCommandOptions = {}):
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   const scenarioCode = scenarioExitCode(results);
   // A report the disk did not take is a failure to deliver, even when every run went well.
-  const code = reports.failed && scenarioCode !== RUN_EXIT.interrupted ? RUN_EXIT.runFailed : scenarioCode;
+  const code = reports.failed && scenarioCode !== EXIT.interrupted ? EXIT.failed : scenarioCode;
   stream?.emit({
     event: 'scenario_end',
     scenario: loaded.spec.name,
@@ -250,4 +248,25 @@ export async function renderScenarioReports(
     }
   }
   return { written, failed };
+}
+
+/** `checking 3 peers: lab-a, lab-b, lab-x...`; only the count when the names do not fit the width. */
+function checkingLine(peers: readonly PeerToCheck[], width: number | undefined): string {
+  const count = `checking ${peers.length} ${peers.length === 1 ? 'peer' : 'peers'}`;
+  const named = `${count}: ${peers.map((p) => printable(p.name)).join(', ')}...`;
+  return width === undefined || visibleLength(named) <= width ? named : `${count}...`;
+}
+
+/**
+ * One line per peer that failed, its error saying what, where and what to
+ * do, each wrapped to the width: `  ✗ cannot reach peer lab-x (...): ...`.
+ */
+function failedPeerLines(outcomes: readonly PeerCheckOutcome[], colours: Palette, width: number | undefined): string[] {
+  return outcomes.flatMap((o) => (o.ok ? [] : [wrapLines(`  ${colours.red('✗')} ${printable(o.error.message)}`, width, '    ')]));
+}
+
+/** The opening of the refusal or the warning: `1 of 3 peers failed the check`. */
+function failedCountText(outcomes: readonly PeerCheckOutcome[]): string {
+  const failed = outcomes.filter((o) => !o.ok).length;
+  return `${failed} of ${outcomes.length} ${outcomes.length === 1 ? 'peer' : 'peers'} failed the check`;
 }

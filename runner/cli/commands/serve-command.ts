@@ -15,6 +15,7 @@ import { startHealthEndpoint } from '../../server/health-endpoint.js';
 import type { RemoteClientRunner } from '../../server/remote-run.js';
 import { DEFAULT_HANDSHAKE_LIMITS, type HandshakeLimits } from '../../server/handshake-guard.js';
 import { createServerLog } from '../../server/server-log.js';
+import { formatHostPort } from '../../core/host-port.js';
 
 /** cac's options; an option not given is undefined and takes its default from core/defaults.ts. */
 export interface ServeCommandOptions {
@@ -140,10 +141,8 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
           throw err;
         });
   log.info('listening', {
-    address: listening.includes(':') ? `[${listening}]:${bound}` : `${listening}:${bound}`,
-    ...(health
-      ? { health: `${health.address.host.includes(':') ? `[${health.address.host}]` : health.address.host}:${health.address.port}` }
-      : {}),
+    address: formatHostPort(listening, bound),
+    ...(health ? { health: formatHostPort(health.address.host, health.address.port) } : {}),
     auth: auth ? 'token' : 'none',
     remote: remote ? 'allowed' : 'refused',
     // What a firewall in front of this server must let through.

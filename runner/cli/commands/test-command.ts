@@ -1,16 +1,15 @@
 import { UsageError } from '../../core/errors.js';
-import { cliOptionName, PARAM_LIST } from '../../core/params.js';
+import { cliOptionName, describeParams, PARAM_LIST } from '../../core/params.js';
 import { problemsText, readTestOptions, type RawTestOptions } from '../../core/resolve-params.js';
 import type { PeerAddress, RunTestOptions } from '../../core/run-events.js';
 import { printable } from '../../core/terminal-text.js';
 import { runRemoteTest } from '../../client/remote-test.js';
-import { formatPeer, parsePeer } from '../../client/peer-address.js';
+import { formatPeer, parsePeer } from '../../client/connect-control.js';
 import { runTestOrEmbedded } from '../local-run.js';
 import { JsonEventStream, type RunRef } from '../event-stream.js';
 import { useColor } from '../color.js';
 import { terminalWidth } from '../terminal-width.js';
 import { EXIT } from '../report-failure.js';
-import { paramsText } from '../figure-text.js';
 import { intervalLine, summaryTable } from '../test-output/print-run.js';
 
 /** cac's options: one per declared parameter (under its camelCase name), and these. */
@@ -60,7 +59,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     from && peer
       ? `from ${printable(formatPeer(from))} to ${printable(formatPeer(peer))}`
       : `with ${peer ? printable(formatPeer(peer)) : 'the embedded server on loopback'}`;
-  say(`bench ${params.test} ${ends}: ${paramsText(params)}`);
+  say(`bench ${params.test} ${ends}: ${describeParams(params)}`);
   stream?.emit({
     event: 'run_start',
     run: ref,

@@ -1,8 +1,8 @@
 import type { LoadedScenario } from '../../scenario/load-scenario.js';
 import type { PlannedGroup, PlannedRun } from '../../scenario/scenario-model.js';
-import { paramsText } from '../figure-text.js';
+import { describeParams } from '../../core/params.js';
 import { formatHostPort } from '../../core/host-port.js';
-import { formatClock } from './format-figure.js';
+import { formatClock } from '../figure-text.js';
 import { printable } from '../../core/terminal-text.js';
 
 /** `14 runs (5 groups × repeats; rate × streams crossed), about 2m 40s of measuring`. */
@@ -24,6 +24,6 @@ export function planLines(loaded: LoadedScenario, groups: readonly PlannedGroup[
     const repeat = g.repeat > 1 ? `  ×${g.repeat}` : '';
     const where = g.peer ? formatHostPort(g.peer.host, g.peer.port) : 'embedded server';
     const expect = g.expect.length > 0 ? `  expect ${g.expect.map((e) => `${e.figure} ${e.condition}`).join(', ')}` : '';
-    return `  ${String(i + 1).padStart(String(groups.length).length)}. ${printable(g.label).padEnd(width)}  ${paramsText(g.params)}  → ${printable(where)}${repeat}${expect}`;
+    return `  ${String(i + 1).padStart(String(groups.length).length)}. ${printable(g.label).padEnd(width)}  ${describeParams(g.params)}  → ${printable(where)}${repeat}${expect}`;
   });
 }

@@ -2,10 +2,10 @@ import type { RunEvent } from '../../core/run-events.js';
 import type { IntervalRecord, RunObject } from '../../core/run-object.js';
 import type { ScenarioObserver } from '../../scenario/run-scenario.js';
 import type { PlannedRun } from '../../scenario/scenario-model.js';
-import type { Palette } from './palette.js';
-import { figureText, paramsText } from '../figure-text.js';
+import type { Palette } from '../color.js';
+import { formatClock, figureText } from '../figure-text.js';
+import { describeParams } from '../../core/params.js';
 import { formatDuration } from '../../core/units.js';
-import { formatClock } from './format-figure.js';
 import { printable } from '../../core/terminal-text.js';
 import { FALLBACK_COLUMNS, truncateVisible, visibleLength, wrapLines } from '../terminal-width.js';
 
@@ -34,7 +34,7 @@ export class ScenarioProgress implements ScenarioObserver {
   runStarting(run: PlannedRun, position: number, total: number): void {
     this.current = { run, position, total, runLeft: run.group.params.duration_s, shown: 0 };
     if (this.live) this.showLive('starting');
-    else this.line(`${this.prefix()}: ${paramsText(run.group.params)}`);
+    else this.line(`${this.prefix()}: ${describeParams(run.group.params)}`);
   }
 
   runEvent(_run: PlannedRun, event: RunEvent): void {
@@ -126,7 +126,7 @@ export class ScenarioProgress implements ScenarioObserver {
       { order: 2, keep: 2, text: this.colours.dim(`${formatClock(c.runLeft)} left`) },
       { order: 3, keep: 4, text: this.colours.dim(`(about ${formatClock(this.scenarioLeft())} in all)`), glue: true },
       { order: 4, keep: 3, text: `${group.label}${repeat}`, shortenTo: 8 },
-      { order: 5, keep: 5, text: `(${paramsText(group.params)})`, glue: true },
+      { order: 5, keep: 5, text: `(${describeParams(group.params)})`, glue: true },
       ...(span === undefined ? [] : [{ order: 6, keep: 6, text: span }]),
     ];
     this.liveText = truncateVisible(fitParts(parts, width), width);

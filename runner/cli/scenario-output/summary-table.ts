@@ -3,8 +3,8 @@ import type { RunGroup } from '../../core/results-file.js';
 import type { RunObject } from '../../core/run-object.js';
 import { formatNumber, HEADLINE_FIGURES } from '../../core/figure-catalog.js';
 import type { PlannedGroup } from '../../scenario/scenario-model.js';
-import { greyBorders, type Palette, UNSTYLED_TABLE } from './palette.js';
-import { formatInterval } from './format-figure.js';
+import { greyBorders, type Palette, UNSTYLED_TABLE } from '../color.js';
+import { formatInterval } from '../figure-text.js';
 import { printable } from '../../core/terminal-text.js';
 import { widestLine, wrapCell, wrapWords } from '../terminal-width.js';
 

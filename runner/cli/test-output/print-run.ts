@@ -1,11 +1,18 @@
 import Table from 'cli-table3';
-import { formatNumber, headlineText } from '../../core/figure-catalog.js';
+import {
+  figureInfo,
+  figuresOf,
+  formatNumber,
+  headlineText,
+  rateShortfall,
+  testFigureValues,
+  whoCounts,
+} from '../../core/figure-catalog.js';
 import type { IntervalRecord, RrulIntervalFigures, RunObject } from '../../core/run-object.js';
 import { formatBytes } from '../../core/units.js';
 import type { TestName } from '../../core/test-params.js';
 import { visibleLength, widestLine, wrapCell, wrapLines } from '../terminal-width.js';
-import { summaryRows, summaryWarnings } from './format-figures.js';
-import { greyBorders, palette, UNSTYLED_TABLE } from '../scenario-output/palette.js';
+import { greyBorders, palette, UNSTYLED_TABLE } from '../color.js';
 
 /** Live output of `bench test`: a line per interval, then the summary table. */
 export function intervalLine(test: TestName, record: IntervalRecord): string {
@@ -78,4 +85,19 @@ function draw(rows: ReadonlyArray<[string, string, string]>, color: boolean, uni
   });
   for (const [figure, value, unit] of rows) table.push([figure, value, wrapCell(unit, unitWidth).join('\n')]);
   return greyBorders(table.toString(), colours);
+}
+
+/** Rows of `bench test`'s summary table, one per figure of the test, from the catalogue: figure, value, unit (who counts it). */
+export function summaryRows(run: RunObject): Array<[string, string, string]> {
+  if (!run.summary) return [];
+  const values = testFigureValues(run.test, run.summary);
+  return figuresOf(run.test)
+    .filter((name) => values[name] !== undefined)
+    .map((name) => [name, formatNumber(values[name]), `${figureInfo(name).unit} (${whoCounts(name, run.test)})`]);
+}
+
+/** What a reader of the summary must be told before trusting it. */
+export function summaryWarnings(run: RunObject): string[] {
+  const shortfall = run.summary ? rateShortfall(run.summary) : null;
+  return shortfall ? [shortfall] : [];
 }

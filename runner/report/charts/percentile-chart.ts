@@ -1,5 +1,5 @@
 import type { LatencySummary } from '../../core/run-object.js';
-import { formatNumber } from '../format.js';
+import { formatNumber } from '../../core/figure-catalog.js';
 import { type ChartSize, chartFrame, PALETTE, WIDE } from './frame.js';
 import { linearScale, logScale, maxOf, minOf } from './scale.js';
 import { element, polyline, textElement } from './svg.js';
@@ -21,7 +21,7 @@ export interface PercentileChartSpec {
   series: PercentileSeries[];
 }
 
-export const PERCENTILE_POINTS: Array<{ key: keyof LatencySummary; label: string }> = [
+const PERCENTILE_POINTS: Array<{ key: keyof LatencySummary; label: string }> = [
   { key: 'min', label: 'min' },
   { key: 'p50', label: 'p50' },
   { key: 'p90', label: 'p90' },

@@ -1,4 +1,4 @@
-import { formatNumber } from '../format.js';
+import { formatNumber } from '../../core/figure-catalog.js';
 import {
   CAPTION_LINE,
   type ChartSize,
@@ -54,8 +54,8 @@ export interface RrulChartSpec {
 
 export const UPLOAD_COLOR = PALETTE[0];
 export const DOWNLOAD_COLOR = PALETTE[2];
-export const RTT_COLOR = TOTAL_COLOR;
-export const LOST_COLOR = PALETTE[1];
+const RTT_COLOR = TOTAL_COLOR;
+const LOST_COLOR = PALETTE[1];
 
 /** Fills told apart in greyscale too: grey for the two idle phases, amber for the load. */
 const PHASE_FILL: Record<string, { fill: string; opacity: number }> = {

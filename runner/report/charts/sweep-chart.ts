@@ -1,4 +1,4 @@
-import { formatCi, formatNumber } from '../format.js';
+import { formatCi, formatNumber } from '../../core/figure-catalog.js';
 import { type ChartSize, chartFrame, DASHES, MARKER_SHAPES, marker, PALETTE, WIDE, type XAxis } from './frame.js';
 import { linearScale } from './scale.js';
 import { coord, element, polyline } from './svg.js';
@@ -33,7 +33,7 @@ export interface SweepChartSpec {
   series: SweepSeries[];
 }
 
-export const WHISKER_CAPTION = 'mean of the repeats; whiskers: 95% confidence interval (2+ repeats)';
+const WHISKER_CAPTION = 'mean of the repeats; whiskers: 95% confidence interval (2+ repeats)';
 
 export function renderSweepChart(spec: SweepChartSpec, size: ChartSize = WIDE): string {
   // Loops, not spreads into Math.max: a chart must not depend on the call stack's size.

@@ -1,9 +1,10 @@
 import type { ResultsFile, RunGroup } from '../../core/results-file.js';
 import { isTestName, TEST_NAMES, type TestName, type TestParams } from '../../core/test-params.js';
-import { compareFigureNames, figureInfo, HEADLINE_FIGURES, isVolume } from '../../core/figure-catalog.js';
-import { describeParams, formatNumber, formatUtc } from '../format.js';
+import { compareFigureNames, figureInfo, formatNumber, HEADLINE_FIGURES, isVolume } from '../../core/figure-catalog.js';
+import { describeParams } from '../../core/params.js';
+import { formatUtc } from '../../core/units.js';
 import { ResultsFileError } from '../load-results.js';
-import { DEFAULT_FLOORS } from './compare-defaults.js';
+import { DEFAULT_FLOORS } from '../../core/defaults.js';
 
 /**
  * `bench compare`: groups of two results files matched by what they measured
@@ -111,7 +112,7 @@ export interface Comparison extends ComparisonCounts {
   summary_text: string;
 }
 
-export const DATA_PATH_WHY = 'the two paths measure 2-4x apart; compare like with like';
+const DATA_PATH_WHY = 'the two paths measure 2-4x apart; compare like with like';
 
 export interface CompareOptions {
   thresholdPercent: number;
@@ -371,7 +372,7 @@ const DESCRIBED_PARAMS = [
   'rate_bps',
   'streams',
 ] as const;
-const DATA_PATHS: readonly unknown[] = ['native', 'js', 'mixed', null, undefined];
+const GROUP_DATA_PATHS: readonly unknown[] = ['native', 'js', 'mixed', null, undefined];
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
@@ -396,7 +397,7 @@ function checkGroups(results: ResultsFile, path: string): void {
       const v = (g.params as unknown as Record<string, unknown>)[key];
       if (!(isFiniteNumber(v) && v >= 0)) fail(`groups[${i}].params.${key}`, 'a number >= 0', v);
     }
-    if (!DATA_PATHS.includes(g.data_path)) fail(`groups[${i}].data_path`, "'native', 'js', 'mixed' or null", g.data_path);
+    if (!GROUP_DATA_PATHS.includes(g.data_path)) fail(`groups[${i}].data_path`, "'native', 'js', 'mixed' or null", g.data_path);
     for (const [name, s] of Object.entries(g.figures)) {
       const at = `groups[${i}].figures${/^[\w.]+$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
       if (typeof s !== 'object' || s === null) fail(at, 'an object', s);

@@ -1,6 +1,7 @@
 import type { ResultsFile } from '../../core/results-file.js';
 import type { RunObject } from '../../core/run-object.js';
 import { compareFigureNames, figureInfo, figureValues } from '../../core/figure-catalog.js';
+import { formatHostPort } from '../../core/host-port.js';
 
 /**
  * CSV (RFC 4180): one row per run, repeats included, in the order they ran;
@@ -45,7 +46,7 @@ export function renderCsv(results: ResultsFile): string {
 
 function peerText(run: RunObject): string {
   if (run.peer.embedded) return 'embedded';
-  return run.peer.host.includes(':') ? `[${run.peer.host}]:${run.peer.port}` : `${run.peer.host}:${run.peer.port}`;
+  return formatHostPort(run.peer.host, run.peer.port);
 }
 
 /** Params are named with their unit already (`duration_s`, `rate_bps`); say it in words in the header. */

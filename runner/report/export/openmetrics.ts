@@ -1,6 +1,7 @@
 import type { ResultsFile, RunGroup } from '../../core/results-file.js';
 import type { RunObject } from '../../core/run-object.js';
 import { isRrFigures } from '../../core/run-object.js';
+import { formatHostPort } from '../../core/host-port.js';
 
 /**
  * Prometheus metrics for a scenario's results: one series per expanded run
@@ -157,7 +158,7 @@ export function renderMetrics(results: MetricsSource, format: MetricsFormat = 'o
 }
 
 /** Labels that name one expanded run: stable across scheduled runs of the same scenario. */
-export function groupLabels(results: MetricsSource, group: RunGroup, runs: readonly RunObject[]): Record<string, string> {
+function groupLabels(results: MetricsSource, group: RunGroup, runs: readonly RunObject[]): Record<string, string> {
   const labels: Record<string, string> = {
     scenario: results.scenario.name,
     test: group.test,
@@ -200,7 +201,7 @@ function mergedBuckets(runs: readonly RunObject[]): MergedHistogram | null {
 
 function peerText(run: RunObject): string {
   if (run.peer.embedded) return 'embedded';
-  return run.peer.host.includes(':') ? `[${run.peer.host}]:${run.peer.port}` : `${run.peer.host}:${run.peer.port}`;
+  return formatHostPort(run.peer.host, run.peer.port);
 }
 
 function labelName(key: string): string {

@@ -44,7 +44,7 @@ export function parsePushUrl(text: string): URL {
   return url;
 }
 
-export function groupingPath(job: string, grouping: Record<string, string>): string {
+function groupingPath(job: string, grouping: Record<string, string>): string {
   const segments = [`job@base64/${base64url(job)}`];
   for (const [name, value] of Object.entries(grouping)) segments.push(`${name}@base64/${base64url(value)}`);
   return `/metrics/${segments.join('/')}`;
