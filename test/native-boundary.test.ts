@@ -91,8 +91,9 @@ test('a state slot the previous call could not have left is refused, not used as
     state.fill(0);
     state[3] = NaN;
     assert.throws(() => io.tcpRrClient(ours.fd, request, 5, Buffer.alloc(5), 1, 1, state, lat, out), /state\[3\] \(sent at ns\) is nan/);
-    const udpState = new Float64Array(10);
+    const udpState = new Float64Array(11);
     udpState[5] = 1000;
+    udpState[10] = 1;
     udpState[6] = Infinity;
     assert.throws(
       () => io.udpRrClient(ours.fd, request, 4, 1, 1, udpState, lat, out),
