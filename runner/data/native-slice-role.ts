@@ -24,8 +24,9 @@ export abstract class NativeSliceRole implements DataRole {
   readonly dataPath = 'native';
   readonly counters = new StreamCounters();
   protected readonly io: NativeIo;
-  protected readonly socket: NativeSocket;
-  /** The socket's descriptor, valid until `closed`. */
+  /** The role's socket; null for a role whose C loop opens its own (TCP_CRR's client). */
+  protected readonly socket: NativeSocket | null;
+  /** The socket's descriptor, valid until `closed` (-1: no socket). */
   protected readonly fd: number;
   protected readonly timeoutMs: number;
   private readonly onFailure: (err: Error) => void;
@@ -38,17 +39,18 @@ export abstract class NativeSliceRole implements DataRole {
   protected peerEnded = false;
   private pumping = false;
   private nextSlice: NodeJS.Immediate | null = null;
+  private nextTick: NodeJS.Timeout | null = null;
   /** Set while a stop waits for the role to settle: a failure then ends the wait, not the stream. */
   private onSettled: ((err: Error | null) => void) | null = null;
 
-  constructor(io: NativeIo, socket: NativeSocket, timeoutMs: number, onFailure: (err: Error) => void) {
+  constructor(io: NativeIo, socket: NativeSocket | null, timeoutMs: number, onFailure: (err: Error) => void) {
     this.io = io;
     this.socket = socket;
-    this.fd = socket.fd;
+    this.fd = socket?.fd ?? -1;
     this.timeoutMs = timeoutMs;
     this.onFailure = onFailure;
     // Closed by anyone, the descriptor number may belong to another socket by the next slice.
-    socket.onClose(() => {
+    socket?.onClose(() => {
       this.closed = true;
       this.running = false;
     });
@@ -102,7 +104,8 @@ export abstract class NativeSliceRole implements DataRole {
 
   protected readonly pump = (): void => {
     this.nextSlice = null;
-    if (this.closed || this.socket.closed) {
+    this.nextTick = null;
+    if (this.closed || this.socket?.closed) {
       this.pumping = false;
       return;
     }
@@ -120,9 +123,23 @@ export abstract class NativeSliceRole implements DataRole {
       const silent = this.silence();
       if (silent) return this.fail(silent);
     }
+    const verdict = this.verdict(now);
+    if (verdict) return this.fail(verdict);
     if (this.onSettled && this.settled(now)) return this.settle(null);
-    this.nextSlice = setImmediate(this.pump);
+    const pauseMs = this.pauseMs(now);
+    if (pauseMs > 0) this.nextTick = setTimeout(this.pump, pauseMs);
+    else this.nextSlice = setImmediate(this.pump);
   };
+
+  /** A failure the slice's figures show though its call went well (every connection refused for the timeout), or null. */
+  protected verdict(_now: number): Error | null {
+    return null;
+  }
+
+  /** How long to wait before the next slice: 0 for the next turn of the event loop (a paced sender ahead of its schedule waits a timer tick). */
+  protected pauseMs(_now: number): number {
+    return 0;
+  }
 
   /** The failure a status other than OK or EOF stands for. */
   protected callFailure(status: number): Error {
@@ -133,7 +150,9 @@ export abstract class NativeSliceRole implements DataRole {
   protected halt(): void {
     this.pumping = false;
     if (this.nextSlice) clearImmediate(this.nextSlice);
+    if (this.nextTick) clearTimeout(this.nextTick);
     this.nextSlice = null;
+    this.nextTick = null;
   }
 
   /** Ends the stream with a failure: a stop under way settles with it, otherwise the harness hears of it. */
@@ -178,6 +197,6 @@ export abstract class NativeSliceRole implements DataRole {
     this.running = false;
     this.closed = true;
     this.halt();
-    this.socket.close();
+    this.socket?.close();
   }
 }

@@ -101,7 +101,7 @@ export class NativeTcpRrClient extends NativeSliceRole {
     if (this.endTimer)
       this.fail(new DataPathError('data connection failed: the peer closed it before the last response - did the peer stop?'));
     await this.wind();
-    this.socket.end();
+    this.socket?.end();
     return stoppedAt;
   }
 

@@ -45,7 +45,7 @@ export class NativeTcpStreamSender extends NativeSliceRole {
   stop(): Promise<number> {
     this.running = false;
     this.halt();
-    this.socket.end();
+    this.socket?.end();
     return Promise.resolve(performance.now());
   }
 }

@@ -114,11 +114,11 @@ async function loadRole(
         return (socket) => new NativeUdpRrResponder(io, socket, cookie, requestSize, responseSize, drainMs, onFailure);
       }
       case 'sender': {
-        const { NativeUdpStreamSender } = await import('./native-udp-stream-sender.js');
+        const { NativeUdpStreamSender } = await import('./native-udp-stream.js');
         return (socket) => new NativeUdpStreamSender(io, socket, params.size_bytes, params.rate_bps, onFailure);
       }
       case 'receiver': {
-        const { NativeUdpStreamReceiver } = await import('./native-udp-stream-receiver.js');
+        const { NativeUdpStreamReceiver } = await import('./native-udp-stream.js');
         return (socket) => new NativeUdpStreamReceiver(io, socket, params.size_bytes, clock, cookie, drainMs, onFailure);
       }
     }

@@ -9,8 +9,8 @@ import { NativeTcpStreamReceiver } from '../../runner/data/native-tcp-stream.js'
 import { NativeTcpStreamSender } from '../../runner/data/native-tcp-stream.js';
 import { NativeUdpRrClient } from '../../runner/data/native-udp-rr.js';
 import { NativeUdpRrResponder } from '../../runner/data/native-udp-rr.js';
-import { NativeUdpStreamReceiver } from '../../runner/data/native-udp-stream-receiver.js';
-import { NativeUdpStreamSender } from '../../runner/data/native-udp-stream-sender.js';
+import { NativeUdpStreamReceiver } from '../../runner/data/native-udp-stream.js';
+import { NativeUdpStreamSender } from '../../runner/data/native-udp-stream.js';
 import type { NativeIo } from '../../runner/native/native-io.js';
 import { nativeUdpHandshakePair } from './socket-pairs.js';
 
