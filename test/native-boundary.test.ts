@@ -99,6 +99,13 @@ test('a state slot the previous call could not have left is refused, not used as
       () => io.udpRrClient(ours.fd, request, 4, 1, 1, udpState, lat, out),
       /^RangeError: udpRrClient: state\[6\] \(largest timeout ms\) is inf, outside 1\.\.8\.64e\+07/,
     );
+    // The smallest timeout comes from udp-rr-rules.ts: a state that never had it set is refused, not clamped to 0.
+    udpState[6] = 2000;
+    udpState[10] = 0;
+    assert.throws(
+      () => io.udpRrClient(ours.fd, request, 4, 1, 1, udpState, lat, out),
+      /^RangeError: udpRrClient: state\[10\] \(smallest timeout ms\) is 0, outside 0\.001\.\.8\.64e\+07/,
+    );
     const responderState = new Float64Array(5);
     responderState[0] = 5;
     assert.throws(

@@ -18,6 +18,7 @@ const CHECK_EVERY_MS = 1;
 
 export class UdpRrClient implements DataRole {
   readonly kind = 'rr-client';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   readonly latency = new RrLatency();
   private readonly socket: Socket;
