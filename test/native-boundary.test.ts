@@ -91,12 +91,20 @@ test('a state slot the previous call could not have left is refused, not used as
     state.fill(0);
     state[3] = NaN;
     assert.throws(() => io.tcpRrClient(ours.fd, request, 5, Buffer.alloc(5), 1, 1, state, lat, out), /state\[3\] \(sent at ns\) is nan/);
-    const udpState = new Float64Array(10);
+    const udpState = new Float64Array(11);
     udpState[5] = 1000;
+    udpState[10] = 1;
     udpState[6] = Infinity;
     assert.throws(
       () => io.udpRrClient(ours.fd, request, 4, 1, 1, udpState, lat, out),
       /^RangeError: udpRrClient: state\[6\] \(largest timeout ms\) is inf, outside 1\.\.8\.64e\+07/,
+    );
+    // The smallest timeout comes from udp-rr-rules.ts: a state that never had it set is refused, not clamped to 0.
+    udpState[6] = 2000;
+    udpState[10] = 0;
+    assert.throws(
+      () => io.udpRrClient(ours.fd, request, 4, 1, 1, udpState, lat, out),
+      /^RangeError: udpRrClient: state\[10\] \(smallest timeout ms\) is 0, outside 0\.001\.\.8\.64e\+07/,
     );
     const responderState = new Float64Array(5);
     responderState[0] = 5;

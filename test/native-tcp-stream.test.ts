@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NativeTcpStreamReceiver } from '../runner/data/native-tcp-stream-receiver.js';
-import { NativeTcpStreamSender } from '../runner/data/native-tcp-stream-sender.js';
+import { NativeTcpStreamReceiver } from '../runner/data/native-tcp-stream.js';
+import { NativeTcpStreamSender } from '../runner/data/native-tcp-stream.js';
 import net from 'node:net';
 import { listenNativeTcp } from '../runner/data/native-socket.js';
 import { compilerPresent, nativeSkip, nativeTcpPair } from './helpers/socket-pairs.js';

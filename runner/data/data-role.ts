@@ -1,18 +1,23 @@
+import type { DataPathKind } from '../native/native-io.js';
 import type { ProbeLog } from './probe-datagram.js';
 import type { SocketFacts, TcpSample } from '../control/messages.js';
 import type { RrLatency } from './rr-latency.js';
 import type { StreamCounters } from './stream-counters.js';
 
 /**
- * One side of one data stream (iperf3's `struct protocol`, one file per test
- * type and role). The worker harness owns the clock and the interval samples;
- * a role moves bytes and keeps counters.
+ * One side of one data stream (iperf3's `struct protocol`), the contract both
+ * data paths implement: the JavaScript roles on Node's sockets (one file per
+ * test type and role) and the native ones, each a declaration of its C slice
+ * loop driven by native-slice-role.ts. The worker harness owns the clock, the
+ * interval samples and the --omit boundary; a role moves bytes and keeps
+ * running totals in `counters` (snapshotted once per interval) and round
+ * trips in `latency`, so one test's figures mean the same on either path.
  */
 export interface DataRole {
   readonly kind: 'sender' | 'receiver' | 'rr-client' | 'rr-responder';
   readonly counters: StreamCounters;
-  /** 'native' when the socket loop runs in C (runner/native); absent on the JavaScript path. */
-  readonly dataPath?: 'native';
+  /** 'native' when the socket loop runs in C (runner/native), 'js' on Node's sockets: recorded per run. */
+  readonly dataPath: DataPathKind;
   /** RR client: latencies of the current interval and, after --omit, of the summary. */
   readonly latency?: RrLatency;
   /** RRUL probe client: every probe's round trip and send lateness, read once at the end. */

@@ -124,7 +124,7 @@ async function finish(): Promise<void> {
     omit_sample: omitSample,
     final,
     cpu_s: cpuNow !== null && cpuAtStart !== null ? cpuNow - cpuAtStart : null,
-    data_path: role.dataPath ?? 'js',
+    data_path: role.dataPath,
   };
   if (role.latency && !role.probes) report.latency_histogram = role.latency.encodeSummary();
   if (role.probes) {

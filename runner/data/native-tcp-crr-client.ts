@@ -5,9 +5,8 @@ import { formatHostPort } from '../core/host-port.js';
 import { TCP_CRR_CLIENT_OUT as O, TCP_CRR_CLIENT_STATE as S, crrCallName } from '../native/crr-io.js';
 import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
 import { RR_LATENCY_SLOTS } from '../native/rr-io.js';
-import type { DataRole } from './data-role.js';
+import { NativeSliceRole } from './native-slice-role.js';
 import { RrLatency } from './rr-latency.js';
-import { StreamCounters } from './stream-counters.js';
 import { CRR_RETRY_PAUSE_MS, allConnectsFailedError, crrRequest, portExhaustionError } from './tcp-crr.js';
 
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -18,32 +17,23 @@ const EADDRNOTAVAIL = -constants.errno.EADDRNOTAVAIL;
  * connection per transaction, a slice at a time, and times each from
  * connect() to the response's last byte. A connection that could not be made,
  * or failed before the whole response, is counted, and the next attempt
- * follows a short pause; none made for the
- * whole timeout fails the stream, as does a transaction silent for it. No
- * local port left fails it at once, saying so. At STOP a transaction under
- * way is dropped, uncounted: the server need not answer after STOP.
+ * follows a short pause; none made for the whole timeout fails the stream, as
+ * does a transaction silent for it. No local port left fails it at once,
+ * saying so. At STOP a transaction under way is dropped, uncounted: the
+ * server need not answer after STOP.
  */
-export class NativeTcpCrrClient implements DataRole {
+export class NativeTcpCrrClient extends NativeSliceRole {
   readonly kind = 'rr-client';
-  readonly dataPath = 'native';
-  readonly counters = new StreamCounters();
   readonly latency = new RrLatency();
-  private readonly io: NativeIo;
+  protected readonly failureSubject = 'data connection failed';
   private readonly address: string;
   private readonly port: number;
   private readonly message: Buffer;
   private readonly responseSize: number;
-  private readonly timeoutMs: number;
-  private readonly onFailure: (err: Error) => void;
   private readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly state = new Float64Array(S.SLOTS);
   private readonly lat = new Float64Array(RR_LATENCY_SLOTS);
   private readonly out = new Float64Array(O.SLOTS);
-  private running = false;
-  private closed = false;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private nextSlice: NodeJS.Immediate | null = null;
-  private lastProgressAt = 0;
   private lastMadeAt = 0;
   private connections = 0;
 
@@ -57,13 +47,11 @@ export class NativeTcpCrrClient implements DataRole {
     timeoutMs: number,
     onFailure: (err: Error) => void,
   ) {
-    this.io = io;
+    super(io, null, timeoutMs, onFailure);
     this.address = address;
     this.port = port;
     this.message = crrRequest(cookie, requestSize);
     this.responseSize = responseSize;
-    this.timeoutMs = timeoutMs;
-    this.onFailure = onFailure;
   }
 
   /** One transaction before START, not counted: the data port answers, with this test's cookie. */
@@ -78,7 +66,7 @@ export class NativeTcpCrrClient implements DataRole {
         return;
       }
       if (status === EADDRNOTAVAIL) throw portExhaustionError(this.address, this.port, 0);
-      if (status !== STATUS_OK) throw new DataPathError(`${what}: ${this.statusText(status)} - is a firewall in the way?`);
+      if (status !== STATUS_OK) throw new DataPathError(`${what}: ${this.callName()} ${errnoName(status)} - is a firewall in the way?`);
       if (this.out[O.FAILED] > 0) throw new DataPathError(`${what}: ${this.lastFailure()} - is a firewall in the way?`);
       if (performance.now() > deadline) {
         this.abandon();
@@ -88,64 +76,45 @@ export class NativeTcpCrrClient implements DataRole {
     }
   }
 
-  private slice(mayStart: number): number {
-    return this.io.tcpCrrClient(
-      this.address,
-      this.port,
-      this.message,
-      this.responseSize,
-      this.buffer,
-      mayStart,
-      NATIVE_SLICE_MS,
-      this.timeoutMs,
-      this.state,
-      this.lat,
-      this.out,
-    );
+  protected slice(mayStart: number): number {
+    const { address, port, message, responseSize, buffer, timeoutMs, state, lat, out } = this;
+    return this.io.tcpCrrClient(address, port, message, responseSize, buffer, mayStart, NATIVE_SLICE_MS, timeoutMs, state, lat, out);
   }
 
-  start(): void {
-    if (this.running || this.closed) return;
-    this.running = true;
-    this.lastProgressAt = this.lastMadeAt = performance.now();
-    this.pump();
-  }
-
-  private readonly pump = (): void => {
-    this.retryTimer = null;
-    this.nextSlice = null;
-    if (!this.running || this.closed) return;
-    const { out, lat } = this;
-    const status = this.slice(1);
+  protected collect(now: number): boolean {
+    const { out, lat, counters: c } = this;
     const done = out[O.DONE];
     for (let i = 0; i < done; i++) this.latency.record(lat[i]);
-    this.counters.transactions += done;
-    this.counters.requestsSent += out[O.STARTED];
+    c.transactions += done;
+    c.requestsSent += out[O.STARTED];
+    c.connectFailures += out[O.FAILED];
     this.connections += done;
-    const now = performance.now();
-    if (out[O.MOVED] > 0) this.lastProgressAt = now;
     if (done > 0) this.lastMadeAt = now;
-    if (status === EADDRNOTAVAIL) return this.fail(portExhaustionError(this.address, this.port, this.connections));
-    if (status !== STATUS_OK)
-      return this.fail(new DataPathError(`data connection failed: ${this.statusText(status)} - did the peer stop?`));
-    if (out[O.FAILED] > 0) {
-      this.counters.connectFailures += out[O.FAILED];
-      if (now - this.lastMadeAt > this.timeoutMs) {
-        const last = this.lastFailure();
-        return this.fail(allConnectsFailedError(this.address, this.port, this.timeoutMs, this.counters.connectFailures, last));
-      }
-      this.retryTimer = setTimeout(this.pump, CRR_RETRY_PAUSE_MS);
-      return;
-    }
-    // Connecting has the connect timeout in C; a connection made and then silent has the data timeout here.
-    if (this.state[S.PHASE] > 1 && now - this.lastProgressAt > this.timeoutMs) {
-      return this.fail(new DataPathError(`data connection silent for ${this.timeoutMs / 1000}s - the peer stopped or the path is down`));
-    }
-    this.nextSlice = setImmediate(this.pump);
-  };
+    return out[O.MOVED] > 0;
+  }
 
-  private statusText(status: number): string {
-    return `${crrCallName(this.out[O.OP])} ${errnoName(status)}`;
+  protected callName(): string {
+    return crrCallName(this.out[O.OP]);
+  }
+
+  protected override callFailure(status: number): Error {
+    if (status === EADDRNOTAVAIL) return portExhaustionError(this.address, this.port, this.connections);
+    return super.callFailure(status);
+  }
+
+  /** Connecting has the connect timeout in C; a connection made and then silent has the data timeout here. */
+  protected override silence(): Error | null {
+    if (this.state[S.PHASE] <= 1) return null;
+    return new DataPathError(`data connection silent for ${this.timeoutMs / 1000}s - the peer stopped or the path is down`);
+  }
+
+  protected override verdict(now: number): Error | null {
+    if (this.out[O.FAILED] === 0 || now - this.lastMadeAt <= this.timeoutMs) return null;
+    return allConnectsFailedError(this.address, this.port, this.timeoutMs, this.counters.connectFailures, this.lastFailure());
+  }
+
+  protected override pauseMs(): number {
+    return this.out[O.FAILED] > 0 ? CRR_RETRY_PAUSE_MS : 0;
   }
 
   /** The last failed connection, as Node words it: 'connect ECONNREFUSED', 'read ECONNRESET'. */
@@ -154,10 +123,14 @@ export class NativeTcpCrrClient implements DataRole {
     return e === 0 ? 'the peer closed it before the whole response' : `${crrCallName(this.out[O.LAST_OP])} ${errnoName(-e)}`;
   }
 
-  private fail(err: Error): void {
-    this.running = false;
+  override start(): void {
+    this.lastMadeAt = performance.now();
+    super.start();
+  }
+
+  protected override fail(err: Error): void {
     this.abandon();
-    this.onFailure(err);
+    super.fail(err);
   }
 
   /** Closes the connection under way, if any, and forgets it. */
@@ -172,12 +145,8 @@ export class NativeTcpCrrClient implements DataRole {
     return Promise.resolve(stoppedAt);
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.running = false;
-    this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.nextSlice) clearImmediate(this.nextSlice);
+  override close(): void {
+    super.close();
     this.abandon();
   }
 }

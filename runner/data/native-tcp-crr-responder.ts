@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { DataPathError } from '../core/errors.js';
 import { TCP_CRR_RESPONDER_OUT as O, TCP_CRR_RESPONDER_STATE_SLOTS, crrCallName } from '../native/crr-io.js';
-import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
-import type { DataRole } from './data-role.js';
+import { NATIVE_SLICE_MS, errnoName, type NativeIo } from '../native/native-io.js';
 import type { NativeSocket } from './native-socket.js';
-import { StreamCounters } from './stream-counters.js';
+import { NativeSliceRole } from './native-slice-role.js';
 
 const READ_BUFFER_BYTES = 64 * 1024;
 
@@ -14,21 +13,15 @@ const READ_BUFFER_BYTES = 64 * 1024;
  * cookie and a whole request, then closes it first. It runs from the moment
  * the port is announced, so the client's probe before START is answered.
  */
-export class NativeTcpCrrResponder implements DataRole {
+export class NativeTcpCrrResponder extends NativeSliceRole {
   readonly kind = 'rr-responder';
-  readonly dataPath = 'native';
-  readonly counters = new StreamCounters();
-  private readonly io: NativeIo;
-  private readonly listener: NativeSocket;
+  protected readonly failureSubject = 'TCP_CRR data port failed';
   private readonly cookie: Buffer;
   private readonly requestSize: number;
   private readonly response: Buffer;
-  private readonly timeoutMs: number;
-  private readonly onFailure: (err: Error) => void;
   private readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly state = new Float64Array(TCP_CRR_RESPONDER_STATE_SLOTS);
   private readonly out = new Float64Array(O.SLOTS);
-  private closed = false;
 
   constructor(
     io: NativeIo,
@@ -39,40 +32,38 @@ export class NativeTcpCrrResponder implements DataRole {
     timeoutMs: number,
     onFailure: (err: Error) => void,
   ) {
-    this.io = io;
-    this.listener = listener;
+    super(io, listener, timeoutMs, onFailure);
     this.cookie = cookie;
     this.requestSize = requestSize;
     this.response = Buffer.alloc(responseSize, 0x72);
-    this.timeoutMs = timeoutMs;
-    this.onFailure = onFailure;
-    setImmediate(this.pump);
+    this.serve();
   }
 
-  private readonly pump = (): void => {
-    if (this.closed || this.listener.closed) return;
-    const { out } = this;
-    const status = this.io.tcpCrrResponder(
-      this.listener.fd,
-      this.cookie,
-      this.requestSize,
-      this.response,
-      this.buffer,
-      NATIVE_SLICE_MS,
-      this.timeoutMs,
-      this.state,
-      out,
-    );
-    this.counters.transactions += out[O.DONE];
-    if (status !== STATUS_OK) {
-      this.close();
-      this.onFailure(new DataPathError(`TCP_CRR data port failed: ${crrCallName(out[O.OP])} ${errnoName(status)}`));
-      return;
-    }
-    setImmediate(this.pump);
-  };
+  protected slice(): number {
+    const { cookie, requestSize, response, buffer, timeoutMs, state, out } = this;
+    return this.io.tcpCrrResponder(this.fd, cookie, requestSize, response, buffer, NATIVE_SLICE_MS, timeoutMs, state, out);
+  }
 
-  start(): void {}
+  protected collect(): boolean {
+    this.counters.transactions += this.out[O.DONE];
+    return false;
+  }
+
+  protected callName(): string {
+    return crrCallName(this.out[O.OP]);
+  }
+
+  /** The listener failed: no peer is to blame. */
+  protected override callFailure(status: number): Error {
+    return new DataPathError(`${this.failureSubject}: ${this.callName()} ${errnoName(status)}`);
+  }
+
+  protected override fail(err: Error): void {
+    this.close();
+    super.fail(err);
+  }
+
+  override start(): void {}
 
   /** The client drops what is in flight at STOP: nothing to wait for. */
   stop(): Promise<number> {
@@ -80,13 +71,11 @@ export class NativeTcpCrrResponder implements DataRole {
     return Promise.resolve(performance.now());
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  override close(): void {
     for (let i = 0; i < TCP_CRR_RESPONDER_STATE_SLOTS; i += 4) {
       if (this.state[i] !== 0) this.io.closeSocket(this.state[i] - 1);
     }
     this.state.fill(0);
-    this.listener.close();
+    super.close();
   }
 }

@@ -96,48 +96,48 @@ async function loadRole(
   const writeSize = config.lane === 'up' || config.lane === 'down' ? DEFAULT_STREAM_SIZE.TCP_STREAM : params.size_bytes;
   if (config.lane === 'probe') {
     if (role === 'rr-client') {
-      const { NativeProbeClient } = await import('./native-probe-client.js');
+      const { NativeProbeClient } = await import('./native-probe.js');
       const total = rrulProbeCount(params);
       return (socket) => new NativeProbeClient(io, socket, params.probe_interval_s * 1000, total, timeoutMs, onFailure);
     }
-    const { NativeProbeEcho } = await import('./native-probe-echo.js');
+    const { NativeProbeEcho } = await import('./native-probe.js');
     return (socket) => new NativeProbeEcho(io, socket, cookie, drainMs, onFailure);
   }
   if (isUdpLane(config)) {
     switch (role) {
       case 'rr-client': {
-        const { NativeUdpRrClient } = await import('./native-udp-rr-client.js');
+        const { NativeUdpRrClient } = await import('./native-udp-rr.js');
         return (socket) => new NativeUdpRrClient(io, socket, requestSize, responseSize, timeoutMs, onFailure);
       }
       case 'rr-responder': {
-        const { NativeUdpRrResponder } = await import('./native-udp-rr-responder.js');
+        const { NativeUdpRrResponder } = await import('./native-udp-rr.js');
         return (socket) => new NativeUdpRrResponder(io, socket, cookie, requestSize, responseSize, drainMs, onFailure);
       }
       case 'sender': {
-        const { NativeUdpStreamSender } = await import('./native-udp-stream-sender.js');
+        const { NativeUdpStreamSender } = await import('./native-udp-stream.js');
         return (socket) => new NativeUdpStreamSender(io, socket, params.size_bytes, params.rate_bps, onFailure);
       }
       case 'receiver': {
-        const { NativeUdpStreamReceiver } = await import('./native-udp-stream-receiver.js');
+        const { NativeUdpStreamReceiver } = await import('./native-udp-stream.js');
         return (socket) => new NativeUdpStreamReceiver(io, socket, params.size_bytes, clock, cookie, drainMs, onFailure);
       }
     }
   }
   switch (role) {
     case 'rr-client': {
-      const { NativeTcpRrClient } = await import('./native-tcp-rr-client.js');
+      const { NativeTcpRrClient } = await import('./native-tcp-rr.js');
       return (socket) => new NativeTcpRrClient(io, socket, requestSize, responseSize, timeoutMs, onFailure);
     }
     case 'rr-responder': {
-      const { NativeTcpRrResponder } = await import('./native-tcp-rr-responder.js');
+      const { NativeTcpRrResponder } = await import('./native-tcp-rr.js');
       return (socket) => new NativeTcpRrResponder(io, socket, requestSize, responseSize, timeoutMs, onFailure);
     }
     case 'sender': {
-      const { NativeTcpStreamSender } = await import('./native-tcp-stream-sender.js');
+      const { NativeTcpStreamSender } = await import('./native-tcp-stream.js');
       return (socket) => new NativeTcpStreamSender(io, socket, writeSize, timeoutMs, onFailure);
     }
     case 'receiver': {
-      const { NativeTcpStreamReceiver } = await import('./native-tcp-stream-receiver.js');
+      const { NativeTcpStreamReceiver } = await import('./native-tcp-stream.js');
       return (socket) => new NativeTcpStreamReceiver(io, socket, clock, timeoutMs, onFailure);
     }
   }

@@ -19,6 +19,7 @@ const SEND_RING = 64;
  */
 export class ProbeClient implements DataRole {
   readonly kind = 'rr-client';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   readonly latency = new RrLatency();
   private readonly socket: Socket;

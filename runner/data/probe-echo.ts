@@ -13,6 +13,7 @@ import { HANDSHAKE_BYTES, isHandshake } from './udp-datagram.js';
  */
 export class ProbeEcho implements DataRole {
   readonly kind = 'rr-responder';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   lastActivityAt = 0;
   private readonly socket: Socket;

@@ -22,6 +22,7 @@ const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', '
  */
 export class TcpCrrClient implements DataRole {
   readonly kind = 'rr-client';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   readonly latency = new RrLatency();
   private readonly host: string;

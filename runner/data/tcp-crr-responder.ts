@@ -32,6 +32,7 @@ export function listenForTcpCrr(
 
 export class TcpCrrResponder implements DataRole {
   readonly kind = 'rr-responder';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   private readonly server: net.Server;
   private readonly cookie: Buffer;

@@ -11,6 +11,7 @@ import { StreamCounters } from './stream-counters.js';
  */
 export class TcpRrClient implements DataRole {
   readonly kind = 'rr-client';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   readonly latency = new RrLatency();
   private readonly socket: Socket;

@@ -6,6 +6,7 @@ import { StreamCounters } from './stream-counters.js';
 /** Answers every whole request with one response, however the bytes arrive (reads arrive through onBytes). */
 export class TcpRrResponder implements DataRole {
   readonly kind = 'rr-responder';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   private readonly socket: Socket;
   private readonly requestSize: number;

@@ -11,6 +11,7 @@ import { StreamCounters } from './stream-counters.js';
  */
 export class TcpStreamReceiver implements DataRole {
   readonly kind = 'receiver';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   private readonly socket: Socket;
   private readonly clock: DataClock;

@@ -9,6 +9,7 @@ const WRITES_PER_TURN = 16;
 
 export class TcpStreamSender implements DataRole {
   readonly kind = 'sender';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   private readonly socket: Socket;
   private readonly message: Buffer;

@@ -4,22 +4,21 @@ import type { DataRole } from './data-role.js';
 import { RrLatency } from './rr-latency.js';
 import { StreamCounters } from './stream-counters.js';
 import { HANDSHAKE_BYTES, isHandshake, readRrSequence, rrSequenceWidth, writeRrSequence } from './udp-datagram.js';
+import { initialRtoMs, lateReplyWindowMs, maxRtoMs, nextRto } from './udp-rr-rules.js';
 
 /**
  * UDP request/response that survives loss. A request with no reply within
  * the retransmission timeout is given up on and the next one goes out (where
  * netperf's UDP_RR stalls forever). The timeout adapts to the path as TCP's
- * does (RFC 6298: srtt + 4 * rttvar), never under MIN_RTO_MS. A reply whose
+ * does (RFC 6298, udp-rr-rules.ts, which the native path's C loop applies too). A reply whose
  * sequence number is not the current request's is an earlier request's, late:
  * counted, never taken for the current answer.
  */
-const MIN_RTO_MS = 1;
-const INITIAL_RTO_MS = 1000;
 const CHECK_EVERY_MS = 1;
-const LATE_REPLY_WINDOW_MIN_MS = 50;
 
 export class UdpRrClient implements DataRole {
   readonly kind = 'rr-client';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   readonly latency = new RrLatency();
   private readonly socket: Socket;
@@ -33,7 +32,7 @@ export class UdpRrClient implements DataRole {
   private sentAt = 0;
   private srtt = 0;
   private rttvar = 0;
-  private rto = INITIAL_RTO_MS;
+  private rto: number;
   private checker: NodeJS.Timeout | null = null;
   private onSettled: (() => void) | null = null;
 
@@ -42,7 +41,8 @@ export class UdpRrClient implements DataRole {
     this.request = Buffer.alloc(requestSize, 0x71);
     this.width = rrSequenceWidth(requestSize, responseSize);
     this.modulus = 2 ** (8 * this.width);
-    this.maxRtoMs = timeoutMs;
+    this.maxRtoMs = maxRtoMs(timeoutMs);
+    this.rto = initialRtoMs(timeoutMs);
     socket.on('message', this.onReply);
   }
 
@@ -69,7 +69,7 @@ export class UdpRrClient implements DataRole {
       this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - rtt);
       this.srtt = 0.875 * this.srtt + 0.125 * rtt;
     }
-    this.rto = Math.min(this.maxRtoMs, Math.max(MIN_RTO_MS, this.srtt + 4 * this.rttvar));
+    this.rto = nextRto(this.srtt, this.rttvar, this.maxRtoMs);
   }
 
   private readonly checkTimeout = (): void => {
@@ -105,7 +105,7 @@ export class UdpRrClient implements DataRole {
     // The last request is settled, answered or timed out, so every request sent is accounted for.
     const settled = this.outstanding ? new Promise<void>((resolve) => (this.onSettled = resolve)) : Promise.resolve();
     // Then listen a little longer: a reply given up on may still arrive, and is late, not lost.
-    const lateWindowMs = Math.max(LATE_REPLY_WINDOW_MIN_MS, 4 * this.rto);
+    const lateWindowMs = lateReplyWindowMs(this.rto);
     return settled
       .then(() => new Promise((resolve) => setTimeout(resolve, lateWindowMs)))
       .then(() => {

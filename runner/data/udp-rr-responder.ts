@@ -8,6 +8,7 @@ import { HANDSHAKE_BYTES, isHandshake, rrSequenceWidth } from './udp-datagram.js
 /** Answers each request datagram with a response carrying the request's sequence number. */
 export class UdpRrResponder implements DataRole {
   readonly kind = 'rr-responder';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   private readonly socket: Socket;
   private readonly cookie: Buffer;

@@ -13,6 +13,7 @@ import { HANDSHAKE_BYTES, STREAM_HEADER_BYTES, isHandshake, readSentAt, readSequ
  */
 export class UdpStreamReceiver implements DataRole {
   readonly kind = 'receiver';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   private readonly socket: Socket;
   private readonly clock: DataClock;

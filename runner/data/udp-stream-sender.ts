@@ -16,6 +16,7 @@ const DATAGRAMS_PER_TURN = 128;
 
 export class UdpStreamSender implements DataRole {
   readonly kind = 'sender';
+  readonly dataPath = 'js';
   readonly counters = new StreamCounters();
   private readonly socket: Socket;
   private readonly ring: Buffer[];

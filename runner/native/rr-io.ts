@@ -58,7 +58,7 @@ export interface NativeRrIo {
    * sequence number is late; handshake datagrams are skipped. With mayStart
    * 0 and nothing outstanding, the call listens for late replies until the
    * slice ends.
-   * state: UDP_RR_CLIENT_STATE slots; RTO and MAX_RTO set before the first call.
+   * state: UDP_RR_CLIENT_STATE slots; RTO, MAX_RTO and MIN_RTO set before the first call.
    * out: [transactions, requests sent, timeouts, late replies, op].
    */
   udpRrClient(
@@ -139,7 +139,9 @@ export const UDP_RR_CLIENT_STATE = {
   /** Requests left that wait for their reply with precise polls (set after a timeout; see udp-rr.c). */
   PRECISE_LEFT: 7,
   /** 8 and 9: the socket's mode (blocking or not) and receive timeout, kept by the C loop. */
-  SLOTS: 10,
+  /** Smallest timeout, ms: set before the first call (udp-rr-rules.ts). */
+  MIN_RTO_MS: 10,
+  SLOTS: 11,
   OUT_SLOTS: 5,
   OUT_OP: 4,
 } as const;

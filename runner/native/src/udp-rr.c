@@ -19,11 +19,12 @@
 /* The first bytes of a datagram are all the loops look at (sequence, handshake). */
 #define UDP_HEAD_BYTES 32
 #define UDP_BATCH 32
-#define MIN_RTO_MS 1.0
+/* The smallest timeout a caller may set, ms (udp-rr-rules.ts sets the one in use, in UC_MIN_RTO). */
+#define MIN_RTO_LIMIT_MS 0.001
 
 /* ---------------------------------------------------------------- UDP client */
 
-enum { UC_OUTSTANDING, UC_SEQ, UC_SENT_AT, UC_SRTT, UC_RTTVAR, UC_RTO, UC_MAX_RTO, UC_PRECISE, UC_CACHE, UC_SLOTS = UC_CACHE + 2 };
+enum { UC_OUTSTANDING, UC_SEQ, UC_SENT_AT, UC_SRTT, UC_RTTVAR, UC_RTO, UC_MAX_RTO, UC_PRECISE, UC_CACHE, UC_MIN_RTO = UC_CACHE + 2, UC_SLOTS };
 /* After a timeout, this many requests wait for their replies with precise polls, not tick-bound blocking reads. */
 #define PRECISE_AFTER_TIMEOUT 1000
 /* The largest timeout a caller may set, ms (a day): its ns still fit an int64 many times over. */
@@ -36,15 +37,15 @@ enum { UC_OUTSTANDING, UC_SEQ, UC_SENT_AT, UC_SRTT, UC_RTTVAR, UC_RTO, UC_MAX_RT
  * it, and waits for the reply carrying that number, or for the
  * retransmission timeout: a request unanswered within it is given up on
  * (a timeout) and the next one goes out. The timeout adapts as TCP's does
- * (RFC 6298: srtt + 4 rttvar, at least 1 ms, at most state[6]). A reply with
+ * (RFC 6298: srtt + 4 rttvar, at least state[10], at most state[6]). A reply with
  * another number is an earlier request's, late; handshake datagrams are
  * skipped. New requests start until sliceMs has passed (only when mayStart
  * is true), and an outstanding one is awaited up to one more slice. With
  * mayStart false and nothing outstanding the call listens for late replies
  * until sliceMs has passed.
  *
- * state (>= 10; zero but [5] initial timeout ms and [6] largest timeout ms,
- * before the first call): [0] 1 while a request is outstanding, [1] its
+ * state (>= 11; zero but [5] initial timeout ms, [6] largest timeout ms and
+ * [10] smallest timeout ms, before the first call): [0] 1 while a request is outstanding, [1] its
  * sequence number, [2] monotonic ns when it was sent, [3] smoothed round trip
  * ms (0: none yet), [4] its variation ms, [5] retransmission timeout ms,
  * [7] requests left to wait for precisely (after a timeout), [8..9] kept for
@@ -68,7 +69,7 @@ static napi_value udp_rr_client(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (req_len < (size_t)width64 || state_len < UC_SLOTS || lat_len == 0 || out_len < 5) {
-    bench_range_error(env, fn, "request must be at least width bytes, state must hold 10 numbers, lat 1, out 5");
+    bench_range_error(env, fn, "request must be at least width bytes, state must hold 11 numbers, lat 1, out 5");
     return NULL;
   }
   if (!bench_check_slot(env, fn, state, UC_OUTSTANDING, "outstanding", 0, 1, 1) ||
@@ -76,8 +77,9 @@ static napi_value udp_rr_client(napi_env env, napi_callback_info info) {
       !bench_check_slot(env, fn, state, UC_SENT_AT, "sent at ns", 0, 9e18, 1) ||
       !bench_check_slot(env, fn, state, UC_SRTT, "smoothed round trip ms", 0, MAX_RTO_LIMIT_MS, 0) ||
       !bench_check_slot(env, fn, state, UC_RTTVAR, "round-trip variation ms", 0, MAX_RTO_LIMIT_MS, 0) ||
-      !bench_check_slot(env, fn, state, UC_RTO, "retransmission timeout ms", MIN_RTO_MS / 1000, MAX_RTO_LIMIT_MS, 0) ||
-      !bench_check_slot(env, fn, state, UC_MAX_RTO, "largest timeout ms", MIN_RTO_MS, MAX_RTO_LIMIT_MS, 0) ||
+      !bench_check_slot(env, fn, state, UC_RTO, "retransmission timeout ms", MIN_RTO_LIMIT_MS, MAX_RTO_LIMIT_MS, 0) ||
+      !bench_check_slot(env, fn, state, UC_MAX_RTO, "largest timeout ms", 1.0, MAX_RTO_LIMIT_MS, 0) ||
+      !bench_check_slot(env, fn, state, UC_MIN_RTO, "smallest timeout ms", MIN_RTO_LIMIT_MS, MAX_RTO_LIMIT_MS, 0) ||
       !bench_check_slot(env, fn, state, UC_PRECISE, "precise waits left", 0, PRECISE_AFTER_TIMEOUT, 1) || !blocking_check(env, fn, state, UC_CACHE)) {
     return NULL;
   }
@@ -86,7 +88,7 @@ static napi_value udp_rr_client(napi_env env, napi_callback_info info) {
   int outstanding = state[UC_OUTSTANDING] != 0;
   double seq = state[UC_SEQ];
   int64_t sent_at = (int64_t)state[UC_SENT_AT];
-  double srtt = state[UC_SRTT], rttvar = state[UC_RTTVAR], rto = state[UC_RTO], max_rto = state[UC_MAX_RTO];
+  double srtt = state[UC_SRTT], rttvar = state[UC_RTTVAR], rto = state[UC_RTO], max_rto = state[UC_MAX_RTO], min_rto = state[UC_MIN_RTO];
   double precise_left = state[UC_PRECISE];
   int64_t deadline = bench_now_ns() + slice;
   int64_t hard_deadline = deadline + slice;
@@ -180,7 +182,7 @@ static napi_value udp_rr_client(napi_env env, napi_callback_info info) {
         srtt = 0.875 * srtt + 0.125 * rtt;
       }
       rto = srtt + 4 * rttvar;
-      if (rto < MIN_RTO_MS) rto = MIN_RTO_MS;
+      if (rto < min_rto) rto = min_rto;
       if (rto > max_rto) rto = max_rto;
       continue;
     }

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { DataPathError } from '../core/errors.js';
-import { NATIVE_SLICE_MS, STATUS_OK, errnoName, type NativeIo } from '../native/native-io.js';
-import type { DataClock, DataRole } from './data-role.js';
+import { NATIVE_SLICE_MS, STATUS_OK, type NativeIo } from '../native/native-io.js';
+import type { DataClock } from './data-role.js';
 import type { NativeSocket } from './native-socket.js';
-import { StreamCounters } from './stream-counters.js';
+import { NativeSliceRole } from './native-slice-role.js';
+import { UdpPacer } from './udp-pacer.js';
 import { UdpStreamCount } from './udp-stream-count.js';
 import {
   HANDSHAKE_ACK,
@@ -14,6 +14,73 @@ import {
   readHandshake,
   writeHandshake,
 } from './udp-datagram.js';
+
+/** An unpaced call sends for its whole slice: this count is never reached. */
+const UNPACED_COUNT = 2 ** 30;
+
+/**
+ * UDP_STREAM sender on the native data path: the C loop sends numbered
+ * datagrams with sendmmsg, one header per datagram on its stack and one
+ * shared payload. Pacing is the JavaScript sender's: each turn sends what the
+ * schedule owes (at most MAX_CATCH_UP_MS of it) and waits a timer tick;
+ * unpaced, each turn sends for a whole slice.
+ */
+export class NativeUdpStreamSender extends NativeSliceRole {
+  readonly kind = 'sender';
+  // ECONNREFUSED: ICMP port unreachable came back, nobody listens at the receiver's port any more.
+  protected readonly failureSubject = 'UDP data socket failed';
+  private readonly payload: Buffer;
+  private readonly size: number;
+  private readonly pacer: UdpPacer;
+  private readonly out = new Float64Array(1);
+  /** performance.now() minus the native clock, both monotonic: sent-at times are on performance.now()'s timeline. */
+  private readonly clockOffsetMs: number;
+  private sent = 0;
+
+  constructor(io: NativeIo, socket: NativeSocket, size: number, rateBps: number, onFailure: (err: Error) => void) {
+    super(io, socket, Number.POSITIVE_INFINITY, onFailure);
+    this.size = size;
+    // Bytes 0..15 of each datagram are its header, written by the C loop; the rest is this payload's.
+    this.payload = Buffer.alloc(size, 0x75);
+    this.pacer = new UdpPacer(rateBps, size);
+    this.clockOffsetMs = performance.now() - io.nowMs();
+  }
+
+  override start(): void {
+    if (this.running || this.closed) return;
+    this.pacer.start(performance.now());
+    super.start();
+  }
+
+  protected slice(): number {
+    const budget = Math.min(UNPACED_COUNT, this.pacer.due(performance.now(), this.sent));
+    this.out[0] = 0;
+    if (budget <= 0) return STATUS_OK;
+    return this.io.udpSend(this.fd, this.payload, budget, this.sent, this.clockOffsetMs, NATIVE_SLICE_MS, this.out);
+  }
+
+  protected collect(): boolean {
+    this.sent += this.out[0];
+    this.counters.packets = this.sent;
+    this.counters.bytes = this.sent * this.size;
+    return false;
+  }
+
+  protected callName(): string {
+    return 'send';
+  }
+
+  protected override pauseMs(now: number): number {
+    return this.pacer.paced && !this.pacer.behind(now, this.sent) ? 1 : 0;
+  }
+
+  stop(): Promise<number> {
+    this.running = false;
+    this.halt();
+    if (this.failure) return Promise.reject(this.failure);
+    return Promise.resolve(performance.now());
+  }
+}
 
 /** Datagrams per native call at most (the C side's cap too). */
 const MAX_BATCH = 256;
@@ -31,19 +98,15 @@ const META_STRIDE = 4;
  * datagram even before START; after STOP it listens a short drain for
  * datagrams still in flight; the end of the stream is the last arrival.
  */
-export class NativeUdpStreamReceiver implements DataRole {
+export class NativeUdpStreamReceiver extends NativeSliceRole {
   readonly kind = 'receiver';
-  readonly dataPath = 'native';
-  readonly counters = new StreamCounters();
-  private readonly io: NativeIo;
-  private readonly socket: NativeSocket;
-  private readonly fd: number;
+  // Worded as on the JavaScript path (Node's recvmsg), so one condition reads the same on both paths.
+  protected readonly failureSubject = 'UDP data socket failed';
   private readonly clock: DataClock;
   private readonly cookie: Buffer;
   /** The answer to a hello retransmitted after our ack was lost. */
   private readonly ack: Buffer;
   private readonly drainMs: number;
-  private readonly onFailure: (err: Error) => void;
   private readonly count = new UdpStreamCount(this.counters);
   private readonly slotBytes: number;
   private readonly slots: number;
@@ -54,9 +117,6 @@ export class NativeUdpStreamReceiver implements DataRole {
   private readonly clockOffsetMs: number;
   private lastDatagramAt = 0;
   private counting = true;
-  private running = false;
-  /** Set once the socket is closed: its descriptor number may belong to another socket by then. */
-  private closed = false;
 
   constructor(
     io: NativeIo,
@@ -67,14 +127,11 @@ export class NativeUdpStreamReceiver implements DataRole {
     drainMs: number,
     onFailure: (err: Error) => void,
   ) {
-    this.io = io;
-    this.socket = socket;
+    super(io, socket, Number.POSITIVE_INFINITY, onFailure);
     this.clock = clock;
     this.cookie = cookie;
     this.ack = writeHandshake(HANDSHAKE_ACK, cookie);
     this.drainMs = drainMs;
-    this.onFailure = onFailure;
-    this.fd = socket.fd;
     this.slotBytes = Math.max(size, HANDSHAKE_BYTES);
     this.slots = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_BUFFER_BYTES / this.slotBytes)));
     this.buffer = Buffer.allocUnsafe(this.slots * this.slotBytes);
@@ -82,12 +139,8 @@ export class NativeUdpStreamReceiver implements DataRole {
     this.clockOffsetMs = performance.now() - io.nowMs();
     // Without kernel timestamps every datagram of a batch would arrive at the batch's read time, which inflates jitter.
     io.udpRecvTimestamps(this.fd);
-    socket.onClose(() => {
-      this.closed = true;
-      this.running = false;
-    });
     // Datagrams that arrive before START still count (the clock starts at the first one), as on the JavaScript path.
-    this.start();
+    this.serve();
   }
 
   syncCounters(): void {
@@ -99,30 +152,26 @@ export class NativeUdpStreamReceiver implements DataRole {
     return this.lastDatagramAt;
   }
 
-  start(): void {
-    if (this.running || this.closed) return;
-    this.running = true;
-    setImmediate(this.pump);
-  }
+  override start(): void {}
 
-  private readonly pump = (): void => {
-    if (!this.running || this.closed) return;
+  /** Reads batches for one slice: a full batch means more may be waiting, read again before yielding to the event loop. */
+  protected slice(): number {
     const sliceEnd = performance.now() + NATIVE_SLICE_MS;
     for (let waitMs = NATIVE_SLICE_MS; ; waitMs = Math.max(0, sliceEnd - performance.now())) {
       const status = this.io.udpRecv(this.fd, this.buffer, this.slotBytes, this.meta, waitMs, this.out);
       const n = this.out[0];
       if (n > 0) this.take(n);
-      if (status !== STATUS_OK) {
-        this.running = false;
-        // Worded as on the JavaScript path (Node's recvmsg), so one condition reads the same on both paths.
-        if (!this.closed) this.onFailure(new DataPathError(`UDP data socket failed: recvmsg ${errnoName(status)} - did the peer stop?`));
-        return;
-      }
-      // A full batch means more may be waiting: read again, within one slice, before yielding to the event loop.
-      if (n < this.slots || !this.running || this.closed || performance.now() >= sliceEnd) break;
+      if (status !== STATUS_OK || n < this.slots || this.closed || performance.now() >= sliceEnd) return status;
     }
-    if (this.running && !this.closed) setImmediate(this.pump);
-  };
+  }
+
+  protected collect(): boolean {
+    return false;
+  }
+
+  protected callName(): string {
+    return 'recvmsg';
+  }
 
   private take(n: number): void {
     const meta = this.meta;
@@ -131,7 +180,7 @@ export class NativeUdpStreamReceiver implements DataRole {
       if (length === HANDSHAKE_BYTES && this.buffer.readUInt32BE(i * this.slotBytes) === HANDSHAKE_MAGIC) {
         const at = i * this.slotBytes;
         if (readHandshake(this.buffer.subarray(at, at + HANDSHAKE_BYTES), this.cookie) === HANDSHAKE_HELLO)
-          this.socket.sendDatagram(this.ack);
+          this.socket?.sendDatagram(this.ack);
         continue;
       }
       if (!this.counting || length < STREAM_HEADER_BYTES) continue;
@@ -142,21 +191,15 @@ export class NativeUdpStreamReceiver implements DataRole {
     }
   }
 
-  stop(): Promise<number> {
-    this.start();
-    return new Promise((resolve) => {
-      setTimeout(() => {
-        this.counting = false;
-        this.running = false;
-        resolve(this.lastDatagramAt || performance.now());
-      }, this.drainMs);
-    });
+  async stop(): Promise<number> {
+    await this.drain(this.drainMs);
+    this.counting = false;
+    this.halt();
+    return this.lastDatagramAt || performance.now();
   }
 
-  close(): void {
+  override close(): void {
     this.counting = false;
-    this.running = false;
-    this.closed = true;
-    this.socket.close();
+    super.close();
   }
 }
