@@ -61,12 +61,15 @@ function benchRun(args: string[]): Promise<{ code: number | null; stderr: string
 test('two bench run --out same started at once: one runs, the other exits 2 naming the folder', async () => {
   const scenario = join(scratch, 'one-run.yaml');
   writeFileSync(scenario, 'name: once\nreport: { formats: [md] }\nruns:\n  - { test: TCP_RR, duration: 1s }\n');
-  for (let pair = 0; pair < 3; pair++) {
-    const out = join(scratch, `same-${pair}`);
-    const both = await Promise.all([
-      benchRun(['run', scenario, '--out', out, '--quiet']),
-      benchRun(['run', scenario, '--out', out, '--quiet']),
-    ]);
+  // Three races, each on a folder of its own, run side by side: each pair's two processes still race for their folder.
+  const outs = [0, 1, 2].map((pair) => join(scratch, `same-${pair}`));
+  const pairs = await Promise.all(
+    outs.map((out) =>
+      Promise.all([benchRun(['run', scenario, '--out', out, '--quiet']), benchRun(['run', scenario, '--out', out, '--quiet'])]),
+    ),
+  );
+  for (const [pair, both] of pairs.entries()) {
+    const out = outs[pair];
     const codes = both.map((r) => r.code).sort();
     assert.deepEqual(codes, [0, 2], both.map((r) => r.stderr).join('\n'));
     const loser = both.find((r) => r.code === 2)!;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { isRrFigures, type Figures, type RrFigures, type RunObject, type StreamFigures } from '../../runner/core/run-object.js';
-import { benchCliMissing, runBenchTest, startBenchServer } from '../netns/bench-cli.js';
+import { benchCliMissing, benchTestArgv, runBenchTest, startBenchServer } from '../netns/bench-cli.js';
+import { tail } from '../netns/processes.js';
 import { hostPort } from '../netns/host.js';
 import { runIperf3, startIperf3Server } from '../netns/iperf3.js';
 import { runSockperf, startSockperfServer, SOCKPERF_MIN_MESSAGE } from '../netns/sockperf.js';
@@ -158,14 +159,38 @@ test('TCP_STREAM shows a mid-run rate change (1gbit to 100mbit) in its interval 
   await Testbed.use({}, async (tb) => {
     await tb.shape('1gbit');
     await startBenchServer(tb, tb.b, BENCH_PORT);
-    const running = runBenchTest(tb, tb.a, { test: 'TCP_STREAM', peer: hostPort(tb.b.address, BENCH_PORT), duration_s: 8 });
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // JSON Lines as they happen: the rate changes once the run has streamed its third interval, a whole interval
+    // (0-1 s) more than a second before it and three (4-7 s) more than a second after it.
+    const argv = benchTestArgv({ test: 'TCP_STREAM', peer: hostPort(tb.b.address, BENCH_PORT), duration_s: 7 }).map((a) =>
+      a === '--json' ? '--json-stream' : a,
+    );
+    const client = tb.start(tb.a, argv);
+    const streamed = (): Array<{ event: string; interval?: { end_s: number }; result?: RunObject }> =>
+      client.stdout
+        .split('\n')
+        // Whole lines only: the last piece is empty or still being written.
+        .slice(0, -1)
+        .map((l) => JSON.parse(l) as { event: string; interval?: { end_s: number }; result?: RunObject });
+    const third = await new Promise<{ end_s: number; heardAt: number }>((resolve, reject) => {
+      const check = (): void => {
+        const intervals = streamed().filter((l) => l.event === 'interval');
+        if (intervals.length >= 3) resolve({ end_s: intervals[2].interval!.end_s, heardAt: Date.now() });
+      };
+      client.child.stdout?.on('data', check);
+      void client.exited.then(() =>
+        reject(new Error(`bench test ended before its third interval: ${tail(client.stderr + client.stdout)}`)),
+      );
+    });
     const changedAt = Date.now();
     await tb.changeRate('100mbit');
-    const run = await running;
-    // Where the change fell in test time, from the run's own start; its data starts a little later,
-    // so the change really fell a little earlier. One second either side keeps the queue's drain out.
-    const change_s = (changedAt - Date.parse(run.started_at)) / 1000;
+    const { code } = await client.exited;
+    assert.equal(code, 0, `bench test exited ${code}: ${tail(client.stderr)}`);
+    const run = streamed().find((l) => l.event === 'run_end')?.result;
+    assert.ok(run, `no run_end with a run object: ${client.stdout.slice(-300)}`);
+    // Where the change fell on the intervals' own clock: the third interval's end, plus the time from hearing of
+    // it to the change. The event reaches us a moment after that end, so the change really fell a moment later.
+    // One second either side keeps the queue's drain out.
+    const change_s = third.end_s + (changedAt - third.heardAt) / 1000;
     const rateOf = (figures: Figures): number => (figures as StreamFigures).throughput_mbps;
     const series = `rate changed at ~${change_s.toFixed(2)} s; ${run.intervals.map((i) => `${i.start_s}-${i.end_s} s: ${mbps(rateOf(i.figures))}`).join('; ')}`;
     const early = run.intervals.filter((i) => i.end_s <= change_s - 1).map((i) => rateOf(i.figures));

@@ -68,11 +68,12 @@ async function benchTest(tb: Testbed, options: BenchTestOptions, extra: string[]
   }
 }
 
+// Two intervals each: data crossed the firewall through a whole run, past its first interval.
 const TESTS: Omit<BenchTestOptions, 'peer'>[] = [
-  { test: 'TCP_STREAM', duration_s: 2, interval_s: 1, streams: 2 },
-  { test: 'UDP_STREAM', duration_s: 2, interval_s: 1, streams: 2, rate: '20M' },
-  { test: 'TCP_RR', duration_s: 2, interval_s: 1 },
-  { test: 'UDP_RR', duration_s: 2, interval_s: 1 },
+  { test: 'TCP_STREAM', duration_s: 1, interval_s: 0.5, streams: 2 },
+  { test: 'UDP_STREAM', duration_s: 1, interval_s: 0.5, streams: 2, rate: '20M' },
+  { test: 'TCP_RR', duration_s: 1, interval_s: 0.5 },
+  { test: 'UDP_RR', duration_s: 1, interval_s: 0.5 },
 ];
 
 for (const dataPath of ['native', 'js'] as const) {
@@ -99,13 +100,14 @@ test(`with --ephemeral-data-ports the same firewall drops the data, and the clie
     const server = tb.start(tb.b, [...benchServeArgv(tb.b.address, PORT), '--ephemeral-data-ports']);
     await waitForListening(tb.b, 'tcp', PORT, server);
     const before = await droppedPackets(tb, tb.b);
-    const run = await benchTest(tb, { test: 'TCP_STREAM', duration_s: 1, peer: hostPort(tb.b.address, PORT) }, ['--timeout', '2s']);
+    // 4s: long enough for the server to start its data workers and answer READY while another suite shares the CPUs.
+    const run = await benchTest(tb, { test: 'TCP_STREAM', duration_s: 1, peer: hostPort(tb.b.address, PORT) }, ['--timeout', '4s']);
     assert.equal(run.status, 'failed');
     // The server's deadline began before READY, the client's after it: the server gives up first, and knows its port was a fresh one.
     assert.match(
       run.error?.message ?? '',
       new RegExp(
-        `^peer ${SUBNET.replaceAll('.', '\\.')}\\.2:${PORT}: no data connection with this test's cookie arrived on data port \\d+ within 2s - is a firewall dropping it\\? \\(this server opens a fresh port per stream: bench serve --ephemeral-data-ports\\)$`,
+        `^peer ${SUBNET.replaceAll('.', '\\.')}\\.2:${PORT}: no data connection with this test's cookie arrived on data port \\d+ within 4s - is a firewall dropping it\\? \\(this server opens a fresh port per stream: bench serve --ephemeral-data-ports\\)$`,
       ),
     );
     assert.ok((await droppedPackets(tb, tb.b)) > before, 'the firewall dropped the data connection');

@@ -86,7 +86,7 @@ describe('a mesh member killed mid-mesh', { skip }, () => {
         ...rack.hosts.map((host, i) => `  h${i}: { host: ${host.address}, port: ${PORT}, token_file: token }`),
         '  rack: [h0, h1, h2, h3]',
         'runs:',
-        '  - { test: TCP_STREAM, mesh: rack, duration: 3s, omit: 1s, parallel: disjoint }',
+        '  - { test: TCP_STREAM, mesh: rack, duration: 2s, omit: 500ms, parallel: disjoint }',
         'report: { formats: [html, md] }',
       ].join('\n'),
     );

@@ -18,7 +18,7 @@ import { testbedAvailable } from '../netns/testbed-available.js';
 
 const skip = testbedAvailable() ?? benchCliMissing();
 const BENCH_PORT = 7575;
-// 10.93.x: this suite's subnet, apart from the other serial suites' testbeds.
+// 10.93.x: this suite's subnet, apart from the other namespace suites' testbeds.
 const SUBNET = '10.93.2';
 const HELD = [40000, 40001];
 

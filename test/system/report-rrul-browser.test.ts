@@ -10,7 +10,7 @@ import { writeReport } from '../../runner/report/render-report.js';
 import { fixturePath, repoRoot, tempDir } from '../fixtures/results/load-fixture.js';
 import { DEEP_BUFFER_FILE, rrulStreamsSweep } from '../fixtures/results/rrul-fixtures.js';
 
-/** Issue 13's report in a real browser, as test/serial/report-browser.test.ts opens the others. */
+/** Issue 13's report in a real browser, as test/system/report-browser.test.ts opens the others. */
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless',
