@@ -100,7 +100,7 @@ test('missing keys, wrong shapes and misspelt keys in each part of the file', ()
     's.yaml:5:13: test cannot be a default: give it in each run',
     's.yaml:5:35: repeat must be at least 1, not 0',
     's.yaml:5:44: an empty list sweeps nothing: give rate at least one value',
-    's.yaml:7:5: run 1 has no test: add test: with one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR',
+    's.yaml:7:5: run 1 has no test: add test: with one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR, TCP_CRR or RRUL',
     "s.yaml:8:11: unknown test 'udp_rr': did you mean 'UDP_RR'?",
     's.yaml:9:12: label must be text, such as label: baseline-1G',
     // The test is unknown, so the figure is checked against every test's.

@@ -12,7 +12,8 @@ import { UsageError } from '../core/errors.js';
 import { benchVersion } from '../core/package-paths.js';
 import { cliOption, PARAM_LIST, showValue } from '../core/params.js';
 import { reportFailure } from './report-failure.js';
-import { didYouMean } from '../scenario/did-you-mean.js';
+import { didYouMean, listWords } from '../scenario/did-you-mean.js';
+import { TEST_NAMES } from '../core/test-params.js';
 
 /**
  * The command table. Each command imports its work lazily (as Vite's cli.ts
@@ -68,7 +69,7 @@ cli
   .example('bench serve --allow-remote --token-file /etc/bench/token --name lab-a')
   .action((options) => dispatch(options, () => import('./commands/serve-command.js').then((m) => m.serveCommand(options))));
 
-const benchTestCommand = cli.command('test <test>', 'Run one test: TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR');
+const benchTestCommand = cli.command('test <test>', `Run one test: ${listWords(TEST_NAMES, 'or')}`);
 // Every run parameter from its declaration (core/params.ts): no default is written here, so unset stays unset.
 for (const param of PARAM_LIST) {
   if (!param.cli) continue;

@@ -1,6 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean, listWords } from './did-you-mean.js';
+import { TEST_NAMES } from '../core/test-params.js';
 import { PARAM_KEYS } from '../core/params.js';
 import { RUN_KEYS, RUN_ONLY_KEYS } from './scenario-model.js';
 import { buildScenarioSchema } from './scenario-schema-source.js';
@@ -102,18 +103,22 @@ function missingKeyMessage(path: DocPath, key: string): string {
     return 'the scenario has no name: add one, such as name: lab-baseline (it names the results folder)';
   if (path.length === 0 && key === 'runs') return 'the scenario has no runs: add runs: with a list of tests, such as - test: TCP_STREAM';
   if (path[0] === 'runs' && key === 'test')
-    return `${describePath(path)} has no test: add test: with one of TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR`;
+    return `${describePath(path)} has no test: add test: with one of ${listWords(TEST_NAMES, 'or')}`;
   if (path[0] === 'peers' && key === 'host')
     return `${describePath(path)} has no host: add host: with the address of the machine running bench serve`;
   return `${describePath(path)} has no ${key}: add it`;
 }
 
-function knownKeys(path: DocPath): string[] {
+/** Constant lists, not copies: didYouMean folds a list once per list object, and a file may hold 100,000 unknown keys. */
+const DEFAULT_KEYS: readonly string[] = [...PARAM_KEYS];
+const ANY_RUN_KEYS: readonly string[] = [...RUN_KEYS];
+
+function knownKeys(path: DocPath): readonly string[] {
   if (path.length === 0) return TOP_KEYS;
   if (path[0] === 'peers') return PEER_KEYS;
   if (path[0] === 'report') return REPORT_KEYS;
-  if (path[0] === 'defaults') return [...PARAM_KEYS];
-  return [...RUN_KEYS];
+  if (path[0] === 'defaults') return DEFAULT_KEYS;
+  return ANY_RUN_KEYS;
 }
 
 /** How a user names a place: `run 2`, `peer 'lab-b'`, `defaults`, `the top level`. */

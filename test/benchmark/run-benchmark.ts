@@ -43,7 +43,9 @@ async function main(): Promise<number> {
     const servers = await startBenchmarkServers(launcher);
     const chosen = buildComparisons(servers, options.duration_s).filter((c) => !options.only || options.only.includes(c.test));
     if (chosen.length === 0)
-      throw new Error(`--only ${options.only?.join(',')} names no test; use TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR`);
+      throw new Error(
+        `--only ${options.only?.join(',')} names no test; use TCP_STREAM, UDP_STREAM, TCP_RR, UDP_RR or TCP_CRR (RRUL is not benchmarked: no peer tool measures it)`,
+      );
     for (const comparison of chosen) results.push(await runComparison(comparison, options));
     // VmHWM of the servers, read while they still run: each one's peak over the whole benchmark.
     for (const server of Object.values(servers)) {
