@@ -124,3 +124,16 @@ test('RRUL refuses omit, and a schedule of more probes than a run keeps, with wh
     'bench: duration 2h with idle 2s before and after it, at one probe every 5ms, sends 1440800 probes, more than the 1000000 a run keeps: raise probe_interval or shorten duration\n',
   );
 });
+
+test('native data path: an RRUL run whose server RESULT is longer than one control frame (256 KB) reports in full', async () => {
+  // 17 lanes of 70 samples each: about 500 KB of RESULT, as 8 streams each way send in a run of a few minutes at 1s intervals.
+  const args = ['test', 'RRUL', '--duration', '6s', '--idle', '0.5s', '--interval', '0.1s', '--streams', '8', '--json'];
+  const r = await runCli(args, { env: { BENCH_DATA_PATH: '' }, timeoutMs: 90_000 });
+  assert.equal(r.code, 0, `exit code ${r.code}: ${r.stderr}`);
+  const run: RunObject = parseRun(r.stdout);
+  assert.equal(run.status, 'ok', JSON.stringify(run.error));
+  assert.equal(validateRun(run), true, JSON.stringify(validateRun.errors?.[0]));
+  assert.equal(run.intervals.length, 70);
+  assert.equal((run.summary as RrulFigures).probes_sent, 700);
+  assert.equal(run.rrul!.rtt_us.length, 700);
+});
