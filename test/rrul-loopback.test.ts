@@ -101,6 +101,33 @@ for (const dataPath of ['native', 'js'] as const) {
     }
   });
 
+  test(`${dataPath} data path: RRUL live intervals show no loss on a healthy link: probes in flight at an interval's end are not lost`, async () => {
+    const env = dataPath === 'js' ? { BENCH_DATA_PATH: 'js' } : { BENCH_DATA_PATH: '' };
+    // Intervals of 100 ms against probes every 10 ms: each boundary falls on a probe just sent.
+    const args = ['test', 'RRUL', '--duration', '1s', '--idle', '0.5s', '--interval', '0.1s', '--streams', '1', '--json-stream'];
+    const r = await runCli(args, { env, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, `exit code ${r.code}: ${r.stderr}`);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; interval?: { figures: RrulIntervalFigures }; result?: RunObject });
+    const live = events.filter((e) => e.event === 'interval').map((e) => e.interval!.figures);
+    const final = events.find((e) => e.event === 'run_end')!.result!.summary as RrulFigures;
+    assert.equal(live.length, 20);
+    assert.equal(
+      live.reduce((n, f) => n + f.probes_sent, 0),
+      final.probes_sent,
+    );
+    // Each probe the run lost, live once its reply window passed; none of those merely in flight at a boundary
+    // (on a healthy loopback the run loses none, and every interval shows 0).
+    assert.equal(
+      live.reduce((n, f) => n + f.probes_lost, 0),
+      final.probes_lost,
+      JSON.stringify(live.map((f) => [f.probes_sent, f.probes_lost])),
+    );
+    for (const f of live) assert.equal(f.loss_percent, f.probes_sent > 0 ? Number(((100 * f.probes_lost) / f.probes_sent).toFixed(4)) : 0);
+  });
+
   test(`${dataPath} data path: RRUL direction up loads one way only: no download figure, and three data connections for two streams`, async () => {
     const run = await rrul(dataPath, ['--direction', 'up', '--streams', '2']);
     const s = run.summary as RrulFigures;

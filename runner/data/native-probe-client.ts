@@ -5,7 +5,7 @@ import { PROBE_CLIENT_OUT as O, PROBE_CLIENT_STATE, PROBE_ECHOED_SLOTS } from '.
 import { rrCallName } from '../native/rr-io.js';
 import type { DataRole } from './data-role.js';
 import type { NativeSocket } from './native-socket.js';
-import { PROBE_FINISH_MAX_MS, PROBE_LATE_WINDOW_MIN_MS, type ProbeLog } from './probe-datagram.js';
+import { PROBE_FINISH_MAX_MS, ProbeLossSettler, probeReplyWindowMs, type ProbeLog } from './probe-datagram.js';
 import { RrLatency } from './rr-latency.js';
 import { StreamCounters } from './stream-counters.js';
 
@@ -36,6 +36,7 @@ export class NativeProbeClient implements DataRole {
   private pumping = false;
   private closed = false;
   private longestRttMs = 0;
+  private readonly lossSettler = new ProbeLossSettler();
   /** After stop: when listening for the last echoes ends. */
   private listenUntil = 0;
   private onStopped: (() => void) | null = null;
@@ -56,6 +57,12 @@ export class NativeProbeClient implements DataRole {
 
   get probes(): ProbeLog {
     return { sent: this.state[0], rttMs: this.rttMs, lateMs: this.lateMs };
+  }
+
+  /** Live loss, as ProbeClient's. */
+  syncCounters(): void {
+    const windowMs = probeReplyWindowMs(this.longestRttMs, this.timeoutMs);
+    this.counters.timeouts += this.lossSettler.settle(this.rttMs, this.state[0], this.running, windowMs, this.intervalMs);
   }
 
   start(): void {
@@ -122,7 +129,7 @@ export class NativeProbeClient implements DataRole {
     this.running = false;
     const stoppedAt = performance.now();
     if (!this.pumping) return Promise.resolve(stoppedAt);
-    this.listenUntil = stoppedAt + Math.min(this.timeoutMs, Math.max(PROBE_LATE_WINDOW_MIN_MS, 2 * this.longestRttMs));
+    this.listenUntil = stoppedAt + probeReplyWindowMs(this.longestRttMs, this.timeoutMs);
     return new Promise((resolve) => {
       this.onStopped = () => resolve(stoppedAt);
     });
