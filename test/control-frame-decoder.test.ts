@@ -81,8 +81,59 @@ test('a frame claiming more than the limit is refused on its 4 header bytes, bef
   header.writeUInt32BE(0xfffffff0);
   assert.throws(() => decoder.push(header), {
     code: 'E_FRAME_TOO_LARGE',
-    message: 'control frame of 4294967280 bytes exceeds the limit of 1024 bytes - the peer is not a compatible bench',
+    message: 'control frame of 2147483632 bytes exceeds the limit of 1024 bytes - the peer is not a compatible bench',
   });
+});
+
+test('a message longer than one frame travels in parts and comes out whole when its last byte arrives, split anywhere', () => {
+  const payload = Buffer.from('0123456789abcdefghij');
+  const wire = Buffer.concat([encodeFrame(payload, 8), encodeFrame(Buffer.from('{}'), 8)]);
+  // Three parts of 8, 8 and 4 bytes, each behind its own header, then a message of one frame.
+  assert.equal(wire.length, 3 * 4 + 20 + 4 + 2);
+  for (let cut = 0; cut <= wire.length; cut++) {
+    const decoder = new FrameDecoder(8, 64);
+    const out = [...decoder.push(wire.subarray(0, cut)), ...decoder.push(wire.subarray(cut))];
+    assert.deepEqual(
+      out.map((m) => m.toString()),
+      ['0123456789abcdefghij', '{}'],
+      `split at ${cut}`,
+    );
+    assert.equal(decoder.bufferedBytes, 0);
+  }
+  const decoder = new FrameDecoder(8, 64);
+  const ends: number[] = [];
+  for (let i = 0; i < wire.length; i++) if (decoder.push(wire.subarray(i, i + 1)).length > 0) ends.push(i + 1);
+  assert.deepEqual(ends, [32, 38]);
+});
+
+test('a message in parts past the message limit is refused at the header that takes it over, before that part arrives', () => {
+  const decoder = new FrameDecoder(8, 20);
+  const wire = encodeFrame(Buffer.alloc(24, 0x61), 8);
+  // The first part is held with its header (12 bytes); the second part's header claims 12 more, past 20.
+  assert.deepEqual(decoder.push(wire.subarray(0, 12)), []);
+  assert.throws(() => decoder.push(wire.subarray(12, 16)), {
+    code: 'E_FRAME_TOO_LARGE',
+    message:
+      'control message in parts exceeds the limit of 20 bytes - a run of that many intervals and streams is too large to report: raise interval or shorten duration',
+  });
+});
+
+test('an end that takes messages of one frame only refuses one in parts longer than a frame', () => {
+  const decoder = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
+  assert.throws(() => decoder.push(encodeFrame(Buffer.alloc(MAX_CONTROL_FRAME_BYTES + 1, 0x61), MAX_CONTROL_FRAME_BYTES)), {
+    code: 'E_FRAME_TOO_LARGE',
+    message:
+      'control message in parts exceeds the limit of 262144 bytes - this end takes messages of one frame only; the peer is not a compatible bench',
+  });
+});
+
+test('endless empty parts reach the message limit as full ones do', () => {
+  const decoder = new FrameDecoder(8, 64);
+  const emptyPart = Buffer.from([0x80, 0, 0, 0]);
+  assert.throws(() => {
+    for (let k = 0; k < 1000; k++) decoder.push(emptyPart);
+  }, /control message in parts exceeds the limit of 64 bytes/);
+  assert.ok(decoder.bufferedBytes <= 64, `${decoder.bufferedBytes} bytes held`);
 });
 
 test('a frame exactly at the limit is accepted', () => {

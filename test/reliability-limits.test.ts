@@ -140,3 +140,41 @@ test('the default limits: 3600s, 64 streams, 16MiB messages, every test allowed'
     await s.close();
   }
 });
+
+test('max-streams counts the data connections a run opens: RRUL its streams each way and the probe flow, bidir its streams twice', async () => {
+  const s = await startTestServer({ timeout_s: 5, limits: { max_streams: 8 } });
+  try {
+    const where = `peer 127.0.0.1:${s.port}`;
+    const refused = async (test: string, options: RawTestOptions): Promise<string> => {
+      const run = await runTest({ params: resolveParams(test, options), peer: { host: '127.0.0.1', port: s.port } });
+      assert.equal(run.status, 'failed', `${test} ${JSON.stringify(options)} ran`);
+      assert.equal(run.error?.code, 'E_REFUSED');
+      return run.error!.message.replace(`${where}: `, '');
+    };
+    assert.deepEqual(
+      [
+        await refused('RRUL', { duration: '1s', streams: 4 }),
+        await refused('RRUL', { duration: '1s', streams: 8, direction: 'up' }),
+        await refused('TCP_STREAM', { duration: '1s', streams: 5, bidir: true }),
+        await refused('UDP_STREAM', { duration: '1s', streams: 5, bidir: true }),
+        await refused('TCP_STREAM', { duration: '1s', streams: 9 }),
+      ],
+      [
+        "RRUL with 4 streams each way opens 9 data connections (4 up, 4 down and the probe flow), which exceeds this server's limit of 8 (bench serve --max-streams)",
+        "RRUL with 8 streams up opens 9 data connections (8 up and the probe flow), which exceeds this server's limit of 8 (bench serve --max-streams)",
+        "bidir with 5 streams opens 10 data connections, which exceeds this server's limit of 8 (bench serve --max-streams)",
+        "bidir with 5 streams opens 10 data connections, which exceeds this server's limit of 8 (bench serve --max-streams)",
+        "9 streams exceeds this server's limit of 8 (bench serve --max-streams)",
+      ],
+    );
+    assert.equal(s.log.count('start'), 0);
+    // Exactly at the limit: 7 up and the probe flow.
+    const ok = await runTest({
+      params: resolveParams('RRUL', { duration: '300ms', interval: '300ms', idle: '100ms', streams: 7, direction: 'up' }),
+      peer: { host: '127.0.0.1', port: s.port },
+    });
+    assert.equal(ok.status, 'ok', JSON.stringify(ok.error));
+  } finally {
+    await s.close();
+  }
+});

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { StreamReport, StreamSample } from '../runner/control/messages.js';
 import { paramsFrom } from '../runner/core/params.js';
 import type { RrulFigures, RrulIntervalFigures } from '../runner/core/run-object.js';
+import { ProbeLossSettler } from '../runner/data/probe-datagram.js';
 import { computeRrulFigures, latencySummaryOf } from '../runner/measure/rrul-figures.js';
 
 /**
@@ -107,4 +108,52 @@ test('latencySummaryOf: nearest-rank percentiles over every value, null for none
     p999: 999,
     max: 1000,
   });
+});
+
+test('RRUL live intervals count lost only the probes whose reply window passed unechoed, not those in flight at the boundary', () => {
+  const params = paramsFrom('RRUL', { duration_s: 2, idle_s: 1, probe_interval_s: 0.1, interval_s: 1, streams: 1, direction: 'up' });
+  // Each interval sends 10 probes; the last of each is in flight at the boundary and echoed in the next.
+  // One probe (sent in the second interval) is lost: its reply window ends in the third.
+  const probeSample = (t: number, sent: number, echoed: number, timedOut: number): StreamSample => ({
+    ...sample(t),
+    requests_sent: sent,
+    transactions: echoed,
+    timeouts: timedOut,
+  });
+  const probe = report(0, 'rr-client', [
+    probeSample(1, 10, 9, 0),
+    probeSample(2, 20, 18, 0),
+    probeSample(3, 30, 28, 1),
+    probeSample(4, 40, 39, 1),
+  ]);
+  const up = report(1, 'receiver', [sample(1), sample(2), sample(3), sample(4)]);
+  const r = computeRrulFigures(params, [probe, report(1, 'sender', [sample(4)])], [report(0, 'rr-responder', [sample(4)]), up], true);
+  assert.deepEqual(
+    r.intervals.map((i) => [
+      (i.figures as RrulIntervalFigures).probes_sent,
+      (i.figures as RrulIntervalFigures).probes_lost,
+      (i.figures as RrulIntervalFigures).loss_percent,
+    ]),
+    [
+      [10, 0, 0],
+      [10, 0, 0],
+      [10, 1, 10],
+      [10, 0, 0],
+    ],
+  );
+});
+
+test('probe loss settles as each reply window passes: a probe in flight is not lost, a lost one counts once, and all settle at the end', () => {
+  const settler = new ProbeLossSettler();
+  const rtt = new Float64Array(30).fill(Number.NaN);
+  for (let k = 0; k < 30; k++) if (k !== 3 && k !== 25) rtt[k] = 1;
+  // A 250 ms window at one probe every 10 ms: the last 25 probes sent are still within theirs.
+  assert.equal(settler.settle(rtt, 10, true, 250, 10), 0);
+  // 28 sent: probes 0 to 2 are past their window; probe 3, lost, is not yet.
+  assert.equal(settler.settle(rtt, 28, true, 250, 10), 0);
+  assert.equal(settler.settle(rtt, 29, true, 250, 10), 1);
+  assert.equal(settler.settle(rtt, 29, true, 250, 10), 0);
+  // Stopped, after the last echoes were listened for: every probe is settled, 25 among them.
+  assert.equal(settler.settle(rtt, 30, false, 250, 10), 1);
+  assert.equal(settler.settle(rtt, 30, false, 250, 10), 0);
 });

@@ -101,6 +101,33 @@ for (const dataPath of ['native', 'js'] as const) {
     }
   });
 
+  test(`${dataPath} data path: RRUL live intervals show no loss on a healthy link: probes in flight at an interval's end are not lost`, async () => {
+    const env = dataPath === 'js' ? { BENCH_DATA_PATH: 'js' } : { BENCH_DATA_PATH: '' };
+    // Intervals of 100 ms against probes every 10 ms: each boundary falls on a probe just sent.
+    const args = ['test', 'RRUL', '--duration', '1s', '--idle', '0.5s', '--interval', '0.1s', '--streams', '1', '--json-stream'];
+    const r = await runCli(args, { env, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, `exit code ${r.code}: ${r.stderr}`);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; interval?: { figures: RrulIntervalFigures }; result?: RunObject });
+    const live = events.filter((e) => e.event === 'interval').map((e) => e.interval!.figures);
+    const final = events.find((e) => e.event === 'run_end')!.result!.summary as RrulFigures;
+    assert.equal(live.length, 20);
+    assert.equal(
+      live.reduce((n, f) => n + f.probes_sent, 0),
+      final.probes_sent,
+    );
+    // Each probe the run lost, live once its reply window passed; none of those merely in flight at a boundary
+    // (on a healthy loopback the run loses none, and every interval shows 0).
+    assert.equal(
+      live.reduce((n, f) => n + f.probes_lost, 0),
+      final.probes_lost,
+      JSON.stringify(live.map((f) => [f.probes_sent, f.probes_lost])),
+    );
+    for (const f of live) assert.equal(f.loss_percent, f.probes_sent > 0 ? Number(((100 * f.probes_lost) / f.probes_sent).toFixed(4)) : 0);
+  });
+
   test(`${dataPath} data path: RRUL direction up loads one way only: no download figure, and three data connections for two streams`, async () => {
     const run = await rrul(dataPath, ['--direction', 'up', '--streams', '2']);
     const s = run.summary as RrulFigures;
@@ -123,4 +150,17 @@ test('RRUL refuses omit, and a schedule of more probes than a run keeps, with wh
     many.stderr,
     'bench: duration 2h with idle 2s before and after it, at one probe every 5ms, sends 1440800 probes, more than the 1000000 a run keeps: raise probe_interval or shorten duration\n',
   );
+});
+
+test('native data path: an RRUL run whose server RESULT is longer than one control frame (256 KB) reports in full', async () => {
+  // 17 lanes of 70 samples each: about 500 KB of RESULT, as 8 streams each way send in a run of a few minutes at 1s intervals.
+  const args = ['test', 'RRUL', '--duration', '6s', '--idle', '0.5s', '--interval', '0.1s', '--streams', '8', '--json'];
+  const r = await runCli(args, { env: { BENCH_DATA_PATH: '' }, timeoutMs: 90_000 });
+  assert.equal(r.code, 0, `exit code ${r.code}: ${r.stderr}`);
+  const run: RunObject = parseRun(r.stdout);
+  assert.equal(run.status, 'ok', JSON.stringify(run.error));
+  assert.equal(validateRun(run), true, JSON.stringify(validateRun.errors?.[0]));
+  assert.equal(run.intervals.length, 70);
+  assert.equal((run.summary as RrulFigures).probes_sent, 700);
+  assert.equal(run.rrul!.rtt_us.length, 700);
 });

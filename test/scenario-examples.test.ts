@@ -50,3 +50,9 @@ test('the quickstart runs all four tests on the embedded server, a few seconds e
     ],
   );
 });
+
+test('bench validate counts RRUL idle phases in its estimate: four runs of 4s load with 1s idle before and after, 24s', async () => {
+  const r = await runCli(['validate', 'scenarios/rrul.yaml'], { cwd: ROOT, env: { EDGE_HOST: '' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.split('\n')[0], "scenarios/rrul.yaml: valid scenario 'rrul': 4 runs, about 24s of measuring");
+});

@@ -274,3 +274,20 @@ test('schema problems in a long runs list keep their run number, and a top-level
     "long.yaml:453:33: unknown key 'bogus' in run 450: known keys are test, label, peer, to, from, duration, interval, omit, size, request_size, response_size, rate, streams, reverse, bidir, idle, direction, probe_interval, timeout, wait, repeat, pause, bind, dscp, congestion, mss, window, data_path, mesh, pairs, parallel and expect",
   ]);
 });
+
+test('the streams limit counts the data connections a run opens: RRUL each way and its probe flow, bidir twice', () => {
+  const text = [
+    'name: x',
+    'runs:',
+    '  - {test: RRUL, streams: 40}',
+    '  - {test: RRUL, streams: 64, direction: up}',
+    '  - {test: TCP_STREAM, streams: 40, bidir: true}',
+    '  - {test: RRUL, streams: 31}',
+    '  - {test: UDP_STREAM, streams: 32, bidir: true}',
+  ].join('\n');
+  assert.deepEqual(problemsOf('l.yaml', text), [
+    'l.yaml:3:27: streams 40 (81 data connections, with RRUL direction both) is more than the embedded server (peer: local) allows: 64 data connections, the bench serve default; use 31 or fewer, or run it against a peer started with bench serve --max-streams 81',
+    'l.yaml:4:27: streams 64 (65 data connections, with RRUL direction up) is more than the embedded server (peer: local) allows: 64 data connections, the bench serve default; use 63 or fewer, or run it against a peer started with bench serve --max-streams 65',
+    'l.yaml:5:33: streams 40 (80 data connections with bidir) is more than the embedded server (peer: local) allows: 64 data connections, the bench serve default; use 32 or fewer, or run it against a peer started with bench serve --max-streams 80',
+  ]);
+});

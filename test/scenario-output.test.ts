@@ -219,3 +219,24 @@ test('progress on a terminal: one live line rewritten in place, the figure and t
   // A terminal that reports no width is taken as 80 columns, not left unlimited.
   assert.equal(at(0, { type: 'queued', position: 2 }), '[4/6] queued at the server, position 2  10s left  TCP_RR local (repeat 1/3)');
 });
+
+test('progress of an RRUL run counts its idle phases in the time left: the run, and the scenario after it', () => {
+  const rrul = parseScenario(
+    'r.yaml',
+    ['name: r', 'defaults: { duration: 10s, idle: 2s }', 'runs:', '  - { test: RRUL, streams: [1, 2] }'].join('\n'),
+    { env: {} },
+  );
+  const out: string[] = [];
+  const progress = new ScenarioProgress({ write: (t: string) => out.push(t), columns: 120 }, true, plain, rrul.runs);
+  progress.runStarting(rrul.runs[0], 1, 2);
+  // Interval ends count from the first probe: 3s into a run of 2s idle, 10s load and 2s drain leaves 11s, and 14s after it.
+  const record = {
+    start_s: 2,
+    end_s: 3,
+    omitted: false,
+    phase: 'load' as const,
+    figures: { latency_us: null, loss_percent: 0, probes_sent: 100, probes_lost: 0 },
+  };
+  progress.runEvent(rrul.runs[0], { type: 'interval', index: 2, record });
+  assert.match(out[1], / {2}11s left \(about 25s in all\) {2}/);
+});

@@ -46,7 +46,10 @@ cli
     '--max-duration <duration>',
     `Longest test a client may ask for (default: ${showValue({ kind: 'duration' }, DEFAULT_SERVER_LIMITS.max_duration_s)})`,
   )
-  .option('--max-streams <n>', `Most parallel streams a client may ask for (default: ${DEFAULT_SERVER_LIMITS.max_streams})`)
+  .option(
+    '--max-streams <n>',
+    `Most data connections a test may open: its streams, twice with bidir, each way and one for probes with RRUL (default: ${DEFAULT_SERVER_LIMITS.max_streams})`,
+  )
   .option(
     '--max-size <bytes>',
     `Largest message a client may ask for (default: ${showValue({ kind: 'size' }, DEFAULT_SERVER_LIMITS.max_size_bytes)})`,

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ControlConnection } from '../control/control-connection.js';
-import { parseServerMessage, type ClientMessage, type ServerMessage } from '../control/messages.js';
+import { MAX_SERVER_MESSAGE_BYTES, parseServerMessage, type ClientMessage, type ServerMessage } from '../control/messages.js';
 import type { ClientAuth } from '../auth/token-auth.js';
 import { DEFAULT_PORT } from '../core/defaults.js';
 import { BenchError, PeerTimeoutError, PeerUnreachableError, UsageError, asBenchError, errorFromWire } from '../core/errors.js';
@@ -57,7 +57,7 @@ export function connectControl(
       const heard = (): void => clearTimeout(noticeTimer);
       socket.once('data', heard);
       socket.once('close', heard);
-      resolve(new ControlConnection(socket, name, parseServerMessage));
+      resolve(new ControlConnection(socket, name, parseServerMessage, MAX_SERVER_MESSAGE_BYTES));
     });
   });
 }

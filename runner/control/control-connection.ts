@@ -11,7 +11,7 @@ import { MAX_CONTROL_FRAME_BYTES, encodeMessage, type ControlMessage } from './m
 export class ControlConnection<In extends ControlMessage, Out extends ControlMessage> {
   readonly socket: Socket;
   readonly peerName: string;
-  private readonly decoder = new FrameDecoder(MAX_CONTROL_FRAME_BYTES);
+  private readonly decoder: FrameDecoder;
   /** Gets the peer's name, so that a message it cannot accept names who sent it. */
   private readonly parse: (frame: Buffer, peerName: string) => In;
   private readonly inbox: In[] = [];
@@ -20,8 +20,10 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
   private listener: ((m: In) => boolean) | null = null;
   private onFailure: Array<(e: BenchError) => void> = [];
 
-  constructor(socket: Socket, peerName: string, parse: (frame: Buffer, peerName: string) => In) {
+  /** `maxMessageBytes`: what one message from the peer may hold, in one frame or in parts (a client's end: MAX_SERVER_MESSAGE_BYTES). */
+  constructor(socket: Socket, peerName: string, parse: (frame: Buffer, peerName: string) => In, maxMessageBytes = MAX_CONTROL_FRAME_BYTES) {
     this.socket = socket;
+    this.decoder = new FrameDecoder(MAX_CONTROL_FRAME_BYTES, maxMessageBytes);
     this.peerName = peerName;
     this.parse = parse;
     socket.setNoDelay(true);
@@ -34,7 +36,7 @@ export class ControlConnection<In extends ControlMessage, Out extends ControlMes
 
   send(message: Out): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
-    this.socket.write(encodeFrame(encodeMessage(message)));
+    this.socket.write(encodeFrame(encodeMessage(message), MAX_CONTROL_FRAME_BYTES));
   }
 
   /**

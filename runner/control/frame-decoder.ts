@@ -2,28 +2,43 @@ import { FrameTooLargeError } from '../core/errors.js';
 
 /**
  * Length-prefixed frames: a 4-byte big-endian length, then that many bytes.
+ * A message longer than one frame (a long run's RESULT: every stream's sample
+ * of every interval) travels in several: the top bit of the length says more
+ * of the same message follows. Lengths never reach it (a frame is at most
+ * maxFrameBytes), so a message in one frame reads as it always has.
  *
- * Pure: bytes in, whole frames out, no socket here. A chunk may hold part of a
- * frame, one, or several; whatever is left waits for the next chunk. A length
- * over the limit is refused as soon as its 4 bytes arrive, before buffering
- * anything the peer claims (as iperf3's JSON_read caps the peer's length).
+ * Pure: bytes in, whole messages out, no socket here. A chunk may hold part of
+ * a frame, one, or several; whatever is left waits for the next chunk. A
+ * length over the limit is refused as soon as its 4 bytes arrive, before
+ * buffering anything the peer claims (as iperf3's JSON_read caps the peer's
+ * length); so is a part that takes a message past maxMessageBytes.
  */
 export const FRAME_HEADER_BYTES = 4;
+/** Set in a frame's length: the message goes on in the next frame. */
+const MORE_FOLLOWS = 0x8000_0000;
 
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
+  private readonly maxMessageBytes: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** Length of the frame being read, once its header is complete. */
   private frameLength = -1;
+  /** Whether the frame being read is followed by more of its message. */
+  private frameContinues = false;
+  /** The earlier frames of a message in parts, and their bytes with their headers. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
   /** Whether a frame header has been read yet: only the very first bytes can tell another protocol. */
   private sawHeader = false;
 
-  constructor(maxFrameBytes: number) {
+  /** `maxMessageBytes`: how much a message in parts may hold in all; by default one frame's worth. */
+  constructor(maxFrameBytes: number, maxMessageBytes = maxFrameBytes) {
     this.maxFrameBytes = maxFrameBytes;
+    this.maxMessageBytes = Math.max(maxFrameBytes, maxMessageBytes);
   }
 
-  /** Feeds one chunk; returns the frames it completed, in order. */
+  /** Feeds one chunk; returns the messages it completed, in order. */
   push(chunk: Buffer): Buffer[] {
     const frames: Buffer[] = [];
     if (chunk.length > 0) {
@@ -35,26 +50,53 @@ export class FrameDecoder {
         if (this.pendingBytes < FRAME_HEADER_BYTES) break;
         const firstBytes = this.sawHeader ? null : this.peek(FIRST_LINE_SHOWN);
         this.sawHeader = true;
-        const length = this.consume(FRAME_HEADER_BYTES).readUInt32BE(0);
+        const header = this.consume(FRAME_HEADER_BYTES).readUInt32BE(0);
+        const continues = (header & MORE_FOLLOWS) !== 0;
+        const length = continues ? header - MORE_FOLLOWS : header;
         if (length > this.maxFrameBytes) {
+          // Printable text read as a length is half a gigabyte or more: always over the limit.
           const foreign = firstBytes ? foreignProtocol(firstBytes) : null;
           if (foreign) throw new FrameTooLargeError(foreign);
           throw new FrameTooLargeError(
             `control frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes - the peer is not a compatible bench`,
           );
         }
+        // What holding this frame would take: a part is held with its header (see below), a last frame without.
+        if (this.partsBytes + (continues ? FRAME_HEADER_BYTES : 0) + length > this.maxMessageBytes) {
+          throw new FrameTooLargeError(
+            `control message in parts exceeds the limit of ${this.maxMessageBytes} bytes - ${
+              this.maxMessageBytes > this.maxFrameBytes
+                ? 'a run of that many intervals and streams is too large to report: raise interval or shorten duration'
+                : 'this end takes messages of one frame only; the peer is not a compatible bench'
+            }`,
+          );
+        }
         this.frameLength = length;
+        this.frameContinues = continues;
       }
       if (this.pendingBytes < this.frameLength) break;
-      frames.push(this.consume(this.frameLength));
+      const frame = this.consume(this.frameLength);
       this.frameLength = -1;
+      if (this.frameContinues) {
+        this.parts.push(frame);
+        // Each part's header counts too: endless empty parts must reach the limit as surely as full ones.
+        this.partsBytes += FRAME_HEADER_BYTES + frame.length;
+        continue;
+      }
+      if (this.parts.length === 0) {
+        frames.push(frame);
+      } else {
+        frames.push(Buffer.concat([...this.parts, frame]));
+        this.parts = [];
+        this.partsBytes = 0;
+      }
     }
     return frames;
   }
 
-  /** Bytes held for a frame not yet complete. */
+  /** Bytes held for a frame not yet complete, and the earlier parts of a message not yet complete. */
   get bufferedBytes(): number {
-    return this.pendingBytes;
+    return this.pendingBytes + this.partsBytes;
   }
 
   /** Up to `n` of the pending bytes, without consuming them. */
@@ -117,9 +159,16 @@ function foreignProtocol(first: Buffer): string | null {
   return `this is not a bench peer: ${like} (${JSON.stringify(text)}) - check the host and port`;
 }
 
-export function encodeFrame(payload: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-  frame.writeUInt32BE(payload.length, 0);
-  payload.copy(frame, FRAME_HEADER_BYTES);
+/** One message's frames: one frame, or parts of at most `maxFrameBytes` each where it is longer. */
+export function encodeFrame(payload: Buffer, maxFrameBytes = Number.POSITIVE_INFINITY): Buffer {
+  const count = Math.max(1, Math.ceil(payload.length / maxFrameBytes));
+  const frame = Buffer.allocUnsafe(count * FRAME_HEADER_BYTES + payload.length);
+  let at = 0;
+  for (let k = 0; k < count; k++) {
+    const part = payload.subarray(k * maxFrameBytes, Math.min(payload.length, (k + 1) * maxFrameBytes));
+    frame.writeUInt32BE((k < count - 1 ? MORE_FOLLOWS : 0) + part.length, at);
+    part.copy(frame, at + FRAME_HEADER_BYTES);
+    at += FRAME_HEADER_BYTES + part.length;
+  }
   return frame;
 }

@@ -32,8 +32,16 @@ import type { TestParams } from '../core/test-params.js';
  *   client BYE                 → the server closes the connection
  */
 export const PROTOCOL_VERSION = 2;
-/** No legitimate control message comes near this; a claim beyond it is hostile or foreign. */
+/** One frame: no legitimate frame is longer (a longer message travels in several); a claim beyond it is hostile or foreign. */
 export const MAX_CONTROL_FRAME_BYTES = 256 * 1024;
+/**
+ * What a server's message to a client may hold in all, in frames of at most
+ * MAX_CONTROL_FRAME_BYTES (frame-decoder.ts): a RESULT carries every stream's
+ * sample of every interval, a REMOTE_RESULT every RRUL probe's round trip,
+ * megabytes for a run of half an hour (RRUL with 4 streams each way: some
+ * 6 MB, about 370 bytes per sample; its REMOTE_RESULT 2.7 MB). A client's messages stay within one frame: a server buffers no more.
+ */
+export const MAX_SERVER_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface StreamSample {
   /** Seconds since this side's START, by its monotonic clock. */

@@ -4,7 +4,7 @@ import { PROBE_CLIENT_OUT as O, PROBE_CLIENT_STATE, PROBE_ECHOED_SLOTS, PROBE_EC
 import { rrCallName } from '../native/rr-io.js';
 import type { NativeSocket } from './native-socket.js';
 import { NativeSliceRole } from './native-slice-role.js';
-import { PROBE_BYTES, PROBE_FINISH_MAX_MS, PROBE_LATE_WINDOW_MIN_MS, type ProbeLog } from './probe-datagram.js';
+import { PROBE_BYTES, PROBE_FINISH_MAX_MS, ProbeLossSettler, probeReplyWindowMs, type ProbeLog } from './probe-datagram.js';
 import { RrLatency } from './rr-latency.js';
 import { HANDSHAKE_ACK, HANDSHAKE_HELLO, writeHandshake } from './udp-datagram.js';
 
@@ -28,6 +28,7 @@ export class NativeProbeClient extends NativeSliceRole {
   private longestRttMs = 0;
   /** After stop: when listening for the last echoes ends. */
   private listenUntil = 0;
+  private readonly lossSettler = new ProbeLossSettler();
 
   constructor(io: NativeIo, socket: NativeSocket, intervalMs: number, total: number, timeoutMs: number, onFailure: (err: Error) => void) {
     super(io, socket, timeoutMs, onFailure);
@@ -39,6 +40,12 @@ export class NativeProbeClient extends NativeSliceRole {
 
   get probes(): ProbeLog {
     return { sent: this.state[0], rttMs: this.rttMs, lateMs: this.lateMs };
+  }
+
+  /** Live loss, as ProbeClient's. */
+  syncCounters(): void {
+    const windowMs = probeReplyWindowMs(this.longestRttMs, this.timeoutMs);
+    this.counters.timeouts += this.lossSettler.settle(this.rttMs, this.state[0], this.running, windowMs, this.intervalMs);
   }
 
   protected slice(mayStart: number): number {
@@ -78,7 +85,7 @@ export class NativeProbeClient extends NativeSliceRole {
     if (left > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(left, PROBE_FINISH_MAX_MS)));
     this.running = false;
     const stoppedAt = performance.now();
-    this.listenUntil = stoppedAt + Math.min(this.timeoutMs, Math.max(PROBE_LATE_WINDOW_MIN_MS, 2 * this.longestRttMs));
+    this.listenUntil = stoppedAt + probeReplyWindowMs(this.longestRttMs, this.timeoutMs);
     await this.wind();
     return stoppedAt;
   }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { DataRole } from './data-role.js';
-import { PROBE_BYTES, PROBE_FINISH_MAX_MS, PROBE_LATE_WINDOW_MIN_MS, type ProbeLog } from './probe-datagram.js';
+import { PROBE_BYTES, PROBE_FINISH_MAX_MS, ProbeLossSettler, probeReplyWindowMs, type ProbeLog } from './probe-datagram.js';
 import { RrLatency } from './rr-latency.js';
 import { StreamCounters } from './stream-counters.js';
 
@@ -35,6 +35,7 @@ export class ProbeClient implements DataRole {
   private longestRttMs = 0;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private readonly lossSettler = new ProbeLossSettler();
 
   constructor(socket: Socket, intervalMs: number, total: number, timeoutMs: number) {
     this.socket = socket;
@@ -50,6 +51,12 @@ export class ProbeClient implements DataRole {
 
   get probes(): ProbeLog {
     return { sent: this.next, rttMs: this.rttMs, lateMs: this.lateMs };
+  }
+
+  /** Live loss: the probes whose reply window has passed without an echo (all of them once stopped). */
+  syncCounters(): void {
+    const windowMs = probeReplyWindowMs(this.longestRttMs, this.timeoutMs);
+    this.counters.timeouts += this.lossSettler.settle(this.rttMs, this.next, this.running, windowMs, this.intervalMs);
   }
 
   start(): void {
@@ -109,7 +116,7 @@ export class ProbeClient implements DataRole {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     const stoppedAt = performance.now();
-    const windowMs = Math.min(this.timeoutMs, Math.max(PROBE_LATE_WINDOW_MIN_MS, 2 * this.longestRttMs));
+    const windowMs = probeReplyWindowMs(this.longestRttMs, this.timeoutMs);
     return new Promise((resolve) => setTimeout(() => resolve(stoppedAt), windowMs));
   }
 

@@ -15,6 +15,35 @@ export const PROBE_BYTES = 16;
  */
 export const PROBE_LATE_WINDOW_MIN_MS = 250;
 
+/** How long a probe waits for its echo before it counts lost: what a probe client listens after its last probe. */
+export function probeReplyWindowMs(longestRttMs: number, timeoutMs: number): number {
+  return Math.min(timeoutMs, Math.max(PROBE_LATE_WINDOW_MIN_MS, 2 * longestRttMs));
+}
+
+/**
+ * Counts probes lost as their reply deadline passes, for the live interval
+ * samples (StreamCounters.timeouts): a probe still in flight at an
+ * interval's end is not lost, and a healthy link shows no loss in any
+ * interval. Run once per sample over the probes settled since the last:
+ * nothing per probe on the hot loop. The run's own figures come from every
+ * probe's round trip at the end (runner/measure/rrul-figures.ts).
+ */
+export class ProbeLossSettler {
+  private settled = 0;
+
+  /**
+   * Probes lost among those newly settled: with `running`, the ones sent a
+   * reply window or more before the last (the schedule sends one every
+   * intervalMs); after the last echoes were listened for, all `sent`.
+   */
+  settle(rttMs: Float64Array, sent: number, running: boolean, windowMs: number, intervalMs: number): number {
+    const upTo = running ? sent - Math.ceil(windowMs / intervalMs) : sent;
+    let lost = 0;
+    for (; this.settled < upTo; this.settled++) if (Number.isNaN(rttMs[this.settled])) lost++;
+    return lost;
+  }
+}
+
 /**
  * STOP reaches the probe thread a little after the schedule's end when its
  * START came late (a busy core): its last probes still go out, for at most

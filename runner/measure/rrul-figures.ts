@@ -146,8 +146,9 @@ function rateBetween(receivers: StreamReport[], k: number, last: boolean): numbe
 
 /**
  * `live`: intervals of a run still going, from the samples alone: the probe
- * flow's round trips by the interval they came back in, and every probe not
- * yet echoed counted lost (some are in flight). The final figures replace them.
+ * flow's round trips by the interval they came back in, and the probes whose
+ * reply window ended in it unechoed counted lost (a probe still in flight
+ * at the interval's end is not). The final figures replace them.
  */
 export function computeRrulFigures(params: TestParams, client: StreamReport[], server: StreamReport[], live = false): RrulComputed {
   const { probe, up, down, streams } = lanesOf(params, client, server);
@@ -167,8 +168,8 @@ export function computeRrulFigures(params: TestParams, client: StreamReport[], s
     let figures: RrulIntervalFigures;
     if (live) {
       const sent = p1.requests_sent - (p0?.requests_sent ?? 0);
-      const echoed = p1.transactions - (p0?.transactions ?? 0);
-      const lost = Math.max(0, sent - echoed);
+      // Probes whose reply window passed in this interval without an echo (runner/data/probe-datagram.ts): those in flight are not lost.
+      const lost = Math.max(0, p1.timeouts - (p0?.timeouts ?? 0));
       figures = {
         latency_us: p1.interval_latency_us,
         loss_percent: sent > 0 ? round((100 * lost) / sent, 4) : 0,

@@ -1,5 +1,5 @@
 import { DEFAULT_SERVER_LIMITS } from '../core/defaults.js';
-import type { TestParams } from '../core/test-params.js';
+import { connectionCount, type TestParams } from '../core/test-params.js';
 import { formatBytes, formatDuration } from '../core/units.js';
 import type { ParamKey } from '../core/params.js';
 import { LOCAL_PEER, type PlannedGroup } from './scenario-model.js';
@@ -51,14 +51,22 @@ function exceededLimits(p: TestParams): Exceeded[] {
       option: '--max-duration',
     });
   }
-  if (p.streams > limits.max_streams) {
+  // The server counts the data connections a run opens (runner/server/request-limits.ts): bidir two per stream, RRUL one per stream each way and the probe flow.
+  const connections = connectionCount(p);
+  if (connections > limits.max_streams) {
+    let fitting = p.streams;
+    while (fitting > 1 && connectionCount({ ...p, streams: fitting }) > limits.max_streams) fitting--;
+    const opens =
+      connections === p.streams
+        ? ''
+        : ` (${connections} data connections${p.test === 'RRUL' ? `, with RRUL direction ${p.direction}` : ' with bidir'})`;
     out.push({
       key: 'streams',
-      amount: p.streams,
-      asked: () => `streams ${p.streams}`,
-      allowed: `${limits.max_streams} streams`,
-      fix: `${limits.max_streams} or fewer`,
-      option: `--max-streams ${p.streams}`,
+      amount: connections,
+      asked: () => `streams ${p.streams}${opens}`,
+      allowed: `${limits.max_streams} ${opens === '' ? 'streams' : 'data connections'}`,
+      fix: `${fitting} or fewer`,
+      option: `--max-streams ${connections}`,
     });
   }
   const sizes: [ParamKey, number][] = [

@@ -15,12 +15,11 @@ export function checkRequestLimits(params: TestParams, limits: ServerLimits): vo
       `duration ${formatDurationExact(params.duration_s)} exceeds this server's limit of ${formatDurationExact(limits.max_duration_s)} (bench serve --max-duration)`,
     );
   }
-  if (params.streams < 1 || params.streams > limits.max_streams) {
-    throw new RefusedError(`${params.streams} streams exceeds this server's limit of ${limits.max_streams} (bench serve --max-streams)`);
-  }
-  if (connectionCount(params) > limits.max_streams) {
+  // The limit is on what a run holds open at once: each data connection is a worker thread and a socket here.
+  const connections = connectionCount(params);
+  if (params.streams < 1 || connections > limits.max_streams) {
     throw new RefusedError(
-      `bidir with ${params.streams} streams opens ${connectionCount(params)} data connections, beyond this server's limit of ${limits.max_streams} (bench serve --max-streams)`,
+      `${connectionsText(params, connections)}exceeds this server's limit of ${limits.max_streams} (bench serve --max-streams)`,
     );
   }
   const size = Math.max(params.size_bytes, params.request_size_bytes, params.response_size_bytes);
@@ -36,4 +35,15 @@ export function checkRequestLimits(params: TestParams, limits: ServerLimits): vo
   if (params.interval_s <= 0 || params.duration_s <= 0) {
     throw new RefusedError('duration and interval must be greater than zero');
   }
+}
+
+/** `3 streams `, or what a run of several connections per stream opens: `RRUL with 4 streams each way opens 9 data connections (...), `. */
+function connectionsText(params: TestParams, connections: number): string {
+  if (params.test === 'RRUL') {
+    const each = params.direction === 'both' ? 'each way' : params.direction;
+    const lanes = params.direction === 'both' ? `${params.streams} up, ${params.streams} down` : `${params.streams} ${params.direction}`;
+    return `RRUL with ${params.streams} streams ${each} opens ${connections} data connections (${lanes} and the probe flow), which `;
+  }
+  if (connections !== params.streams) return `bidir with ${params.streams} streams opens ${connections} data connections, which `;
+  return `${params.streams} streams `;
 }

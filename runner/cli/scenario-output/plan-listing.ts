@@ -2,12 +2,14 @@ import type { LoadedScenario } from '../../scenario/load-scenario.js';
 import type { PlannedGroup, PlannedRun } from '../../scenario/scenario-model.js';
 import { describeParams } from '../../core/params.js';
 import { formatHostPort } from '../../core/host-port.js';
+import { runSpan } from '../../core/test-params.js';
 import { formatClock } from '../figure-text.js';
 import { printable } from '../../core/terminal-text.js';
 
 /** `14 runs (5 groups × repeats; rate × streams crossed), about 2m 40s of measuring`. */
 export function planHeadline(groups: readonly PlannedGroup[], runs: readonly PlannedRun[]): string {
-  const seconds = runs.reduce((t, r, i) => t + r.group.params.duration_s + (i < runs.length - 1 ? r.group.pause_s : 0), 0);
+  // runSpan: an RRUL run measures its idle phases before and after the load too.
+  const seconds = runs.reduce((t, r, i) => t + runSpan(r.group.params) + (i < runs.length - 1 ? r.group.pause_s : 0), 0);
   const runWord = runs.length === 1 ? 'run' : 'runs';
   const groupWord = groups.length === 1 ? 'group' : 'groups';
   const shape = runs.length === groups.length ? '' : ` in ${groups.length} ${groupWord}, with repeats`;

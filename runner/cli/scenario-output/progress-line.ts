@@ -6,6 +6,7 @@ import type { Palette } from '../color.js';
 import { formatClock, figureText } from '../figure-text.js';
 import { describeParams } from '../../core/params.js';
 import { formatDuration } from '../../core/units.js';
+import { runSpan } from '../../core/test-params.js';
 import { printable } from '../../core/terminal-text.js';
 import { FALLBACK_COLUMNS, truncateVisible, visibleLength, wrapLines } from '../terminal-width.js';
 
@@ -32,7 +33,7 @@ export class ScenarioProgress implements ScenarioObserver {
   ) {}
 
   runStarting(run: PlannedRun, position: number, total: number): void {
-    this.current = { run, position, total, runLeft: run.group.params.duration_s, shown: 0 };
+    this.current = { run, position, total, runLeft: runSpan(run.group.params), shown: 0 };
     if (this.live) this.showLive('starting');
     else this.line(`${this.prefix()}: ${describeParams(run.group.params)}`);
   }
@@ -53,7 +54,8 @@ export class ScenarioProgress implements ScenarioObserver {
       case 'interval': {
         const r = event.record;
         this.current.shown++;
-        this.current.runLeft = Math.max(0, this.current.run.group.params.duration_s - r.end_s);
+        // An RRUL interval's end counts from the first probe, idle phase included, as runSpan does.
+        this.current.runLeft = Math.max(0, runSpan(this.current.run.group.params) - r.end_s);
         // Each figure a part of its own (`941.3 Mbit/s`, `loss 0%`), so that a narrow line drops a whole one rather than cut a number short.
         if (this.live)
           this.showLive(
@@ -148,7 +150,7 @@ export class ScenarioProgress implements ScenarioObserver {
     const c = this.current;
     if (!c) return 0;
     let left = c.runLeft;
-    for (let i = c.position; i < this.runs.length; i++) left += this.runs[i].group.params.duration_s + this.runs[i - 1].group.pause_s;
+    for (let i = c.position; i < this.runs.length; i++) left += runSpan(this.runs[i].group.params) + this.runs[i - 1].group.pause_s;
     return left;
   }
 
