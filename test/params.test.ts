@@ -220,3 +220,23 @@ test('no typed option value reaches an internal error: bench test and bench serv
     { numRuns: 2000, seed: 7 },
   );
 });
+
+test('RRUL refuses more data connections than the wire can number (128): streams each way, up or down, with the largest that fits', () => {
+  const rrul = (streams: number, direction: 'both' | 'up' | 'down') => ({ ...defaultParams('RRUL'), streams, direction });
+  assert.deepEqual(checkParams(rrul(63, 'both')), []);
+  assert.deepEqual(checkParams(rrul(64, 'both')), [
+    {
+      keys: ['streams', 'direction'],
+      message:
+        'RRUL with 64 streams each way opens 129 data connections (its TCP streams and the probe flow), more than the 128 a test may have: use 63 streams or fewer',
+    },
+  ]);
+  assert.deepEqual(checkParams(rrul(127, 'up')), []);
+  assert.deepEqual(checkParams(rrul(128, 'down')), [
+    {
+      keys: ['streams', 'direction'],
+      message:
+        'RRUL with 128 streams down opens 129 data connections (its TCP streams and the probe flow), more than the 128 a test may have: use 127 streams or fewer',
+    },
+  ]);
+});

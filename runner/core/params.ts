@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { DEFAULT_STREAM_SIZE, DEFAULT_TIMEOUT_S, MAX_TIMER_S, MAX_UDP_PAYLOAD, MIN_UDP_STREAM_SIZE } from './defaults.js';
 import { UnitError } from './errors.js';
-import { RRUL_DIRECTIONS, TEST_NAMES, type TestName, type TestParams } from './test-params.js';
+import { RRUL_DIRECTIONS, TEST_NAMES, connectionCount, type TestName, type TestParams } from './test-params.js';
 import { formatBytes, formatDuration, formatRate, parseCount, parseDuration, parseRate, parseSize } from './units.js';
 
 /**
@@ -72,6 +72,8 @@ const TCP = ['TCP_STREAM', 'TCP_RR'] as const;
 const TIMER: Limits = { max: MAX_TIMER_S, maxWhy: 'longer timers overflow; split it into shorter runs' };
 /** A test holds at most 128 data connections (the control protocol's stream index); bidir opens two per stream. */
 const MAX_BIDIR_STREAMS = 64;
+/** Data connections one test may open: the wire numbers a stream 0 to 127 (stream_index in control-messages.schema.json). */
+const MAX_DATA_CONNECTIONS = 128;
 const DATAGRAM: Limits = { min: 1, max: MAX_UDP_PAYLOAD, maxWhy: 'larger does not fit in one UDP datagram' };
 
 /** TCP_MAXSEG's bounds in Linux (TCP_MIN_MSS, MAX_TCP_WINDOW). */
@@ -690,6 +692,17 @@ const RULES: ReadonlyArray<{ keys: readonly ParamKey[]; check: (p: TestParams) =
       p.bidir === true && p.streams > MAX_BIDIR_STREAMS
         ? `bidir opens streams connections each way: at most ${MAX_BIDIR_STREAMS} streams with bidir, not ${p.streams}`
         : null,
+  },
+  {
+    keys: ['streams', 'direction'],
+    check: (p) => {
+      if (p.test !== 'RRUL') return null;
+      const connections = connectionCount(p);
+      if (connections <= MAX_DATA_CONNECTIONS) return null;
+      const perStream = p.direction === 'both' ? 2 : 1;
+      const fits = Math.floor((MAX_DATA_CONNECTIONS - 1) / perStream);
+      return `RRUL with ${p.streams} streams ${p.direction === 'both' ? 'each way' : p.direction} opens ${connections} data connections (its TCP streams and the probe flow), more than the ${MAX_DATA_CONNECTIONS} a test may have: use ${fits} streams or fewer`;
+    },
   },
   {
     keys: ['probe_interval', 'duration', 'idle'],
