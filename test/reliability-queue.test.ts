@@ -62,7 +62,9 @@ test('bench serve --max-queue 1: a third client is refused through the CLI with 
   const server = await startServeProcess(['--max-queue', '1']);
   try {
     const peer = `127.0.0.1:${server.port}`;
-    const holder = runCli(['test', 'TCP_STREAM', '--peer', peer, '--duration', '2s', '--json']);
+    // Long enough for two more CLIs to start and reach the server while it holds it: at 2 s, under c8 with
+    // another suite beside it, the third client found the holder gone and the queue empty (CI, twice).
+    const holder = runCli(['test', 'TCP_STREAM', '--peer', peer, '--duration', '8s', '--json']);
     await waitUntil(() => / start client=/.test(server.log()), 10_000, 'the first client holds the server');
     const waiting = spawn(process.execPath, [CLI, 'test', 'TCP_RR', '--peer', peer, '--duration', '300ms', '--json'], {
       env: { ...process.env, NO_COLOR: '1' },

@@ -66,6 +66,7 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     peer: from && peer ? `${formatPeer(from)} -> ${formatPeer(peer)}` : peer ? formatPeer(peer) : 'local',
     params,
   });
+  let shownPosition = 0;
   const runOptions: RunTestOptions = {
     params,
     peer,
@@ -74,8 +75,11 @@ export async function testCommand(testName: string, options: TestCommandOptions)
     signal: abort.signal,
     onEvent: (event) => {
       stream?.runEvent(ref, event);
-      if (event.type === 'queued')
+      // The server repeats QUEUED as a keep-alive while nothing moves: a line only when the position changes.
+      if (event.type === 'queued' && event.position !== shownPosition) {
+        shownPosition = event.position;
         process.stderr.write(`bench: queued behind ${event.position} test${event.position === 1 ? '' : 's'} on the server; waiting\n`);
+      }
       if (event.type === 'interval') {
         say(intervalLine(params.test, event.record));
         shown++;
