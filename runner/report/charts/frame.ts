@@ -137,18 +137,7 @@ export function chartFrame(spec: FrameSpec): Frame {
   const inset = spec.x.kind === 'categories' ? 24 : 0;
   const x = (v: number): number => left + inset + xFraction(v) * (right - left - 2 * inset);
 
-  const parts: string[] = [];
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="${size.className}" data-kind="${spec.kind}" viewBox="0 0 ${width} ${height}" ` +
-      `width="${width}" height="${height}" role="img" aria-label="${escapeXml(spec.title)}" ` +
-      `font-family="${escapeXml(FONT)}" font-size="12" fill="#222">`,
-  );
-  parts.push(`<title>${escapeXml(spec.title)}</title>`);
-  parts.push(element('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }));
-  title.forEach((line, i) => {
-    parts.push(textElement(line, { class: 'chart-title', x: 12, y: 21 + i * TITLE_LINE, 'font-size': 15, 'font-weight': 600 }));
-  });
-  parts.push(captionMarkup(caption, 21 + (title.length - 1) * TITLE_LINE));
+  const parts = chartOpening(spec.kind, spec.title, size, width, height, title, caption);
   parts.push(legendMarkup(legendRows, 38 + headExtra));
 
   for (const tick of yScale.ticks) {
@@ -186,6 +175,30 @@ export function chartFrame(spec: FrameSpec): Frame {
  * character at 12 px): a log axis's 0.05 and 0.1 stand 15 px apart on a phone's chart. The last tick
  * is always written, the one before it dropped if they would touch.
  */
+/** The opening of every chart's SVG: the root element, its accessible title, the white ground, the title lines and the caption. */
+export function chartOpening(
+  kind: string,
+  label: string,
+  size: ChartSize,
+  width: number,
+  height: number,
+  title: string[],
+  caption: string[],
+): string[] {
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="${size.className}" data-kind="${kind}" viewBox="0 0 ${width} ${height}" ` +
+      `width="${width}" height="${height}" role="img" aria-label="${escapeXml(label)}" ` +
+      `font-family="${escapeXml(FONT)}" font-size="12" fill="#222">`,
+    `<title>${escapeXml(label)}</title>`,
+    element('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }),
+  ];
+  title.forEach((line, i) => {
+    parts.push(textElement(line, { class: 'chart-title', x: 12, y: 21 + i * TITLE_LINE, 'font-size': 15, 'font-weight': 600 }));
+  });
+  parts.push(captionMarkup(caption, 21 + (title.length - 1) * TITLE_LINE));
+  return parts;
+}
+
 export function spacedTicks(scale: Scale, x: (value: number) => number): Set<number> {
   const half = (tick: number): number => (Array.from(scale.format(tick)).length * 7.2) / 2;
   const kept: number[] = [];

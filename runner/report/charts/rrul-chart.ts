@@ -3,8 +3,7 @@ import {
   CAPTION_LINE,
   type ChartSize,
   captionLines,
-  captionMarkup,
-  FONT,
+  chartOpening,
   LEGEND_ROW,
   type LegendItem,
   layoutLegend,
@@ -114,18 +113,7 @@ export function renderRrulChart(spec: RrulChartSpec, size: ChartSize = WIDE): st
   const y1 = (v: number): number => bottom1 - yMbps.fraction(v) * (bottom1 - top1);
   const y2 = (v: number): number => bottom2 - yRtt.fraction(v) * (bottom2 - top2);
 
-  const parts: string[] = [];
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="${size.className}" data-kind="rrul" viewBox="0 0 ${width} ${height}" ` +
-      `width="${width}" height="${height}" role="img" aria-label="${escapeXml(spec.title)}" ` +
-      `font-family="${escapeXml(FONT)}" font-size="12" fill="#222">`,
-  );
-  parts.push(`<title>${escapeXml(spec.title)}</title>`);
-  parts.push(element('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }));
-  title.forEach((line, i) => {
-    parts.push(textElement(line, { class: 'chart-title', x: 12, y: 21 + i * TITLE_LINE, 'font-size': 15, 'font-weight': 600 }));
-  });
-  parts.push(captionMarkup(caption, 21 + (title.length - 1) * TITLE_LINE));
+  const parts = chartOpening('rrul', spec.title, size, width, height, title, caption);
   parts.push(legendMarkup(rows, legendTop));
 
   // Phases first, under the grid and the data.
