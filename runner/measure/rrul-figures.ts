@@ -214,7 +214,8 @@ export function computeRrulFigures(params: TestParams, client: StreamReport[], s
   const loadedLatency = latencySummaryOf(loaded.rtts);
   const sent = rtt.length;
   const lost = idle.lost + loaded.lost + drain.lost;
-  const span = probe.final.t > 0 ? probe.final.t : runSpan(params);
+  // The probe flow's span as the run reports it (duration_s), so probe_mbps is computed over that very figure.
+  const span = round(probe.final.t > 0 ? probe.final.t : runSpan(params));
   // Bytes the receivers counted within the load phase, by their own clocks: what the senders' socket buffers
   // still deliver in the drain phase (seconds of it at a slow bottleneck) is not the load's rate.
   const loadStart = params.idle_s;
@@ -245,5 +246,5 @@ export function computeRrulFigures(params: TestParams, client: StreamReport[], s
   };
   const rrul: RrulRecord = { phases: rrulPhases(params), probe_interval_s: params.probe_interval_s, rtt_us: rtt };
   if (probe.probe) rrul.send_late_us = probe.probe.late_us;
-  return { summary, intervals, duration_s: round(span), rrul };
+  return { summary, intervals, duration_s: span, rrul };
 }
