@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import type { StreamReport, StreamSample } from '../runner/control/messages.js';
 import { defaultParams } from '../runner/core/params.js';
 import type { RrFigures, StreamFigures } from '../runner/core/run-object.js';
-import type { TestName, TestParams } from '../runner/core/test-params.js';
+import { type TestName, type TestParams, omittedIntervalCount } from '../runner/core/test-params.js';
 import { createLatencyHistogram, encodeHistogram } from '../runner/measure/latency-histogram.js';
-import { computeFigures, omittedIntervalCount } from '../runner/measure/run-figures.js';
+import { computeFigures } from '../runner/measure/run-figures.js';
 
 /**
  * computeFigures over hand-made counters: each case gives both sides' samples

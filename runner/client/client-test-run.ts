@@ -79,13 +79,30 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
     }
     conn.send({ type: 'TEST_REQUEST', params });
 
-    const ready = await waitInQueue(conn, options, timeoutMs);
-    const dataHost = conn.socket.remoteAddress ?? peer.host;
     const live = new LiveIntervals(params, (index, record) => options.onEvent?.({ type: 'interval', index, record }));
     // Both sides' interval samples as they arrive: what a run that fails part way can still report.
     const lanes = dataLanes(params);
     const localSamples: StreamSample[][] = Array.from({ length: lanes.length }, () => []);
     const remoteSamples: StreamSample[][] = Array.from({ length: lanes.length }, () => []);
+    const startWorkers = (): void => {
+      for (let stream = 0; stream < lanes.length; stream++) {
+        workers.push(
+          new DataWorkerHandle({ side: 'client', stream, params, timeout_ms: timeoutMs, lane: lanes[stream] }, (sample) => {
+            localSamples[stream].push(sample);
+            live.addLocal(stream, sample);
+          }),
+        );
+      }
+    };
+    // The data workers start with the request: their start-up (a thread and its modules, about a quarter second)
+    // overlaps the server's own, and they open their sockets once READY says where. Queued behind other tests,
+    // this client lets them go (a long wait must not hold a thread per stream) and starts them again at READY.
+    startWorkers();
+    const ready = await waitInQueue(conn, options, timeoutMs, () => {
+      for (const w of workers.splice(0)) w.terminate().catch(() => {});
+    });
+    if (workers.length === 0) startWorkers();
+    const dataHost = conn.socket.remoteAddress ?? peer.host;
     // From here the server speaks only INTERVAL samples, and an ERROR if it gives up on the
     // test: that ERROR says why, where the connection closing after it would not.
     let lastHeardAt = performance.now();
@@ -100,30 +117,17 @@ export async function runClientTest(options: ClientTestOptions): Promise<ClientT
       live.addRemote(m.stream, m.sample);
       return true;
     });
-    for (let stream = 0; stream < lanes.length; stream++) {
-      workers.push(
-        new DataWorkerHandle(
-          {
-            side: 'client',
-            stream,
-            params,
-            cookie: ready.cookie,
-            host: dataHost,
-            // The server's one port (runner/data/one-port.ts): data goes where the control connection went (through
-            // a port forward too), greets and waits for the ack.
-            port: ready.one_port ? (conn.socket.remotePort ?? peer.port) : ready.data_ports[stream],
-            ...(ready.one_port ? { one_port: true } : {}),
-            timeout_ms: timeoutMs,
-            // A UDP receiver here keeps listening one round trip longer, for what the server sent before it heard STOP.
-            drain_ms: UDP_DRAIN_S * 1000 + Math.ceil(rttMs),
-            lane: lanes[stream],
-          },
-          (sample) => {
-            localSamples[stream].push(sample);
-            live.addLocal(stream, sample);
-          },
-        ),
-      );
+    for (const [stream, worker] of workers.entries()) {
+      worker.begin({
+        cookie: ready.cookie,
+        host: dataHost,
+        // The server's one port (runner/data/one-port.ts): data goes where the control connection went (through
+        // a port forward too), greets and waits for the ack.
+        port: ready.one_port ? (conn.socket.remotePort ?? peer.port) : ready.data_ports[stream],
+        ...(ready.one_port ? { one_port: true } : {}),
+        // A UDP receiver here keeps listening one round trip longer, for what the server sent before it heard STOP.
+        drain_ms: UDP_DRAIN_S * 1000 + Math.ceil(rttMs),
+      });
     }
     await abortable(
       conn.race(Promise.race([namePeer(conn, Promise.all(workers.map((w) => w.attached))), serverError])),
@@ -239,6 +243,7 @@ async function waitInQueue(
   conn: ClientControl,
   options: ClientTestOptions,
   timeoutMs: number,
+  onQueued: () => void,
 ): Promise<Extract<ServerMessage, { type: 'READY' }>> {
   const waitLimit = options.wait_s && options.wait_s > 0 ? performance.now() + options.wait_s * 1000 : Infinity;
   const gaveUp = (): PeerTimeoutError =>
@@ -257,6 +262,7 @@ async function waitInQueue(
       throw err;
     }
     if (m.type === 'QUEUED') {
+      onQueued();
       options.onEvent?.({ type: 'queued', position: m.position });
       continue;
     }

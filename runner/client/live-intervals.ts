@@ -1,7 +1,7 @@
 import type { StreamSample } from '../control/messages.js';
 import type { IntervalRecord } from '../core/run-object.js';
-import { type TestParams, clientSends, dataLanes, isRrTest } from '../core/test-params.js';
-import { computeFigures, omittedIntervalCount } from '../measure/run-figures.js';
+import { type TestParams, clientSends, dataLanes, isRrTest, omittedIntervalCount } from '../core/test-params.js';
+import { computeFigures } from '../measure/run-figures.js';
 
 /**
  * Builds interval records while the test runs, from this side's samples and

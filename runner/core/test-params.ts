@@ -75,6 +75,15 @@ export function rrulProbeCount(p: Pick<TestParams, 'test' | 'duration_s' | 'idle
   return Math.round(runSpan(p) / p.probe_interval_s);
 }
 
+/**
+ * How many leading intervals --omit leaves out of the summary: --omit rounded
+ * up to whole intervals (a tolerance keeps 0.3s / 0.1s at 3). The data threads
+ * take their omit sample at this boundary; 0 is nothing omitted.
+ */
+export function omittedIntervalCount(params: Pick<TestParams, 'omit_s' | 'interval_s'>): number {
+  return params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
+}
+
 /** Seconds from START to the end of the run: RRUL's idle, load and drain phases, the duration otherwise. */
 export function runSpan(p: Pick<TestParams, 'test' | 'duration_s' | 'idle_s'>): number {
   return p.test === 'RRUL' ? p.duration_s + 2 * p.idle_s : p.duration_s;

@@ -2,13 +2,14 @@ import type { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { type BenchError, DataPathError, errorFromWire } from '../core/errors.js';
-import type { DataWorkerConfig, MainToWorker, WorkerToMain } from './worker-messages.js';
+import type { DataEndpoint, DataWorkerSetup, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 const WORKER_URL = new URL('./data-worker.js', import.meta.url);
 
 /**
  * The main thread's handle on one data worker: typed messages in, promises
- * for each phase out. The main thread never touches data sockets.
+ * for each phase out. The main thread never touches data sockets. The worker
+ * starts at construction and opens its data socket at begin().
  */
 export class DataWorkerHandle {
   readonly stream: number;
@@ -22,7 +23,7 @@ export class DataWorkerHandle {
   /** One-port server: resolves when the worker holds its own descriptor of the connection being handed over. */
   private onTaken: (() => void) | null = null;
 
-  constructor(config: DataWorkerConfig, onInterval?: (sample: StreamSample) => void) {
+  constructor(config: DataWorkerSetup, onInterval?: (sample: StreamSample) => void) {
     this.stream = config.stream;
     let fails: Array<(e: BenchError) => void> = [];
     const phase = <T>(assign: (resolve: (v: T) => void) => void): Promise<T> =>
@@ -82,6 +83,11 @@ export class DataWorkerHandle {
 
   private send(message: MainToWorker): void {
     this.worker.postMessage(message);
+  }
+
+  /** Open the data socket towards (client) or on (server) this endpoint. */
+  begin(endpoint: DataEndpoint): void {
+    this.send({ type: 'BEGIN', endpoint });
   }
 
   start(): void {

@@ -2,26 +2,29 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StreamReport, StreamSample } from '../control/messages.js';
 import { DataPathError, asBenchError } from '../core/errors.js';
-import { runSpan } from '../core/test-params.js';
-import { omittedIntervalCount } from '../measure/run-figures.js';
+import { omittedIntervalCount, runSpan } from '../core/test-params.js';
 import { threadCpuSeconds } from '../measure/thread-cpu.js';
 import type { DataClock, DataRole } from './data-role.js';
 import { HandoffInbox, streamCookie } from './one-port.js';
-import { openDataRole } from './open-data-role.js';
+import { openDataRole, prepareDataRole } from './open-data-role.js';
 import { latenessOf } from './probe-datagram.js';
-import type { DataWorkerConfig, MainToWorker, WorkerToMain } from './worker-messages.js';
+import type { DataEndpoint, DataWorkerSetup, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 /**
- * A data worker: one stream of one test on one side. It opens the data
- * socket, waits for START, samples its role's counters at each interval
+ * A data worker: one stream of one test on one side. It starts with the test
+ * (DataWorkerSetup) and prepares what its role needs; at BEGIN it opens the
+ * data socket towards the endpoint, then waits for START, samples its role's counters at each interval
  * boundary and posts them (once per interval, never per packet), and on STOP
  * posts its final report.
  */
-const config = workerData as DataWorkerConfig;
+const config = workerData as DataWorkerSetup;
 const port = parentPort!;
-const testCookie = Buffer.from(config.cookie, 'hex');
-const cookie = config.one_port ? streamCookie(testCookie, config.stream) : testCookie;
 const { params } = config;
+/** What the role needs loaded (modules, the histogram's WebAssembly), ready before the endpoint is known. */
+const prepared = prepareDataRole(config);
+// A failure to prepare is reported at BEGIN, as the role's failure to open.
+prepared.catch(() => {});
+let begun = false;
 const intervalMs = params.interval_s * 1000;
 // RRUL: samples over all three phases, on every connection, so that streams and probes share one time axis.
 const durationMs = runSpan(params) * 1000;
@@ -184,9 +187,8 @@ port.on('message', (message: MainToWorker) => {
     case 'STOP':
       finish().catch(fail);
       break;
-    case 'ABORT':
-      role?.close();
-      port.close();
+    case 'BEGIN':
+      begin(message.endpoint);
       break;
     case 'ADOPT':
     case 'RELEASED':
@@ -196,21 +198,30 @@ port.on('message', (message: MainToWorker) => {
   }
 });
 
-openDataRole(
-  config,
-  cookie,
-  clock,
-  handoff,
-  (boundPort) => post({ type: 'BOUND', port: boundPort }),
-  (err) => {
-    // After STOP a reset or close is the peer tidying up, not a failure of the measurement.
-    if (!stopping) fail(err);
-  },
-)
-  .then((opened) => {
-    role = opened;
-    post({ type: 'ATTACHED' });
-  })
-  .catch(fail);
+function begin(endpoint: DataEndpoint): void {
+  if (begun) return;
+  begun = true;
+  const testCookie = Buffer.from(endpoint.cookie, 'hex');
+  const cookie = endpoint.one_port ? streamCookie(testCookie, config.stream) : testCookie;
+  prepared
+    .then(() =>
+      openDataRole(
+        { ...config, ...endpoint },
+        cookie,
+        clock,
+        handoff,
+        (boundPort) => post({ type: 'BOUND', port: boundPort }),
+        (err) => {
+          // After STOP a reset or close is the peer tidying up, not a failure of the measurement.
+          if (!stopping) fail(err);
+        },
+      ),
+    )
+    .then((opened) => {
+      role = opened;
+      post({ type: 'ATTACHED' });
+    })
+    .catch(fail);
+}
 
 process.on('uncaughtException', fail);

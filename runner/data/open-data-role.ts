@@ -6,12 +6,27 @@ import type { DataClock, DataRole } from './data-role.js';
 import type { HandoffInbox } from './one-port.js';
 import { adoptTcpData, connectTcpData, listenForTcpData } from './tcp-data-connection.js';
 import { openUdpDataSocket } from './udp-data-connection.js';
-import type { DataWorkerConfig } from './worker-messages.js';
+import type { DataWorkerConfig, DataWorkerSetup } from './worker-messages.js';
 import { nativeIo } from '../native/native-io.js';
 import { jsPathRefusal } from './socket-options.js';
 
 /** Reads from the kernel land in this one buffer, on both sides. */
 const READ_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * Loads what this stream's role needs before its endpoint is known: an RR or
+ * probe client's latency histograms (the WebAssembly build) and, on the
+ * native path, the native roles' module.
+ */
+export async function prepareDataRole(setup: DataWorkerSetup): Promise<void> {
+  const lane = setup.lane ?? 'stream';
+  const loads: Promise<unknown>[] = [];
+  if ((isRrTest(setup.params.test) || lane === 'probe') && setup.side === 'client') {
+    loads.push(import('../measure/latency-histogram.js').then((m) => m.useFastHistograms()));
+  }
+  if (nativeIo) loads.push(import('./open-native-role.js'));
+  await Promise.all(loads);
+}
 
 /**
  * Opens this side's data socket and builds its role. Who sends: the client in
@@ -42,8 +57,7 @@ export async function openDataRole(
         : !isRr && (side === 'client') === clientSends(params, config.stream);
   const writeSize = lane === 'stream' ? params.size_bytes : DEFAULT_STREAM_SIZE.TCP_STREAM;
 
-  // An RR client's latency histograms: the WebAssembly build, loaded only where they are used.
-  if ((isRr || lane === 'probe') && side === 'client') await (await import('../measure/latency-histogram.js')).useFastHistograms();
+  await prepareDataRole(config);
   if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, handoff, onBound, onFailure);
   const refusal = jsPathRefusal(params);
   if (refusal !== null) throw new DataPathError(refusal);

@@ -5,10 +5,23 @@ import type { StreamReport, StreamSample } from '../control/messages.js';
  * Messages between a main thread and one data worker: a closed set, typed
  * both ways. Workers speak once per interval at most, never per packet.
  */
-export interface DataWorkerConfig {
+/**
+ * What a data worker is started with: the test and this stream's place in
+ * it. A client starts its workers as soon as it has asked for the test, so
+ * their start-up (a thread, its modules, the latency histogram's
+ * WebAssembly) overlaps the wait for the server's turn and READY.
+ */
+export interface DataWorkerSetup {
   side: 'client' | 'server';
   stream: number;
   params: TestParams;
+  timeout_ms: number;
+  /** What this connection carries (dataLanes in test-params.ts); absent: a STREAM or RR test's stream. */
+  lane?: DataLane;
+}
+
+/** Where this stream's data goes, sent once it is known (BEGIN): on the server at once, on the client at READY. */
+export interface DataEndpoint {
   /** Per-test random cookie, hex; every data connection must present it. */
   cookie: string;
   /** Server: address to bind the data socket to. Client: the server's address. */
@@ -25,17 +38,17 @@ export interface DataWorkerConfig {
    * for the server's ack. Absent: a fresh port per stream.
    */
   one_port?: boolean;
-  timeout_ms: number;
   /** UDP receivers: how long to keep listening after STOP for datagrams in flight. */
   drain_ms: number;
-  /** What this connection carries (dataLanes in test-params.ts); absent: a STREAM or RR test's stream. */
-  lane?: DataLane;
 }
 
+export type DataWorkerConfig = DataWorkerSetup & DataEndpoint;
+
 export type MainToWorker =
+  /** Open the data socket towards (or on) this endpoint. */
+  | { type: 'BEGIN'; endpoint: DataEndpoint }
   | { type: 'START' }
   | { type: 'STOP' }
-  | { type: 'ABORT' }
   /** One-port server: the data connection to take over, by its ends as the main thread's net.Socket saw them. */
   | { type: 'ADOPT'; local_address: string; local_port: number; remote_address: string; remote_port: number }
   /** One-port server: the main thread closed its descriptor of the adopted connection. */

@@ -1,6 +1,6 @@
 import type { LatencyStats, StreamReport, StreamSample } from '../control/messages.js';
 import type { Figures, IntervalRecord, LatencySummary, RrFigures, RrulRecord, StreamFigures } from '../core/run-object.js';
-import { type TestParams, connectionCount, isRrTest } from '../core/test-params.js';
+import { type TestParams, connectionCount, isRrTest, omittedIntervalCount } from '../core/test-params.js';
 import { latencyBuckets, type LatencyBuckets } from './latency-buckets.js';
 import { latencyStatsUs, mergeHistograms } from './latency-histogram.js';
 import { computeRrulFigures } from './rrul-figures.js';
@@ -271,15 +271,6 @@ function worstLatency(stats: Array<LatencyStats | null>): LatencySummary | null 
 function alignedSamples(reports: StreamReport[]): StreamSample[][] {
   const boundaries = Math.min(...reports.map((r) => r.samples.length - 1));
   return reports.map((r) => [...r.samples.slice(0, boundaries), r.final]);
-}
-
-/**
- * How many leading intervals --omit leaves out of the summary: --omit rounded
- * up to whole intervals (a tolerance keeps 0.3s / 0.1s at 3). The data threads
- * take their omit sample at this boundary; 0 is nothing omitted.
- */
-export function omittedIntervalCount(params: Pick<TestParams, 'omit_s' | 'interval_s'>): number {
-  return params.omit_s > 0 ? Math.ceil(params.omit_s / params.interval_s - 1e-9) : 0;
 }
 
 export interface ComputedFigures {

@@ -44,23 +44,17 @@ export async function runServerTest(
   let releaseCookie = (): void => {};
   try {
     for (let stream = 0; stream < lanes.length; stream++) {
-      workers.push(
-        new DataWorkerHandle(
-          {
-            side: 'server',
-            stream,
-            params,
-            cookie,
-            host: bindHost,
-            port: shared ? shared.port : 0,
-            ...(shared ? { one_port: true } : {}),
-            timeout_ms: timeoutMs,
-            drain_ms: UDP_DRAIN_S * 1000,
-            lane: lanes[stream],
-          },
-          (sample) => conn.send({ type: 'INTERVAL', stream, sample }),
-        ),
+      const worker = new DataWorkerHandle({ side: 'server', stream, params, timeout_ms: timeoutMs, lane: lanes[stream] }, (sample) =>
+        conn.send({ type: 'INTERVAL', stream, sample }),
       );
+      workers.push(worker);
+      worker.begin({
+        cookie,
+        host: bindHost,
+        port: shared ? shared.port : 0,
+        ...(shared ? { one_port: true } : {}),
+        drain_ms: UDP_DRAIN_S * 1000,
+      });
     }
     let ports: number[];
     if (!shared) {
