@@ -13,9 +13,9 @@ import type { DataEndpoint, DataWorkerSetup, MainToWorker, WorkerToMain } from '
 /**
  * A data worker: one stream of one test on one side. It starts with the test
  * (DataWorkerSetup) and prepares what its role needs; at BEGIN it opens the
- * data socket towards the endpoint, then waits for START, samples its role's counters at each interval
- * boundary and posts them (once per interval, never per packet), and on STOP
- * posts its final report.
+ * data socket towards the endpoint, then waits for START, samples its role's
+ * counters at each interval boundary and posts them (once per interval, never
+ * per packet), and on STOP posts its final report.
  */
 const config = workerData as DataWorkerSetup;
 const port = parentPort!;
