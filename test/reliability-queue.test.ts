@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { runTestOrEmbedded as runTest } from '../runner/cli/local-run.js';
 import { resolveParams } from '../runner/core/resolve-params.js';
@@ -181,6 +182,53 @@ test('a waiting client that leaves moves everyone behind it up by one', async ()
     closeData();
   } finally {
     for (const c of clients) c.destroy();
+    await s.close();
+  }
+});
+
+/** This process's thread count, as Linux counts it (null elsewhere). */
+function threadCount(): number | null {
+  try {
+    const m = /^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+test('a client queued behind another test holds no data threads while it waits, and starts them when its turn comes', {
+  skip: threadCount() === null ? 'needs /proc/self/status (Linux) to count threads' : false,
+}, async () => {
+  // The holder keeps the server far longer than the wait below: the client is still queued when it is counted.
+  const s = await startTestServer({ timeout_s: 60 });
+  const holder = await RawControl.connect(s.port);
+  try {
+    await requestTest(holder, testRequest('TCP_RR'));
+    const idle = threadCount()!;
+    let started = false;
+    let queuedThreads: number | null = null;
+    let release!: () => void;
+    const queued = new Promise<void>((resolve) => (release = resolve));
+    const running = runTest({
+      params: resolveParams('TCP_STREAM', { duration: '0.3s', interval: '0.1s', streams: 16 }),
+      peer: { host: '127.0.0.1', port: s.port },
+      onEvent: (e) => {
+        if (e.type === 'queued') release();
+        if (e.type === 'started') started = true;
+      },
+    });
+    await queued;
+    // The sixteen workers started with the request are let go at QUEUED: the count falls back to the idle one.
+    await waitUntil(() => threadCount()! <= idle + 1, 5000, `threads back to ${idle} while queued (now ${threadCount()})`);
+    queuedThreads = threadCount();
+    assert.equal(started, false, 'the client was still queued when its threads were counted');
+    holder.destroy();
+    const run = await running;
+    assert.equal(run.status, 'ok', JSON.stringify(run.error));
+    assert.equal(run.params.streams, 16);
+    assert.ok(queuedThreads !== null && queuedThreads <= idle + 1, `${queuedThreads} threads while queued, ${idle} idle`);
+  } finally {
+    holder.destroy();
     await s.close();
   }
 });
