@@ -16,7 +16,8 @@ const READ_BUFFER_BYTES = 256 * 1024;
 /**
  * Loads what this stream's role needs before its endpoint is known: an RR or
  * probe client's latency histograms (the WebAssembly build) and, on the
- * native path, the native roles' module.
+ * native path, the native roles' module. The data worker runs it once, at its
+ * start, and opens the role (openDataRole) only after it has settled.
  */
 export async function prepareDataRole(setup: DataWorkerSetup): Promise<void> {
   const lane = setup.lane ?? 'stream';
@@ -57,7 +58,6 @@ export async function openDataRole(
         : !isRr && (side === 'client') === clientSends(params, config.stream);
   const writeSize = lane === 'stream' ? params.size_bytes : DEFAULT_STREAM_SIZE.TCP_STREAM;
 
-  await prepareDataRole(config);
   if (nativeIo) return (await import('./open-native-role.js')).openNativeRole(nativeIo, config, cookie, clock, handoff, onBound, onFailure);
   const refusal = jsPathRefusal(params);
   if (refusal !== null) throw new DataPathError(refusal);
